@@ -1,0 +1,146 @@
+# okrd — build, run and test.
+#
+#   make            build okrd and okr into build/
+#   make run        install deps, build, start okrd on ./okrd-data, open okr
+#   make test       install deps, build, run every test (prints "N passed, N failed")
+#   make test SANITIZE=1   the same under AddressSanitizer + UBSan (build-asan/)
+#   make verify     okrd --verify on ./okrd-data
+#   make clean
+#
+# Dependencies are Debian packages; `make deps` installs the missing ones with
+# apt-get when run as root (CI and fresh machines), and only says what is
+# missing otherwise.
+
+DEB_PACKAGES := gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
+                liblmdb-dev libreadline-dev libcmocka-dev libjson-c-dev libinih-dev
+
+ifeq ($(SANITIZE),1)
+BUILD    ?= build-asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      := -O1 -g
+else
+BUILD    ?= build
+SANFLAGS :=
+OPT      := -O2 -g
+endif
+
+CC      ?= cc
+PKGS    := libzmq libprotobuf-c lmdb json-c inih
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -D_GNU_SOURCE \
+           $(OPT) $(SANFLAGS) -Icommon -I$(BUILD)/gen -MMD -MP
+LDFLAGS += $(SANFLAGS)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+GEN_C   := $(BUILD)/gen/okr.pb-c.c
+GEN_H   := $(BUILD)/gen/okr.pb-c.h
+
+COMMON_SRC := $(wildcard common/*.c)
+SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
+CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/okr.pb-c.o
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+E2E_SRC    := $(wildcard tests/e2e/test_*.c)
+TESTLIB_SRC := $(wildcard tests/lib/*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+E2E_BIN    := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/%)
+TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
+
+OKRD := $(BUILD)/okrd
+OKR  := $(BUILD)/okr
+
+.PHONY: all deps run test unit e2e verify clean bench
+.DEFAULT_GOAL := all
+
+all: $(OKRD) $(OKR)
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null \
+	      || { echo "apt-get install failed:$$missing"; exit 1; }; \
+	  else \
+	    echo "missing Debian packages:$$missing (run as root, or: sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
+	fi
+
+$(GEN_C) $(GEN_H): proto/okr.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --c_out=$(BUILD)/gen -Iproto proto/okr.proto
+
+$(BUILD)/gen/okr.pb-c.o: $(GEN_C)
+	$(CC) $(filter-out -Wshadow -Wstrict-prototypes,$(CFLAGS)) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/libcommon.a: $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+$(BUILD)/libserver.a: $(SERVER_OBJ)
+	$(AR) rcs $@ $^
+$(BUILD)/libclient.a: $(CLIENT_OBJ)
+	$(AR) rcs $@ $^
+
+$(OKRD): $(BUILD)/server/main.o $(BUILD)/libserver.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(OKR): $(BUILD)/client/main.o $(BUILD)/libclient.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lreadline
+
+$(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(BUILD)/libserver.a $(BUILD)/libclient.a $(BUILD)/libcommon.a $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iserver -Iclient -Itests/lib -o $@ $< $(TESTLIB_OBJ) \
+	  $(BUILD)/libserver.a $(BUILD)/libclient.a $(BUILD)/libcommon.a $(LDFLAGS) $(PKG_LIBS) -lcmocka -lreadline
+
+$(BUILD)/tests/%: tests/e2e/%.c $(TESTLIB_OBJ) $(BUILD)/libclient.a $(BUILD)/libcommon.a $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iclient -Itests/lib -o $@ $< $(TESTLIB_OBJ) \
+	  $(BUILD)/libclient.a $(BUILD)/libcommon.a $(LDFLAGS) $(PKG_LIBS) -lcmocka -lreadline
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/lib -c $< -o $@
+
+# The build itself needs the packages; `deps` runs first in the two user-facing targets.
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(E2E_BIN)
+	@OKRD=$(OKRD) OKR=$(OKR) tests/run.sh $(UNIT_BIN) $(E2E_BIN)
+
+unit: all $(UNIT_BIN)
+	@tests/run.sh $(UNIT_BIN)
+
+e2e: all $(E2E_BIN)
+	@OKRD=$(OKRD) OKR=$(OKR) tests/run.sh $(E2E_BIN)
+
+# Start okrd on ./okrd-data in the background (log: okrd-data/okrd.log), wait
+# for its ready line, open the okr shell, and stop okrd when the shell exits.
+RUN_DATA ?= okrd-data
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(RUN_DATA)
+	@$(OKRD) --data $(RUN_DATA) 2>$(RUN_DATA)/okrd.log & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 200); do \
+	  grep -q '^okrd: ready' $(RUN_DATA)/okrd.log && break; \
+	  kill -0 $$pid 2>/dev/null || break; sleep 0.05; \
+	done; \
+	if ! grep -q '^okrd: ready' $(RUN_DATA)/okrd.log; then cat $(RUN_DATA)/okrd.log; exit 1; fi; \
+	echo "okrd is running on $(RUN_DATA) (log: $(RUN_DATA)/okrd.log). Type help; Ctrl-D quits and stops okrd."; \
+	$(OKR)
+
+verify: all
+	$(OKRD) --verify --data okrd-data
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

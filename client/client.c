@@ -1,0 +1,241 @@
+/* client.c — one command from its words to its exit status: look it up,
+ * parse it (cmd.c), send it (conn.c), and show the reply as tables
+ * (render.c) or JSON (json_out.c), or the error it got. Owns the session's
+ * settings and the wording of every error about the server. */
+#include "client.h"
+#include "watch.h"
+
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "json_out.h"
+#include "render.h"
+#include "wire.h"
+
+void client_init(okr_client *c)
+{
+    memset(c, 0, sizeof *c);
+    c->timeout_ms = CLIENT_DEFAULT_TIMEOUT_MS;
+    c->out = stdout;
+    c->err = stderr;
+    c->color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+
+    const struct passwd *pw = getpwuid(geteuid());
+    const char *login = pw != NULL ? pw->pw_name : getenv("USER");
+    if (login != NULL && strlen(login) < sizeof c->user)
+        strcpy(c->user, login);
+}
+
+void client_free(okr_client *c)
+{
+    if (c->connected)
+        conn_close(&c->conn);
+    c->connected = false;
+}
+
+void client_error(const okr_client *c, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("okr: ", c->err);
+    if (c->line > 0)
+        fprintf(c->err, "line %ld: ", c->line);
+    va_start(ap, fmt);
+    vfprintf(c->err, fmt, ap);
+    va_end(ap);
+    fputc('\n', c->err);
+}
+
+void client_print_help(FILE *out)
+{
+    fprintf(out,
+            "usage: okr [OPTIONS] COMMAND [ARGS...]\n"
+            "       okr [OPTIONS]       (a shell on a terminal, else a script on stdin)\n"
+            "\n"
+            "Options, given before COMMAND:\n"
+            "  -s, --server ADDR   okrd's address, host:port or a ZeroMQ endpoint;\n"
+            "                      default: $OKR_SERVER, then `server` in\n"
+            "                      ~/.config/okr/config, then %s\n"
+            "  -j, --json          print one JSON document instead of tables\n"
+            "  -t, --timeout MS    wait MS milliseconds for each reply (default %d);\n"
+            "                      reads are tried %d times, changes once\n"
+            "  -u, --user NAME     act as NAME (local mode; default: your login name)\n"
+            "  -h, --help          show this help\n"
+            "  -V, --version       show the version\n"
+            "\n"
+            "Commands:\n",
+            OKR_DEFAULT_ENDPOINT, CLIENT_DEFAULT_TIMEOUT_MS, CLIENT_READ_TRIES);
+    cmd_print_commands(out);
+    fprintf(out, "\n"
+                 "'okr help COMMAND' shows a command's arguments and options.\n"
+                 "Exit status: 0 done, 1 refused by the server, 2 usage error,\n"
+                 "3 server unreachable or no reply in time.\n");
+}
+
+/* ------------------------------------------------------------ replies */
+
+static int show_refusal(const okr_client *c, const Okr__Error *error)
+{
+    const char *name = wire_error_name(error->code);
+    const char *message = error->message ? error->message : "";
+    client_error(c, "%s: %s", name, message);
+    if (c->json) {
+        struct json_object *doc = json_error(name, message);
+        json_print(c->out, doc);
+        json_object_put(doc);
+    }
+    return OKR_EXIT_REFUSED;
+}
+
+/* A list cut short by the server's limit: say so, on stderr. */
+static void warn_truncated(const okr_client *c, const Okr__Response *reply)
+{
+    if (reply->body_case == OKR__RESPONSE__BODY_OBJECTIVES && reply->objectives->truncated)
+        client_error(c, "warning: only the first %zu objectives are listed; "
+                        "narrow the list with --period or --team",
+                     reply->objectives->n_objectives);
+    if (reply->body_case == OKR__RESPONSE__BODY_GRAPH && reply->graph->truncated)
+        client_error(c, "warning: the graph is cut at the server's limit; "
+                        "ask for a subtree (tree ID) or use --period or --team");
+}
+
+static void show_human(const okr_client *c, const cmd_request *r, const Okr__Response *reply)
+{
+    render_ctx ctx = {c->out, c->color};
+    switch (r->output) {
+    case CMD_OUTPUT_ID: {
+        const char *id = reply->changed->id;
+        fprintf(c->out, "%s\n", r->label ? r->label : id ? id : "");
+        break;
+    }
+    case CMD_OUTPUT_SCORES:
+        render_changed(&ctx, reply->changed);
+        break;
+    case CMD_OUTPUT_DATA:
+        render_data(&ctx, reply,
+                    r->request.body_case == OKR__REQUEST__BODY_TREE ? r->body.tree.root : NULL);
+        break;
+    case CMD_OUTPUT_STREAM:          /* watch prints as events come (watch.c) */
+        break;
+    }
+}
+
+static int show_reply(const okr_client *c, const cmd_request *r, const Okr__Response *reply)
+{
+    if (reply->error != NULL && reply->error->code != OKR__ERROR_CODE__OK)
+        return show_refusal(c, reply->error);
+    if (reply->body_case != cmd_reply_body(r->request.body_case)) {
+        client_error(c, "unexpected reply from %s (body %d where %d was due)",
+                     c->conn.endpoint, (int)reply->body_case,
+                     (int)cmd_reply_body(r->request.body_case));
+        return OKR_EXIT_UNREACHABLE;
+    }
+    warn_truncated(c, reply);
+    if (c->json) {
+        struct json_object *doc = json_reply(reply);
+        json_print(c->out, doc);
+        json_object_put(doc);
+    } else {
+        show_human(c, r, reply);
+    }
+    return OKR_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ sending */
+
+/* Resolve the server address once, on the first command that needs it. */
+static int connect_once(okr_client *c)
+{
+    char endpoint[CONN_MAX_ENDPOINT], why[256];
+    if (c->connected)
+        return OKR_EXIT_OK;
+    if (!config_resolve_server(c->server, endpoint, sizeof endpoint, why, sizeof why)) {
+        client_error(c, "%s", why);
+        return OKR_EXIT_USAGE;
+    }
+    conn_init(&c->conn, endpoint, c->timeout_ms);
+    c->connected = true;
+    return OKR_EXIT_OK;
+}
+
+static int send_and_show(okr_client *c, cmd_request *r)
+{
+    Okr__Response *reply = NULL;
+    bool read = cmd_is_read(r->request.body_case);
+    int status = connect_once(c);
+    if (status != OKR_EXIT_OK)
+        return status;
+
+    r->request.user = c->user[0] ? c->user : NULL;
+    switch (conn_call(&c->conn, &r->request, read ? CLIENT_READ_TRIES : 1, &reply)) {
+    case CONN_OK:
+        status = show_reply(c, r, reply);
+        okr__response__free_unpacked(reply, NULL);
+        return status;
+    case CONN_TIMEOUT:
+        if (read)
+            client_error(c, "no reply from %s within %d ms (%d tries); is okrd running?",
+                         c->conn.endpoint, c->timeout_ms, CLIENT_READ_TRIES);
+        else
+            client_error(c, "no reply from %s within %d ms; the change may or may not "
+                            "have been made", c->conn.endpoint, c->timeout_ms);
+        return OKR_EXIT_UNREACHABLE;
+    case CONN_FAILED:
+    default:
+        client_error(c, "%s", c->conn.error);
+        return OKR_EXIT_UNREACHABLE;
+    }
+}
+
+/* ------------------------------------------------------------ commands */
+
+static int run_help(const okr_client *c, int argc, char **argv)
+{
+    args_error e;
+    if (argc == 0) {
+        client_print_help(c->out);
+        return OKR_EXIT_OK;
+    }
+    if (!cmd_print_topic(c->out, argc, argv, &e)) {
+        client_error(c, "help: %s", e.msg);
+        return OKR_EXIT_USAGE;
+    }
+    return OKR_EXIT_OK;
+}
+
+int client_run(okr_client *c, int argc, char **argv)
+{
+    args_error e;
+    int words;
+    char name[64];
+    cmd_request request;
+
+    if (argc > 0 && strcmp(argv[0], "help") == 0)
+        return run_help(c, argc - 1, argv + 1);
+    const okr_command *cmd = cmd_lookup(argc, argv, &words, &e);
+    if (cmd == NULL) {
+        client_error(c, "%s", e.msg);
+        return OKR_EXIT_USAGE;
+    }
+    /* The parser sees the command's last name word as its argv[0]. */
+    switch (cmd_parse(cmd, argc - words + 1, argv + words - 1, &request, &e)) {
+    case CMD_PARSE_HELP:
+        cmd_print_usage(c->out, cmd, true);
+        return OKR_EXIT_OK;
+    case CMD_PARSE_USAGE:
+        client_error(c, "%s: %s", cmd_name(cmd, name, sizeof name), e.msg);
+        cmd_print_usage(c->err, cmd, false);
+        return OKR_EXIT_USAGE;
+    case CMD_PARSE_OK:
+    default:
+        if (request.output == CMD_OUTPUT_STREAM) {
+            int status = connect_once(c);
+            return status == OKR_EXIT_OK ? watch_run(c, &request) : status;
+        }
+        return send_and_show(c, &request);
+    }
+}

@@ -1,0 +1,57 @@
+/* client.h — one okr session: the settings given on the command line, the
+ * connection, and running one command from its words to its output and
+ * exit status. The shell and main both go through client_run. */
+#ifndef OKR_CLIENT_CLIENT_H
+#define OKR_CLIENT_CLIENT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "conn.h"
+#include "okr_limits.h"
+
+
+/* Exit statuses (docs/cli.md). */
+enum {
+    OKR_EXIT_OK = 0,
+    OKR_EXIT_REFUSED = 1,       /* the server answered with an error */
+    OKR_EXIT_USAGE = 2,         /* bad arguments, caught before sending */
+    OKR_EXIT_UNREACHABLE = 3,   /* no server, no reply in time, or an unusable reply */
+};
+
+#define CLIENT_DEFAULT_TIMEOUT_MS 5000
+#define CLIENT_MAX_TIMEOUT_MS 3600000
+#define CLIENT_READ_TRIES 3             /* reads are resent; mutations never */
+
+typedef struct {
+    const char *server;             /* --server, or NULL: $OKR_SERVER, config, default */
+    int timeout_ms;                 /* per try */
+    bool json;                      /* --json output */
+    bool color;                     /* colour in human output */
+    char user[OKR_MAX_NAME + 1];    /* sent as Request.user; "" sends none */
+    FILE *out, *err;                /* stdout and stderr, unless a test says otherwise */
+    long line;                      /* script line being run, for messages; 0: none */
+    bool connected;                 /* conn is set up (the endpoint is resolved) */
+    okr_conn conn;
+} okr_client;
+
+/* Defaults: timeout 5000 ms, stdout/stderr, colour when stdout is a
+ * terminal and NO_COLOR is not set, user = the login name. */
+void client_init(okr_client *c);
+
+/* Close the connection. */
+void client_free(okr_client *c);
+
+/* Run one command given as words ("obj", "add", "Title", "--team", "x"),
+ * including `help [COMMAND]`. Prints its output on c->out and its errors on
+ * c->err. argv may be permuted. Returns an OKR_EXIT_* status. */
+int client_run(okr_client *c, int argc, char **argv);
+
+/* Print "okr: [line N: ]message" on c->err. */
+void client_error(const okr_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The general help: usage, global options, the command list, exit statuses. */
+void client_print_help(FILE *out);
+
+#endif

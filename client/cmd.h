@@ -1,0 +1,128 @@
+/* cmd.h — from the words of a command line to a request ready to send.
+ *
+ * Everything here is driven by the command table of common/commands.h:
+ * which words name a command, which options it takes (getopt_long is built
+ * from the table's option names), its positional arguments (the words that
+ * begin its synopsis) and the help text. One builder per okr_cmd_id checks
+ * the values (args.h) and fills the protobuf request.
+ *
+ * Parsing does no I/O and no allocation; only the help printers write, to the
+ * FILE they are given. Parsing uses getopt_long, so it resets and uses
+ * getopt's global state (optind, opterr) and permutes argv. */
+#ifndef OKR_CLIENT_CMD_H
+#define OKR_CLIENT_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "args.h"
+#include "commands.h"
+#include "ids.h"
+#include "okr_limits.h"
+#include "okr.pb-c.h"
+
+/* How the reply to a command is shown in human (non-JSON) output. */
+typedef enum {
+    CMD_OUTPUT_ID,      /* an add: the new id (or name) alone on one line */
+    CMD_OUTPUT_SCORES,  /* another mutation: one line per score that moved */
+    CMD_OUTPUT_DATA,    /* a read: the reply rendered as a table, tree ... */
+    CMD_OUTPUT_STREAM,  /* watch: a live stream of events (watch.c) */
+} cmd_output;
+
+#define CMD_MAX_WATCH 64    /* ids one `watch` can follow */
+
+/* A parsed command: the request to send and the storage it points into.
+ * Its strings point into the argv it was parsed from, which must outlive it,
+ * and it points into itself, so it must not be copied or moved. It owns no
+ * heap memory: nothing to free. */
+typedef struct {
+    const okr_command *command;
+    cmd_output output;
+    const char *label;          /* printed for an add whose reply has no id */
+    Okr__Request request;       /* version, request_id and user are left to conn */
+
+    union {
+        Okr__PeriodAdd period_add;
+        Okr__PeriodList period_list;
+        Okr__PeriodClose period_close;
+        Okr__TeamAdd team_add;
+        Okr__TeamList team_list;
+        Okr__ObjectiveAdd objective_add;
+        Okr__ObjectiveEdit objective_edit;
+        Okr__ObjectiveGet objective_get;
+        Okr__ObjectiveList objective_list;
+        Okr__Align align;
+        Okr__Unalign unalign;
+        Okr__ObjectiveArchive objective_archive;
+        Okr__ObjectiveDelete objective_delete;
+        Okr__KeyResultAdd kr_add;
+        Okr__KeyResultEdit kr_edit;
+        Okr__KeyResultGet kr_get;
+        Okr__KeyResultDelete kr_delete;
+        Okr__CheckInAdd checkin;
+        Okr__History history;
+        Okr__TreeGet tree;
+        Okr__StatusGet status;
+        Okr__SnapshotGet snapshot;
+    } body;
+    Okr__Period period;
+    Okr__Team team;
+    Okr__Objective objective;
+    Okr__KeyResult kr;
+    Okr__Alignment alignment;
+    Okr__Alignment align_to[OKR_MAX_ALIGN_TO];
+    Okr__Alignment *align_to_list[OKR_MAX_ALIGN_TO];
+    char id[2][OKR_ID_BUF];                      /* canonical ids ("O12") */
+    char align_id[OKR_MAX_ALIGN_TO][OKR_ID_BUF];
+    /* watch: the nodes to follow (none: everything), where to start, when to stop */
+    char watch_ids[CMD_MAX_WATCH][OKR_ID_BUF];
+    int n_watch_ids;
+    uint64_t from_seq;          /* 0: start from a snapshot */
+    uint64_t count;             /* stop after this many events; 0: never */
+} cmd_request;
+
+typedef enum {
+    CMD_PARSE_OK,     /* *out holds a request */
+    CMD_PARSE_HELP,   /* --help or -h was given: show the command's usage */
+    CMD_PARSE_USAGE,  /* bad arguments: e->msg says why */
+} cmd_parse_result;
+
+/* The command named by the first words of argv: "obj add ..." or
+ * "checkin ...". Sets *words to the number of words the name used (1 or 2).
+ * Returns NULL with a message in e when no command matches. */
+const okr_command *cmd_lookup(int argc, char *const *argv, int *words, args_error *e);
+
+/* Parse a command's options and arguments. argv[0] is the command's last
+ * name word ("add" of "obj add"); options may come before, between and after
+ * the positional arguments, and "--" ends the options (for a negative value:
+ * `checkin K1 -- -5`). Fills *out on CMD_PARSE_OK. */
+cmd_parse_result cmd_parse(const okr_command *cmd, int argc, char **argv, cmd_request *out,
+                           args_error *e);
+
+/* The command's full name ("obj add", "checkin") into buf. Returns buf. */
+const char *cmd_name(const okr_command *cmd, char *buf, size_t len);
+
+/* The response body a request is answered with (NOT_SET for an unknown body). */
+Okr__Response__BodyCase cmd_reply_body(Okr__Request__BodyCase body);
+
+/* True for reads: requests that change nothing and so may be resent after a
+ * timeout. Mutations (answered by Changed) must never be resent blindly. */
+bool cmd_is_read(Okr__Request__BodyCase body);
+
+/* "usage: okr obj add TITLE ..." and, with details, the summary and role. */
+void cmd_print_usage(FILE *out, const okr_command *cmd, bool details);
+
+/* Every command, one line each: name and summary. */
+void cmd_print_commands(FILE *out);
+
+/* `help TOPIC...`: a group ("obj") lists its commands, a command ("obj add",
+ * "checkin") prints its usage with details. Returns false, with a message in
+ * e, for an unknown topic. */
+bool cmd_print_topic(FILE *out, int argc, char *const *argv, args_error *e);
+
+/* Check that every command of the table has a handler and that every option
+ * the table names is known to the parser. Run once at start: a false return
+ * is a programming error (e says which). */
+bool cmd_self_check(args_error *e);
+
+#endif

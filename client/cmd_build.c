@@ -1,0 +1,569 @@
+/* cmd_build.c — one builder per command: checks the values typed for it and
+ * maps them onto its protobuf request. Each builder is preceded by the
+ * command's syntax. The handler table at the end binds builders to
+ * okr_cmd_id. Never does I/O and never allocates: the request points into
+ * the cmd_request and into argv. */
+#include "cmd_build.h"
+
+#include "okr_limits.h"
+
+/* Initialise the body member `member` of r and make it the request's body. */
+#define SET_BODY(r, CASE, member, init)                         \
+    do {                                                        \
+        init(&(r)->body.member);                                \
+        (r)->request.body_case = OKR__REQUEST__BODY_##CASE;     \
+        (r)->request.member = &(r)->body.member;                \
+    } while (0)
+
+/* The builders check what a command line says: required options, options
+ * that contradict each other, the form of each value. Rules of the model
+ * (an end before its start, a metric whose target is its start, a cycle)
+ * are the server's to refuse, so they get one answer whatever the client. */
+
+/* ------------------------------------------------------------ value helpers */
+
+static bool need(const char *value, const char *option, args_error *e)
+{
+    return value != NULL || args_fail(e, "%s is required", option);
+}
+
+static bool title_arg(const char *what, const char *value, args_error *e)
+{
+    return value == NULL || args_text(what, value, OKR_MAX_TITLE, false, e);
+}
+
+/* Team, period and owner names; NULL (not given) is fine. */
+static bool name_arg(const char *what, const char *value, args_error *e)
+{
+    return value == NULL || args_text(what, value, OKR_MAX_NAME, false, e);
+}
+
+/* An owner given to an edit may be empty: that clears it. */
+static bool owner_edit_arg(const char *value, args_error *e)
+{
+    return value == NULL || args_text("--owner", value, OKR_MAX_NAME, true, e);
+}
+
+static bool description_arg(const char *value, args_error *e)
+{
+    return value == NULL || args_text("--description", value, OKR_MAX_DESCRIPTION, true, e);
+}
+
+static bool unit_arg(const char *value, args_error *e)
+{
+    return value == NULL || args_text("--unit", value, OKR_MAX_UNIT, true, e);
+}
+
+static bool weight_arg(const char *value, protobuf_c_boolean *has, uint32_t *weight,
+                       args_error *e)
+{
+    if (value == NULL)
+        return true;
+    *has = true;
+    return args_weight("--weight", value, weight, e);
+}
+
+static bool number_arg(const char *what, const char *value, protobuf_c_boolean *has,
+                       double *out, args_error *e)
+{
+    if (value == NULL)
+        return true;
+    *has = true;
+    return args_number(what, value, out, e);
+}
+
+/* Parse an id into the request's id slot and point *out at it. */
+static bool id_arg(cmd_request *r, int slot, const char *what, const char *text,
+                   unsigned kinds, char **out, args_error *e)
+{
+    if (!args_id(what, text, kinds, r->id[slot], e))
+        return false;
+    *out = r->id[slot];
+    return true;
+}
+
+/* --committed / --aspirational: sets *has only when one was given. */
+static bool objective_type_arg(const cmd_args *a, protobuf_c_boolean *has,
+                               Okr__ObjectiveType *type, args_error *e)
+{
+    if (a->committed && a->aspirational)
+        return args_fail(e, "--committed and --aspirational exclude each other");
+    if (a->committed || a->aspirational) {
+        *has = true;
+        *type = a->committed ? OKR__OBJECTIVE_TYPE__COMMITTED
+                             : OKR__OBJECTIVE_TYPE__ASPIRATIONAL;
+    }
+    return true;
+}
+
+/* --at-least V or --at-most V: the bound of a threshold KR. *given tells
+ * whether either was there; both at once is an error. */
+static bool threshold_arg(const cmd_args *a, bool *given, double *target,
+                          Okr__ThresholdDirection *direction, args_error *e)
+{
+    *given = a->at_least != NULL || a->at_most != NULL;
+    if (a->at_least && a->at_most)
+        return args_fail(e, "--at-least and --at-most exclude each other");
+    if (a->at_least) {
+        *direction = OKR__THRESHOLD_DIRECTION__AT_LEAST;
+        return args_number("--at-least", a->at_least, target, e);
+    }
+    if (a->at_most) {
+        *direction = OKR__THRESHOLD_DIRECTION__AT_MOST;
+        return args_number("--at-most", a->at_most, target, e);
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------ periods, teams */
+
+/* period add NAME --start YYYY-MM-DD --end YYYY-MM-DD */
+static bool build_period_add(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    int64_t start, end;
+    if (!name_arg("NAME", a->pos[0], e) || !need(a->start, "--start", e) ||
+        !need(a->end, "--end", e) || !args_date("--start", a->start, &start, e) ||
+        !args_date("--end", a->end, &end, e))
+        return false;
+
+    okr__period__init(&r->period);
+    r->period.name = a->pos[0];
+    r->period.start = a->start;
+    r->period.end = a->end;
+    SET_BODY(r, PERIOD_ADD, period_add, okr__period_add__init);
+    r->body.period_add.period = &r->period;
+    r->label = a->pos[0];
+    return true;
+}
+
+/* period list */
+static bool build_period_list(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    (void)a, (void)e;
+    SET_BODY(r, PERIOD_LIST, period_list, okr__period_list__init);
+    return true;
+}
+
+static bool build_period_close_or_reopen(cmd_request *r, const cmd_args *a, bool reopen,
+                                         args_error *e)
+{
+    if (!name_arg("NAME", a->pos[0], e))
+        return false;
+    SET_BODY(r, PERIOD_CLOSE, period_close, okr__period_close__init);
+    r->body.period_close.name = a->pos[0];
+    r->body.period_close.has_reopen = reopen;
+    r->body.period_close.reopen = reopen;
+    return true;
+}
+
+/* period close NAME */
+static bool build_period_close(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    return build_period_close_or_reopen(r, a, false, e);
+}
+
+/* period reopen NAME */
+static bool build_period_reopen(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    return build_period_close_or_reopen(r, a, true, e);
+}
+
+/* team add NAME [--parent TEAM] */
+static bool build_team_add(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    if (!name_arg("NAME", a->pos[0], e) || !name_arg("--parent", a->parent, e))
+        return false;
+    okr__team__init(&r->team);
+    r->team.name = a->pos[0];
+    r->team.parent = a->parent;
+    SET_BODY(r, TEAM_ADD, team_add, okr__team_add__init);
+    r->body.team_add.team = &r->team;
+    r->label = a->pos[0];
+    return true;
+}
+
+/* team list */
+static bool build_team_list(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    (void)a, (void)e;
+    SET_BODY(r, TEAM_LIST, team_list, okr__team_list__init);
+    return true;
+}
+
+/* ------------------------------------------------------------ objectives */
+
+/* The parents given with --align-to ID[:WEIGHT]... (child left to the server). */
+static bool align_to_args(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    for (size_t i = 0; i < a->n_align_to; i++) {
+        Okr__Alignment *al = &r->align_to[i];
+        bool has_weight;
+        okr__alignment__init(al);
+        if (!args_align_target(a->align_to[i], r->align_id[i], &has_weight, &al->weight, e))
+            return false;
+        al->parent = r->align_id[i];
+        al->has_weight = has_weight;
+        r->align_to_list[i] = al;
+    }
+    r->body.objective_add.n_align_to = a->n_align_to;
+    r->body.objective_add.align_to = r->align_to_list;
+    return true;
+}
+
+/* obj add TITLE [--team T] [--period P] [--committed|--aspirational] [--owner U]
+ *         [--description TEXT] [--align-to ID[:WEIGHT]]...
+ * Without --period the server picks the open period containing today. */
+static bool build_obj_add(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__Objective *o = &r->objective;
+    okr__objective__init(o);
+    o->has_type = true;
+    o->type = OKR__OBJECTIVE_TYPE__ASPIRATIONAL;
+    if (!title_arg("TITLE", a->pos[0], e) || !name_arg("--team", a->team, e) ||
+        !name_arg("--period", a->period, e) || !name_arg("--owner", a->owner, e) ||
+        !description_arg(a->description, e) || !objective_type_arg(a, &o->has_type, &o->type, e))
+        return false;
+    o->title = a->pos[0];
+    o->team = a->team;
+    o->period = a->period;
+    o->owner = a->owner;
+    o->description = a->description;
+    SET_BODY(r, OBJECTIVE_ADD, objective_add, okr__objective_add__init);
+    r->body.objective_add.objective = o;
+    return align_to_args(r, a, e);
+}
+
+/* obj edit ID [--title T] [--description TEXT] [--owner U] [--team T]
+ *          [--committed|--aspirational] */
+static bool build_obj_edit(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__ObjectiveEdit *m = &r->body.objective_edit;
+    SET_BODY(r, OBJECTIVE_EDIT, objective_edit, okr__objective_edit__init);
+    if (!id_arg(r, 0, "ID", a->pos[0], ARGS_OBJECTIVE, &m->id, e) ||
+        !title_arg("--title", a->title, e) || !description_arg(a->description, e) ||
+        !owner_edit_arg(a->owner, e) || !name_arg("--team", a->team, e) ||
+        !objective_type_arg(a, &m->has_type, &m->type, e))
+        return false;
+    m->title = a->title;
+    m->description = a->description;
+    m->owner = a->owner;
+    m->team = a->team;
+    if (!m->title && !m->description && !m->owner && !m->team && !m->has_type)
+        return args_fail(e, "nothing to change: give --title, --description, --owner, "
+                            "--team, --committed or --aspirational");
+    return true;
+}
+
+/* obj show ID */
+static bool build_obj_show(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    SET_BODY(r, OBJECTIVE_GET, objective_get, okr__objective_get__init);
+    return id_arg(r, 0, "ID", a->pos[0], ARGS_OBJECTIVE, &r->body.objective_get.id, e);
+}
+
+/* obj list [--period P] [--team T] [--all] */
+static bool build_obj_list(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    if (!name_arg("--period", a->period, e) || !name_arg("--team", a->team, e))
+        return false;
+    SET_BODY(r, OBJECTIVE_LIST, objective_list, okr__objective_list__init);
+    r->body.objective_list.period = a->period;
+    r->body.objective_list.team = a->team;
+    r->body.objective_list.has_include_archived = a->all;
+    r->body.objective_list.include_archived = a->all;
+    return true;
+}
+
+/* obj align CHILD PARENT [--weight W] */
+static bool build_obj_align(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__Alignment *al = &r->alignment;
+    okr__alignment__init(al);
+    if (!id_arg(r, 0, "CHILD", a->pos[0], ARGS_OBJECTIVE, &al->child, e) ||
+        !id_arg(r, 1, "PARENT", a->pos[1], ARGS_OBJECTIVE | ARGS_KR, &al->parent, e) ||
+        !weight_arg(a->weight, &al->has_weight, &al->weight, e))
+        return false;
+    SET_BODY(r, ALIGN, align, okr__align__init);
+    r->body.align.alignment = al;
+    return true;
+}
+
+/* obj unalign CHILD PARENT */
+static bool build_obj_unalign(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__Unalign *m = &r->body.unalign;
+    SET_BODY(r, UNALIGN, unalign, okr__unalign__init);
+    return id_arg(r, 0, "CHILD", a->pos[0], ARGS_OBJECTIVE, &m->child, e) &&
+           id_arg(r, 1, "PARENT", a->pos[1], ARGS_OBJECTIVE | ARGS_KR, &m->parent, e);
+}
+
+static bool build_obj_archive_or_restore(cmd_request *r, const cmd_args *a, bool restore,
+                                         args_error *e)
+{
+    Okr__ObjectiveArchive *m = &r->body.objective_archive;
+    SET_BODY(r, OBJECTIVE_ARCHIVE, objective_archive, okr__objective_archive__init);
+    m->has_restore = restore;
+    m->restore = restore;
+    return id_arg(r, 0, "ID", a->pos[0], ARGS_OBJECTIVE, &m->id, e);
+}
+
+/* obj archive ID */
+static bool build_obj_archive(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    return build_obj_archive_or_restore(r, a, false, e);
+}
+
+/* obj restore ID */
+static bool build_obj_restore(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    return build_obj_archive_or_restore(r, a, true, e);
+}
+
+/* obj delete ID */
+static bool build_obj_delete(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    SET_BODY(r, OBJECTIVE_DELETE, objective_delete, okr__objective_delete__init);
+    return id_arg(r, 0, "ID", a->pos[0], ARGS_OBJECTIVE, &r->body.objective_delete.id, e);
+}
+
+/* ------------------------------------------------------------ key results */
+
+/* The start, target and direction of a new KR, by kind:
+ *   metric     --from V --to V (start, target)
+ *   threshold  --at-least V | --at-most V (the bound), optional --from (initial value)
+ *   milestone  no values: start 0, target 1 (done)
+ *   rollup     no values: its score comes from the objectives aligned to it */
+static bool kr_add_values(Okr__KeyResult *kr, const cmd_args *a, args_error *e)
+{
+    bool bounded;
+    if (!threshold_arg(a, &bounded, &kr->target, &kr->direction, e))
+        return false;
+
+    switch (kr->kind) {
+    case OKR__KR_KIND__METRIC:
+        if (bounded)
+            return args_fail(e, "--at-least and --at-most are for threshold KRs "
+                                "(a metric takes --from and --to)");
+        if (!need(a->from, "--from", e) || !need(a->to, "--to", e) ||
+            !number_arg("--from", a->from, &kr->has_start, &kr->start, e) ||
+            !number_arg("--to", a->to, &kr->has_target, &kr->target, e))
+            return false;
+        return true;   /* --from == --to breaks a model rule: the server's to refuse */
+    case OKR__KR_KIND__THRESHOLD:
+        if (a->to)
+            return args_fail(e, "a threshold KR takes --at-least V or --at-most V, not --to");
+        if (!bounded)
+            return args_fail(e, "a threshold KR needs --at-least V or --at-most V");
+        kr->has_target = kr->has_direction = true;
+        return number_arg("--from", a->from, &kr->has_start, &kr->start, e);
+    case OKR__KR_KIND__MILESTONE:
+    case OKR__KR_KIND__ROLLUP:
+    default:
+        if (bounded || a->from || a->to)
+            return args_fail(e, "a %s KR takes no --from, --to, --at-least or --at-most",
+                             kr->kind == OKR__KR_KIND__MILESTONE ? "milestone" : "rollup");
+        if (kr->kind == OKR__KR_KIND__MILESTONE) {
+            kr->has_start = kr->has_target = true;
+            kr->start = 0.0;
+            kr->target = 1.0;
+        }
+        return true;
+    }
+}
+
+/* kr add OBJ TITLE [--kind metric|threshold|milestone|rollup] [--from V] [--to V]
+ *        [--at-least V|--at-most V] [--unit U] [--weight W] [--owner U]
+ * Without --kind: threshold when --at-least/--at-most is given, else metric. */
+static bool build_kr_add(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__KeyResult *kr = &r->kr;
+    okr__key_result__init(kr);
+    kr->has_kind = true;
+    kr->kind = a->at_least || a->at_most ? OKR__KR_KIND__THRESHOLD : OKR__KR_KIND__METRIC;
+    if (!id_arg(r, 0, "OBJ", a->pos[0], ARGS_OBJECTIVE, &kr->objective, e) ||
+        !title_arg("TITLE", a->pos[1], e) ||
+        (a->kind && !args_kr_kind(a->kind, &kr->kind, e)) || !kr_add_values(kr, a, e) ||
+        !unit_arg(a->unit, e) || !weight_arg(a->weight, &kr->has_weight, &kr->weight, e) ||
+        !name_arg("--owner", a->owner, e))
+        return false;
+    kr->title = a->pos[1];
+    kr->unit = a->unit;
+    kr->owner = a->owner;
+    SET_BODY(r, KR_ADD, kr_add, okr__key_result_add__init);
+    r->body.kr_add.kr = kr;
+    return true;
+}
+
+static bool kr_edit_changes_nothing(const Okr__KeyResultEdit *m)
+{
+    return !m->title && !m->has_kind && !m->has_start && !m->has_target && !m->unit &&
+           !m->has_weight && !m->owner && !m->has_direction;
+}
+
+/* kr edit ID [--title T] [--kind K] [--from V] [--to V] [--at-least V|--at-most V]
+ *         [--unit U] [--weight W] [--owner U]
+ * --at-least/--at-most set the target and the direction of a threshold KR. */
+static bool build_kr_edit(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__KeyResultEdit *m = &r->body.kr_edit;
+    bool bounded;
+    SET_BODY(r, KR_EDIT, kr_edit, okr__key_result_edit__init);
+    if (!id_arg(r, 0, "ID", a->pos[0], ARGS_KR, &m->id, e) ||
+        !title_arg("--title", a->title, e) ||
+        (a->kind && !args_kr_kind(a->kind, &m->kind, e)) ||
+        !number_arg("--from", a->from, &m->has_start, &m->start, e) ||
+        !number_arg("--to", a->to, &m->has_target, &m->target, e) ||
+        !threshold_arg(a, &bounded, &m->target, &m->direction, e) || !unit_arg(a->unit, e) ||
+        !weight_arg(a->weight, &m->has_weight, &m->weight, e) || !owner_edit_arg(a->owner, e))
+        return false;
+    if (bounded && a->to)
+        return args_fail(e, "--to and --at-least/--at-most exclude each other");
+    m->has_kind = a->kind != NULL;
+    m->has_target = m->has_target || bounded;
+    m->has_direction = bounded;
+    m->title = a->title;
+    m->unit = a->unit;
+    m->owner = a->owner;
+    if (kr_edit_changes_nothing(m))
+        return args_fail(e, "nothing to change: give --title, --kind, --from, --to, "
+                            "--at-least, --at-most, --unit, --weight or --owner");
+    return true;
+}
+
+/* kr show ID */
+static bool build_kr_show(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    SET_BODY(r, KR_GET, kr_get, okr__key_result_get__init);
+    return id_arg(r, 0, "ID", a->pos[0], ARGS_KR, &r->body.kr_get.id, e);
+}
+
+/* kr delete ID */
+static bool build_kr_delete(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    SET_BODY(r, KR_DELETE, kr_delete, okr__key_result_delete__init);
+    return id_arg(r, 0, "ID", a->pos[0], ARGS_KR, &r->body.kr_delete.id, e);
+}
+
+/* ------------------------------------------------------------ progress, views */
+
+/* checkin KR VALUE [--confidence C] [--note TEXT]
+ * VALUE is a number, or done/yes (1) and not-done/no (0) for milestones. */
+static bool build_checkin(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__CheckInAdd *m = &r->body.checkin;
+    SET_BODY(r, CHECKIN, checkin, okr__check_in_add__init);
+    if (!id_arg(r, 0, "KR", a->pos[0], ARGS_KR, &m->kr, e) ||
+        !args_checkin_value(a->pos[1], &m->value, e) ||
+        (a->note && !args_text("--note", a->note, OKR_MAX_NOTE, true, e)))
+        return false;
+    m->has_value = true;
+    m->note = a->note;
+    if (a->confidence) {
+        m->has_confidence = true;
+        return args_confidence(a->confidence, &m->confidence, e);
+    }
+    return true;
+}
+
+/* history KR [--limit N] */
+static bool build_history(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__History *m = &r->body.history;
+    SET_BODY(r, HISTORY, history, okr__history__init);
+    if (!id_arg(r, 0, "KR", a->pos[0], ARGS_KR, &m->kr, e))
+        return false;
+    if (a->limit) {
+        m->has_limit = true;
+        return args_whole("--limit", a->limit, 1, OKR_MAX_HISTORY, &m->limit, e);
+    }
+    return true;
+}
+
+/* show ID: an objective (O12) or a key result (K40) */
+static bool build_show(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    okr_node node;
+    if (okr_id_parse(a->pos[0], &node) && okr_node_is_kr(node))
+        return build_kr_show(r, a, e);
+    if (!args_id("ID", a->pos[0], ARGS_OBJECTIVE | ARGS_KR, r->id[0], e))
+        return false;
+    return build_obj_show(r, a, e);
+}
+
+/* tree [ID] [--period P] [--team T] */
+static bool build_tree(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__TreeGet *m = &r->body.tree;
+    SET_BODY(r, TREE, tree, okr__tree_get__init);
+    if ((a->n_pos > 0 &&
+         !id_arg(r, 0, "ID", a->pos[0], ARGS_OBJECTIVE | ARGS_KR, &m->root, e)) ||
+        !name_arg("--period", a->period, e) || !name_arg("--team", a->team, e))
+        return false;
+    m->period = a->period;
+    m->team = a->team;
+    return true;
+}
+
+/* status */
+static bool build_status(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    (void)a, (void)e;
+    SET_BODY(r, STATUS, status, okr__status_get__init);
+    return true;
+}
+
+/* watch [ID...] [--from SEQ] [--count N] */
+static bool build_watch(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    uint32_t from = 0, count = 0;
+    SET_BODY(r, SNAPSHOT, snapshot, okr__snapshot_get__init);
+    if (a->n_pos > CMD_MAX_WATCH)
+        return args_fail(e, "at most %d ids can be watched at once", CMD_MAX_WATCH);
+    for (int i = 0; i < a->n_pos; i++)
+        if (!args_id("ID", a->pos[i], ARGS_OBJECTIVE | ARGS_KR, r->watch_ids[i], e))
+            return false;
+    if ((a->from && !args_whole("--from", a->from, 0, UINT32_MAX, &from, e)) ||
+        (a->count && !args_whole("--count", a->count, 1, UINT32_MAX, &count, e)))
+        return false;
+    r->n_watch_ids = a->n_pos;
+    r->from_seq = from;
+    r->count = count;
+    return true;
+}
+
+/* ------------------------------------------------------------ the bindings */
+
+static const cmd_handler handlers[OKR_CMD__COUNT] = {
+    [OKR_CMD_PERIOD_ADD] = {build_period_add, CMD_OUTPUT_ID},
+    [OKR_CMD_PERIOD_LIST] = {build_period_list, CMD_OUTPUT_DATA},
+    [OKR_CMD_PERIOD_CLOSE] = {build_period_close, CMD_OUTPUT_SCORES},
+    [OKR_CMD_PERIOD_REOPEN] = {build_period_reopen, CMD_OUTPUT_SCORES},
+    [OKR_CMD_TEAM_ADD] = {build_team_add, CMD_OUTPUT_ID},
+    [OKR_CMD_TEAM_LIST] = {build_team_list, CMD_OUTPUT_DATA},
+    [OKR_CMD_OBJ_ADD] = {build_obj_add, CMD_OUTPUT_ID},
+    [OKR_CMD_OBJ_EDIT] = {build_obj_edit, CMD_OUTPUT_SCORES},
+    [OKR_CMD_OBJ_SHOW] = {build_obj_show, CMD_OUTPUT_DATA},
+    [OKR_CMD_OBJ_LIST] = {build_obj_list, CMD_OUTPUT_DATA},
+    [OKR_CMD_OBJ_ALIGN] = {build_obj_align, CMD_OUTPUT_SCORES},
+    [OKR_CMD_OBJ_UNALIGN] = {build_obj_unalign, CMD_OUTPUT_SCORES},
+    [OKR_CMD_OBJ_ARCHIVE] = {build_obj_archive, CMD_OUTPUT_SCORES},
+    [OKR_CMD_OBJ_RESTORE] = {build_obj_restore, CMD_OUTPUT_SCORES},
+    [OKR_CMD_OBJ_DELETE] = {build_obj_delete, CMD_OUTPUT_SCORES},
+    [OKR_CMD_KR_ADD] = {build_kr_add, CMD_OUTPUT_ID},
+    [OKR_CMD_KR_EDIT] = {build_kr_edit, CMD_OUTPUT_SCORES},
+    [OKR_CMD_KR_SHOW] = {build_kr_show, CMD_OUTPUT_DATA},
+    [OKR_CMD_KR_DELETE] = {build_kr_delete, CMD_OUTPUT_SCORES},
+    [OKR_CMD_CHECKIN] = {build_checkin, CMD_OUTPUT_SCORES},
+    [OKR_CMD_HISTORY] = {build_history, CMD_OUTPUT_DATA},
+    [OKR_CMD_SHOW] = {build_show, CMD_OUTPUT_DATA},
+    [OKR_CMD_TREE] = {build_tree, CMD_OUTPUT_DATA},
+    [OKR_CMD_STATUS] = {build_status, CMD_OUTPUT_DATA},
+    [OKR_CMD_WATCH] = {build_watch, CMD_OUTPUT_STREAM},
+};
+
+const cmd_handler *cmd_handler_of(okr_cmd_id id)
+{
+    if ((int)id < 0 || id >= OKR_CMD__COUNT || handlers[id].build == NULL)
+        return NULL;
+    return &handlers[id];
+}

@@ -1,0 +1,39 @@
+/* config.h — where okr finds its server: --server, then $OKR_SERVER, then
+ * the `server` key of the config file ($XDG_CONFIG_HOME/okr/config, by
+ * default ~/.config/okr/config; INI, section [okr] or none), then
+ * OKR_DEFAULT_ENDPOINT. Reads the environment and the file; never prints. */
+#ifndef OKR_CLIENT_CONFIG_H
+#define OKR_CLIENT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Turn a server address into a ZeroMQ endpoint: a bare "host:port" gets
+ * "tcp://" in front; anything with "://" is kept. Returns false (with a
+ * message in err) when addr is empty or the result does not fit in out. */
+bool config_normalize_endpoint(const char *addr, char *out, size_t out_len, char *err,
+                               size_t err_len);
+
+/* The config file's path: $XDG_CONFIG_HOME/okr/config when that variable is
+ * an absolute path, else $HOME/.config/okr/config. Returns false when
+ * neither variable helps. */
+bool config_default_path(char *out, size_t out_len);
+
+typedef enum {
+    CONFIG_FOUND,    /* the file sets `server`: it is in out */
+    CONFIG_ABSENT,   /* no file, or no `server` key in it */
+    CONFIG_BROKEN,   /* unreadable or malformed: err says where */
+} config_result;
+
+/* Read the `server` key (section [okr] or before any section) of the INI
+ * file at path; later keys override earlier ones, other keys are ignored. */
+config_result config_read_server(const char *path, char *out, size_t out_len, char *err,
+                                 size_t err_len);
+
+/* The endpoint to use, from the sources in order: `flag` (--server, may be
+ * NULL), $OKR_SERVER, the config file, the default. Returns false with a
+ * message in err for a broken config file or an unusable address. */
+bool config_resolve_server(const char *flag, char *out, size_t out_len, char *err,
+                           size_t err_len);
+
+#endif

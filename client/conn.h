@@ -1,0 +1,46 @@
+/* conn.h — the client's connection to okrd: one ZeroMQ DEALER socket, one
+ * request frame out, the matching response frame back.
+ *
+ * Requests carry a fresh request_id; replies with another id (stale answers
+ * to an earlier, timed-out request) are dropped. Every wait is bounded by a
+ * timeout. A caller that knows a request is safe to repeat (a read) asks for
+ * several tries: after a timeout the socket is closed, reopened and the
+ * request sent again (the Lazy Pirate pattern of the ZeroMQ guide). */
+#ifndef OKR_CLIENT_CONN_H
+#define OKR_CLIENT_CONN_H
+
+#include <stdint.h>
+
+#include "okr.pb-c.h"
+
+#define CONN_MAX_ENDPOINT 256
+
+typedef enum {
+    CONN_OK,        /* *reply holds the matching response */
+    CONN_TIMEOUT,   /* no matching reply within the timeout, on every try */
+    CONN_FAILED,    /* the socket could not be set up, or the reply was unreadable:
+                     * conn->error says why */
+} conn_status;
+
+typedef struct {
+    char endpoint[CONN_MAX_ENDPOINT];   /* "tcp://127.0.0.1:7411" */
+    int timeout_ms;                     /* wait for each try */
+    void *zctx;                         /* created on first use */
+    void *socket;                       /* NULL while closed */
+    uint64_t next_request_id;
+    char error[256];                    /* why the last call failed */
+} okr_conn;
+
+/* Prepare a connection to `endpoint` (copied; must be a ZeroMQ endpoint such
+ * as "tcp://host:port"). Nothing is opened until the first call. */
+void conn_init(okr_conn *conn, const char *endpoint, int timeout_ms);
+
+/* Send req (its version and request_id are filled in here) and wait for the
+ * reply, trying up to `tries` times (1 for mutations). On CONN_OK the caller
+ * owns *reply and frees it with okr__response__free_unpacked(*reply, NULL). */
+conn_status conn_call(okr_conn *conn, Okr__Request *req, int tries, Okr__Response **reply);
+
+/* Close the socket and the ZeroMQ context. The connection may be used again. */
+void conn_close(okr_conn *conn);
+
+#endif

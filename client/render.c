@@ -1,0 +1,357 @@
+/* render.c — human output of replies: score lines, objective and KR views,
+ * list and history tables, server status (see render.h). The alignment
+ * tree is drawn by render_tree.c. Writes to ctx->out only. */
+#include "render.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "fmt.h"
+#include "table.h"
+#include "text.h"
+
+static const char *str(const char *s)
+{
+    return s ? s : "";
+}
+
+static bool present(const char *s)
+{
+    return s != NULL && s[0] != '\0';
+}
+
+const char *render_health_color(Okr__Health health)
+{
+    switch (health) {
+    case OKR__HEALTH__ON_TRACK: return RENDER_GREEN;
+    case OKR__HEALTH__AT_RISK: return RENDER_YELLOW;
+    case OKR__HEALTH__OFF_TRACK: return RENDER_RED;
+    default: return NULL;
+    }
+}
+
+const char *render_grade_color(Okr__Grade grade)
+{
+    switch (grade) {
+    case OKR__GRADE__GREEN: return RENDER_GREEN;
+    case OKR__GRADE__YELLOW: return RENDER_YELLOW;
+    case OKR__GRADE__RED: return RENDER_RED;
+    default: return NULL;
+    }
+}
+
+void render_paint(const render_ctx *ctx, const char *color, const char *text)
+{
+    if (ctx->color && color != NULL)
+        fprintf(ctx->out, "%s%s%s", color, text, RENDER_RESET);
+    else
+        fputs(text, ctx->out);
+}
+
+/* "O1  Grow revenue": the first line of a detail view. */
+static void heading(const render_ctx *ctx, const char *id, const char *title)
+{
+    render_paint(ctx, RENDER_BOLD, str(id));
+    fprintf(ctx->out, "  %s\n", str(title));
+}
+
+/* Start a "  key         value" line; the caller writes the value and "\n". */
+static void key(const render_ctx *ctx, const char *name)
+{
+    fprintf(ctx->out, "  %-12s ", name);
+}
+
+static void field(const render_ctx *ctx, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void field(const render_ctx *ctx, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    key(ctx, name);
+    va_start(ap, fmt);
+    vfprintf(ctx->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', ctx->out);
+}
+
+/* "0.433  on_track" followed by `extra`, on a "score" line. */
+static void score_line(const render_ctx *ctx, int64_t score, Okr__Health health,
+                       const char *extra)
+{
+    char text[FMT_BUF];
+    key(ctx, "score");
+    fprintf(ctx->out, "%s  ", fmt_score(score, 3, text, sizeof text));
+    render_paint(ctx, render_health_color(health), fmt_health(health));
+    fprintf(ctx->out, "%s\n", extra);
+}
+
+/* "O3, K5 (weight 2)": the far ends of alignment links. With `self`, a link
+ * whose parent is not self (a child aligned to one of its KRs) says "via K2". */
+static void links_line(const render_ctx *ctx, const char *name, Okr__Alignment *const *list,
+                       size_t n, bool parent_end, const char *self)
+{
+    if (n == 0)
+        return;
+    key(ctx, name);
+    for (size_t i = 0; i < n; i++) {
+        const Okr__Alignment *a = list[i];
+        fprintf(ctx->out, "%s%s", i ? ", " : "", str(parent_end ? a->parent : a->child));
+        if (self && a->parent && strcmp(a->parent, self) != 0)
+            fprintf(ctx->out, " via %s", a->parent);
+        if (a->has_weight && a->weight != 1)
+            fprintf(ctx->out, " (weight %u)", a->weight);
+    }
+    fputc('\n', ctx->out);
+}
+
+void render_changed(const render_ctx *ctx, const Okr__Changed *changed)
+{
+    char old_score[FMT_BUF], new_score[FMT_BUF];
+    for (size_t i = 0; i < changed->n_scores; i++) {
+        const Okr__ScoreChange *s = changed->scores[i];
+        fprintf(ctx->out, "%s %s -> %s\n", str(s->node),
+                fmt_score(s->old_score, 6, old_score, sizeof old_score),
+                fmt_score(s->new_score, 6, new_score, sizeof new_score));
+    }
+}
+
+/* ------------------------------------------------------------ objectives */
+
+static void kr_table(const render_ctx *ctx, Okr__KeyResult *const *krs, size_t n)
+{
+    static const char *const headers[] = {"ID", "SCORE", "HEALTH", "CONF", "PROGRESS", "TITLE"};
+    char score[FMT_BUF], progress[2 * FMT_BUF + 32];
+    table *t = table_new(6, headers);
+    for (size_t i = 0; i < n; i++) {
+        const Okr__KeyResult *kr = krs[i];
+        table_cell(t, RENDER_BOLD, "%s", str(kr->id));
+        table_cell(t, NULL, "%s", fmt_score(kr->score, 3, score, sizeof score));
+        table_cell(t, render_health_color(kr->health), "%s", fmt_health(kr->health));
+        if (kr->has_confidence)
+            table_cell(t, NULL, "%.2f", kr->confidence);
+        else
+            table_cell(t, NULL, "-");
+        table_cell(t, NULL, "%s", fmt_progress(kr, progress, sizeof progress));
+        table_cell(t, NULL, "%s", str(kr->title));
+    }
+    table_print(t, ctx->out, ctx->color);
+    table_free(t);
+}
+
+void render_objective_detail(const render_ctx *ctx, const Okr__ObjectiveDetail *d)
+{
+    static const Okr__Objective none = OKR__OBJECTIVE__INIT;
+    const Okr__Objective *o = d->objective ? d->objective : &none;
+    char expected[FMT_BUF + 16], text[FMT_BUF];
+
+    heading(ctx, o->id, o->title);
+    if (present(o->description))
+        field(ctx, "description", "%s", o->description);
+    field(ctx, "period", "%s", str(o->period));
+    field(ctx, "team", "%s", str(o->team));
+    if (present(o->owner))
+        field(ctx, "owner", "%s", o->owner);
+    field(ctx, "type", "%s%s", fmt_type(o->type), o->archived ? ", archived" : "");
+    snprintf(expected, sizeof expected, "  (expected %s)",
+             fmt_score(o->expected, 3, text, sizeof text));
+    score_line(ctx, o->score, o->health, o->has_expected ? expected : "");
+    if (o->grade != OKR__GRADE__GRADE_NONE) {
+        key(ctx, "grade");
+        render_paint(ctx, render_grade_color(o->grade), fmt_grade(o->grade));
+        fputc('\n', ctx->out);
+    }
+    if (o->has_confidence)
+        field(ctx, "confidence", "%.2f", o->confidence);
+    links_line(ctx, "aligned to", d->parents, d->n_parents, true, NULL);
+    links_line(ctx, "aligned here", d->children, d->n_children, false, o->id);
+    if (d->n_krs > 0) {
+        fputc('\n', ctx->out);
+        kr_table(ctx, d->krs, d->n_krs);
+    }
+}
+
+void render_objectives(const render_ctx *ctx, const Okr__ObjectiveListReply *list)
+{
+    static const char *const headers[] = {"ID",   "SCORE", "HEALTH", "TYPE",
+                                          "PERIOD", "TEAM", "OWNER", "TITLE"};
+    char score[FMT_BUF];
+    if (list->n_objectives == 0)
+        return;
+    table *t = table_new(8, headers);
+    for (size_t i = 0; i < list->n_objectives; i++) {
+        const Okr__Objective *o = list->objectives[i];
+        table_cell(t, RENDER_BOLD, "%s", str(o->id));
+        table_cell(t, NULL, "%s", fmt_score(o->score, 3, score, sizeof score));
+        table_cell(t, render_health_color(o->health), "%s", fmt_health(o->health));
+        table_cell(t, NULL, "%s", fmt_type(o->type));
+        table_cell(t, NULL, "%s", str(o->period));
+        table_cell(t, NULL, "%s", str(o->team));
+        table_cell(t, NULL, "%s", str(o->owner));
+        table_cell(t, o->archived ? RENDER_DIM : NULL, "%s%s", str(o->title),
+                   o->archived ? " [archived]" : "");
+    }
+    table_print(t, ctx->out, ctx->color);
+    table_free(t);
+}
+
+/* ------------------------------------------------------------ key results */
+
+void render_kr_detail(const render_ctx *ctx, const Okr__KeyResultDetail *d)
+{
+    static const Okr__KeyResult none = OKR__KEY_RESULT__INIT;
+    const Okr__KeyResult *kr = d->kr ? d->kr : &none;
+    char progress[2 * FMT_BUF + 32], text[FMT_BUF], extra[FMT_BUF + 32];
+
+    heading(ctx, kr->id, kr->title);
+    if (d->objective)
+        field(ctx, "objective", "%s  %s", str(d->objective->id), str(d->objective->title));
+    else
+        field(ctx, "objective", "%s", str(kr->objective));
+    field(ctx, "kind", "%s", fmt_kind(kr->kind));
+    field(ctx, "progress", "%s", fmt_progress(kr, progress, sizeof progress));
+    if (kr->has_start && (kr->kind == OKR__KR_KIND__METRIC ||
+                          kr->kind == OKR__KR_KIND__THRESHOLD))
+        field(ctx, "start", "%s", fmt_number(kr->start, text, sizeof text));
+    field(ctx, "weight", "%u", kr->has_weight ? kr->weight : 1);
+    if (present(kr->owner))
+        field(ctx, "owner", "%s", kr->owner);
+    snprintf(extra, sizeof extra, "  (attainment %s)",
+             fmt_score(kr->attainment, 3, text, sizeof text));
+    score_line(ctx, kr->score, kr->health, kr->has_attainment ? extra : "");
+    if (kr->has_confidence)
+        field(ctx, "confidence", "%.2f", kr->confidence);
+    if (kr->has_updated_at && kr->updated_at > 0) {
+        text_format_time(kr->updated_at, text);
+        field(ctx, "check-ins", "%u, last %s UTC", kr->checkins, text);
+    } else {
+        field(ctx, "check-ins", "%u", kr->checkins);
+    }
+    links_line(ctx, "aligned here", d->children, d->n_children, false, NULL);
+}
+
+/* The value of a check-in as its KR's kind reads it. */
+static const char *checkin_value(const Okr__KeyResult *kr, double value, char *buf, size_t len)
+{
+    char number[FMT_BUF];
+    if (kr->kind == OKR__KR_KIND__MILESTONE)
+        snprintf(buf, len, "%s", value == 1.0 ? "done" : "not done");
+    else
+        snprintf(buf, len, "%s%s%s", fmt_number(value, number, sizeof number),
+                 present(kr->unit) ? " " : "", str(kr->unit));
+    return buf;
+}
+
+void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
+{
+    static const Okr__KeyResult none = OKR__KEY_RESULT__INIT;
+    static const char *const headers[] = {"TIME (UTC)", "VALUE", "CONF", "AUTHOR", "NOTE"};
+    const Okr__KeyResult *kr = h->kr ? h->kr : &none;
+    char time[32], value[FMT_BUF + 32];
+
+    heading(ctx, kr->id, kr->title);
+    if (h->n_checkins == 0) {
+        fprintf(ctx->out, "  no check-ins yet\n");
+        return;
+    }
+    table *t = table_new(5, headers);
+    for (size_t i = 0; i < h->n_checkins; i++) {
+        const Okr__CheckIn *c = h->checkins[i];
+        text_format_time(c->time, time);
+        table_cell(t, NULL, "%s", time);
+        table_cell(t, NULL, "%s", checkin_value(kr, c->value, value, sizeof value));
+        if (c->has_confidence)
+            table_cell(t, NULL, "%.2f", c->confidence);
+        else
+            table_cell(t, NULL, "-");
+        table_cell(t, NULL, "%s", str(c->author));
+        table_cell(t, NULL, "%s", str(c->note));
+    }
+    table_print(t, ctx->out, ctx->color);
+    table_free(t);
+}
+
+/* ------------------------------------------------------------ periods, teams */
+
+void render_periods(const render_ctx *ctx, const Okr__PeriodListReply *list)
+{
+    static const char *const headers[] = {"NAME", "START", "END", "STATE"};
+    if (list->n_periods == 0)
+        return;
+    table *t = table_new(4, headers);
+    for (size_t i = 0; i < list->n_periods; i++) {
+        const Okr__Period *p = list->periods[i];
+        table_cell(t, RENDER_BOLD, "%s", str(p->name));
+        table_cell(t, NULL, "%s", str(p->start));
+        table_cell(t, NULL, "%s", str(p->end));
+        table_cell(t, p->closed ? RENDER_DIM : NULL, "%s", p->closed ? "closed" : "open");
+    }
+    table_print(t, ctx->out, ctx->color);
+    table_free(t);
+}
+
+void render_teams(const render_ctx *ctx, const Okr__TeamListReply *list)
+{
+    static const char *const headers[] = {"NAME", "PARENT"};
+    if (list->n_teams == 0)
+        return;
+    table *t = table_new(2, headers);
+    for (size_t i = 0; i < list->n_teams; i++) {
+        table_cell(t, RENDER_BOLD, "%s", str(list->teams[i]->name));
+        table_cell(t, NULL, "%s", str(list->teams[i]->parent));
+    }
+    table_print(t, ctx->out, ctx->color);
+    table_free(t);
+}
+
+/* ------------------------------------------------------------ status */
+
+static const char *human_bytes(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = (double)bytes;
+    size_t u = 0;
+    while (value >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+        value /= 1024;
+        u++;
+    }
+    snprintf(buf, len, u == 0 ? "%.0f %s" : "%.1f %s", value, units[u]);
+    return buf;
+}
+
+void render_status(const render_ctx *ctx, const Okr__Status *s)
+{
+    char text[FMT_BUF];
+    field(ctx, "version", "%s", str(s->version));
+    key(ctx, "epoch");
+    for (size_t i = 0; i < s->epoch.len; i++)
+        fprintf(ctx->out, "%02x", s->epoch.data[i]);
+    fputs(s->epoch.len ? "\n" : "-\n", ctx->out);
+    field(ctx, "last seq", "%llu", (unsigned long long)s->last_seq);
+    field(ctx, "objectives", "%llu", (unsigned long long)s->objectives);
+    field(ctx, "key results", "%llu", (unsigned long long)s->krs);
+    field(ctx, "check-ins", "%llu", (unsigned long long)s->checkins);
+    field(ctx, "data", "%s", human_bytes(s->data_bytes, text, sizeof text));
+    if (s->has_started_at) {
+        text_format_time(s->started_at, text);
+        field(ctx, "started", "%s UTC", text);
+    }
+    field(ctx, "you are", "%s", str(s->actor));
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+void render_data(const render_ctx *ctx, const Okr__Response *reply, const char *tree_root)
+{
+    switch (reply->body_case) {
+    case OKR__RESPONSE__BODY_CHANGED: render_changed(ctx, reply->changed); break;
+    case OKR__RESPONSE__BODY_PERIODS: render_periods(ctx, reply->periods); break;
+    case OKR__RESPONSE__BODY_TEAMS: render_teams(ctx, reply->teams); break;
+    case OKR__RESPONSE__BODY_OBJECTIVE: render_objective_detail(ctx, reply->objective); break;
+    case OKR__RESPONSE__BODY_OBJECTIVES: render_objectives(ctx, reply->objectives); break;
+    case OKR__RESPONSE__BODY_KR: render_kr_detail(ctx, reply->kr); break;
+    case OKR__RESPONSE__BODY_HISTORY: render_history(ctx, reply->history); break;
+    case OKR__RESPONSE__BODY_GRAPH: render_tree(ctx, reply->graph, tree_root); break;
+    case OKR__RESPONSE__BODY_STATUS: render_status(ctx, reply->status); break;
+    default: break;
+    }
+}

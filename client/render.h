@@ -1,0 +1,61 @@
+/* render.h — human output: the id of a new node, score movements, key/value
+ * views of one objective or KR, aligned tables for lists and history, and
+ * the alignment tree. Colour (health in green/yellow/red, ids in bold) only
+ * when ctx->color is set, which the caller decides (a terminal, no
+ * NO_COLOR); never an escape code otherwise. Writes to ctx->out only. */
+#ifndef OKR_CLIENT_RENDER_H
+#define OKR_CLIENT_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "okr.pb-c.h"
+
+/* SGR escapes, written only when colour is on. */
+#define RENDER_RESET "\033[0m"
+#define RENDER_BOLD "\033[1m"
+#define RENDER_DIM "\033[2m"
+#define RENDER_RED "\033[31m"
+#define RENDER_GREEN "\033[32m"
+#define RENDER_YELLOW "\033[33m"
+
+typedef struct {
+    FILE *out;
+    bool color;
+} render_ctx;
+
+/* Deepest level the tree descends to; deeper nodes are shown as "…". */
+#define RENDER_TREE_MAX_DEPTH 32
+/* The tree stops after this many lines (a DAG may repeat shared subtrees). */
+#define RENDER_TREE_MAX_LINES 20000
+
+/* One line per score that moved: "K1 0.000000 -> 0.500000". */
+void render_changed(const render_ctx *ctx, const Okr__Changed *changed);
+
+/* The data of a read reply (any body but Changed), by its body. tree_root is
+ * the id a tree was asked for, or NULL. */
+void render_data(const render_ctx *ctx, const Okr__Response *reply, const char *tree_root);
+
+void render_objective_detail(const render_ctx *ctx, const Okr__ObjectiveDetail *d);
+void render_kr_detail(const render_ctx *ctx, const Okr__KeyResultDetail *d);
+void render_objectives(const render_ctx *ctx, const Okr__ObjectiveListReply *list);
+void render_periods(const render_ctx *ctx, const Okr__PeriodListReply *list);
+void render_teams(const render_ctx *ctx, const Okr__TeamListReply *list);
+void render_history(const render_ctx *ctx, const Okr__HistoryReply *h);
+void render_status(const render_ctx *ctx, const Okr__Status *s);
+
+/* The alignment graph as an indented tree (render_tree.c): rooted at `root`
+ * when it is in the graph, else at every objective without a parent in the
+ * graph. Under an objective come its KRs, then the objectives aligned to it;
+ * under a KR, the objectives aligned to it. A node with two parents appears
+ * under both. Each line: id, score (3 decimals), health, title. */
+void render_tree(const render_ctx *ctx, const Okr__Graph *g, const char *root);
+
+/* The colour of a health or grade (NULL for none). */
+const char *render_health_color(Okr__Health health);
+const char *render_grade_color(Okr__Grade grade);
+
+/* Write text in colour when ctx->color is set, plain otherwise. */
+void render_paint(const render_ctx *ctx, const char *color, const char *text);
+
+#endif

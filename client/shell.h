@@ -1,0 +1,53 @@
+/* shell.h — okr without a command: an interactive readline loop on a
+ * terminal, or a script read from a file (standard input). Both split each
+ * line into words with shell_split and run it with client_run. */
+#ifndef OKR_CLIENT_SHELL_H
+#define OKR_CLIENT_SHELL_H
+
+#include <stdio.h>
+
+#include "client.h"
+
+/* The words of one line. argv[argc] is NULL. One allocation holds the array
+ * and the text: free it with shell_words_free. */
+typedef struct {
+    int argc;
+    char **argv;
+} shell_words;
+
+typedef enum {
+    SHELL_SPLIT_OK = 0,
+    SHELL_SPLIT_OPEN_QUOTE,       /* a ' or " is never closed */
+    SHELL_SPLIT_TRAILING_ESCAPE,  /* the line ends with a lone backslash */
+    SHELL_SPLIT_NO_MEMORY,
+} shell_split_result;
+
+/* Split a line into words the way sh quotes them, without any expansion
+ * (no $, no globs, no ~): blanks (space, tab, newline, CR) separate words;
+ * '...' keeps its content literally; "..." keeps its content but a
+ * backslash before " \ $ or ` stands for that character; outside quotes a
+ * backslash makes the next character literal; '' and "" give an empty word;
+ * a # that begins a word starts a comment to the end of the line.
+ * On SHELL_SPLIT_OK *out holds the words (maybe none); otherwise *out is
+ * empty (argc 0, argv NULL). Pure: no I/O. */
+shell_split_result shell_split(const char *line, shell_words *out);
+
+/* Free the words of shell_split (argv may be NULL). */
+void shell_words_free(shell_words *words);
+
+/* A sentence for a split error: "unterminated quote". */
+const char *shell_split_error(shell_split_result result);
+
+/* Run the commands of `in`, one per line, skipping blank and comment lines;
+ * stop at the first that fails, after "okr: line N: ..." on c->err.
+ * `quit` or `exit` ends the script early. Returns the failed command's exit
+ * status (OKR_EXIT_USAGE for a line that cannot be split), or 0. */
+int shell_run_script(okr_client *c, FILE *in);
+
+/* The interactive loop: prompt "okr> ", line editing and history with
+ * readline, tab completion of command names and options from the command
+ * table. Errors are reported and the loop goes on; `quit`, `exit` or Ctrl-D
+ * end it. Returns 0. */
+int shell_run_interactive(okr_client *c);
+
+#endif

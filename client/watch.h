@@ -1,0 +1,26 @@
+/* watch.h — `okr watch`: follow okrd's event stream, one line per event
+ * (one JSON object per line with --json), in seq order, without missing one.
+ * The ordering, gap filling and reconnecting are monitor.c's. */
+#ifndef OKR_CLIENT_WATCH_H
+#define OKR_CLIENT_WATCH_H
+
+#include <stdio.h>
+
+#include "client.h"
+#include "cmd.h"
+
+/* Run until Ctrl-C (SIGINT) or SIGTERM, or until r->count events were shown.
+ * c must be connected (its conn endpoint resolved). Returns an OKR_EXIT_*
+ * status: 0 on a normal stop, 3 when the server cannot be reached at start,
+ * 1 when it refuses. */
+int watch_run(okr_client *c, const cmd_request *r);
+
+/* One human line for an event: "#12 10:04 alice checkin K1 = 0.35 | K1
+ * 0.000->0.500 O1 0.300->0.433". Exposed for tests. */
+void watch_print_event(FILE *out, const Okr__Event *ev, bool color);
+
+/* The JSON line of an event: {"seq","time","actor","subject","change":{"type",...},
+ * "scores":[{"node","old","new"}],"nodes":[...]}. Caller frees with json_object_put. */
+struct json_object *watch_event_json(const Okr__Event *ev);
+
+#endif

@@ -1,0 +1,131 @@
+/* commands.c — the command table (see commands.h). Data plus two lookups. */
+#include "commands.h"
+
+#include <string.h>
+
+#define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NO_OPTS ((const char *const[]){NULL})
+#define BODY(x) OKR__REQUEST__BODY_##x
+#define NO_BODY OKR__REQUEST__BODY__NOT_SET
+
+const okr_command okr_commands[OKR_CMD__COUNT] = {
+    {OKR_CMD_PERIOD_ADD, "period", "add", "NAME --start YYYY-MM-DD --end YYYY-MM-DD",
+     "Create a cycle (e.g. 2026-Q4)", OPTS("start", "end"), OKR_ROLE_ADMIN,
+     BODY(PERIOD_ADD), NO_BODY},
+    {OKR_CMD_PERIOD_LIST, "period", "list", "", "List cycles", NO_OPTS,
+     OKR_ROLE_VIEWER, BODY(PERIOD_LIST), NO_BODY},
+    {OKR_CMD_PERIOD_CLOSE, "period", "close", "NAME",
+     "Close a cycle: freeze its scores and grade them", NO_OPTS, OKR_ROLE_ADMIN,
+     BODY(PERIOD_CLOSE), NO_BODY},
+    {OKR_CMD_PERIOD_REOPEN, "period", "reopen", "NAME", "Reopen a closed cycle",
+     NO_OPTS, OKR_ROLE_ADMIN, BODY(PERIOD_CLOSE), NO_BODY},
+    {OKR_CMD_TEAM_ADD, "team", "add", "NAME [--parent TEAM]", "Create a team",
+     OPTS("parent"), OKR_ROLE_ADMIN, BODY(TEAM_ADD), NO_BODY},
+    {OKR_CMD_TEAM_LIST, "team", "list", "", "List teams", NO_OPTS, OKR_ROLE_VIEWER,
+     BODY(TEAM_LIST), NO_BODY},
+    {OKR_CMD_OBJ_ADD, "obj", "add",
+     "TITLE [--team T] [--period P] [--committed|--aspirational] [--owner U] "
+     "[--description TEXT] [--align-to ID[:WEIGHT]]...",
+     "Create an objective", OPTS("team", "period", "committed", "aspirational",
+     "owner", "description", "align-to"), OKR_ROLE_EDITOR, BODY(OBJECTIVE_ADD), NO_BODY},
+    {OKR_CMD_OBJ_EDIT, "obj", "edit",
+     "ID [--title T] [--description TEXT] [--owner U] [--team T] "
+     "[--committed|--aspirational]",
+     "Change an objective's fields", OPTS("title", "description", "owner", "team",
+     "committed", "aspirational"), OKR_ROLE_EDITOR, BODY(OBJECTIVE_EDIT), NO_BODY},
+    {OKR_CMD_OBJ_SHOW, "obj", "show", "ID", "Show an objective with its KRs",
+     NO_OPTS, OKR_ROLE_VIEWER, BODY(OBJECTIVE_GET), NO_BODY},
+    {OKR_CMD_OBJ_LIST, "obj", "list", "[--period P] [--team T] [--all]",
+     "List objectives (--all includes archived)", OPTS("period", "team", "all"),
+     OKR_ROLE_VIEWER, BODY(OBJECTIVE_LIST), NO_BODY},
+    {OKR_CMD_OBJ_ALIGN, "obj", "align", "CHILD PARENT [--weight W]",
+     "Align an objective to a parent objective or KR (or change the weight)",
+     OPTS("weight"), OKR_ROLE_EDITOR, BODY(ALIGN), NO_BODY},
+    {OKR_CMD_OBJ_UNALIGN, "obj", "unalign", "CHILD PARENT", "Remove an alignment",
+     NO_OPTS, OKR_ROLE_EDITOR, BODY(UNALIGN), NO_BODY},
+    {OKR_CMD_OBJ_ARCHIVE, "obj", "archive", "ID",
+     "Archive an objective: it stops counting toward its parents", NO_OPTS,
+     OKR_ROLE_EDITOR, BODY(OBJECTIVE_ARCHIVE), NO_BODY},
+    {OKR_CMD_OBJ_RESTORE, "obj", "restore", "ID", "Restore an archived objective",
+     NO_OPTS, OKR_ROLE_EDITOR, BODY(OBJECTIVE_ARCHIVE), NO_BODY},
+    {OKR_CMD_OBJ_DELETE, "obj", "delete", "ID",
+     "Delete an objective, its KRs and its alignments", NO_OPTS, OKR_ROLE_EDITOR,
+     BODY(OBJECTIVE_DELETE), NO_BODY},
+    {OKR_CMD_KR_ADD, "kr", "add",
+     "OBJ TITLE [--kind metric|threshold|milestone|rollup] [--from V] [--to V] "
+     "[--at-least V|--at-most V] [--unit U] [--weight W] [--owner U]",
+     "Add a key result to an objective", OPTS("kind", "from", "to", "at-least",
+     "at-most", "unit", "weight", "owner"), OKR_ROLE_EDITOR, BODY(KR_ADD), NO_BODY},
+    {OKR_CMD_KR_EDIT, "kr", "edit",
+     "ID [--title T] [--kind K] [--from V] [--to V] [--at-least V|--at-most V] "
+     "[--unit U] [--weight W] [--owner U]",
+     "Change a key result's fields", OPTS("title", "kind", "from", "to", "at-least",
+     "at-most", "unit", "weight", "owner"), OKR_ROLE_EDITOR, BODY(KR_EDIT), NO_BODY},
+    {OKR_CMD_KR_SHOW, "kr", "show", "ID", "Show a key result", NO_OPTS,
+     OKR_ROLE_VIEWER, BODY(KR_GET), NO_BODY},
+    {OKR_CMD_KR_DELETE, "kr", "delete", "ID", "Delete a key result", NO_OPTS,
+     OKR_ROLE_EDITOR, BODY(KR_DELETE), NO_BODY},
+    {OKR_CMD_CHECKIN, NULL, "checkin", "KR VALUE [--confidence C] [--note TEXT]",
+     "Record progress on a key result (milestones: done or 1, 0)",
+     OPTS("confidence", "note"), OKR_ROLE_EDITOR, BODY(CHECKIN), NO_BODY},
+    {OKR_CMD_HISTORY, NULL, "history", "KR [--limit N]",
+     "Show a key result's check-ins", OPTS("limit"), OKR_ROLE_VIEWER, BODY(HISTORY), NO_BODY},
+    {OKR_CMD_SHOW, NULL, "show", "ID", "Show an objective or key result", NO_OPTS,
+     OKR_ROLE_VIEWER, BODY(OBJECTIVE_GET), NO_BODY},
+    {OKR_CMD_TREE, NULL, "tree", "[ID] [--period P] [--team T]",
+     "Draw the alignment tree with scores", OPTS("period", "team"), OKR_ROLE_VIEWER,
+     BODY(TREE), NO_BODY},
+    {OKR_CMD_STATUS, NULL, "status", "", "Show the server's state", NO_OPTS,
+     OKR_ROLE_VIEWER, BODY(STATUS), NO_BODY},
+    {OKR_CMD_WATCH, NULL, "watch", "[ID...] [--from SEQ] [--count N]",
+     "Follow changes live, in order, without missing one (Ctrl-C stops)",
+     OPTS("from", "count"), OKR_ROLE_VIEWER, BODY(SNAPSHOT), BODY(REPLAY)},
+};
+
+static int same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+const okr_command *commands_find(const char *group, const char *name)
+{
+    for (int i = 0; i < OKR_CMD__COUNT; i++) {
+        const okr_command *c = &okr_commands[i];
+        if (c->group == NULL ? group == NULL && same(c->name, name)
+                             : same(c->group, group) && same(c->name, name))
+            return c;
+    }
+    return NULL;
+}
+
+int commands_is_group(const char *word)
+{
+    for (int i = 0; i < OKR_CMD__COUNT; i++)
+        if (same(okr_commands[i].group, word))
+            return 1;
+    return 0;
+}
+
+okr_role commands_role_for_body(Okr__Request__BodyCase body)
+{
+    int found = 0;
+    okr_role role = OKR_ROLE_ADMIN;
+    for (int i = 0; i < OKR_CMD__COUNT; i++) {
+        if (okr_commands[i].body != body && okr_commands[i].body_also != body)
+            continue;
+        if (!found || okr_commands[i].role > role)   /* strictest row wins */
+            role = okr_commands[i].role;
+        found = 1;
+    }
+    return role;
+}
+
+const char *commands_role_name(okr_role role)
+{
+    switch (role) {
+    case OKR_ROLE_VIEWER: return "viewer";
+    case OKR_ROLE_EDITOR: return "editor";
+    case OKR_ROLE_ADMIN: return "admin";
+    }
+    return "?";
+}

@@ -1,0 +1,71 @@
+/* commands.h — the one table of okr commands.
+ *
+ * Each row names a command as users type it ("obj add"), its synopsis and
+ * help, its options (for completion), the role it needs and the request body
+ * it sends. The client's parser, `help` and tab completion read this table;
+ * the server's permission check reads the role per request body from it too,
+ * so the two can never disagree. The client binds a handler to each
+ * okr_cmd_id; nothing here knows how a command is carried out. */
+#ifndef OKR_COMMANDS_H
+#define OKR_COMMANDS_H
+
+#include "okr.pb-c.h"
+
+typedef enum { OKR_ROLE_VIEWER = 0, OKR_ROLE_EDITOR = 1, OKR_ROLE_ADMIN = 2 } okr_role;
+
+typedef enum {
+    OKR_CMD_PERIOD_ADD,
+    OKR_CMD_PERIOD_LIST,
+    OKR_CMD_PERIOD_CLOSE,
+    OKR_CMD_PERIOD_REOPEN,
+    OKR_CMD_TEAM_ADD,
+    OKR_CMD_TEAM_LIST,
+    OKR_CMD_OBJ_ADD,
+    OKR_CMD_OBJ_EDIT,
+    OKR_CMD_OBJ_SHOW,
+    OKR_CMD_OBJ_LIST,
+    OKR_CMD_OBJ_ALIGN,
+    OKR_CMD_OBJ_UNALIGN,
+    OKR_CMD_OBJ_ARCHIVE,
+    OKR_CMD_OBJ_RESTORE,
+    OKR_CMD_OBJ_DELETE,
+    OKR_CMD_KR_ADD,
+    OKR_CMD_KR_EDIT,
+    OKR_CMD_KR_SHOW,
+    OKR_CMD_KR_DELETE,
+    OKR_CMD_CHECKIN,
+    OKR_CMD_HISTORY,
+    OKR_CMD_SHOW,
+    OKR_CMD_TREE,
+    OKR_CMD_STATUS,
+    OKR_CMD_WATCH,
+    OKR_CMD__COUNT
+} okr_cmd_id;
+
+typedef struct {
+    okr_cmd_id id;
+    const char *group;                 /* "obj", or NULL for a top-level command */
+    const char *name;                  /* "add" */
+    const char *synopsis;              /* arguments, e.g. "KR VALUE [--note TEXT]" */
+    const char *summary;               /* one line for `help` */
+    const char *const *options;        /* long option names, NULL-terminated */
+    okr_role role;                     /* least role allowed to run it */
+    Okr__Request__BodyCase body;       /* request it sends */
+    Okr__Request__BodyCase body_also;  /* a second request it may send (watch: replay) */
+} okr_command;
+
+extern const okr_command okr_commands[OKR_CMD__COUNT];
+
+/* The row of a command typed as "group name" (or "name" for top-level
+ * commands), or NULL. */
+const okr_command *commands_find(const char *group, const char *name);
+
+/* True when `word` is a command group ("obj", "kr", "period", "team"). */
+int commands_is_group(const char *word);
+
+/* The least role that may send a request with this body (admin for unknown). */
+okr_role commands_role_for_body(Okr__Request__BodyCase body);
+
+const char *commands_role_name(okr_role role);
+
+#endif

@@ -1,0 +1,32 @@
+/* okr_limits.h — every size limit of the protocol, in one place.
+ *
+ * Both sides read these: the server refuses anything larger with
+ * INVALID_ARGUMENT (or drops a frame over OKR_MAX_REQUEST_FRAME), the client
+ * checks before sending so users get the error without a round trip. */
+#ifndef OKR_OKR_LIMITS_H
+#define OKR_OKR_LIMITS_H
+
+#define OKR_MAX_REQUEST_FRAME   (64 * 1024)          /* ZMQ_MAXMSGSIZE, server in */
+#define OKR_MAX_RESPONSE_FRAME  (64 * 1024 * 1024)   /* ZMQ_MAXMSGSIZE, client in */
+
+#define OKR_MAX_TITLE        200    /* bytes of UTF-8 */
+#define OKR_MAX_DESCRIPTION  4000
+#define OKR_MAX_NOTE         1000
+#define OKR_MAX_NAME         64     /* team, period, owner, actor */
+#define OKR_MAX_UNIT         16
+#define OKR_MAX_WEIGHT       1000   /* weights are whole numbers 1..1000 */
+#define OKR_MAX_ALIGN_TO     16     /* parents given in one objective add */
+#define OKR_MAX_LIST         10000  /* items in one list/graph reply */
+#define OKR_MAX_HISTORY      1000   /* check-ins in one history reply */
+#define OKR_DEFAULT_HISTORY  100
+#define OKR_MAX_REPLAY       10000  /* events in one replay reply */
+#define OKR_DEFAULT_REPLAY   1000
+
+/* Metric values are doubles; this bound keeps (current - start) and
+ * (target - start) finite and well away from overflow. */
+#define OKR_MAX_ABS_VALUE    1e15
+
+#define OKR_DEFAULT_ENDPOINT  "tcp://127.0.0.1:7411"
+#define OKR_DEFAULT_PUBLISH   "tcp://127.0.0.1:7412"
+
+#endif

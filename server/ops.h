@@ -1,0 +1,65 @@
+/* ops.h — one handler per request body (DESIGN §2–3 rules live in them).
+ *
+ * Each handler validates its request, then changes the store through the
+ * store_ and rollup_ calls, and fills rq->response (reads) or rq->subject
+ * (mutations: the dispatcher turns those into the Changed reply and the
+ * event). On any failure it calls request_fail and returns; the dispatcher
+ * then rolls back the request's nested transaction, so a refused request
+ * changes nothing. Handlers never touch sockets. */
+#ifndef OKR_OPS_H
+#define OKR_OPS_H
+
+#include "request.h"
+
+/* ops_period.c — cycles and teams */
+void op_period_add(request *rq, const Okr__PeriodAdd *in);
+void op_period_list(request *rq, const Okr__PeriodList *in);
+void op_period_close(request *rq, const Okr__PeriodClose *in);
+void op_team_add(request *rq, const Okr__TeamAdd *in);
+void op_team_list(request *rq, const Okr__TeamList *in);
+
+/* ops_objective.c — objectives and alignment */
+void op_objective_add(request *rq, const Okr__ObjectiveAdd *in);
+void op_objective_edit(request *rq, const Okr__ObjectiveEdit *in);
+void op_objective_get(request *rq, const Okr__ObjectiveGet *in);
+void op_objective_list(request *rq, const Okr__ObjectiveList *in);
+void op_align(request *rq, const Okr__Align *in);
+void op_unalign(request *rq, const Okr__Unalign *in);
+void op_objective_archive(request *rq, const Okr__ObjectiveArchive *in);
+void op_objective_delete(request *rq, const Okr__ObjectiveDelete *in);
+
+/* ops_kr.c — key results and check-ins */
+void op_kr_add(request *rq, const Okr__KeyResultAdd *in);
+void op_kr_edit(request *rq, const Okr__KeyResultEdit *in);
+void op_kr_get(request *rq, const Okr__KeyResultGet *in);
+void op_kr_delete(request *rq, const Okr__KeyResultDelete *in);
+void op_checkin(request *rq, const Okr__CheckInAdd *in);
+void op_history(request *rq, const Okr__History *in);
+
+/* ops_query.c — whole-graph reads, snapshot and replay (the clone pattern) */
+void op_tree(request *rq, const Okr__TreeGet *in);
+void op_status(request *rq, const Okr__StatusGet *in);
+void op_snapshot(request *rq, const Okr__SnapshotGet *in);
+void op_replay(request *rq, const Okr__Replay *in);
+
+/* view.c — records as clients see them: with score, health, grade. */
+Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *rec);
+Okr__KeyResult *view_kr(request *rq, okr_node id, const Okr__KeyResult *rec);
+Okr__Alignment *view_alignment(request *rq, okr_node child, okr_node parent, uint32_t weight);
+
+/* graph.c — node sets and reachability in the alignment DAG. */
+typedef struct {
+    okr_node *slots;
+    size_t cap, n;
+} node_set;
+void node_set_init(node_set *s, arena *mem);
+bool node_set_has(const node_set *s, okr_node node);
+/* Add node; true when it was not in the set yet. */
+bool node_set_add(node_set *s, arena *mem, okr_node node);
+/* Append to an arena array of pointers, doubling its capacity when full. */
+void ops_append(arena *mem, void ***items, size_t *n, size_t *cap, void *item);
+
+/* True when `target` is `from` or one of its ancestors (following up edges). */
+bool graph_reaches_up(store_txn *t, okr_node from, okr_node target);
+
+#endif

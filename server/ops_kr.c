@@ -1,0 +1,262 @@
+/* ops_kr.c — key results and their check-ins: add, edit, show, delete,
+ * check in, history. A KR hangs under its objective by an edge carrying the
+ * KR's weight, so every score change goes through rollup_. */
+#include "ops.h"
+
+#include "okr_limits.h"
+
+/* The values a KR of its kind needs, normalised in place. */
+static bool check_kind_values(request *rq, Okr__KeyResult *kr)
+{
+    if ((unsigned)kr->kind > OKR__KR_KIND__ROLLUP)
+        return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "kind %d is not metric, threshold, milestone or rollup",
+                            (int)kr->kind);
+    switch (kr->kind) {
+    case OKR__KR_KIND__METRIC:
+        if (!need_number(rq, "start (--from)", kr->has_start, kr->start) ||
+            !need_number(rq, "target (--to)", kr->has_target, kr->target))
+            return false;
+        if (kr->start == kr->target)
+            return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                "target equals start (%g): a metric KR needs a change to "
+                                "measure", kr->target);
+        break;
+    case OKR__KR_KIND__THRESHOLD:
+        if (!need_number(rq, "target (the threshold bound)", kr->has_target, kr->target))
+            return false;
+        if (kr->has_direction && (unsigned)kr->direction > OKR__THRESHOLD_DIRECTION__AT_MOST)
+            return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                "direction %d is neither at_least nor at_most",
+                                (int)kr->direction);
+        if (kr->has_start && !need_number(rq, "start", true, kr->start))
+            return false;
+        kr->has_direction = true;
+        break;
+    case OKR__KR_KIND__MILESTONE:
+        kr->start = 0;
+        kr->target = 1;
+        kr->has_start = kr->has_target = true;
+        if (kr->has_current && kr->current != 0 && kr->current != 1)
+            kr->current = 0;
+        break;
+    case OKR__KR_KIND__ROLLUP:
+        kr->has_start = kr->has_target = false;
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
+static bool check_kr_text(request *rq, const char *title, bool title_required,
+                          const char *unit, const char *owner)
+{
+    return need_text(rq, "title", title, OKR_MAX_TITLE, title_required) &&
+           need_name(rq, "unit", unit, OKR_MAX_UNIT, false) &&
+           need_name(rq, "owner", owner, OKR_MAX_NAME, false);
+}
+
+/* An objective that may take KR changes: open period, not archived. */
+static Okr__Objective *need_live_objective(request *rq, const char *text, okr_node *id)
+{
+    Okr__Objective *o = need_objective(rq, "objective", text, id);
+    if (o == NULL || !need_open(rq, o))
+        return NULL;
+    if (o->archived) {
+        request_fail(rq, OKR__ERROR_CODE__CONFLICT, "objective %s is archived", o->id);
+        return NULL;
+    }
+    return o;
+}
+
+/* KeyResultAdd { kr { objective, title, kind, start, target, unit, weight, owner, direction } } */
+void op_kr_add(request *rq, const Okr__KeyResultAdd *in)
+{
+    const Okr__KeyResult *k = in->kr;
+    okr_node obj_id;
+    uint32_t weight;
+    if (k == NULL)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT, "kr is required");
+    Okr__Objective *o = need_live_objective(rq, k->objective, &obj_id);
+    if (o == NULL || !check_kr_text(rq, k->title, true, k->unit, k->owner) ||
+        !need_weight(rq, "weight", k->has_weight, k->weight, &weight))
+        return;
+
+    Okr__KeyResult rec = OKR__KEY_RESULT__INIT;
+    rec.objective = o->id;
+    rec.title = k->title;
+    rec.has_kind = true;
+    rec.kind = k->has_kind ? k->kind : OKR__KR_KIND__METRIC;
+    rec.has_start = k->has_start;
+    rec.start = k->start;
+    rec.has_target = k->has_target;
+    rec.target = k->target;
+    rec.has_direction = k->has_direction;
+    rec.direction = k->direction;
+    rec.unit = k->unit && k->unit[0] ? k->unit : NULL;
+    rec.owner = k->owner && k->owner[0] ? k->owner : (char *)rq->actor;
+    rec.has_checkins = true;
+    if (!check_kind_values(rq, &rec))
+        return;
+    if (rec.kind == OKR__KR_KIND__THRESHOLD && rec.has_start) {
+        rec.has_current = true;          /* a threshold's start is its current value */
+        rec.current = rec.start;
+    }
+
+    okr_node id = store_next_id(rq->txn, true);
+    rec.id = (char *)request_id(rq, id);
+    store_put_kr(rq->txn, id, &rec);
+    bool is_rollup = rec.kind == OKR__KR_KIND__ROLLUP;
+    rollup_add_node(&rq->scores, id, is_rollup ? 0 : rollup_leaf_score_of(&rec),
+                    is_rollup ? STORE_AGG_ROLLUP : 0);
+    rollup_link(&rq->scores, id, obj_id, weight);
+    request_touch(rq, id);
+    request_touch(rq, obj_id);
+    rq->subject = rec.id;
+}
+
+/* KeyResultEdit { id, title?, kind?, start?, target?, unit?, weight?, owner?, direction? } */
+void op_kr_edit(request *rq, const Okr__KeyResultEdit *in)
+{
+    okr_node id, obj_id;
+    uint32_t weight = 0;
+    Okr__KeyResult *kr = need_kr(rq, "id", in->id, &id);
+    if (kr == NULL || need_live_objective(rq, kr->objective, &obj_id) == NULL)
+        return;
+    if (!in->title && !in->has_kind && !in->has_start && !in->has_target && !in->unit &&
+        !in->has_weight && !in->owner && !in->has_direction)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "nothing to change: give a field to edit");
+    if (!check_kr_text(rq, in->title, in->title != NULL, in->unit, in->owner) ||
+        (in->has_weight && !need_weight(rq, "weight", true, in->weight, &weight)))
+        return;
+    bool was_rollup = kr->kind == OKR__KR_KIND__ROLLUP;
+    if (in->title) kr->title = in->title;
+    if (in->unit) kr->unit = in->unit[0] ? in->unit : NULL;
+    if (in->owner) kr->owner = in->owner;
+    if (in->has_kind) kr->kind = in->kind;
+    if (in->has_start) { kr->has_start = true; kr->start = in->start; }
+    if (in->has_target) { kr->has_target = true; kr->target = in->target; }
+    if (in->has_direction) { kr->has_direction = true; kr->direction = in->direction; }
+    if (!check_kind_values(rq, kr))
+        return;
+    store_put_kr(rq->txn, id, kr);
+
+    bool is_rollup = kr->kind == OKR__KR_KIND__ROLLUP;
+    if (is_rollup != was_rollup)
+        rollup_set_rollup(&rq->scores, id, is_rollup, is_rollup ? 0 : rollup_leaf_score_of(kr));
+    else if (!is_rollup)
+        rollup_set_leaf_score(&rq->scores, id, rollup_leaf_score_of(kr));
+    if (in->has_weight)
+        rollup_link(&rq->scores, id, obj_id, weight);
+    request_touch(rq, id);
+    rq->subject = kr->id;
+}
+
+/* KeyResultGet { id } -> KeyResultDetail */
+void op_kr_get(request *rq, const Okr__KeyResultGet *in)
+{
+    okr_node id, obj_id;
+    Okr__KeyResult *kr = need_kr(rq, "id", in->id, &id);
+    if (kr == NULL)
+        return;
+    Okr__KeyResultDetail *d = ARENA_NEW(rq->mem, Okr__KeyResultDetail,
+                                        OKR__KEY_RESULT_DETAIL__INIT);
+    d->kr = view_kr(rq, id, kr);
+    Okr__Objective *o = okr_id_parse(kr->objective, &obj_id)
+                            ? store_get_objective(rq->txn, obj_id) : NULL;
+    if (o)
+        d->objective = view_objective(rq, obj_id, o);
+    store_link *kids;
+    size_t n = store_children(rq->txn, id, &kids);
+    d->children = ARENA_ARRAY(rq->mem, Okr__Alignment *, n);
+    for (size_t i = 0; i < n; i++)
+        d->children[d->n_children++] = view_alignment(rq, kids[i].node, id, kids[i].weight);
+    rq->response->body_case = OKR__RESPONSE__BODY_KR;
+    rq->response->kr = d;
+}
+
+/* KeyResultDelete { id } — objectives aligned to it stay, unaligned. */
+void op_kr_delete(request *rq, const Okr__KeyResultDelete *in)
+{
+    okr_node id, obj_id;
+    Okr__KeyResult *kr = need_kr(rq, "id", in->id, &id);
+    if (kr == NULL || need_live_objective(rq, kr->objective, &obj_id) == NULL)
+        return;
+    store_link *kids;
+    size_t n = store_children(rq->txn, id, &kids);
+    for (size_t i = 0; i < n; i++)
+        request_touch(rq, kids[i].node);
+    request_touch(rq, id);
+    request_touch(rq, obj_id);
+    rollup_remove_node(&rq->scores, id);
+    store_del_checkins(rq->txn, id);
+    store_del_kr(rq->txn, id);
+    rq->subject = kr->id;
+}
+
+/* CheckInAdd { kr, value, confidence?, note? } */
+void op_checkin(request *rq, const Okr__CheckInAdd *in)
+{
+    okr_node id, obj_id;
+    Okr__KeyResult *kr = need_kr(rq, "kr", in->kr, &id);
+    if (kr == NULL || need_live_objective(rq, kr->objective, &obj_id) == NULL ||
+        !need_number(rq, "value", in->has_value, in->value) ||
+        !need_confidence(rq, "confidence", in->has_confidence, in->confidence) ||
+        !need_text(rq, "note", in->note, OKR_MAX_NOTE, false))
+        return;
+    if (kr->kind == OKR__KR_KIND__ROLLUP)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "%s is a roll-up KR: its score comes from the objectives "
+                                  "aligned to it; check in on their KRs", kr->id);
+    if (kr->kind == OKR__KR_KIND__MILESTONE && in->value != 0 && in->value != 1)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "%s is a milestone: value must be 1 (done) or 0, not %g",
+                                  kr->id, in->value);
+
+    Okr__CheckIn c = OKR__CHECK_IN__INIT;
+    c.kr = kr->id;
+    c.has_time = c.has_value = c.has_seq = true;
+    c.time = rq->now;
+    c.value = in->value;
+    c.has_confidence = in->has_confidence;
+    c.confidence = in->confidence;
+    c.note = in->note && in->note[0] ? in->note : NULL;
+    c.author = (char *)rq->actor;
+    c.seq = rq->seq;
+    store_put_checkin(rq->txn, id, &c);
+
+    kr->has_current = true;
+    kr->current = in->value;
+    if (in->has_confidence) {          /* "latest confidence": the last one given */
+        kr->has_confidence = true;
+        kr->confidence = in->confidence;
+    }
+    kr->has_updated_at = kr->has_checkins = true;
+    kr->updated_at = rq->now;
+    kr->checkins++;
+    store_put_kr(rq->txn, id, kr);
+    rollup_set_leaf_score(&rq->scores, id, rollup_leaf_score_of(kr));
+    request_touch(rq, id);
+    rq->subject = kr->id;
+}
+
+/* History { kr, limit? } -> HistoryReply (oldest first) */
+void op_history(request *rq, const Okr__History *in)
+{
+    okr_node id;
+    Okr__KeyResult *kr = need_kr(rq, "kr", in->kr, &id);
+    if (kr == NULL)
+        return;
+    size_t limit = in->has_limit && in->limit > 0 ? in->limit : OKR_DEFAULT_HISTORY;
+    if (limit > OKR_MAX_HISTORY)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "limit %zu is over the maximum of %d", limit,
+                                  OKR_MAX_HISTORY);
+    Okr__HistoryReply *h = ARENA_NEW(rq->mem, Okr__HistoryReply, OKR__HISTORY_REPLY__INIT);
+    h->kr = view_kr(rq, id, kr);
+    h->n_checkins = store_checkins(rq->txn, id, limit, &h->checkins);
+    rq->response->body_case = OKR__RESPONSE__BODY_HISTORY;
+    rq->response->history = h;
+}

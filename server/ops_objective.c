@@ -1,0 +1,359 @@
+/* ops_objective.c — objectives and the alignment graph: add, edit, show,
+ * list, align/unalign (cycles refused), archive/restore, delete. */
+#include "ops.h"
+
+#include <string.h>
+
+#include "okr_limits.h"
+#include "text.h"
+
+static bool valid_type(request *rq, Okr__ObjectiveType type)
+{
+    if (type == OKR__OBJECTIVE_TYPE__ASPIRATIONAL || type == OKR__OBJECTIVE_TYPE__COMMITTED)
+        return true;
+    return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                        "type %d is neither aspirational nor committed", (int)type);
+}
+
+/* The open period containing today; with several (a year and its quarter),
+ * the one that started last, then the shortest. */
+typedef struct {
+    request *rq;
+    int64_t today;
+    Okr__Period *best;
+    int64_t best_start, best_end;
+} today_ctx;
+
+static bool consider_period(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    (void)key;
+    today_ctx *c = ctx;
+    Okr__Period *p = store_unpack(c->rq->txn, &okr__period__descriptor, val);
+    int64_t start, end;
+    if (p == NULL)
+        return false;
+    if (p->closed || !text_parse_date(p->start, &start) || !text_parse_date(p->end, &end) ||
+        start > c->today || end < c->today)
+        return true;
+    if (c->best == NULL || start > c->best_start ||
+        (start == c->best_start && end < c->best_end)) {
+        c->best = p;
+        c->best_start = start;
+        c->best_end = end;
+    }
+    return true;
+}
+
+static Okr__Period *period_for(request *rq, const char *name)
+{
+    if (name && name[0]) {
+        Okr__Period *p = need_period(rq, name);
+        if (p && p->closed)
+            request_fail(rq, OKR__ERROR_CODE__PERIOD_CLOSED, "period %s is closed", name);
+        return p && !p->closed ? p : NULL;
+    }
+    today_ctx c = {rq, rq->now / OKR_US_PER_DAY, NULL, 0, 0};
+    store_foreach(rq->txn, rq->txn->st->periods, consider_period, &c);
+    if (c.best == NULL) {
+        char today[11];
+        text_format_date(c.today, today);
+        request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                     "period is required: no open period contains today (%s)", today);
+    }
+    return c.best;
+}
+
+/* An existing node that may receive a new child (its period open). */
+static bool need_parent(request *rq, const char *field, const char *text, okr_node *out)
+{
+    if (!need_node_id(rq, field, text, out))
+        return false;
+    okr_node owner = *out;
+    if (okr_node_is_kr(*out)) {
+        Okr__KeyResult *kr = need_kr(rq, field, text, out);
+        if (kr == NULL || !okr_id_parse(kr->objective, &owner))
+            return false;
+    }
+    Okr__Objective *o = need_objective(rq, field, request_id(rq, owner), &owner);
+    return o && need_open(rq, o);
+}
+
+/* ObjectiveAdd { objective { title, description, period, team, owner, type }, align_to[] } */
+void op_objective_add(request *rq, const Okr__ObjectiveAdd *in)
+{
+    const Okr__Objective *o = in->objective;
+    if (o == NULL)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "objective is required");
+    if (!need_text(rq, "title", o->title, OKR_MAX_TITLE, true) ||
+        !need_text(rq, "description", o->description, OKR_MAX_DESCRIPTION, false) ||
+        !need_name(rq, "owner", o->owner, OKR_MAX_NAME, false) ||
+        (o->has_type && !valid_type(rq, o->type)))
+        return;
+    if (o->team && o->team[0] && need_team(rq, o->team) == NULL)
+        return;
+    Okr__Period *period = period_for(rq, o->period);
+    if (period == NULL)
+        return;
+    if (in->n_align_to > OKR_MAX_ALIGN_TO)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "align_to has %zu parents; the limit is %d", in->n_align_to,
+                                  OKR_MAX_ALIGN_TO);
+    okr_node parents[OKR_MAX_ALIGN_TO];
+    uint32_t weights[OKR_MAX_ALIGN_TO];
+    for (size_t i = 0; i < in->n_align_to; i++) {
+        const Okr__Alignment *a = in->align_to[i];
+        if (!need_parent(rq, "align_to parent", a->parent, &parents[i]) ||
+            !need_weight(rq, "align_to weight", a->has_weight, a->weight, &weights[i]))
+            return;
+        for (size_t j = 0; j < i; j++)
+            if (parents[j] == parents[i])
+                return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                          "align_to names %s twice", a->parent);
+    }
+
+    okr_node id = store_next_id(rq->txn, false);
+    Okr__Objective rec = OKR__OBJECTIVE__INIT;
+    rec.id = (char *)request_id(rq, id);
+    rec.title = o->title;
+    rec.description = o->description && o->description[0] ? o->description : NULL;
+    rec.period = period->name;
+    rec.team = o->team && o->team[0] ? o->team : NULL;
+    rec.owner = o->owner && o->owner[0] ? o->owner : (char *)rq->actor;
+    rec.has_type = true;
+    rec.type = o->has_type ? o->type : OKR__OBJECTIVE_TYPE__ASPIRATIONAL;
+    rec.has_archived = true;
+    rec.has_created_at = true;
+    rec.created_at = rq->now;
+    store_put_objective(rq->txn, id, &rec);
+    rollup_add_node(&rq->scores, id, 0, 0);
+    request_touch(rq, id);
+    for (size_t i = 0; i < in->n_align_to; i++) {
+        rollup_link(&rq->scores, id, parents[i], weights[i]);
+        request_touch(rq, parents[i]);
+    }
+    rq->subject = rec.id;
+}
+
+/* ObjectiveEdit { id, title?, description?, owner?, type?, team? } */
+void op_objective_edit(request *rq, const Okr__ObjectiveEdit *in)
+{
+    okr_node id;
+    Okr__Objective *o = need_objective(rq, "id", in->id, &id);
+    if (o == NULL || !need_open(rq, o))
+        return;
+    if (!in->title && !in->description && !in->owner && !in->has_type && !in->team)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "nothing to change: give a field to edit");
+    if ((in->title && !need_text(rq, "title", in->title, OKR_MAX_TITLE, true)) ||
+        (in->description &&
+         !need_text(rq, "description", in->description, OKR_MAX_DESCRIPTION, false)) ||
+        (in->owner && !need_name(rq, "owner", in->owner, OKR_MAX_NAME, true)) ||
+        (in->has_type && !valid_type(rq, in->type)) ||
+        (in->team && in->team[0] && need_team(rq, in->team) == NULL))
+        return;
+    if (in->title)
+        o->title = in->title;
+    if (in->description)
+        o->description = in->description[0] ? in->description : NULL;
+    if (in->owner)
+        o->owner = in->owner;
+    if (in->has_type)
+        o->type = in->type;
+    if (in->team)
+        o->team = in->team[0] ? in->team : NULL;
+    store_put_objective(rq->txn, id, o);
+    request_touch(rq, id);
+    rq->subject = o->id;
+}
+
+/* ObjectiveGet { id } -> ObjectiveDetail */
+void op_objective_get(request *rq, const Okr__ObjectiveGet *in)
+{
+    okr_node id;
+    Okr__Objective *o = need_objective(rq, "id", in->id, &id);
+    if (o == NULL)
+        return;
+    Okr__ObjectiveDetail *d = ARENA_NEW(rq->mem, Okr__ObjectiveDetail,
+                                        OKR__OBJECTIVE_DETAIL__INIT);
+    d->objective = view_objective(rq, id, o);
+
+    store_link *kids, *ups;
+    size_t n_kids = store_children(rq->txn, id, &kids);
+    d->krs = ARENA_ARRAY(rq->mem, Okr__KeyResult *, n_kids);
+    d->children = ARENA_ARRAY(rq->mem, Okr__Alignment *, n_kids);
+    for (size_t i = 0; i < n_kids; i++) {
+        if (!okr_node_is_kr(kids[i].node)) {
+            d->children[d->n_children++] = view_alignment(rq, kids[i].node, id, kids[i].weight);
+            continue;
+        }
+        Okr__KeyResult *kr = store_get_kr(rq->txn, kids[i].node);
+        if (kr == NULL)
+            continue;
+        d->krs[d->n_krs++] = view_kr(rq, kids[i].node, kr);
+        /* Objectives aligned to this KR count as children of the objective too. */
+        store_link *grand;
+        size_t n_grand = store_children(rq->txn, kids[i].node, &grand);
+        if (n_grand) {
+            Okr__Alignment **grown = ARENA_ARRAY(rq->mem, Okr__Alignment *,
+                                                 d->n_children + n_kids + n_grand);
+            memcpy(grown, d->children, d->n_children * sizeof *grown);
+            d->children = grown;
+            for (size_t j = 0; j < n_grand; j++)
+                d->children[d->n_children++] =
+                    view_alignment(rq, grand[j].node, kids[i].node, grand[j].weight);
+        }
+    }
+    size_t n_ups = store_parents(rq->txn, id, &ups);
+    d->parents = ARENA_ARRAY(rq->mem, Okr__Alignment *, n_ups);
+    for (size_t i = 0; i < n_ups; i++)
+        d->parents[d->n_parents++] = view_alignment(rq, id, ups[i].node, ups[i].weight);
+    rq->response->body_case = OKR__RESPONSE__BODY_OBJECTIVE;
+    rq->response->objective = d;
+}
+
+typedef struct {
+    request *rq;
+    const Okr__ObjectiveList *filter;
+    Okr__ObjectiveListReply *reply;
+} list_ctx;
+
+static bool list_one(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    list_ctx *c = ctx;
+    Okr__Objective *o = store_unpack(c->rq->txn, &okr__objective__descriptor, val);
+    if (o == NULL)
+        return false;
+    const Okr__ObjectiveList *f = c->filter;
+    if ((o->archived && !f->include_archived) ||
+        (f->period && f->period[0] && strcmp(f->period, o->period) != 0) ||
+        (f->team && f->team[0] && (!o->team || strcmp(f->team, o->team) != 0)))
+        return true;
+    if (c->reply->n_objectives == OKR_MAX_LIST) {
+        c->reply->has_truncated = c->reply->truncated = true;
+        return false;
+    }
+    c->reply->objectives[c->reply->n_objectives++] =
+        view_objective(c->rq, okr_get_be32(key->mv_data), o);
+    return true;
+}
+
+/* ObjectiveList { period?, team?, include_archived } -> ObjectiveListReply */
+void op_objective_list(request *rq, const Okr__ObjectiveList *in)
+{
+    if ((in->period && in->period[0] && need_period(rq, in->period) == NULL) ||
+        (in->team && in->team[0] && need_team(rq, in->team) == NULL))
+        return;
+    uint64_t total = store_count(rq->txn, rq->txn->st->objectives);
+    Okr__ObjectiveListReply *r = ARENA_NEW(rq->mem, Okr__ObjectiveListReply,
+                                           OKR__OBJECTIVE_LIST_REPLY__INIT);
+    r->objectives = ARENA_ARRAY(rq->mem, Okr__Objective *,
+                                total < OKR_MAX_LIST ? total : OKR_MAX_LIST);
+    list_ctx c = {rq, in, r};
+    store_foreach(rq->txn, rq->txn->st->objectives, list_one, &c);
+    rq->response->body_case = OKR__RESPONSE__BODY_OBJECTIVES;
+    rq->response->objectives = r;
+}
+
+/* Align { alignment { child, parent, weight } } — creates the link, or sets
+ * the weight of an existing one. */
+void op_align(request *rq, const Okr__Align *in)
+{
+    const Okr__Alignment *a = in->alignment;
+    okr_node child, parent;
+    uint32_t weight;
+    if (a == NULL)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "alignment is required");
+    Okr__Objective *c = need_objective(rq, "child", a->child, &child);
+    if (c == NULL || !need_open(rq, c) || !need_parent(rq, "parent", a->parent, &parent) ||
+        !need_weight(rq, "weight", a->has_weight, a->weight, &weight))
+        return;
+    if (c->archived)
+        return (void)request_fail(rq, OKR__ERROR_CODE__CONFLICT,
+                                  "objective %s is archived; restore it first", c->id);
+    if (graph_reaches_up(rq->txn, parent, child))
+        return (void)request_fail(rq, OKR__ERROR_CODE__CONFLICT,
+                                  "aligning %s to %s would create a cycle: %s already rolls "
+                                  "up into %s", c->id, request_id(rq, parent),
+                                  request_id(rq, parent), c->id);
+    rollup_link(&rq->scores, child, parent, weight);
+    request_touch(rq, child);
+    request_touch(rq, parent);
+    rq->subject = c->id;
+}
+
+/* Unalign { child, parent } */
+void op_unalign(request *rq, const Okr__Unalign *in)
+{
+    okr_node child, parent;
+    Okr__Objective *c = need_objective(rq, "child", in->child, &child);
+    if (c == NULL || !need_open(rq, c) || !need_parent(rq, "parent", in->parent, &parent))
+        return;
+    if (!store_get_edge(rq->txn, child, parent, NULL))
+        return (void)request_fail(rq, OKR__ERROR_CODE__NOT_FOUND, "%s is not aligned to %s",
+                                  c->id, request_id(rq, parent));
+    rollup_unlink(&rq->scores, child, parent);
+    request_touch(rq, child);
+    request_touch(rq, parent);
+    rq->subject = c->id;
+}
+
+/* Every parent of a node must sit in an open period before the node stops
+ * counting toward it; the parents are touched by the change. */
+static bool parents_open(request *rq, okr_node id)
+{
+    store_link *ups;
+    size_t n = store_parents(rq->txn, id, &ups);
+    for (size_t i = 0; i < n; i++) {
+        okr_node p;
+        if (!need_parent(rq, "parent", request_id(rq, ups[i].node), &p))
+            return false;
+        request_touch(rq, p);
+    }
+    return true;
+}
+
+/* ObjectiveArchive { id, restore } */
+void op_objective_archive(request *rq, const Okr__ObjectiveArchive *in)
+{
+    okr_node id;
+    Okr__Objective *o = need_objective(rq, "id", in->id, &id);
+    if (o == NULL || !need_open(rq, o) || !parents_open(rq, id))
+        return;
+    bool archive = !in->restore;
+    if (o->archived == archive)
+        return (void)request_fail(rq, OKR__ERROR_CODE__CONFLICT, "objective %s is %s already",
+                                  o->id, archive ? "archived" : "active");
+    o->has_archived = true;
+    o->archived = archive;
+    store_put_objective(rq->txn, id, o);
+    rollup_set_archived(&rq->scores, id, archive);
+    request_touch(rq, id);
+    rq->subject = o->id;
+}
+
+/* ObjectiveDelete { id } — removes the objective, its KRs with their
+ * check-ins, and every alignment to or from them. Objectives that were
+ * aligned to it stay, unaligned from it; its parents' scores are updated. */
+void op_objective_delete(request *rq, const Okr__ObjectiveDelete *in)
+{
+    okr_node id;
+    Okr__Objective *o = need_objective(rq, "id", in->id, &id);
+    if (o == NULL || !need_open(rq, o) || !parents_open(rq, id))
+        return;
+    store_link *kids;
+    size_t n_kids = store_children(rq->txn, id, &kids);   /* taken before the links go */
+    request_touch(rq, id);
+    rollup_remove_node(&rq->scores, id);
+    for (size_t i = 0; i < n_kids; i++) {
+        request_touch(rq, kids[i].node);
+        if (!okr_node_is_kr(kids[i].node))
+            continue;
+        rollup_remove_node(&rq->scores, kids[i].node);
+        store_del_checkins(rq->txn, kids[i].node);
+        store_del_kr(rq->txn, kids[i].node);
+    }
+    store_del_objective(rq->txn, id);
+    rq->subject = o->id;
+}

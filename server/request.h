@@ -1,0 +1,86 @@
+/* request.h — the context of one request while it is handled, and the
+ * validators every handler uses.
+ *
+ * A handler gets a `request`, reads its body, and either fills rq->response
+ * or calls request_fail. Validators check a field and, on failure, set the
+ * error (code + a sentence naming the field or id) and return false/NULL, so
+ * handlers read as a straight list of checks followed by the change:
+ *
+ *     Okr__KeyResult *kr = need_kr(rq, "kr", in->kr, &id);
+ *     if (!kr || !need_number(rq, "value", in->has_value, in->value))
+ *         return;
+ *
+ * Everything allocated for a request lives in rq->mem (the batch arena). */
+#ifndef OKR_REQUEST_H
+#define OKR_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "commands.h"
+#include "rollup.h"
+#include "score.h"
+#include "store.h"
+
+typedef struct {
+    store_txn *txn;
+    arena *mem;
+    const char *actor;                      /* who is asking */
+    okr_role role;
+    int64_t now;                            /* request time, Unix us */
+    uint64_t seq;                           /* mutations: the event seq it will get */
+    uint64_t last_seq;                      /* last committed seq (status) */
+    int64_t started_at;                     /* server start (status) */
+    const char *event_endpoint;             /* the PUB socket's endpoint (status) */
+    const score_health_settings *health;
+    Okr__Response *response;                /* handlers set its body */
+    Okr__ErrorCode code;                    /* OK until request_fail */
+    const char *message;
+    /* Mutations only: what the event will say. */
+    rollup scores;
+    const char *subject;                    /* id created or changed */
+    const char **touched;                   /* every node id the change touched */
+    size_t n_touched, cap_touched;
+    const void *event;                      /* packed Event, once appended */
+    size_t event_len;
+} request;
+
+/* Record an error (the first one wins). Always returns false. */
+bool request_fail(request *rq, Okr__ErrorCode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+bool request_ok(const request *rq);
+
+/* Note a node as touched by this change (for node subscriptions). */
+void request_touch(request *rq, okr_node node);
+void request_touch_name(request *rq, const char *name);
+/* The id string of a node, in the arena. */
+const char *request_id(request *rq, okr_node node);
+
+/* Text: valid UTF-8 without control characters, at most max bytes; when
+ * required, present and not blank. */
+bool need_text(request *rq, const char *field, const char *value, size_t max, bool required);
+/* A name (team, period, unit, owner): like need_text, and no leading or
+ * trailing space. */
+bool need_name(request *rq, const char *field, const char *value, size_t max, bool required);
+/* A finite number within +-OKR_MAX_ABS_VALUE. */
+bool need_number(request *rq, const char *field, bool has, double value);
+/* A confidence: absent, or 0..1. */
+bool need_confidence(request *rq, const char *field, bool has, double value);
+/* A weight: absent (-> 1) or 1..OKR_MAX_WEIGHT. */
+bool need_weight(request *rq, const char *field, bool has, uint32_t value, uint32_t *out);
+/* A date "YYYY-MM-DD"; *days is days since 1970-01-01. */
+bool need_date(request *rq, const char *field, const char *value, int64_t *days);
+/* A well-formed node id. */
+bool need_node_id(request *rq, const char *field, const char *text, okr_node *out);
+
+/* Existing records; NOT_FOUND names the id when absent. */
+Okr__Objective *need_objective(request *rq, const char *field, const char *text, okr_node *out);
+Okr__KeyResult *need_kr(request *rq, const char *field, const char *text, okr_node *out);
+Okr__Team *need_team(request *rq, const char *name);
+Okr__Period *need_period(request *rq, const char *name);
+/* The objective's period must be open (PERIOD_CLOSED otherwise). */
+bool need_open(request *rq, const Okr__Objective *o);
+
+#endif

@@ -1,0 +1,488 @@
+/* rollup.c — incremental score propagation and its full-recomputation check.
+ *
+ * How propagation works. A node's score is a function of its aggregate:
+ * an objective averages its KR set (or, without KRs, its child set), a
+ * roll-up KR averages its child set, a leaf KR has its own score. When a
+ * node's score moves from old to new, every parent it contributes to gets
+ * w * (new - old) added to the matching sum_ws and is re-derived. Parents
+ * whose score moved push the same kind of delta further up.
+ *
+ * Deltas sit on a worklist and are applied one at a time. In a DAG with
+ * shared ancestors a node may be touched several times in one change, each
+ * time by an exact integer delta; since sums are linear, the final sums equal
+ * the from-scratch sums whatever the order, and so do the scores derived from
+ * them. A cycle cannot occur: the alignment handler refuses it first.
+ *
+ * Never touches sockets or requests; the scoring rules are in common/score.c. */
+#include "rollup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "score.h"
+
+typedef struct {
+    okr_node node;
+    bool kr_input;          /* delta is for the KR set, else the child set */
+    int64_t dw, dws;
+} pending;
+
+typedef struct {
+    pending *items;
+    size_t n, cap;
+} worklist;
+
+static void push(worklist *w, okr_node node, bool kr_input, int64_t dw, int64_t dws)
+{
+    if (dw == 0 && dws == 0)
+        return;
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 32;
+        w->items = realloc(w->items, w->cap * sizeof *w->items);
+        if (w->items == NULL) {
+            fprintf(stderr, "okrd: out of memory (roll-up worklist)\n");
+            abort();
+        }
+    }
+    w->items[w->n++] = (pending){node, kr_input, dw, dws};
+}
+
+static bool contributes(okr_node node, const store_agg *a)
+{
+    return okr_node_is_kr(node) || !(a->flags & STORE_AGG_ARCHIVED);
+}
+
+/* The score a node's aggregate implies (leaf KRs keep their own). */
+static int64_t derive(okr_node node, const store_agg *a)
+{
+    if (okr_node_is_kr(node)) {
+        if (a->flags & STORE_AGG_ROLLUP)
+            return score_weighted_mean(a->child_sum_ws, a->child_sum_w);
+        return a->score;
+    }
+    if (a->kr_sum_w > 0)
+        return score_weighted_mean(a->kr_sum_ws, a->kr_sum_w);
+    return score_weighted_mean(a->child_sum_ws, a->child_sum_w);
+}
+
+int64_t rollup_leaf_score_of(const Okr__KeyResult *kr)
+{
+    score_kr_input in = {
+        .kind = (score_kind)kr->kind,
+        .direction = (score_direction)kr->direction,
+        .start = kr->start,
+        .target = kr->target,
+        .current = kr->current,
+        .has_current = kr->has_current,
+    };
+    return score_leaf_kr(&in);
+}
+
+void rollup_begin(rollup *r, store_txn *t)
+{
+    memset(r, 0, sizeof *r);
+    r->txn = t;
+}
+
+static void note_change(rollup *r, okr_node node, int64_t old_score, int64_t new_score)
+{
+    for (size_t i = 0; i < r->n_changes; i++) {
+        if (r->changes[i].node == node) {
+            r->changes[i].new_score = new_score;
+            return;
+        }
+    }
+    if (r->n_changes == r->cap_changes) {
+        size_t cap = r->cap_changes ? r->cap_changes * 2 : 16;
+        rollup_change *grown = arena_alloc(r->txn->mem, cap * sizeof *grown);
+        if (r->n_changes)
+            memcpy(grown, r->changes, r->n_changes * sizeof *grown);
+        r->changes = grown;
+        r->cap_changes = cap;
+    }
+    r->changes[r->n_changes++] = (rollup_change){node, old_score, new_score};
+}
+
+/* Node's score moved from old_score to a->score: record it, queue parents. */
+static void score_moved(rollup *r, worklist *w, okr_node node, const store_agg *a,
+                        int64_t old_score)
+{
+    note_change(r, node, old_score, a->score);
+    if (!contributes(node, a))
+        return;
+    store_link *parents;
+    size_t n = store_parents(r->txn, node, &parents);
+    for (size_t i = 0; i < n; i++)
+        push(w, parents[i].node, okr_node_is_kr(node), 0,
+             (int64_t)parents[i].weight * (a->score - old_score));
+}
+
+static bool load(rollup *r, okr_node node, store_agg *a)
+{
+    if (store_get_agg(r->txn, node, a))
+        return true;
+    if (r->txn->rc == 0)
+        r->txn->rc = EINVAL;     /* a linked node without aggregate: corruption */
+    return false;
+}
+
+/* Apply queued deltas until nothing moves. Frees the worklist. */
+static void settle(rollup *r, worklist *w)
+{
+    while (w->n > 0 && r->txn->rc == 0) {
+        pending p = w->items[--w->n];
+        store_agg a;
+        if (!load(r, p.node, &a))
+            break;
+        if (p.kr_input) {
+            a.kr_sum_w += p.dw;
+            a.kr_sum_ws += p.dws;
+        } else {
+            a.child_sum_w += p.dw;
+            a.child_sum_ws += p.dws;
+        }
+        int64_t old_score = a.score;
+        a.score = derive(p.node, &a);
+        store_put_agg(r->txn, p.node, &a);
+        if (a.score != old_score)
+            score_moved(r, w, p.node, &a, old_score);
+    }
+    free(w->items);
+    *w = (worklist){0};
+}
+
+void rollup_add_node(rollup *r, okr_node node, int64_t leaf_score, uint32_t flags)
+{
+    store_agg a = {.flags = flags};
+    if (okr_node_is_kr(node) && !(flags & STORE_AGG_ROLLUP))
+        a.score = leaf_score;
+    store_put_agg(r->txn, node, &a);
+    if (a.score != 0)
+        note_change(r, node, 0, a.score);
+}
+
+void rollup_link(rollup *r, okr_node child, okr_node parent, uint32_t weight)
+{
+    store_agg c;
+    if (!load(r, child, &c))
+        return;
+    uint32_t old_weight = 0;
+    bool existed = store_get_edge(r->txn, child, parent, &old_weight);
+    store_put_edge(r->txn, child, parent, weight);
+    if (!contributes(child, &c))
+        return;
+    int64_t dw = (int64_t)weight - (existed ? old_weight : 0);
+    worklist w = {0};
+    push(&w, parent, okr_node_is_kr(child), dw, dw * c.score);
+    settle(r, &w);
+}
+
+void rollup_unlink(rollup *r, okr_node child, okr_node parent)
+{
+    store_agg c;
+    uint32_t weight;
+    if (!load(r, child, &c) || !store_get_edge(r->txn, child, parent, &weight))
+        return;
+    store_del_edge(r->txn, child, parent);
+    if (!contributes(child, &c))
+        return;
+    worklist w = {0};
+    push(&w, parent, okr_node_is_kr(child), -(int64_t)weight, -(int64_t)weight * c.score);
+    settle(r, &w);
+}
+
+void rollup_set_leaf_score(rollup *r, okr_node kr, int64_t score)
+{
+    store_agg a;
+    if (!load(r, kr, &a) || (a.flags & STORE_AGG_ROLLUP) || a.score == score)
+        return;
+    int64_t old_score = a.score;
+    a.score = score;
+    store_put_agg(r->txn, kr, &a);
+    worklist w = {0};
+    score_moved(r, &w, kr, &a, old_score);
+    settle(r, &w);
+}
+
+void rollup_set_rollup(rollup *r, okr_node kr, bool is_rollup, int64_t leaf_score)
+{
+    store_agg a;
+    if (!load(r, kr, &a))
+        return;
+    int64_t old_score = a.score;
+    if (is_rollup) {
+        a.flags |= STORE_AGG_ROLLUP;
+    } else {
+        a.flags &= ~STORE_AGG_ROLLUP;
+        a.score = leaf_score;
+    }
+    a.score = derive(kr, &a);
+    store_put_agg(r->txn, kr, &a);
+    if (a.score == old_score)
+        return;
+    worklist w = {0};
+    score_moved(r, &w, kr, &a, old_score);
+    settle(r, &w);
+}
+
+/* Queue sign * (w, w * score) for each parent of node. */
+static void push_contribution(rollup *r, worklist *w, okr_node node, const store_agg *a,
+                              int sign)
+{
+    store_link *parents;
+    size_t n = store_parents(r->txn, node, &parents);
+    for (size_t i = 0; i < n; i++) {
+        int64_t weight = sign * (int64_t)parents[i].weight;
+        push(w, parents[i].node, okr_node_is_kr(node), weight, weight * a->score);
+    }
+}
+
+void rollup_set_archived(rollup *r, okr_node objective, bool archived)
+{
+    store_agg a;
+    if (!load(r, objective, &a) || !!(a.flags & STORE_AGG_ARCHIVED) == archived)
+        return;
+    worklist w = {0};
+    push_contribution(r, &w, objective, &a, archived ? -1 : 1);
+    if (archived)
+        a.flags |= STORE_AGG_ARCHIVED;
+    else
+        a.flags &= ~STORE_AGG_ARCHIVED;
+    store_put_agg(r->txn, objective, &a);
+    settle(r, &w);
+}
+
+void rollup_remove_node(rollup *r, okr_node node)
+{
+    store_agg a;
+    if (!load(r, node, &a))
+        return;
+    worklist w = {0};
+    if (contributes(node, &a))
+        push_contribution(r, &w, node, &a, -1);
+    settle(r, &w);
+
+    store_link *links;
+    size_t n = store_parents(r->txn, node, &links);
+    for (size_t i = 0; i < n; i++)
+        store_del_edge(r->txn, node, links[i].node);
+    n = store_children(r->txn, node, &links);
+    for (size_t i = 0; i < n; i++)
+        store_del_edge(r->txn, links[i].node, node);
+    store_del_agg(r->txn, node);
+}
+
+int64_t rollup_score(rollup *r, okr_node node)
+{
+    store_agg a;
+    return store_get_agg(r->txn, node, &a) ? a.score : 0;
+}
+
+/* ------------------------------------------------------------ verification
+ *
+ * The check recomputes everything from the records (KR values and kinds,
+ * archived flags) and the edges, in dependency order (children first, by an
+ * iterative depth-first walk so a deep graph cannot overflow the stack), then
+ * compares each node's sums, flags and score with the stored aggregate. */
+
+typedef struct {
+    okr_node *nodes;        /* every objective and KR, ascending */
+    size_t n, cap;
+} node_set;
+
+static bool collect_node(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    (void)val;
+    node_set *s = ctx;
+    if (key->mv_size != 4)
+        return true;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        s->nodes = realloc(s->nodes, s->cap * sizeof *s->nodes);
+        if (s->nodes == NULL)
+            abort();
+    }
+    s->nodes[s->n++] = okr_get_be32(key->mv_data);
+    return true;
+}
+
+static long find_node(const node_set *s, okr_node node)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->nodes[mid] < node)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n && s->nodes[lo] == node ? (long)lo : -1;
+}
+
+typedef struct {
+    store_txn *t;
+    node_set set;
+    store_agg *expect;
+    unsigned char *state;   /* 0 new, 1 children pushed, 2 done */
+    size_t mismatches;
+    rollup_mismatch_fn fn;
+    void *ctx;
+} verifier;
+
+static void mismatch(verifier *v, okr_node node, const char *what, int64_t stored,
+                     int64_t expected)
+{
+    v->mismatches++;
+    if (v->fn)
+        v->fn(v->ctx, node, what, stored, expected);
+}
+
+/* Compute node i's aggregate from its record and its (already done) children. */
+static void compute(verifier *v, size_t i)
+{
+    okr_node node = v->set.nodes[i];
+    store_agg e = {0};
+    Okr__KeyResult *kr = NULL;
+    if (okr_node_is_kr(node)) {
+        kr = store_get_kr(v->t, node);
+        if (kr && kr->kind == OKR__KR_KIND__ROLLUP)
+            e.flags |= STORE_AGG_ROLLUP;
+    } else {
+        Okr__Objective *o = store_get_objective(v->t, node);
+        if (o && o->archived)
+            e.flags |= STORE_AGG_ARCHIVED;
+    }
+    store_link *children;
+    size_t n = store_children(v->t, node, &children);
+    for (size_t k = 0; k < n; k++) {
+        long j = find_node(&v->set, children[k].node);
+        if (j < 0) {
+            mismatch(v, node, "edge from unknown child", children[k].node, 0);
+            continue;
+        }
+        const store_agg *c = &v->expect[j];
+        if (!contributes(children[k].node, c))
+            continue;
+        int64_t w = children[k].weight;
+        if (okr_node_is_kr(children[k].node)) {
+            e.kr_sum_w += w;
+            e.kr_sum_ws += w * c->score;
+        } else {
+            e.child_sum_w += w;
+            e.child_sum_ws += w * c->score;
+        }
+    }
+    if (kr && !(e.flags & STORE_AGG_ROLLUP))
+        e.score = rollup_leaf_score_of(kr);
+    e.score = derive(node, &e);
+    v->expect[i] = e;
+}
+
+static void compare(verifier *v, size_t i)
+{
+    okr_node node = v->set.nodes[i];
+    const store_agg *e = &v->expect[i];
+    store_agg s;
+    if (!store_get_agg(v->t, node, &s)) {
+        mismatch(v, node, "missing aggregate", 0, e->score);
+        return;
+    }
+    if (s.score != e->score) mismatch(v, node, "score", s.score, e->score);
+    if (s.kr_sum_w != e->kr_sum_w) mismatch(v, node, "kr_sum_w", s.kr_sum_w, e->kr_sum_w);
+    if (s.kr_sum_ws != e->kr_sum_ws) mismatch(v, node, "kr_sum_ws", s.kr_sum_ws, e->kr_sum_ws);
+    if (s.child_sum_w != e->child_sum_w)
+        mismatch(v, node, "child_sum_w", s.child_sum_w, e->child_sum_w);
+    if (s.child_sum_ws != e->child_sum_ws)
+        mismatch(v, node, "child_sum_ws", s.child_sum_ws, e->child_sum_ws);
+    if (s.flags != e->flags) mismatch(v, node, "flags", s.flags, e->flags);
+}
+
+/* Depth-first from node `root`, children before parents. */
+static void walk(verifier *v, size_t root, size_t *stack)
+{
+    size_t top = 0;
+    stack[top++] = root;
+    while (top > 0 && v->t->rc == 0) {
+        size_t i = stack[top - 1];
+        if (v->state[i] == 2) {
+            top--;
+            continue;
+        }
+        if (v->state[i] == 1) {
+            compute(v, i);
+            v->state[i] = 2;
+            top--;
+            arena_reset(v->t->mem);
+            continue;
+        }
+        v->state[i] = 1;
+        store_link *children;
+        size_t n = store_children(v->t, v->set.nodes[i], &children);
+        for (size_t k = 0; k < n; k++) {
+            long j = find_node(&v->set, children[k].node);
+            if (j < 0)
+                continue;                 /* reported by compute */
+            if (v->state[j] == 1)
+                mismatch(v, children[k].node, "cycle through", v->set.nodes[i], 0);
+            else if (v->state[j] == 0)
+                stack[top++] = (size_t)j;  /* each node pushed at most once per edge */
+        }
+    }
+}
+
+static bool check_mirror(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    verifier *v = ctx;
+    if (key->mv_size != 4 || val->mv_size != 8)
+        return true;
+    okr_node parent = okr_get_be32(key->mv_data);
+    okr_node child = okr_get_be32(val->mv_data);
+    uint32_t w = okr_get_be32((const unsigned char *)val->mv_data + 4), up_w;
+    if (!store_get_edge(v->t, child, parent, &up_w) || up_w != w)
+        mismatch(v, child, "down edge without matching up edge to", parent, 0);
+    return true;
+}
+
+static bool check_agg_owner(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    (void)val;
+    verifier *v = ctx;
+    if (key->mv_size == 4 && find_node(&v->set, okr_get_be32(key->mv_data)) < 0)
+        mismatch(v, okr_get_be32(key->mv_data), "aggregate without record", 0, 0);
+    return true;
+}
+
+size_t rollup_verify(store *st, rollup_mismatch_fn fn, void *ctx, int *rc)
+{
+    arena mem;
+    arena_init(&mem);
+    store_txn t;
+    store_txn_begin(&t, st, NULL, false, &mem);
+    verifier v = {.t = &t, .fn = fn, .ctx = ctx};
+    store_foreach(&t, st->objectives, collect_node, &v.set);
+    store_foreach(&t, st->krs, collect_node, &v.set);   /* KR ids sort after objectives */
+    v.expect = calloc(v.set.n ? v.set.n : 1, sizeof *v.expect);
+    v.state = calloc(v.set.n ? v.set.n : 1, 1);
+    /* A node is pushed once per incoming edge at most, plus once as a root. */
+    size_t stack_cap = v.set.n + store_count(&t, st->down) + 1;
+    size_t *stack = malloc(stack_cap * sizeof *stack);
+    if (!v.expect || !v.state || !stack)
+        abort();
+    for (size_t i = 0; i < v.set.n && t.rc == 0; i++)
+        if (v.state[i] == 0)
+            walk(&v, i, stack);
+    for (size_t i = 0; i < v.set.n && t.rc == 0; i++)
+        compare(&v, i);
+    store_foreach(&t, st->down, check_mirror, &v);
+    store_foreach(&t, st->agg, check_agg_owner, &v);
+    *rc = t.rc;
+    store_txn_abort(&t);
+    free(stack);
+    free(v.state);
+    free(v.expect);
+    free(v.set.nodes);
+    arena_free(&mem);
+    return v.mismatches;
+}

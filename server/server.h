@@ -1,0 +1,56 @@
+/* server.h — the okrd process: configuration, sockets, the request loop.
+ *
+ * The server's whole state is one `okrd` struct passed explicitly; the only
+ * global is the stop flag that the signal handler sets (main.c). */
+#ifndef OKR_SERVER_H
+#define OKR_SERVER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "score.h"
+#include "store.h"
+#include "version.h"
+
+
+typedef struct {
+    const char *data_dir;
+    const char *listen;        /* ROUTER endpoint for requests */
+    const char *publish;       /* PUB endpoint for events */
+    size_t map_size;           /* initial LMDB map size; grows on MDB_MAP_FULL */
+    bool insecure;             /* allow binding non-loopback without CURVE */
+    uint64_t retain_events;    /* keep this many newest events; 0 keeps all */
+    int pub_hwm;               /* messages queued per subscriber before PUB drops */
+    int pub_sndbuf;            /* kernel send buffer per subscriber, bytes (0: OS) */
+    score_health_settings health;
+} okrd_config;
+
+typedef struct {
+    okrd_config cfg;
+    store st;
+    void *zmq;
+    void *router;
+    void *pub;
+    arena mem;                 /* one batch's allocations */
+    uint64_t last_seq;         /* last committed event seq */
+    int64_t started_at;
+    char request_endpoint[256];
+    char event_endpoint[256];
+} okrd;
+
+/* Open the store and bind the sockets; prints the "okrd: ready ..." line on
+ * stderr. Returns 0, or -1 after printing why. */
+int server_open(okrd *s, const okrd_config *cfg);
+
+/* Serve until *stop becomes non-zero. Returns 0 on a clean stop. */
+int server_run(okrd *s, volatile sig_atomic_t *stop);
+
+void server_close(okrd *s);
+
+/* True when an endpoint only reaches this machine (loopback, ipc, inproc). */
+bool server_endpoint_is_local(const char *endpoint);
+
+#endif

@@ -1,0 +1,698 @@
+/* store.c — LMDB environment, named databases, typed records and keys.
+ * The only file that calls mdb_*. Knows nothing of scores or requests. */
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#define EDGE_VALUE_BYTES 8
+#define CHECKIN_KEY_BYTES 20
+
+/* ------------------------------------------------------------ status */
+
+static bool failed(store_txn *t) { return t->rc != 0; }
+
+static void fail(store_txn *t, int rc)
+{
+    if (t->rc == 0)
+        t->rc = rc;
+}
+
+Okr__ErrorCode store_error_code(int rc)
+{
+    switch (rc) {
+    case 0: return OKR__ERROR_CODE__OK;
+    case MDB_NOTFOUND: return OKR__ERROR_CODE__NOT_FOUND;
+    case MDB_MAP_FULL:
+    case ENOSPC:
+    case EDQUOT: return OKR__ERROR_CODE__RESOURCE_EXHAUSTED;
+    default: return OKR__ERROR_CODE__INTERNAL;
+    }
+}
+
+const char *store_strerror(int rc)
+{
+    if (rc == ENOSPC)
+        return "the disk is full";
+    return mdb_strerror(rc);
+}
+
+/* ------------------------------------------------------------ environment */
+
+static int open_dbi(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+    return mdb_dbi_open(txn, name, flags, dbi);
+}
+
+static int open_all(store *st, MDB_txn *txn, bool create)
+{
+    unsigned c = create ? MDB_CREATE : 0;
+    unsigned dup = c | MDB_DUPSORT | MDB_DUPFIXED;
+    int rc = 0;
+    if (!rc) rc = open_dbi(txn, "meta", c, &st->meta);
+    if (!rc) rc = open_dbi(txn, "periods", c, &st->periods);
+    if (!rc) rc = open_dbi(txn, "teams", c, &st->teams);
+    if (!rc) rc = open_dbi(txn, "objectives", c, &st->objectives);
+    if (!rc) rc = open_dbi(txn, "krs", c, &st->krs);
+    if (!rc) rc = open_dbi(txn, "up", dup, &st->up);
+    if (!rc) rc = open_dbi(txn, "down", dup, &st->down);
+    if (!rc) rc = open_dbi(txn, "agg", c, &st->agg);
+    if (!rc) rc = open_dbi(txn, "checkins", c, &st->checkins);
+    if (!rc) rc = open_dbi(txn, "events", c, &st->events);
+    return rc;
+}
+
+/* Create the meta records of a new data directory, or check an old one's. */
+static int init_meta(store *st, MDB_txn *txn, char *err, size_t errlen)
+{
+    MDB_val k = {6, "schema"}, v;
+    int rc = mdb_get(txn, st->meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        unsigned char ver[4];
+        okr_put_be32(ver, STORE_SCHEMA_VERSION);
+        if (getrandom(st->epoch, sizeof st->epoch, 0) != (ssize_t)sizeof st->epoch)
+            return errno ? errno : EIO;
+        MDB_val vv = {4, ver}, ek = {5, "epoch"}, ev = {STORE_EPOCH_BYTES, st->epoch};
+        rc = mdb_put(txn, st->meta, &k, &vv, 0);
+        if (!rc)
+            rc = mdb_put(txn, st->meta, &ek, &ev, 0);
+        return rc;
+    }
+    if (rc)
+        return rc;
+    if (v.mv_size != 4 || okr_get_be32(v.mv_data) != STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "data schema version %u is not %u (this okrd is too old or too new)",
+                 v.mv_size == 4 ? okr_get_be32(v.mv_data) : 0, STORE_SCHEMA_VERSION);
+        return EINVAL;
+    }
+    MDB_val ek = {5, "epoch"};
+    rc = mdb_get(txn, st->meta, &ek, &v);
+    if (rc || v.mv_size != STORE_EPOCH_BYTES) {
+        snprintf(err, errlen, "data directory has no epoch record");
+        return rc ? rc : EINVAL;
+    }
+    memcpy(st->epoch, v.mv_data, STORE_EPOCH_BYTES);
+    return 0;
+}
+
+int store_open(store *st, const char *dir, size_t map_size, bool create, char *err,
+               size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    err[0] = '\0';
+    if (create && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return errno;
+    }
+    MDB_txn *txn = NULL;
+    int rc = mdb_env_create(&st->env);
+    if (!rc) rc = mdb_env_set_maxdbs(st->env, 16);
+    if (!rc) rc = mdb_env_set_mapsize(st->env, map_size);
+    if (!rc) rc = mdb_env_open(st->env, dir, MDB_NOTLS | (create ? 0 : MDB_RDONLY), 0600);
+    if (!rc) rc = mdb_txn_begin(st->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+    if (!rc) rc = open_all(st, txn, create);
+    if (!rc) rc = init_meta(st, txn, err, errlen);
+    if (!rc) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (rc) {
+        if (txn)
+            mdb_txn_abort(txn);
+        if (err[0] == '\0')
+            snprintf(err, errlen, "cannot open data directory %s: %s", dir, store_strerror(rc));
+        if (st->env)
+            mdb_env_close(st->env);
+        st->env = NULL;
+        return rc;
+    }
+    MDB_envinfo info;
+    mdb_env_info(st->env, &info);
+    st->map_size = info.me_mapsize;
+    return 0;
+}
+
+void store_close(store *st)
+{
+    if (st->env)
+        mdb_env_close(st->env);
+    st->env = NULL;
+}
+
+int store_grow(store *st)
+{
+    size_t next = st->map_size * 2;
+    int rc = mdb_env_set_mapsize(st->env, next);
+    if (rc == 0)
+        st->map_size = next;
+    return rc;
+}
+
+uint64_t store_data_bytes(store *st)
+{
+    MDB_envinfo info;
+    MDB_stat stat;
+    mdb_env_info(st->env, &info);
+    mdb_env_stat(st->env, &stat);
+    return (uint64_t)(info.me_last_pgno + 1) * stat.ms_psize;
+}
+
+int store_backup(store *st, const char *dir)
+{
+    return mdb_env_copy2(st->env, dir, MDB_CP_COMPACT);
+}
+
+/* ------------------------------------------------------------ transactions */
+
+void store_txn_begin(store_txn *t, store *st, store_txn *parent, bool write, arena *mem)
+{
+    t->st = st;
+    t->mem = mem;
+    t->txn = NULL;
+    t->rc = mdb_txn_begin(st->env, parent ? parent->txn : NULL, write ? 0 : MDB_RDONLY,
+                          &t->txn);
+    if (t->rc)
+        t->txn = NULL;
+}
+
+int store_txn_commit(store_txn *t)
+{
+    if (t->txn == NULL)
+        return t->rc ? t->rc : EINVAL;
+    if (t->rc) {
+        mdb_txn_abort(t->txn);
+    } else {
+        t->rc = mdb_txn_commit(t->txn);
+    }
+    t->txn = NULL;
+    return t->rc;
+}
+
+void store_txn_abort(store_txn *t)
+{
+    if (t->txn)
+        mdb_txn_abort(t->txn);
+    t->txn = NULL;
+}
+
+/* ------------------------------------------------------------ raw access */
+
+static bool get_raw(store_txn *t, MDB_dbi dbi, const void *key, size_t klen, MDB_val *out)
+{
+    if (failed(t))
+        return false;
+    MDB_val k = {klen, (void *)key};
+    int rc = mdb_get(t->txn, dbi, &k, out);
+    if (rc == MDB_NOTFOUND)
+        return false;
+    if (rc) {
+        fail(t, rc);
+        return false;
+    }
+    return true;
+}
+
+static void put_raw(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
+                    const void *val, size_t vlen, unsigned flags)
+{
+    if (failed(t))
+        return;
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    int rc = mdb_put(t->txn, dbi, &k, &v, flags);
+    if (rc && !(rc == MDB_KEYEXIST && (flags & MDB_NODUPDATA)))
+        fail(t, rc);
+}
+
+/* Delete key (and, for DUPSORT, only the given value when val != NULL). */
+static void del_raw(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
+                    const void *val, size_t vlen)
+{
+    if (failed(t))
+        return;
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    int rc = mdb_del(t->txn, dbi, &k, val ? &v : NULL);
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+}
+
+void *store_unpack(store_txn *t, const ProtobufCMessageDescriptor *d, const MDB_val *v)
+{
+    ProtobufCMessage *m = protobuf_c_message_unpack(d, &t->mem->pb, v->mv_size, v->mv_data);
+    if (m == NULL)
+        fail(t, EINVAL);
+    return m;
+}
+
+static void *get_msg(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
+                     const ProtobufCMessageDescriptor *d)
+{
+    MDB_val v;
+    if (!get_raw(t, dbi, key, klen, &v))
+        return NULL;
+    return store_unpack(t, d, &v);
+}
+
+/* Pack straight into LMDB's page with MDB_RESERVE: no intermediate buffer. */
+static void put_msg(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
+                    const ProtobufCMessage *m)
+{
+    if (failed(t))
+        return;
+    size_t len = protobuf_c_message_get_packed_size(m);
+    MDB_val k = {klen, (void *)key}, v = {len, NULL};
+    int rc = mdb_put(t->txn, dbi, &k, &v, MDB_RESERVE);
+    if (rc) {
+        fail(t, rc);
+        return;
+    }
+    protobuf_c_message_pack(m, v.mv_data);
+}
+
+/* ------------------------------------------------------------ records */
+
+Okr__Objective *store_get_objective(store_txn *t, okr_node id)
+{
+    unsigned char k[4];
+    okr_put_be32(k, id);
+    return get_msg(t, t->st->objectives, k, 4, &okr__objective__descriptor);
+}
+
+void store_put_objective(store_txn *t, okr_node id, const Okr__Objective *o)
+{
+    unsigned char k[4];
+    okr_put_be32(k, id);
+    put_msg(t, t->st->objectives, k, 4, &o->base);
+}
+
+void store_del_objective(store_txn *t, okr_node id)
+{
+    unsigned char k[4];
+    okr_put_be32(k, id);
+    del_raw(t, t->st->objectives, k, 4, NULL, 0);
+}
+
+Okr__KeyResult *store_get_kr(store_txn *t, okr_node id)
+{
+    unsigned char k[4];
+    okr_put_be32(k, id);
+    return get_msg(t, t->st->krs, k, 4, &okr__key_result__descriptor);
+}
+
+void store_put_kr(store_txn *t, okr_node id, const Okr__KeyResult *kr)
+{
+    unsigned char k[4];
+    okr_put_be32(k, id);
+    put_msg(t, t->st->krs, k, 4, &kr->base);
+}
+
+void store_del_kr(store_txn *t, okr_node id)
+{
+    unsigned char k[4];
+    okr_put_be32(k, id);
+    del_raw(t, t->st->krs, k, 4, NULL, 0);
+}
+
+Okr__Period *store_get_period(store_txn *t, const char *name)
+{
+    return get_msg(t, t->st->periods, name, strlen(name), &okr__period__descriptor);
+}
+
+void store_put_period(store_txn *t, const Okr__Period *p)
+{
+    put_msg(t, t->st->periods, p->name, strlen(p->name), &p->base);
+}
+
+Okr__Team *store_get_team(store_txn *t, const char *name)
+{
+    return get_msg(t, t->st->teams, name, strlen(name), &okr__team__descriptor);
+}
+
+void store_put_team(store_txn *t, const Okr__Team *team)
+{
+    put_msg(t, t->st->teams, team->name, strlen(team->name), &team->base);
+}
+
+okr_node store_next_id(store_txn *t, bool kr)
+{
+    const char *name = kr ? "next_k" : "next_o";
+    MDB_val v;
+    uint32_t last = 0;
+    if (get_raw(t, t->st->meta, name, 6, &v) && v.mv_size == 4)
+        last = okr_get_be32(v.mv_data);
+    if (last >= OKR_NODE_MAX_NUM) {
+        fail(t, MDB_MAP_FULL);        /* ids exhausted: treat as out of space */
+        return 0;
+    }
+    unsigned char buf[4];
+    okr_put_be32(buf, last + 1);
+    put_raw(t, t->st->meta, name, 6, buf, 4, 0);
+    return kr ? okr_node_kr(last + 1) : okr_node_objective(last + 1);
+}
+
+/* ------------------------------------------------------------ aggregates */
+
+bool store_get_agg(store_txn *t, okr_node node, store_agg *out)
+{
+    unsigned char k[4];
+    MDB_val v;
+    okr_put_be32(k, node);
+    if (!get_raw(t, t->st->agg, k, 4, &v))
+        return false;
+    if (v.mv_size != sizeof *out) {
+        fail(t, EINVAL);
+        return false;
+    }
+    memcpy(out, v.mv_data, sizeof *out);
+    return true;
+}
+
+void store_put_agg(store_txn *t, okr_node node, const store_agg *a)
+{
+    unsigned char k[4];
+    okr_put_be32(k, node);
+    put_raw(t, t->st->agg, k, 4, a, sizeof *a, 0);
+}
+
+void store_del_agg(store_txn *t, okr_node node)
+{
+    unsigned char k[4];
+    okr_put_be32(k, node);
+    del_raw(t, t->st->agg, k, 4, NULL, 0);
+}
+
+/* ------------------------------------------------------------ edges */
+
+static void edge_value(unsigned char *v, okr_node node, uint32_t weight)
+{
+    okr_put_be32(v, node);
+    okr_put_be32(v + 4, weight);
+}
+
+/* Find the duplicate of `key` whose value starts with `node`; fills weight. */
+static bool find_dup(store_txn *t, MDB_dbi dbi, okr_node key, okr_node node, uint32_t *weight)
+{
+    if (failed(t))
+        return false;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, dbi, &cur);
+    if (rc) {
+        fail(t, rc);
+        return false;
+    }
+    unsigned char kb[4], vb[EDGE_VALUE_BYTES];
+    okr_put_be32(kb, key);
+    edge_value(vb, node, 0);
+    MDB_val k = {4, kb}, v = {EDGE_VALUE_BYTES, vb};
+    rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
+    bool found = rc == 0 && v.mv_size == EDGE_VALUE_BYTES &&
+                 okr_get_be32(v.mv_data) == node;
+    if (found && weight)
+        *weight = okr_get_be32((unsigned char *)v.mv_data + 4);
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+    return found;
+}
+
+bool store_get_edge(store_txn *t, okr_node child, okr_node parent, uint32_t *weight)
+{
+    return find_dup(t, t->st->up, child, parent, weight);
+}
+
+void store_del_edge(store_txn *t, okr_node child, okr_node parent)
+{
+    uint32_t w;
+    if (!store_get_edge(t, child, parent, &w))
+        return;
+    unsigned char kc[4], kp[4], vup[EDGE_VALUE_BYTES], vdown[EDGE_VALUE_BYTES];
+    okr_put_be32(kc, child);
+    okr_put_be32(kp, parent);
+    edge_value(vup, parent, w);
+    edge_value(vdown, child, w);
+    del_raw(t, t->st->up, kc, 4, vup, EDGE_VALUE_BYTES);
+    del_raw(t, t->st->down, kp, 4, vdown, EDGE_VALUE_BYTES);
+}
+
+void store_put_edge(store_txn *t, okr_node child, okr_node parent, uint32_t weight)
+{
+    store_del_edge(t, child, parent);
+    unsigned char kc[4], kp[4], vup[EDGE_VALUE_BYTES], vdown[EDGE_VALUE_BYTES];
+    okr_put_be32(kc, child);
+    okr_put_be32(kp, parent);
+    edge_value(vup, parent, weight);
+    edge_value(vdown, child, weight);
+    put_raw(t, t->st->up, kc, 4, vup, EDGE_VALUE_BYTES, 0);
+    put_raw(t, t->st->down, kp, 4, vdown, EDGE_VALUE_BYTES, 0);
+}
+
+/* All duplicates of key as links; DUPFIXED lets us read them a page at a time. */
+static size_t links_of(store_txn *t, MDB_dbi dbi, okr_node key, store_link **out)
+{
+    *out = NULL;
+    if (failed(t))
+        return 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, dbi, &cur);
+    if (rc) {
+        fail(t, rc);
+        return 0;
+    }
+    unsigned char kb[4];
+    okr_put_be32(kb, key);
+    MDB_val k = {4, kb}, v;
+    size_t count = 0;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+    if (rc == 0) {
+        size_t n;
+        rc = mdb_cursor_count(cur, &n);
+        if (rc == 0) {
+            store_link *links = ARENA_ARRAY(t->mem, store_link, n);
+            rc = mdb_cursor_get(cur, &k, &v, MDB_GET_MULTIPLE);
+            while (rc == 0) {
+                const unsigned char *p = v.mv_data;
+                for (size_t i = 0; i + EDGE_VALUE_BYTES <= v.mv_size && count < n;
+                     i += EDGE_VALUE_BYTES, count++) {
+                    links[count].node = okr_get_be32(p + i);
+                    links[count].weight = okr_get_be32(p + i + 4);
+                }
+                rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_MULTIPLE);
+            }
+            *out = links;
+        }
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+    return count;
+}
+
+size_t store_parents(store_txn *t, okr_node child, store_link **out)
+{
+    return links_of(t, t->st->up, child, out);
+}
+
+size_t store_children(store_txn *t, okr_node parent, store_link **out)
+{
+    return links_of(t, t->st->down, parent, out);
+}
+
+/* ------------------------------------------------------------ check-ins */
+
+void store_put_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c)
+{
+    unsigned char k[CHECKIN_KEY_BYTES];
+    okr_put_be32(k, kr);
+    okr_put_be64(k + 4, (uint64_t)c->time);
+    okr_put_be64(k + 12, c->seq);
+    put_msg(t, t->st->checkins, k, sizeof k, &c->base);
+}
+
+/* Position cur at the first key >= (kr, 0, 0); true when that key is kr's. */
+static bool seek_checkins(store_txn *t, MDB_cursor *cur, okr_node kr, MDB_val *k, MDB_val *v)
+{
+    unsigned char kb[CHECKIN_KEY_BYTES] = {0};
+    okr_put_be32(kb, kr);
+    k->mv_size = sizeof kb;
+    k->mv_data = kb;
+    int rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);   /* k now points into the map */
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    return rc == 0 && k->mv_size == CHECKIN_KEY_BYTES && okr_get_be32(k->mv_data) == kr;
+}
+
+static bool is_checkin_of(const MDB_val *k, okr_node kr)
+{
+    return k->mv_size == CHECKIN_KEY_BYTES && okr_get_be32(k->mv_data) == kr;
+}
+
+size_t store_checkins(store_txn *t, okr_node kr, size_t limit, Okr__CheckIn ***out)
+{
+    *out = NULL;
+    if (failed(t) || limit == 0)
+        return 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->st->checkins, &cur);
+    if (rc) {
+        fail(t, rc);
+        return 0;
+    }
+    /* Seek to the first key past kr's range, step back one, then walk back
+     * to take the newest `limit`. With nothing past the range, start at the
+     * very last key. */
+    unsigned char kb[CHECKIN_KEY_BYTES] = {0};
+    MDB_val k = {sizeof kb, kb}, v;
+    rc = MDB_NOTFOUND;
+    if (kr != UINT32_MAX) {
+        okr_put_be32(kb, kr + 1);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+    if (rc == 0)
+        rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    else if (rc == MDB_NOTFOUND)
+        rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    Okr__CheckIn **list = ARENA_ARRAY(t->mem, Okr__CheckIn *, limit);
+    size_t n = 0;
+    while (rc == 0 && n < limit && is_checkin_of(&k, kr)) {
+        Okr__CheckIn *c = store_unpack(t, &okr__check_in__descriptor, &v);
+        if (c == NULL)
+            break;
+        list[n++] = c;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+    for (size_t i = 0; i < n / 2; i++) {        /* newest-first -> oldest-first */
+        Okr__CheckIn *tmp = list[i];
+        list[i] = list[n - 1 - i];
+        list[n - 1 - i] = tmp;
+    }
+    *out = list;
+    return n;
+}
+
+void store_del_checkins(store_txn *t, okr_node kr)
+{
+    if (failed(t))
+        return;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->st->checkins, &cur);
+    if (rc) {
+        fail(t, rc);
+        return;
+    }
+    MDB_val k, v;
+    while (!failed(t) && seek_checkins(t, cur, kr, &k, &v)) {
+        rc = mdb_cursor_del(cur, 0);
+        if (rc)
+            fail(t, rc);
+    }
+    mdb_cursor_close(cur);
+}
+
+/* ------------------------------------------------------------ events */
+
+void store_put_event(store_txn *t, uint64_t seq, const void *bytes, size_t len)
+{
+    unsigned char k[8];
+    okr_put_be64(k, seq);
+    put_raw(t, t->st->events, k, 8, bytes, len, MDB_APPEND);
+}
+
+/* The seq at one end of the log (MDB_FIRST or MDB_LAST); 0 when empty. */
+static uint64_t edge_seq(store_txn *t, MDB_cursor_op op)
+{
+    if (failed(t))
+        return 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->st->events, &cur);
+    if (rc) {
+        fail(t, rc);
+        return 0;
+    }
+    MDB_val k, v;
+    uint64_t seq = 0;
+    rc = mdb_cursor_get(cur, &k, &v, op);
+    if (rc == 0 && k.mv_size == 8)
+        seq = okr_get_be64(k.mv_data);
+    else if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+    return seq;
+}
+
+uint64_t store_last_seq(store_txn *t)
+{
+    return edge_seq(t, MDB_LAST);
+}
+
+uint64_t store_first_seq(store_txn *t)
+{
+    return edge_seq(t, MDB_FIRST);
+}
+
+void store_prune_events(store_txn *t, uint64_t upto)
+{
+    if (failed(t))
+        return;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->st->events, &cur);
+    if (rc) {
+        fail(t, rc);
+        return;
+    }
+    MDB_val k, v;
+    while ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0 && k.mv_size == 8 &&
+           okr_get_be64(k.mv_data) <= upto) {
+        rc = mdb_cursor_del(cur, 0);
+        if (rc)
+            break;
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+}
+
+bool store_get_event(store_txn *t, uint64_t seq, MDB_val *out)
+{
+    unsigned char k[8];
+    okr_put_be64(k, seq);
+    return get_raw(t, t->st->events, k, 8, out);
+}
+
+/* ------------------------------------------------------------ iteration */
+
+void store_foreach(store_txn *t, MDB_dbi dbi, store_each_fn fn, void *ctx)
+{
+    if (failed(t))
+        return;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, dbi, &cur);
+    if (rc) {
+        fail(t, rc);
+        return;
+    }
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && !failed(t) && fn(ctx, &k, &v))
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+}
+
+uint64_t store_count(store_txn *t, MDB_dbi dbi)
+{
+    MDB_stat s;
+    if (failed(t))
+        return 0;
+    int rc = mdb_stat(t->txn, dbi, &s);
+    if (rc) {
+        fail(t, rc);
+        return 0;
+    }
+    return s.ms_entries;
+}

@@ -1,0 +1,152 @@
+/* store.h — okrd's LMDB storage: the only code that calls mdb_*.
+ *
+ * One environment in the data directory, one named database per record type:
+ *
+ *   meta        "schema" -> be32 version, "epoch" -> 16 random bytes,
+ *               "next_o"/"next_k" -> be32 last id handed out
+ *   periods     name -> Okr__Period            teams    name -> Okr__Team
+ *   objectives  be32 node -> Okr__Objective    krs      be32 node -> Okr__KeyResult
+ *   up          be32 child  -> {be32 parent, be32 weight}   (DUPSORT, DUPFIXED)
+ *   down        be32 parent -> {be32 child,  be32 weight}   (DUPSORT, DUPFIXED)
+ *   agg         be32 node -> store_agg (fixed layout, native endian)
+ *   checkins    be32 kr . be64 time . be64 seq -> Okr__CheckIn
+ *   events      be64 seq -> Okr__Event
+ *
+ * A KR's link to its objective is an edge like an alignment: up[K] = (O, kr
+ * weight). So the roll-up walks one kind of edge, and a KR's weight has one
+ * home. Keys are big-endian so byte order is numeric order.
+ *
+ * Transactions carry a sticky status (after Knot DNS): the first LMDB failure
+ * is kept in txn->rc, every later call is a no-op, and commit aborts. Callers
+ * write straight-line code and look at the status once. Reads that find
+ * nothing return NULL/false without setting the status. */
+#ifndef OKR_STORE_H
+#define OKR_STORE_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "ids.h"
+#include "okr.pb-c.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_EPOCH_BYTES 16
+#define STORE_DEFAULT_MAP_SIZE ((size_t)1 << 30)
+
+typedef struct {
+    MDB_env *env;
+    MDB_dbi meta, periods, teams, objectives, krs, up, down, agg, checkins, events;
+    size_t map_size;
+    unsigned char epoch[STORE_EPOCH_BYTES];
+} store;
+
+typedef struct {
+    store *st;
+    MDB_txn *txn;
+    arena *mem;     /* unpacked records and lists are allocated here */
+    int rc;         /* sticky: 0, or the first LMDB/errno failure */
+} store_txn;
+
+/* Per-node roll-up state (DESIGN §3). For an objective, the KR set and the
+ * child-objective set are kept apart: its score is the KR mean when it has
+ * KRs (kr_sum_w > 0, weights are >= 1), else the child mean. A roll-up KR
+ * uses the child set; a leaf KR only its score. */
+typedef struct {
+    int64_t score;
+    int64_t kr_sum_w, kr_sum_ws;
+    int64_t child_sum_w, child_sum_ws;
+    uint32_t flags;
+    uint32_t reserved;
+} store_agg;
+
+#define STORE_AGG_ARCHIVED 1u   /* objective: contributes nothing to parents */
+#define STORE_AGG_ROLLUP   2u   /* KR: score is the child mean */
+
+typedef struct {
+    okr_node node;
+    uint32_t weight;
+} store_link;
+
+/* Open (creating when `create`) the environment in dir. On failure returns an
+ * LMDB/errno code and writes a sentence to err (errlen bytes). */
+int store_open(store *st, const char *dir, size_t map_size, bool create, char *err,
+               size_t errlen);
+void store_close(store *st);
+/* Double the map size. Only with no transaction open. Returns 0 or an LMDB code. */
+int store_grow(store *st);
+/* Bytes used by the data file. */
+uint64_t store_data_bytes(store *st);
+/* Hot backup into dir (must exist and be empty), compacted. */
+int store_backup(store *st, const char *dir);
+
+/* Begin a transaction (nested under parent when parent != NULL). A failed
+ * begin is recorded in t->rc like any other failure. */
+void store_txn_begin(store_txn *t, store *st, store_txn *parent, bool write, arena *mem);
+/* Commit, or abort when t->rc is set. Returns the final status. */
+int store_txn_commit(store_txn *t);
+void store_txn_abort(store_txn *t);
+
+/* Map an LMDB/errno status to a protocol error code. */
+Okr__ErrorCode store_error_code(int rc);
+const char *store_strerror(int rc);
+
+/* Records. get returns NULL when absent (or on error, with t->rc set). */
+Okr__Objective *store_get_objective(store_txn *t, okr_node id);
+void store_put_objective(store_txn *t, okr_node id, const Okr__Objective *o);
+void store_del_objective(store_txn *t, okr_node id);
+Okr__KeyResult *store_get_kr(store_txn *t, okr_node id);
+void store_put_kr(store_txn *t, okr_node id, const Okr__KeyResult *kr);
+void store_del_kr(store_txn *t, okr_node id);
+Okr__Period *store_get_period(store_txn *t, const char *name);
+void store_put_period(store_txn *t, const Okr__Period *p);
+Okr__Team *store_get_team(store_txn *t, const char *name);
+void store_put_team(store_txn *t, const Okr__Team *team);
+
+/* Next id of a kind (1, 2, 3 ...); ids are never reused, even after delete. */
+okr_node store_next_id(store_txn *t, bool kr);
+
+/* Aggregates. get returns false when the node does not exist. */
+bool store_get_agg(store_txn *t, okr_node node, store_agg *out);
+void store_put_agg(store_txn *t, okr_node node, const store_agg *a);
+void store_del_agg(store_txn *t, okr_node node);
+
+/* Edges child -> parent with a weight, stored both ways. put replaces the
+ * weight of an existing edge. */
+void store_put_edge(store_txn *t, okr_node child, okr_node parent, uint32_t weight);
+void store_del_edge(store_txn *t, okr_node child, okr_node parent);
+bool store_get_edge(store_txn *t, okr_node child, okr_node parent, uint32_t *weight);
+/* All parents / children of a node, as an arena array; returns the count. */
+size_t store_parents(store_txn *t, okr_node child, store_link **out);
+size_t store_children(store_txn *t, okr_node parent, store_link **out);
+
+/* Check-ins of one KR, keyed (kr, time, seq). */
+void store_put_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c);
+/* The newest `limit` check-ins, oldest first, as an arena array. */
+size_t store_checkins(store_txn *t, okr_node kr, size_t limit, Okr__CheckIn ***out);
+void store_del_checkins(store_txn *t, okr_node kr);
+
+/* Event log. */
+void store_put_event(store_txn *t, uint64_t seq, const void *bytes, size_t len);
+uint64_t store_last_seq(store_txn *t);
+/* Oldest seq still in the log (0 when empty). */
+uint64_t store_first_seq(store_txn *t);
+/* Delete every event with seq <= upto (retention). */
+void store_prune_events(store_txn *t, uint64_t upto);
+/* Event bytes at seq; false when absent. The bytes live in the map until the
+ * transaction ends. */
+bool store_get_event(store_txn *t, uint64_t seq, MDB_val *out);
+
+/* Iterate a whole database in key order; fn returns false to stop. */
+typedef bool (*store_each_fn)(void *ctx, const MDB_val *key, const MDB_val *val);
+void store_foreach(store_txn *t, MDB_dbi dbi, store_each_fn fn, void *ctx);
+/* Number of entries in a database. */
+uint64_t store_count(store_txn *t, MDB_dbi dbi);
+
+/* Unpack a record into the transaction's arena; NULL (and t->rc = EINVAL)
+ * when the stored bytes do not parse, which means corruption. */
+void *store_unpack(store_txn *t, const ProtobufCMessageDescriptor *d, const MDB_val *v);
+
+#endif

@@ -1,0 +1,108 @@
+/* view.c — turns stored records into what clients see: the stored fields
+ * plus the score (from the aggregate) and health/grade, computed at read time
+ * because time passes (DESIGN §3). Read-only. */
+#include "ops.h"
+
+#include "text.h"
+
+typedef struct {
+    bool closed;
+    int64_t start_us, end_us;
+} period_span;
+
+static bool period_span_of(request *rq, const char *name, period_span *out)
+{
+    Okr__Period *p = name ? store_get_period(rq->txn, name) : NULL;
+    int64_t start, end;
+    if (p == NULL || !text_parse_date(p->start, &start) || !text_parse_date(p->end, &end))
+        return false;
+    out->closed = p->closed;
+    out->start_us = start * OKR_US_PER_DAY;
+    out->end_us = (end + 1) * OKR_US_PER_DAY;     /* the end date is inclusive */
+    return true;
+}
+
+/* Fill expected/health (open period) or grade (closed period). */
+static void judge(request *rq, const char *period, bool committed, int64_t score,
+                  bool has_conf, double conf, Okr__Health *health, Okr__Grade *grade,
+                  int64_t *expected)
+{
+    period_span span;
+    *health = OKR__HEALTH__HEALTH_NONE;
+    *grade = OKR__GRADE__GRADE_NONE;
+    *expected = 0;
+    if (!period_span_of(rq, period, &span))
+        return;
+    if (span.closed) {
+        *grade = (Okr__Grade)score_grade_of(score);
+        return;
+    }
+    *expected = score_expected(span.start_us, span.end_us, rq->now, committed);
+    *health = (Okr__Health)score_health_of(score, *expected, has_conf, conf, rq->health);
+}
+
+/* Lowest latest confidence over an objective's KRs. */
+static bool lowest_confidence(request *rq, okr_node id, double *out)
+{
+    store_link *links;
+    size_t n = store_children(rq->txn, id, &links);
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!okr_node_is_kr(links[i].node))
+            continue;
+        Okr__KeyResult *kr = store_get_kr(rq->txn, links[i].node);
+        if (kr && kr->has_confidence && (!any || kr->confidence < *out)) {
+            *out = kr->confidence;
+            any = true;
+        }
+    }
+    return any;
+}
+
+Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *rec)
+{
+    Okr__Objective *o = arena_dup(rq->mem, rec, sizeof *rec);
+    o->has_score = true;
+    o->score = rollup_score(&rq->scores, id);
+    o->has_confidence = lowest_confidence(rq, id, &o->confidence);
+    judge(rq, o->period, o->type == OKR__OBJECTIVE_TYPE__COMMITTED, o->score, o->has_confidence,
+          o->confidence, &o->health, &o->grade, &o->expected);
+    o->has_health = o->has_grade = o->has_expected = true;
+    return o;
+}
+
+Okr__KeyResult *view_kr(request *rq, okr_node id, const Okr__KeyResult *rec)
+{
+    Okr__KeyResult *kr = arena_dup(rq->mem, rec, sizeof *rec);
+    okr_node obj_id;
+    kr->has_score = true;
+    kr->score = rollup_score(&rq->scores, id);
+    kr->has_attainment = true;
+    kr->attainment = kr->kind == OKR__KR_KIND__METRIC
+        ? score_attainment(kr->start, kr->target, kr->has_current ? kr->current : kr->start)
+        : kr->score;
+    kr->has_weight = true;
+    kr->weight = 1;
+    Okr__Objective *o = NULL;
+    if (okr_id_parse(kr->objective, &obj_id)) {
+        store_get_edge(rq->txn, id, obj_id, &kr->weight);
+        o = store_get_objective(rq->txn, obj_id);
+    }
+    Okr__Grade unused_grade;
+    int64_t unused_expected;
+    if (o)
+        judge(rq, o->period, o->type == OKR__OBJECTIVE_TYPE__COMMITTED, kr->score,
+              kr->has_confidence, kr->confidence, &kr->health, &unused_grade, &unused_expected);
+    kr->has_health = true;
+    return kr;
+}
+
+Okr__Alignment *view_alignment(request *rq, okr_node child, okr_node parent, uint32_t weight)
+{
+    Okr__Alignment *a = ARENA_NEW(rq->mem, Okr__Alignment, OKR__ALIGNMENT__INIT);
+    a->child = (char *)request_id(rq, child);
+    a->parent = (char *)request_id(rq, parent);
+    a->has_weight = true;
+    a->weight = weight;
+    return a;
+}

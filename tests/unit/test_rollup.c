@@ -1,0 +1,1182 @@
+/* test_rollup.c — scores and the alignment graph (DESIGN §2–3) through the
+ * real request handlers: each request runs the way okrd runs it (a write
+ * transaction, a nested one per request, dispatch_request, the child kept
+ * only on success). Every test ends with rollup_verify finding no
+ * difference between the incremental aggregates and a full recomputation,
+ * and every refused request is checked to leave the store byte for byte as
+ * it was. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define SERVER_FIXTURE_IMPLEMENTATION
+#include "server_fixture.h"
+
+#include "score.h"
+
+#define Q4 "2026-Q4"        /* contains the fixture's clock */
+#define Q3 "2026-Q3"
+
+typedef struct {
+    fixture f;
+    arena a;                /* requests under construction */
+    Okr__Response *last;    /* response of the latest request */
+} ctx;
+
+typedef char node_id[OKR_ID_BUF];
+
+static ctx *C(void **state) { return *state; }
+
+/* ------------------------------------------------------------ running requests */
+
+static Okr__ErrorCode run(ctx *c, Okr__Request *req)
+{
+    return fixture_do(&c->f, req, &c->last);
+}
+
+static const char *error_text(const Okr__Response *r)
+{
+    return r && r->error && r->error->message ? r->error->message : "(no message)";
+}
+
+/* Run a request that must succeed; copy the id it created or changed. */
+static void ok(ctx *c, Okr__Request *req, char *id_out)
+{
+    Okr__ErrorCode code = run(c, req);
+    if (code != OKR__ERROR_CODE__OK)
+        fail_msg("request refused with %d: %s", (int)code, error_text(c->last));
+    if (id_out) {
+        assert_int_equal(c->last->body_case, OKR__RESPONSE__BODY_CHANGED);
+        assert_non_null(c->last->changed->id);
+        snprintf(id_out, OKR_ID_BUF, "%s", c->last->changed->id);
+    }
+    arena_reset(&c->a);
+}
+
+/* Run a request that must be refused with `expected`, and check that it left
+ * every database exactly as it was. Returns the error sentence (valid until
+ * the next request). */
+static const char *refused(ctx *c, Okr__Request *req, Okr__ErrorCode expected)
+{
+    size_t before_len, after_len;
+    unsigned char *before = fixture_snapshot_all(&c->f, &before_len);
+    uint64_t seq = c->f.last_seq;
+    Okr__ErrorCode code = run(c, req);
+    unsigned char *after = fixture_snapshot_all(&c->f, &after_len);
+    if (code != expected)
+        fail_msg("expected error %d, got %d: %s", (int)expected, (int)code, error_text(c->last));
+    assert_int_equal(c->last->body_case, OKR__RESPONSE__BODY__NOT_SET);
+    assert_non_null(c->last->error->message);
+    assert_true(strlen(c->last->error->message) > 0);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    assert_int_equal(c->f.last_seq, seq);
+    free(before);
+    free(after);
+    arena_reset(&c->a);
+    return error_text(c->last);
+}
+
+static int64_t score(ctx *c, const char *id)
+{
+    int64_t s = fixture_score(&c->f, id);
+    if (s < 0)
+        fail_msg("%s has no aggregate", id);
+    return s;
+}
+
+static void consistent(ctx *c)
+{
+    assert_int_equal(fixture_verify(&c->f), 0);
+}
+
+/* Weighted mean, round half up (DESIGN §3), for expected values. */
+static int64_t wmean(int64_t sum_ws, int64_t sum_w) { return (sum_ws + sum_w / 2) / sum_w; }
+
+/* ------------------------------------------------------------ building blocks */
+
+static void add_period(ctx *c, const char *name, const char *start, const char *end)
+{
+    ok(c, req_period_add(&c->a, name, start, end), NULL);
+}
+
+static void objective(ctx *c, const char *period, char *id)
+{
+    ok(c, req_objective_add(&c->a, "an objective", period, 0, NULL, NULL), id);
+}
+
+/* A new objective aligned to parent with weight (0: default). */
+static void child_objective(ctx *c, const char *parent, uint32_t weight, char *id)
+{
+    const char *parents[] = {parent};
+    uint32_t weights[] = {weight};
+    ok(c, req_objective_add(&c->a, "a child objective", Q4, 1, parents, weights), id);
+}
+
+static void metric(ctx *c, const char *objective_id, double start, double target,
+                   uint32_t weight, char *id)
+{
+    ok(c, req_kr_add_metric(&c->a, objective_id, start, target, weight), id);
+}
+
+static void rollup_kr(ctx *c, const char *objective_id, uint32_t weight, char *id)
+{
+    Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
+    kr.objective = (char *)objective_id;
+    kr.title = "Two product lines reach trust targets";
+    kr.has_kind = true;
+    kr.kind = OKR__KR_KIND__ROLLUP;
+    kr.has_weight = weight != 0;
+    kr.weight = weight;
+    ok(c, req_kr_add(&c->a, &kr), id);
+}
+
+static void milestone(ctx *c, const char *objective_id, char *id)
+{
+    Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
+    kr.objective = (char *)objective_id;
+    kr.title = "Launch in Spain";
+    kr.has_kind = true;
+    kr.kind = OKR__KR_KIND__MILESTONE;
+    ok(c, req_kr_add(&c->a, &kr), id);
+}
+
+static void checkin(ctx *c, const char *kr, double value)
+{
+    ok(c, req_checkin(&c->a, kr, value), NULL);
+}
+
+static void align(ctx *c, const char *child, const char *parent, uint32_t weight)
+{
+    ok(c, req_align(&c->a, child, parent, weight), NULL);
+}
+
+/* An objective whose single metric KR (0 -> 100) has been checked in at
+ * `value`, so both score value * 10000. */
+static void leaf_objective(ctx *c, const char *parent, uint32_t weight, double value, char *id,
+                           char *kr_id)
+{
+    node_id k;
+    if (parent)
+        child_objective(c, parent, weight, id);
+    else
+        objective(c, Q4, id);
+    metric(c, id, 0, 100, 0, kr_id ? kr_id : k);
+    checkin(c, kr_id ? kr_id : k, value);
+}
+
+/* ------------------------------------------------------------ fixture */
+
+static int setup(void **state)
+{
+    ctx *c = calloc(1, sizeof *c);
+    if (c == NULL || fixture_open(&c->f, 0) != 0)
+        return -1;
+    arena_init(&c->a);
+    *state = c;
+    add_period(c, Q4, "2026-10-01", "2026-12-31");
+    add_period(c, Q3, "2026-07-01", "2026-09-30");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ctx *c = *state;
+    size_t mismatches = fixture_verify(&c->f);   /* backstop: every test checks too */
+    arena_free(&c->a);
+    fixture_close(&c->f);
+    free(c);
+    return mismatches == 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------ leaf scores */
+
+static void test_design_example_scores_exact_integers(void **state)
+{
+    ctx *c = C(state);
+    node_id o, refund, repeat, awareness;
+    objective(c, Q4, o);
+    metric(c, o, 0.5, 0.2, 0, refund);        /* refund rate 0.5 % -> 0.2 % */
+    metric(c, o, 5, 15, 0, repeat);           /* repeat purchases 5 -> 15 */
+    metric(c, o, 10, 25, 0, awareness);       /* awareness 10 -> 25 */
+    assert_int_equal(score(c, o), 0);         /* before any check-in, current = start */
+    checkin(c, refund, 0.35);
+    checkin(c, repeat, 9);
+    checkin(c, awareness, 16);
+    assert_int_equal(score(c, refund), 500000);
+    assert_int_equal(score(c, repeat), 400000);
+    assert_int_equal(score(c, awareness), 400000);
+    assert_int_equal(score(c, o), 433333);
+    consistent(c);
+}
+
+static void test_metric_overshoot_and_undershoot_clamp_for_rollup(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k1, k2;
+    objective(c, Q4, o);
+    metric(c, o, 10, 20, 0, k1);
+    metric(c, o, 0.5, 0.2, 0, k2);
+    checkin(c, k1, 35);                       /* 250 %: overshoot */
+    checkin(c, k2, 0.9);                      /* moved the wrong way */
+    assert_int_equal(score(c, k1), OKR_SCORE_ONE);
+    assert_int_equal(score(c, k2), 0);
+    assert_int_equal(score(c, o), 500000);
+
+    /* Attainment keeps the overshoot for display. */
+    run(c, req_kr_get(&c->a, k1));
+    assert_int_equal(c->last->body_case, OKR__RESPONSE__BODY_KR);
+    assert_int_equal(c->last->kr->kr->score, OKR_SCORE_ONE);
+    assert_int_equal(c->last->kr->kr->attainment, 2500000);
+    arena_reset(&c->a);
+    checkin(c, k1, -5);                       /* negative values are values too */
+    assert_int_equal(score(c, k1), 0);
+    assert_int_equal(score(c, o), 0);
+    consistent(c);
+}
+
+static void test_threshold_kr_scores_one_on_the_right_side_inclusive(void **state)
+{
+    ctx *c = C(state);
+    node_id o, churn, nps;
+    objective(c, Q4, o);
+    Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
+    kr.objective = o;
+    kr.title = "Keep churn at or below 2 %";
+    kr.has_kind = kr.has_target = kr.has_direction = kr.has_start = true;
+    kr.kind = OKR__KR_KIND__THRESHOLD;
+    kr.direction = OKR__THRESHOLD_DIRECTION__AT_MOST;
+    kr.target = 2;
+    kr.start = 1.5;                           /* the initial value: on target already */
+    ok(c, req_kr_add(&c->a, &kr), churn);
+    assert_int_equal(score(c, churn), OKR_SCORE_ONE);
+    checkin(c, churn, 2.5);
+    assert_int_equal(score(c, churn), 0);
+    checkin(c, churn, 2);                     /* the bound itself is on target */
+    assert_int_equal(score(c, churn), OKR_SCORE_ONE);
+
+    kr.title = "NPS at least 40";
+    kr.direction = OKR__THRESHOLD_DIRECTION__AT_LEAST;
+    kr.has_start = false;
+    kr.target = 40;
+    ok(c, req_kr_add(&c->a, &kr), nps);
+    assert_int_equal(score(c, nps), 0);       /* no value yet */
+    checkin(c, nps, 40);
+    assert_int_equal(score(c, nps), OKR_SCORE_ONE);
+    checkin(c, nps, 39.999);
+    assert_int_equal(score(c, nps), 0);
+    assert_int_equal(score(c, o), 500000);
+    consistent(c);
+}
+
+static void test_milestone_takes_only_done_or_not_done(void **state)
+{
+    ctx *c = C(state);
+    node_id o, m;
+    objective(c, Q4, o);
+    milestone(c, o, m);
+    assert_int_equal(score(c, m), 0);
+    refused(c, req_checkin(&c->a, m, 0.5), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    refused(c, req_checkin(&c->a, m, 2), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    checkin(c, m, 1);
+    assert_int_equal(score(c, m), OKR_SCORE_ONE);
+    assert_int_equal(score(c, o), OKR_SCORE_ONE);
+    checkin(c, m, 0);
+    assert_int_equal(score(c, m), 0);
+    consistent(c);
+}
+
+static void test_milestone_checkin_carries_its_likelihood(void **state)
+{
+    ctx *c = C(state);
+    node_id o, m;
+    objective(c, Q4, o);
+    milestone(c, o, m);
+    Okr__Request *r = req_checkin(&c->a, m, 0);
+    r->checkin->has_confidence = true;
+    r->checkin->confidence = 0.8;
+    ok(c, r, NULL);
+    run(c, req_kr_get(&c->a, m));
+    assert_true(c->last->kr->kr->has_confidence && c->last->kr->kr->confidence == 0.8);
+    arena_reset(&c->a);
+    r = req_checkin(&c->a, m, 0);
+    r->checkin->has_confidence = true;
+    r->checkin->confidence = 1.5;
+    refused(c, r, OKR__ERROR_CODE__INVALID_ARGUMENT);
+    consistent(c);
+}
+
+/* ------------------------------------------------------------ roll-up */
+
+static void test_rollup_kr_scores_the_objective_aligned_to_it(void **state)
+{
+    ctx *c = C(state);
+    node_id company, trust, revenue, o1, o1kr;
+    objective(c, Q4, company);
+    rollup_kr(c, company, 0, trust);
+    metric(c, company, 0, 10, 0, revenue);
+    child_objective(c, trust, 0, o1);
+    metric(c, o1, 0, 100, 0, o1kr);
+    checkin(c, o1kr, 60);
+    checkin(c, revenue, 3);
+    assert_int_equal(score(c, o1), 600000);
+    assert_int_equal(score(c, trust), score(c, o1));
+    assert_int_equal(score(c, company), wmean(600000 + 300000, 2));
+
+    /* A check-in far below moves every ancestor. */
+    ok(c, req_checkin(&c->a, o1kr, 25), NULL);
+    assert_int_equal(score(c, trust), 250000);
+    assert_int_equal(score(c, company), wmean(250000 + 300000, 2));
+    consistent(c);
+}
+
+static void test_rollup_kr_weights_its_children_by_alignment_weight(void **state)
+{
+    ctx *c = C(state);
+    node_id company, trust, a, b, ka, kb;
+    objective(c, Q4, company);
+    rollup_kr(c, company, 0, trust);
+    leaf_objective(c, trust, 1, 90, a, ka);
+    leaf_objective(c, trust, 3, 20, b, kb);
+    assert_int_equal(score(c, trust), wmean(1 * 900000 + 3 * 200000, 4));   /* 375000 */
+    assert_int_equal(score(c, trust), 375000);
+    assert_int_equal(score(c, company), 375000);
+    checkin(c, kb, 21);                     /* 3 * 10000 more: +7500 exactly */
+    assert_int_equal(score(c, trust), 382500);
+    checkin(c, ka, 33.3334);
+    assert_int_equal(score(c, ka), 333334);
+    assert_int_equal(score(c, trust), wmean(333334 + 3 * 210000, 4));
+    consistent(c);
+}
+
+static void test_objective_without_krs_averages_its_child_objectives(void **state)
+{
+    ctx *c = C(state);
+    node_id top, a, b, ka, kb, k;
+    objective(c, Q4, top);
+    leaf_objective(c, top, 2, 50, a, ka);
+    leaf_objective(c, top, 1, 80, b, kb);
+    assert_int_equal(score(c, top), wmean(2 * 500000 + 800000, 3));   /* 600000 */
+    /* Its first KR takes over; the children no longer count. */
+    metric(c, top, 0, 4, 0, k);
+    assert_int_equal(score(c, top), 0);
+    checkin(c, k, 1);
+    assert_int_equal(score(c, top), 250000);
+    checkin(c, ka, 0);
+    assert_int_equal(score(c, top), 250000);
+    /* Deleting that KR hands the score back to the children. */
+    ok(c, req_kr_delete(&c->a, k), NULL);
+    assert_int_equal(score(c, top), wmean(0 + 800000, 3));
+    consistent(c);
+}
+
+static void test_objective_with_nothing_below_scores_zero(void **state)
+{
+    ctx *c = C(state);
+    node_id o, r, k;
+    objective(c, Q4, o);
+    assert_int_equal(score(c, o), 0);
+    rollup_kr(c, o, 0, r);
+    assert_int_equal(score(c, r), 0);         /* a roll-up KR with no children */
+    assert_int_equal(score(c, o), 0);
+    metric(c, o, 0, 1, 0, k);
+    checkin(c, k, 1);
+    assert_int_equal(score(c, o), 500000);
+    consistent(c);
+}
+
+static void test_kr_weights_weight_the_objective_mean(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k1, k2;
+    objective(c, Q4, o);
+    metric(c, o, 0, 3, 1, k1);
+    metric(c, o, 0, 3, 2, k2);
+    checkin(c, k1, 1);                        /* 333333 */
+    checkin(c, k2, 2);                        /* 666667 */
+    assert_int_equal(score(c, k1), 333333);
+    assert_int_equal(score(c, k2), 666667);
+    assert_int_equal(score(c, o), wmean(333333 + 2 * 666667, 3));   /* 555556 */
+    assert_int_equal(score(c, o), 555556);
+    consistent(c);
+}
+
+static void test_diamond_with_a_shared_ancestor_gives_the_from_scratch_value(void **state)
+{
+    ctx *c = C(state);
+    /*        A
+     *      /   \      A has no KRs: mean of B (w 1) and C (w 2)
+     *     B     C     B: mean of D (w 1) and E (w 2); C: mean of D (w 3) and F (w 1)
+     *    / \   / \
+     *   E   D     F   D is shared by B and C */
+    node_id a, b, cc, d, e, fnode, kd, ke, kf;
+    objective(c, Q4, a);
+    child_objective(c, a, 1, b);
+    child_objective(c, a, 2, cc);
+    leaf_objective(c, b, 2, 30, e, ke);
+    leaf_objective(c, cc, 1, 70, fnode, kf);
+    leaf_objective(c, b, 1, 10, d, kd);
+    align(c, d, cc, 3);
+
+    int64_t vd = 100000, ve = 300000, vf = 700000;
+    int64_t vb = wmean(vd + 2 * ve, 3), vc = wmean(3 * vd + vf, 4);
+    assert_int_equal(score(c, b), vb);
+    assert_int_equal(score(c, cc), vc);
+    assert_int_equal(score(c, a), wmean(vb + 2 * vc, 3));
+
+    /* One check-in on the shared node reaches A along both paths. */
+    checkin(c, kd, 77.7777);
+    vd = 777777;
+    vb = wmean(vd + 2 * ve, 3);
+    vc = wmean(3 * vd + vf, 4);
+    assert_int_equal(score(c, d), vd);
+    assert_int_equal(score(c, b), vb);
+    assert_int_equal(score(c, cc), vc);
+    assert_int_equal(score(c, a), wmean(vb + 2 * vc, 3));
+    (void)e;
+    consistent(c);
+}
+
+static void test_changed_reply_lists_every_score_that_moved_with_the_next_seq(void **state)
+{
+    ctx *c = C(state);
+    node_id top, mid, k, other;
+    objective(c, Q4, top);
+    child_objective(c, top, 0, mid);
+    metric(c, mid, 0, 10, 0, k);
+    leaf_objective(c, NULL, 0, 0, other, NULL);
+    uint64_t seq = c->f.last_seq;
+    assert_int_equal(fixture_last_seq(&c->f), seq);
+    assert_int_equal(run(c, req_checkin(&c->a, k, 5)), OKR__ERROR_CODE__OK);
+    Okr__Changed *ch = c->last->changed;
+    assert_string_equal(ch->id, k);
+    assert_int_equal(ch->seq, seq + 1);
+    assert_int_equal(ch->n_scores, 3);
+    const char *expect[] = {k, mid, top};
+    for (size_t i = 0; i < 3; i++) {
+        bool found = false;
+        for (size_t j = 0; j < ch->n_scores; j++) {
+            if (strcmp(ch->scores[j]->node, expect[i]) == 0) {
+                found = true;
+                assert_int_equal(ch->scores[j]->old_score, 0);
+                assert_int_equal(ch->scores[j]->new_score, 500000);
+            }
+        }
+        assert_true(found);
+    }
+    arena_reset(&c->a);
+    /* Same value again: a new event, but no score moved. */
+    assert_int_equal(run(c, req_checkin(&c->a, k, 5)), OKR__ERROR_CODE__OK);
+    assert_int_equal(c->last->changed->seq, seq + 2);
+    assert_int_equal(c->last->changed->n_scores, 0);
+    assert_int_equal(fixture_last_seq(&c->f), seq + 2);
+    arena_reset(&c->a);
+    consistent(c);
+}
+
+/* ------------------------------------------------------------ alignment rules */
+
+static void test_self_alignment_is_a_cycle_and_refused(void **state)
+{
+    ctx *c = C(state);
+    node_id o;
+    leaf_objective(c, NULL, 0, 40, o, NULL);
+    const char *msg = refused(c, req_align(&c->a, o, o, 1), OKR__ERROR_CODE__CONFLICT);
+    assert_non_null(strstr(msg, "cycle"));
+    consistent(c);
+}
+
+static void test_aligning_to_its_own_kr_is_a_cycle_and_refused(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k, r;
+    leaf_objective(c, NULL, 0, 40, o, k);
+    rollup_kr(c, o, 0, r);
+    refused(c, req_align(&c->a, o, k, 1), OKR__ERROR_CODE__CONFLICT);
+    refused(c, req_align(&c->a, o, r, 1), OKR__ERROR_CODE__CONFLICT);
+    consistent(c);
+}
+
+static void test_a_longer_cycle_is_refused_and_changes_nothing(void **state)
+{
+    ctx *c = C(state);
+    node_id o1, o2, o3, o4, r3, k1;
+    leaf_objective(c, NULL, 0, 10, o1, k1);
+    child_objective(c, o1, 2, o2);
+    child_objective(c, o2, 3, o3);
+    rollup_kr(c, o3, 0, r3);
+    child_objective(c, r3, 0, o4);
+    /* o1 <- o2 <- o3 <- r3 <- o4: o1 may not go under any of them. */
+    refused(c, req_align(&c->a, o1, o3, 1), OKR__ERROR_CODE__CONFLICT);
+    refused(c, req_align(&c->a, o1, o2, 1), OKR__ERROR_CODE__CONFLICT);
+    refused(c, req_align(&c->a, o1, r3, 5), OKR__ERROR_CODE__CONFLICT);
+    refused(c, req_align(&c->a, o1, o4, 1), OKR__ERROR_CODE__CONFLICT);
+    refused(c, req_align(&c->a, o2, o4, 1), OKR__ERROR_CODE__CONFLICT);
+    /* Across a second path too (a DAG, not a tree). */
+    align(c, o4, o1, 1);
+    refused(c, req_align(&c->a, o1, o4, 1), OKR__ERROR_CODE__CONFLICT);
+    /* Going sideways or further down is fine. */
+    node_id side;
+    objective(c, Q4, side);
+    align(c, o4, side, 1);
+    align(c, side, o1, 1);
+    consistent(c);
+}
+
+static void test_alignment_to_an_unknown_node_is_not_found(void **state)
+{
+    ctx *c = C(state);
+    node_id o;
+    objective(c, Q4, o);
+    const char *msg = refused(c, req_align(&c->a, o, "O99", 1), OKR__ERROR_CODE__NOT_FOUND);
+    assert_non_null(strstr(msg, "O99"));
+    msg = refused(c, req_align(&c->a, o, "K99", 1), OKR__ERROR_CODE__NOT_FOUND);
+    assert_non_null(strstr(msg, "K99"));
+    refused(c, req_align(&c->a, "O98", o, 1), OKR__ERROR_CODE__NOT_FOUND);
+    refused(c, req_align(&c->a, o, "X1", 1), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    refused(c, req_align(&c->a, "K1", o, 1), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    const char *parents[] = {o, "K77"};
+    refused(c, req_objective_add(&c->a, "new", Q4, 2, parents, NULL),
+            OKR__ERROR_CODE__NOT_FOUND);
+    consistent(c);
+}
+
+static void test_alignment_weight_must_be_1_to_1000(void **state)
+{
+    ctx *c = C(state);
+    node_id p, o;
+    objective(c, Q4, p);
+    objective(c, Q4, o);
+    Okr__Request *r = req_align(&c->a, o, p, 0);
+    r->align->alignment->has_weight = true;     /* an explicit 0 */
+    refused(c, r, OKR__ERROR_CODE__INVALID_ARGUMENT);
+    refused(c, req_align(&c->a, o, p, 1001), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    align(c, o, p, 1000);
+    consistent(c);
+}
+
+static void test_aligning_again_changes_the_weight(void **state)
+{
+    ctx *c = C(state);
+    node_id top, a, b;
+    objective(c, Q4, top);
+    leaf_objective(c, top, 1, 100, a, NULL);
+    leaf_objective(c, top, 1, 0, b, NULL);
+    assert_int_equal(score(c, top), 500000);
+    align(c, b, top, 3);
+    uint32_t w = 0;
+    assert_true(fixture_edge(&c->f, b, top, &w));
+    assert_int_equal(w, 3);
+    assert_int_equal(score(c, top), 250000);
+    align(c, a, top, 5);
+    assert_int_equal(score(c, top), 625000);
+    consistent(c);
+}
+
+static void test_unalign_withdraws_the_child_and_unknown_link_is_not_found(void **state)
+{
+    ctx *c = C(state);
+    node_id top, a, b;
+    objective(c, Q4, top);
+    leaf_objective(c, top, 1, 100, a, NULL);
+    leaf_objective(c, top, 1, 20, b, NULL);
+    assert_int_equal(score(c, top), 600000);
+    ok(c, req_unalign(&c->a, b, top), NULL);
+    assert_false(fixture_edge(&c->f, b, top, NULL));
+    assert_int_equal(score(c, top), OKR_SCORE_ONE);
+    refused(c, req_unalign(&c->a, b, top), OKR__ERROR_CODE__NOT_FOUND);
+    refused(c, req_unalign(&c->a, top, a), OKR__ERROR_CODE__NOT_FOUND);
+    ok(c, req_unalign(&c->a, a, top), NULL);
+    assert_int_equal(score(c, top), 0);
+    consistent(c);
+}
+
+static void test_objective_add_aligns_to_every_parent_given(void **state)
+{
+    ctx *c = C(state);
+    node_id p1, p2, r, o, k;
+    leaf_objective(c, NULL, 0, 100, p1, NULL);   /* has a KR: children do not count */
+    objective(c, Q4, p2);
+    rollup_kr(c, p1, 0, r);
+    const char *parents[] = {p2, r};
+    uint32_t weights[] = {4, 0};
+    ok(c, req_objective_add(&c->a, "two parents", Q4, 2, parents, weights), o);
+    uint32_t w = 0;
+    assert_true(fixture_edge(&c->f, o, p2, &w));
+    assert_int_equal(w, 4);
+    assert_true(fixture_edge(&c->f, o, r, &w));
+    assert_int_equal(w, 1);
+    metric(c, o, 0, 10, 0, k);
+    checkin(c, k, 8);
+    assert_int_equal(score(c, p2), 800000);
+    assert_int_equal(score(c, r), 800000);
+    assert_int_equal(score(c, p1), wmean(OKR_SCORE_ONE + 800000, 2));
+    const char *twice[] = {p2, p2};
+    refused(c, req_objective_add(&c->a, "dup", Q4, 2, twice, NULL),
+            OKR__ERROR_CODE__INVALID_ARGUMENT);
+    consistent(c);
+}
+
+/* ------------------------------------------------------------ value validation */
+
+static void test_metric_with_target_equal_to_start_is_invalid(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    refused(c, req_kr_add_metric(&c->a, o, 5, 5, 0), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    metric(c, o, 5, 6, 0, k);
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = k;
+    e.has_target = true;
+    e.target = 5;
+    refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    consistent(c);
+}
+
+static void test_nan_and_infinite_values_are_invalid(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, 0, 10, 0, k);
+    checkin(c, k, 4);
+    const double bad[] = {NAN, INFINITY, -INFINITY, 1e16, -2e15};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        refused(c, req_checkin(&c->a, k, bad[i]), OKR__ERROR_CODE__INVALID_ARGUMENT);
+        refused(c, req_kr_add_metric(&c->a, o, bad[i], 10, 0), OKR__ERROR_CODE__INVALID_ARGUMENT);
+        refused(c, req_kr_add_metric(&c->a, o, 0, bad[i], 0), OKR__ERROR_CODE__INVALID_ARGUMENT);
+        Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+        e.id = k;
+        e.has_start = true;
+        e.start = bad[i];
+        refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    }
+    Okr__Request *r = req_checkin(&c->a, k, 0);
+    r->checkin->has_value = false;
+    refused(c, r, OKR__ERROR_CODE__INVALID_ARGUMENT);
+    checkin(c, k, 1e15);                      /* the bound itself is allowed */
+    assert_int_equal(score(c, k), OKR_SCORE_ONE);
+    assert_int_equal(score(c, o), OKR_SCORE_ONE);
+    consistent(c);
+}
+
+static void test_checkin_on_a_rollup_kr_is_refused(void **state)
+{
+    ctx *c = C(state);
+    node_id o, r;
+    objective(c, Q4, o);
+    rollup_kr(c, o, 0, r);
+    const char *msg = refused(c, req_checkin(&c->a, r, 1), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    assert_non_null(strstr(msg, r));
+    refused(c, req_checkin(&c->a, o, 1), OKR__ERROR_CODE__INVALID_ARGUMENT);   /* not a KR */
+    refused(c, req_checkin(&c->a, "K999", 1), OKR__ERROR_CODE__NOT_FOUND);
+    consistent(c);
+}
+
+static void test_kr_weight_must_be_1_to_1000(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    Okr__Request *r = req_kr_add_metric(&c->a, o, 0, 1, 0);
+    r->kr_add->kr->has_weight = true;
+    refused(c, r, OKR__ERROR_CODE__INVALID_ARGUMENT);
+    refused(c, req_kr_add_metric(&c->a, o, 0, 1, 1001), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    metric(c, o, 0, 1, 1000, k);
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = k;
+    e.has_weight = true;
+    e.weight = 0;
+    refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    consistent(c);
+}
+
+/* ------------------------------------------------------------ edits */
+
+static void test_kr_weight_change_reweights_the_objective(void **state)
+{
+    ctx *c = C(state);
+    node_id parent, o, k1, k2;
+    objective(c, Q4, parent);
+    child_objective(c, parent, 0, o);
+    metric(c, o, 0, 10, 0, k1);
+    metric(c, o, 0, 10, 0, k2);
+    checkin(c, k1, 10);
+    assert_int_equal(score(c, o), 500000);
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = k2;
+    e.has_weight = true;
+    e.weight = 4;
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    uint32_t w = 0;
+    assert_true(fixture_edge(&c->f, k2, o, &w));
+    assert_int_equal(w, 4);
+    assert_int_equal(score(c, o), 200000);
+    assert_int_equal(score(c, parent), 200000);
+    run(c, req_kr_get(&c->a, k2));
+    assert_int_equal(c->last->kr->kr->weight, 4);
+    arena_reset(&c->a);
+    consistent(c);
+}
+
+static void test_editing_metric_values_rescores_from_the_current_value(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, 0, 10, 0, k);
+    checkin(c, k, 5);
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = k;
+    e.has_target = true;
+    e.target = 20;
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    assert_int_equal(score(c, k), 250000);
+    assert_int_equal(score(c, o), 250000);
+    e.has_target = false;
+    e.has_start = true;
+    e.start = 10;                              /* 5 is now below the baseline */
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    assert_int_equal(score(c, k), 0);
+    consistent(c);
+}
+
+static void test_kind_change_metric_to_rollup_and_back(void **state)
+{
+    ctx *c = C(state);
+    node_id top, k, child, ck;
+    objective(c, Q4, top);
+    metric(c, top, 0, 10, 0, k);
+    checkin(c, k, 3);
+    assert_int_equal(score(c, top), 300000);
+    /* An objective aligned to a metric KR does not move its score ... */
+    leaf_objective(c, k, 0, 90, child, ck);
+    assert_int_equal(score(c, k), 300000);
+
+    /* ... until the KR becomes a roll-up. */
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = k;
+    e.has_kind = true;
+    e.kind = OKR__KR_KIND__ROLLUP;
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    assert_int_equal(score(c, k), 900000);
+    assert_int_equal(score(c, top), 900000);
+    refused(c, req_checkin(&c->a, k, 4), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    checkin(c, ck, 50);
+    assert_int_equal(score(c, top), 500000);
+
+    /* Back to a metric: it needs its values again, then scores its own current. */
+    e.kind = OKR__KR_KIND__METRIC;
+    refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    e.has_start = e.has_target = true;
+    e.start = 0;
+    e.target = 4;
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    assert_int_equal(score(c, k), 750000);      /* current is still 3 */
+    assert_int_equal(score(c, top), 750000);
+    checkin(c, ck, 10);                         /* the child no longer counts */
+    assert_int_equal(score(c, top), 750000);
+    consistent(c);
+}
+
+static void test_kind_change_to_milestone_and_threshold(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, 0, 10, 0, k);
+    checkin(c, k, 10);
+    assert_int_equal(score(c, o), OKR_SCORE_ONE);
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = k;
+    e.has_kind = true;
+    e.kind = OKR__KR_KIND__THRESHOLD;
+    e.has_target = true;
+    e.target = 12;                               /* at least 12: 10 is below */
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    assert_int_equal(score(c, k), 0);
+    e.has_direction = true;
+    e.direction = OKR__THRESHOLD_DIRECTION__AT_MOST;
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    assert_int_equal(score(c, k), OKR_SCORE_ONE);
+    e.has_target = e.has_direction = false;
+    e.kind = OKR__KR_KIND__MILESTONE;           /* 10 is not "done" */
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    assert_int_equal(score(c, k), 0);
+    checkin(c, k, 1);
+    assert_int_equal(score(c, o), OKR_SCORE_ONE);
+    e.kind = (Okr__KrKind)9;
+    refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    consistent(c);
+}
+
+/* ------------------------------------------------------------ archive and delete */
+
+static void test_archive_removes_an_objective_from_its_parents_and_restore_returns_it(void **state)
+{
+    ctx *c = C(state);
+    node_id top, r, a, b, ka, kb;
+    objective(c, Q4, top);
+    rollup_kr(c, top, 0, r);
+    leaf_objective(c, r, 1, 100, a, ka);
+    leaf_objective(c, r, 1, 0, b, kb);
+    align(c, b, top, 2);                 /* b also counts under top's roll-up KR only */
+    assert_int_equal(score(c, r), 500000);
+    assert_int_equal(score(c, top), 500000);
+
+    ok(c, req_archive(&c->a, b, false), NULL);
+    assert_int_equal(score(c, r), OKR_SCORE_ONE);
+    assert_int_equal(score(c, top), OKR_SCORE_ONE);
+    assert_true(fixture_edge(&c->f, b, r, NULL));    /* links are kept */
+    refused(c, req_archive(&c->a, b, false), OKR__ERROR_CODE__CONFLICT);
+    refused(c, req_checkin(&c->a, kb, 5), OKR__ERROR_CODE__CONFLICT);
+    refused(c, req_align(&c->a, b, a, 1), OKR__ERROR_CODE__CONFLICT);
+    refused(c, req_kr_add_metric(&c->a, b, 0, 1, 0), OKR__ERROR_CODE__CONFLICT);
+    consistent(c);
+
+    /* Restored, b counts again and its check-ins reach the roll-up. */
+    ok(c, req_archive(&c->a, b, true), NULL);
+    assert_int_equal(score(c, r), 500000);
+    checkin(c, kb, 60);
+    assert_int_equal(score(c, r), 800000);
+    refused(c, req_archive(&c->a, b, true), OKR__ERROR_CODE__CONFLICT);
+    consistent(c);
+}
+
+static void test_archived_child_score_change_reaches_parents_on_restore(void **state)
+{
+    ctx *c = C(state);
+    node_id top, mid, leaf, kl;
+    objective(c, Q4, top);
+    child_objective(c, top, 0, mid);          /* mid has no KRs: mean of its children */
+    leaf_objective(c, mid, 0, 40, leaf, kl);
+    assert_int_equal(score(c, top), 400000);
+    ok(c, req_archive(&c->a, mid, false), NULL);
+    assert_int_equal(score(c, top), 0);
+    checkin(c, kl, 70);                       /* mid moves while archived ... */
+    assert_int_equal(score(c, mid), 700000);
+    assert_int_equal(score(c, top), 0);       /* ... without reaching top */
+    ok(c, req_archive(&c->a, mid, true), NULL);
+    assert_int_equal(score(c, top), 700000);
+    consistent(c);
+}
+
+static uint64_t count_checkins(ctx *c)
+{
+    arena mem;
+    arena_init(&mem);
+    store_txn t;
+    store_txn_begin(&t, &c->f.st, NULL, false, &mem);
+    uint64_t n = store_count(&t, c->f.st.checkins);
+    store_txn_abort(&t);
+    arena_free(&mem);
+    return n;
+}
+
+static void test_deleting_an_objective_rescores_parents_and_unaligns_children(void **state)
+{
+    ctx *c = C(state);
+    node_id top, r, victim, k1, k2, kr_child, o_child, other, ko, kc, kd;
+    objective(c, Q4, top);
+    rollup_kr(c, top, 0, r);
+    leaf_objective(c, r, 1, 20, other, ko);
+    /* The victim: two KRs, aligned under top's roll-up KR and under `other`,
+     * with one child on itself and one on one of its KRs. */
+    child_objective(c, r, 3, victim);
+    align(c, victim, other, 1);               /* other has a KR: no effect on it */
+    metric(c, victim, 0, 10, 0, k1);
+    rollup_kr(c, victim, 2, k2);
+    checkin(c, k1, 9);
+    leaf_objective(c, victim, 0, 55, o_child, kc);
+    leaf_objective(c, k2, 0, 30, kr_child, kd);
+    int64_t v = wmean(900000 + 2 * 300000, 3);
+    assert_int_equal(score(c, victim), v);
+    assert_int_equal(score(c, r), wmean(200000 + 3 * v, 4));
+    uint64_t checkins_before = count_checkins(c);
+
+    ok(c, req_objective_delete(&c->a, victim), NULL);
+    assert_int_equal(fixture_score(&c->f, victim), -1);
+    assert_int_equal(fixture_score(&c->f, k1), -1);
+    assert_int_equal(fixture_score(&c->f, k2), -1);
+    assert_int_equal(score(c, r), 200000);
+    assert_int_equal(score(c, top), 200000);
+    assert_int_equal(score(c, o_child), 550000);     /* children keep their scores */
+    assert_int_equal(score(c, kr_child), 300000);
+    assert_false(fixture_edge(&c->f, o_child, victim, NULL));
+    assert_false(fixture_edge(&c->f, kr_child, k2, NULL));
+    assert_int_equal(count_checkins(c), checkins_before - 1);   /* k1's only */
+    refused(c, req_objective_get(&c->a, victim), OKR__ERROR_CODE__NOT_FOUND);
+    refused(c, req_kr_get(&c->a, k1), OKR__ERROR_CODE__NOT_FOUND);
+    refused(c, req_align(&c->a, o_child, victim, 1), OKR__ERROR_CODE__NOT_FOUND);
+    /* The orphaned children can go anywhere now, and ids are not reused. */
+    align(c, o_child, top, 1);
+    node_id fresh;
+    objective(c, Q4, fresh);
+    assert_string_not_equal(fresh, victim);
+    run(c, req_objective_get(&c->a, o_child));
+    assert_int_equal(c->last->objective->n_parents, 1);
+    arena_reset(&c->a);
+    (void)ko;
+    consistent(c);
+}
+
+static void test_deleting_a_kr_rescores_its_objective_and_unaligns_its_children(void **state)
+{
+    ctx *c = C(state);
+    node_id top, k1, r, child, kc;
+    objective(c, Q4, top);
+    metric(c, top, 0, 10, 1, k1);
+    rollup_kr(c, top, 3, r);
+    leaf_objective(c, r, 0, 80, child, kc);
+    checkin(c, k1, 2);
+    assert_int_equal(score(c, top), wmean(200000 + 3 * 800000, 4));
+    ok(c, req_kr_delete(&c->a, r), NULL);
+    assert_int_equal(score(c, top), 200000);
+    assert_false(fixture_edge(&c->f, child, r, NULL));
+    assert_int_equal(score(c, child), 800000);
+    refused(c, req_kr_delete(&c->a, r), OKR__ERROR_CODE__NOT_FOUND);
+    ok(c, req_kr_delete(&c->a, k1), NULL);
+    assert_int_equal(score(c, top), 0);
+    assert_int_equal(count_checkins(c), 1);   /* the child's */
+    consistent(c);
+}
+
+static void test_deleting_an_archived_objective_leaves_its_parents_alone(void **state)
+{
+    ctx *c = C(state);
+    node_id top, a, b;
+    objective(c, Q4, top);
+    leaf_objective(c, top, 1, 100, a, NULL);
+    leaf_objective(c, top, 1, 40, b, NULL);
+    ok(c, req_archive(&c->a, b, false), NULL);
+    assert_int_equal(score(c, top), OKR_SCORE_ONE);
+    ok(c, req_objective_delete(&c->a, b), NULL);
+    assert_int_equal(score(c, top), OKR_SCORE_ONE);
+    consistent(c);
+}
+
+/* ------------------------------------------------------------ periods */
+
+static void test_closed_period_refuses_checkins_and_edits(void **state)
+{
+    ctx *c = C(state);
+    node_id old, k, r, now_o, now_k;
+    objective(c, Q3, old);
+    metric(c, old, 0, 10, 0, k);
+    rollup_kr(c, old, 0, r);
+    checkin(c, k, 6);
+    leaf_objective(c, NULL, 0, 10, now_o, now_k);
+    ok(c, req_period_close(&c->a, Q3, false), NULL);
+    assert_int_equal(score(c, old), 300000);
+
+    Okr__ErrorCode closed = OKR__ERROR_CODE__PERIOD_CLOSED;
+    const char *msg = refused(c, req_checkin(&c->a, k, 9), closed);
+    assert_non_null(strstr(msg, Q3));
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = k;
+    e.has_target = true;
+    e.target = 7;
+    refused(c, req_kr_edit(&c->a, &e), closed);
+    refused(c, req_kr_add_metric(&c->a, old, 0, 1, 0), closed);
+    refused(c, req_kr_delete(&c->a, k), closed);
+    refused(c, req_align(&c->a, now_o, old, 1), closed);      /* into the closed period */
+    refused(c, req_align(&c->a, now_o, r, 1), closed);
+    refused(c, req_align(&c->a, old, now_o, 1), closed);      /* out of it */
+    refused(c, req_archive(&c->a, old, false), closed);
+    refused(c, req_objective_delete(&c->a, old), closed);
+    refused(c, req_objective_add(&c->a, "late", Q3, 0, NULL, NULL), closed);
+    const char *parents[] = {old};
+    refused(c, req_objective_add(&c->a, "late child", Q4, 1, parents, NULL), closed);
+    Okr__Request *edit = req_new(&c->a, OKR__REQUEST__BODY_OBJECTIVE_EDIT);
+    edit->objective_edit = ARENA_NEW(&c->a, Okr__ObjectiveEdit, OKR__OBJECTIVE_EDIT__INIT);
+    edit->objective_edit->id = old;
+    edit->objective_edit->title = "renamed";
+    refused(c, edit, closed);
+    refused(c, req_period_close(&c->a, Q3, false), OKR__ERROR_CODE__CONFLICT);
+    /* Reopening lets changes through again. */
+    ok(c, req_period_close(&c->a, Q3, true), NULL);
+    checkin(c, k, 9);
+    assert_int_equal(score(c, old), 450000);
+    consistent(c);
+}
+
+static void test_closing_is_refused_while_another_open_period_aligns_into_it(void **state)
+{
+    ctx *c = C(state);
+    node_id old, r, now1, now2;
+    objective(c, Q3, old);
+    rollup_kr(c, old, 0, r);
+    leaf_objective(c, NULL, 0, 50, now1, NULL);
+    leaf_objective(c, NULL, 0, 50, now2, NULL);
+    align(c, now1, old, 1);
+    align(c, now2, r, 1);
+    const char *msg = refused(c, req_period_close(&c->a, Q3, false), OKR__ERROR_CODE__CONFLICT);
+    assert_non_null(strstr(msg, now1));
+    ok(c, req_unalign(&c->a, now1, old), NULL);
+    msg = refused(c, req_period_close(&c->a, Q3, false), OKR__ERROR_CODE__CONFLICT);
+    assert_non_null(strstr(msg, now2));        /* through the roll-up KR too */
+    ok(c, req_unalign(&c->a, now2, r), NULL);
+    ok(c, req_period_close(&c->a, Q3, false), NULL);
+    /* Aligning out of a closed period into an open one is fine before closing. */
+    consistent(c);
+}
+
+/* DESIGN §3: "closed periods freeze their scores". Closing Q3 is allowed when
+ * the objective aligned into it belongs to a period that is closed too; but
+ * reopening that other period must not let its check-ins move Q3's frozen
+ * score (reopen refused, or the check-in refused: either keeps the freeze). */
+static void test_reopening_another_period_does_not_unfreeze_a_closed_score(void **state)
+{
+    ctx *c = C(state);
+    node_id old, late, klate;
+    add_period(c, "2026-Q4b", "2026-10-01", "2026-12-31");
+    objective(c, Q3, old);                     /* no KRs: the mean of its children */
+    ok(c, req_objective_add(&c->a, "child", "2026-Q4b", 0, NULL, NULL), late);
+    metric(c, late, 0, 10, 0, klate);
+    checkin(c, klate, 4);
+    align(c, late, old, 1);
+    ok(c, req_period_close(&c->a, "2026-Q4b", false), NULL);
+    ok(c, req_period_close(&c->a, Q3, false), NULL);   /* allowed: the child's period is closed */
+    int64_t frozen = score(c, old);
+    assert_int_equal(frozen, 400000);
+
+    Okr__ErrorCode code = run(c, req_period_close(&c->a, "2026-Q4b", true));
+    arena_reset(&c->a);
+    if (code == OKR__ERROR_CODE__OK) {
+        run(c, req_checkin(&c->a, klate, 9));
+        arena_reset(&c->a);
+    }
+    if (score(c, old) != frozen)
+        fail_msg("%s of closed period %s moved from %lld to %lld: reopening %s let a check-in "
+                 "on %s reach it", old, Q3, (long long)frozen, (long long)score(c, old),
+                 "2026-Q4b", klate);
+    consistent(c);
+}
+
+/* ------------------------------------------------------------ batches */
+
+static void test_a_refused_request_in_a_batch_rolls_back_alone(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, 0, 10, 0, k);
+    uint64_t seq = c->f.last_seq;
+    const Okr__Request *reqs[] = {
+        req_checkin(&c->a, k, 3),
+        req_align(&c->a, o, o, 1),             /* a cycle: refused */
+        req_checkin(&c->a, k, 6),
+        req_checkin(&c->a, "K404", 1),          /* unknown: refused */
+        req_kr_add_metric(&c->a, o, 0, 10, 0),
+    };
+    Okr__Response *resps[5];
+    fixture_batch(&c->f, reqs, 5, resps);
+    assert_int_equal(fixture_code(resps[0]), OKR__ERROR_CODE__OK);
+    assert_int_equal(fixture_code(resps[1]), OKR__ERROR_CODE__CONFLICT);
+    assert_int_equal(fixture_code(resps[2]), OKR__ERROR_CODE__OK);
+    assert_int_equal(fixture_code(resps[3]), OKR__ERROR_CODE__NOT_FOUND);
+    assert_int_equal(fixture_code(resps[4]), OKR__ERROR_CODE__OK);
+    assert_int_equal(resps[0]->changed->seq, seq + 1);
+    assert_int_equal(resps[2]->changed->seq, seq + 2);      /* no hole for the refusal */
+    assert_int_equal(resps[4]->changed->seq, seq + 3);
+    assert_int_equal(fixture_last_seq(&c->f), seq + 3);
+    arena_reset(&c->a);
+    assert_int_equal(score(c, k), 600000);
+    assert_int_equal(score(c, o), 300000);
+    consistent(c);
+}
+
+static void test_history_lists_checkins_oldest_first_with_their_seq(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k, k2;
+    objective(c, Q4, o);
+    metric(c, o, 0, 10, 0, k);
+    metric(c, o, 0, 10, 0, k2);
+    for (int i = 1; i <= 5; i++) {
+        checkin(c, k, i);
+        checkin(c, k2, 10 * i);
+    }
+    run(c, req_history(&c->a, k, 3));
+    Okr__HistoryReply *h = c->last->history;
+    assert_non_null(h);
+    assert_int_equal(h->n_checkins, 3);
+    assert_true(h->checkins[0]->value == 3 && h->checkins[2]->value == 5);
+    assert_true(h->checkins[0]->seq < h->checkins[1]->seq);
+    assert_true(h->checkins[0]->time < h->checkins[1]->time);
+    assert_string_equal(h->checkins[2]->author, "tester");
+    assert_int_equal(h->kr->checkins, 5);
+    arena_reset(&c->a);
+    consistent(c);
+}
+
+static void test_requests_of_another_protocol_version_are_refused(void **state)
+{
+    ctx *c = C(state);
+    node_id o;
+    objective(c, Q4, o);
+    Okr__Request *r = req_align(&c->a, o, o, 1);
+    r->version = OKR__PROTOCOL_VERSION__PROTOCOL_VERSION_UNSPECIFIED;
+    refused(c, r, OKR__ERROR_CODE__UNSUPPORTED_VERSION);
+    r = req_objective_add(&c->a, "x", Q4, 0, NULL, NULL);
+    r->has_version = false;
+    refused(c, r, OKR__ERROR_CODE__UNSUPPORTED_VERSION);
+    r = req_new(&c->a, OKR__REQUEST__BODY__NOT_SET);
+    refused(c, r, OKR__ERROR_CODE__INVALID_ARGUMENT);
+    consistent(c);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_design_example_scores_exact_integers),
+        T(test_metric_overshoot_and_undershoot_clamp_for_rollup),
+        T(test_threshold_kr_scores_one_on_the_right_side_inclusive),
+        T(test_milestone_takes_only_done_or_not_done),
+        T(test_milestone_checkin_carries_its_likelihood),
+        T(test_rollup_kr_scores_the_objective_aligned_to_it),
+        T(test_rollup_kr_weights_its_children_by_alignment_weight),
+        T(test_objective_without_krs_averages_its_child_objectives),
+        T(test_objective_with_nothing_below_scores_zero),
+        T(test_kr_weights_weight_the_objective_mean),
+        T(test_diamond_with_a_shared_ancestor_gives_the_from_scratch_value),
+        T(test_changed_reply_lists_every_score_that_moved_with_the_next_seq),
+        T(test_self_alignment_is_a_cycle_and_refused),
+        T(test_aligning_to_its_own_kr_is_a_cycle_and_refused),
+        T(test_a_longer_cycle_is_refused_and_changes_nothing),
+        T(test_alignment_to_an_unknown_node_is_not_found),
+        T(test_alignment_weight_must_be_1_to_1000),
+        T(test_aligning_again_changes_the_weight),
+        T(test_unalign_withdraws_the_child_and_unknown_link_is_not_found),
+        T(test_objective_add_aligns_to_every_parent_given),
+        T(test_metric_with_target_equal_to_start_is_invalid),
+        T(test_nan_and_infinite_values_are_invalid),
+        T(test_checkin_on_a_rollup_kr_is_refused),
+        T(test_kr_weight_must_be_1_to_1000),
+        T(test_kr_weight_change_reweights_the_objective),
+        T(test_editing_metric_values_rescores_from_the_current_value),
+        T(test_kind_change_metric_to_rollup_and_back),
+        T(test_kind_change_to_milestone_and_threshold),
+        T(test_archive_removes_an_objective_from_its_parents_and_restore_returns_it),
+        T(test_archived_child_score_change_reaches_parents_on_restore),
+        T(test_deleting_an_objective_rescores_parents_and_unaligns_children),
+        T(test_deleting_a_kr_rescores_its_objective_and_unaligns_its_children),
+        T(test_deleting_an_archived_objective_leaves_its_parents_alone),
+        T(test_closed_period_refuses_checkins_and_edits),
+        T(test_closing_is_refused_while_another_open_period_aligns_into_it),
+        T(test_reopening_another_period_does_not_unfreeze_a_closed_score),
+        T(test_a_refused_request_in_a_batch_rolls_back_alone),
+        T(test_history_lists_checkins_oldest_first_with_their_seq),
+        T(test_requests_of_another_protocol_version_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,773 @@
+/* test_store.c — the LMDB store (server/store.c): typed records, alignment
+ * edges kept both ways, check-in history, id counters, the event log, the
+ * sticky transaction status, and growing a full map. Each test opens a fresh
+ * store in its own temporary directory. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define SERVER_FIXTURE_IMPLEMENTATION
+#include "server_fixture.h"
+
+#include "store.h"
+
+typedef struct {
+    char dir[256];
+    store st;
+    arena mem;
+} env;
+
+static int open_env_sized(void **state, size_t map_size)
+{
+    env *e = calloc(1, sizeof *e);
+    char err[512];
+    if (e == NULL || fixture_mkdtemp(e->dir, sizeof e->dir) != 0)
+        return -1;
+    if (store_open(&e->st, e->dir, map_size, true, err, sizeof err) != 0) {
+        fprintf(stderr, "store_open: %s\n", err);
+        return -1;
+    }
+    arena_init(&e->mem);
+    *state = e;
+    return 0;
+}
+
+static int setup(void **state) { return open_env_sized(state, STORE_DEFAULT_MAP_SIZE); }
+
+static int teardown(void **state)
+{
+    env *e = *state;
+    store_close(&e->st);
+    arena_free(&e->mem);
+    fixture_rmtree(e->dir);
+    free(e);
+    return 0;
+}
+
+static void begin(env *e, store_txn *t, bool write)
+{
+    arena_reset(&e->mem);
+    store_txn_begin(t, &e->st, NULL, write, &e->mem);
+    assert_int_equal(t->rc, 0);
+}
+
+static void commit_ok(store_txn *t) { assert_int_equal(store_txn_commit(t), 0); }
+
+static okr_node O(uint32_t n) { return okr_node_objective(n); }
+static okr_node K(uint32_t n) { return okr_node_kr(n); }
+
+/* ------------------------------------------------------------ records */
+
+static void test_records_round_trip_through_the_store(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    Okr__Objective o = OKR__OBJECTIVE__INIT;
+    o.id = "O7";
+    o.title = "Customers trust our product";
+    o.description = "ünïcødé ok";
+    o.period = "2026-Q4";
+    o.team = "payments";
+    o.owner = "ana";
+    o.has_type = true;
+    o.type = OKR__OBJECTIVE_TYPE__COMMITTED;
+    o.has_archived = true;
+    o.archived = true;
+    o.has_created_at = true;
+    o.created_at = 1792065600000000;
+    store_put_objective(&t, O(7), &o);
+
+    Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
+    kr.id = "K40";
+    kr.objective = "O7";
+    kr.title = "Refund rate";
+    kr.has_kind = true;
+    kr.kind = OKR__KR_KIND__METRIC;
+    kr.has_start = kr.has_target = kr.has_current = true;
+    kr.start = 0.5;
+    kr.target = 0.2;
+    kr.current = 0.35;
+    kr.unit = "%";
+    store_put_kr(&t, K(40), &kr);
+
+    Okr__Period p = OKR__PERIOD__INIT;
+    p.name = "2026-Q4";
+    p.start = "2026-10-01";
+    p.end = "2026-12-31";
+    p.has_closed = true;
+    store_put_period(&t, &p);
+    Okr__Team team = OKR__TEAM__INIT;
+    team.name = "payments";
+    team.parent = "engineering";
+    store_put_team(&t, &team);
+    commit_ok(&t);
+
+    begin(e, &t, false);
+    Okr__Objective *go = store_get_objective(&t, O(7));
+    assert_non_null(go);
+    assert_string_equal(go->title, o.title);
+    assert_string_equal(go->description, o.description);
+    assert_string_equal(go->period, "2026-Q4");
+    assert_string_equal(go->team, "payments");
+    assert_int_equal(go->type, OKR__OBJECTIVE_TYPE__COMMITTED);
+    assert_true(go->archived);
+    assert_int_equal(go->created_at, o.created_at);
+    Okr__KeyResult *gk = store_get_kr(&t, K(40));
+    assert_non_null(gk);
+    assert_string_equal(gk->objective, "O7");
+    assert_true(gk->start == 0.5 && gk->target == 0.2 && gk->current == 0.35);
+    assert_string_equal(gk->unit, "%");
+    Okr__Period *gp = store_get_period(&t, "2026-Q4");
+    assert_non_null(gp);
+    assert_string_equal(gp->end, "2026-12-31");
+    Okr__Team *gt = store_get_team(&t, "payments");
+    assert_non_null(gt);
+    assert_string_equal(gt->parent, "engineering");
+    /* Absent records are NULL without an error. */
+    assert_null(store_get_objective(&t, O(8)));
+    assert_null(store_get_kr(&t, K(7)));          /* K7 is not O7 */
+    assert_null(store_get_period(&t, "2027-Q1"));
+    assert_null(store_get_team(&t, "nobody"));
+    assert_int_equal(t.rc, 0);
+    store_txn_abort(&t);
+
+    begin(e, &t, true);
+    store_del_objective(&t, O(7));
+    store_del_kr(&t, K(40));
+    store_del_kr(&t, K(41));                      /* absent: not an error */
+    commit_ok(&t);
+    begin(e, &t, false);
+    assert_null(store_get_objective(&t, O(7)));
+    assert_null(store_get_kr(&t, K(40)));
+    store_txn_abort(&t);
+}
+
+static void test_aggregates_round_trip_and_absent_is_false(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    store_agg a = {.score = 433333, .kr_sum_w = 3, .kr_sum_ws = 1300000,
+                   .child_sum_w = 4, .child_sum_ws = 7, .flags = STORE_AGG_ARCHIVED};
+    store_put_agg(&t, O(1), &a);
+    commit_ok(&t);
+    begin(e, &t, true);
+    store_agg b;
+    assert_true(store_get_agg(&t, O(1), &b));
+    assert_memory_equal(&a, &b, sizeof a);
+    assert_false(store_get_agg(&t, O(2), &b));
+    store_del_agg(&t, O(1));
+    assert_false(store_get_agg(&t, O(1), &b));
+    assert_int_equal(t.rc, 0);
+    commit_ok(&t);
+}
+
+static void test_unparseable_record_is_reported_as_corruption(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    unsigned char k[4];
+    okr_put_be32(k, O(3));
+    MDB_val key = {4, k}, val = {3, "\xff\xff\xff"};
+    assert_int_equal(mdb_put(t.txn, e->st.objectives, &key, &val, 0), 0);
+    assert_null(store_get_objective(&t, O(3)));
+    assert_int_equal(t.rc, EINVAL);
+    assert_int_equal(store_error_code(t.rc), OKR__ERROR_CODE__INTERNAL);
+    assert_int_not_equal(store_txn_commit(&t), 0);   /* sticky: the commit aborts */
+}
+
+/* ------------------------------------------------------------ edges */
+
+static void test_edge_is_stored_both_ways(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    store_put_edge(&t, O(2), O(1), 3);
+    commit_ok(&t);
+
+    begin(e, &t, false);
+    uint32_t w = 0;
+    assert_true(store_get_edge(&t, O(2), O(1), &w));
+    assert_int_equal(w, 3);
+    assert_false(store_get_edge(&t, O(1), O(2), NULL));   /* direction matters */
+    store_link *links;
+    assert_int_equal(store_parents(&t, O(2), &links), 1);
+    assert_int_equal(links[0].node, O(1));
+    assert_int_equal(links[0].weight, 3);
+    assert_int_equal(store_children(&t, O(1), &links), 1);
+    assert_int_equal(links[0].node, O(2));
+    assert_int_equal(links[0].weight, 3);
+    assert_int_equal(store_parents(&t, O(1), &links), 0);
+    assert_int_equal(store_children(&t, O(2), &links), 0);
+    store_txn_abort(&t);
+}
+
+static void test_putting_an_edge_again_replaces_its_weight_on_both_sides(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    store_put_edge(&t, O(2), O(1), 3);
+    store_put_edge(&t, O(2), O(1), 1000);
+    commit_ok(&t);
+    begin(e, &t, false);
+    store_link *links;
+    assert_int_equal(store_parents(&t, O(2), &links), 1);
+    assert_int_equal(links[0].weight, 1000);
+    assert_int_equal(store_children(&t, O(1), &links), 1);
+    assert_int_equal(links[0].weight, 1000);
+    assert_int_equal(store_count(&t, e->st.up), 1);
+    assert_int_equal(store_count(&t, e->st.down), 1);
+    store_txn_abort(&t);
+}
+
+static void test_deleting_an_edge_removes_both_directions_only(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    store_put_edge(&t, O(3), O(1), 1);
+    store_put_edge(&t, O(3), K(1), 2);
+    store_put_edge(&t, O(4), O(1), 5);
+    store_del_edge(&t, O(3), O(1));
+    store_del_edge(&t, O(9), O(1));             /* absent: a no-op */
+    commit_ok(&t);
+    begin(e, &t, false);
+    assert_false(store_get_edge(&t, O(3), O(1), NULL));
+    assert_true(store_get_edge(&t, O(3), K(1), NULL));
+    assert_true(store_get_edge(&t, O(4), O(1), NULL));
+    store_link *links;
+    assert_int_equal(store_children(&t, O(1), &links), 1);
+    assert_int_equal(links[0].node, O(4));
+    assert_int_equal(store_parents(&t, O(3), &links), 1);
+    assert_int_equal(links[0].node, K(1));
+    assert_int_equal(links[0].weight, 2);
+    store_txn_abort(&t);
+}
+
+static void test_parents_and_children_lists_hold_every_link_in_node_order(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    /* Enough children to span several LMDB pages of duplicates. */
+    enum { N = 1500 };
+    begin(e, &t, true);
+    for (uint32_t i = N; i >= 1; i--)
+        store_put_edge(&t, O(1000 + i), O(1), i);
+    store_put_edge(&t, O(1001), K(5), 7);
+    store_put_edge(&t, O(1001), O(2), 8);
+    commit_ok(&t);
+    begin(e, &t, false);
+    store_link *links;
+    assert_int_equal(store_children(&t, O(1), &links), N);
+    for (uint32_t i = 0; i < N; i++) {
+        assert_int_equal(links[i].node, O(1001 + i));
+        assert_int_equal(links[i].weight, i + 1);
+    }
+    assert_int_equal(store_parents(&t, O(1001), &links), 3);
+    assert_int_equal(links[0].node, O(1));          /* objectives sort before KRs */
+    assert_int_equal(links[1].node, O(2));
+    assert_int_equal(links[2].node, K(5));
+    assert_int_equal(links[2].weight, 7);
+    store_txn_abort(&t);
+}
+
+/* ------------------------------------------------------------ check-ins */
+
+static void put_checkin(store_txn *t, okr_node kr, int64_t time, uint64_t seq, double value)
+{
+    Okr__CheckIn c = OKR__CHECK_IN__INIT;
+    char id[OKR_ID_BUF];
+    c.kr = okr_id_format(kr, id);
+    c.has_time = c.has_value = c.has_seq = true;
+    c.time = time;
+    c.value = value;
+    c.seq = seq;
+    store_put_checkin(t, kr, &c);
+}
+
+static void test_checkins_are_the_newest_n_oldest_first_per_kr(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    /* Three adjacent KRs, check-ins interleaved in time; K2 gets two at the
+     * same time, told apart by seq. */
+    uint64_t seq = 1;
+    for (int i = 0; i < 6; i++) {
+        put_checkin(&t, K(1), 1000 + i * 10, seq++, 100 + i);
+        put_checkin(&t, K(2), 1000 + i * 10 + 1, seq++, 200 + i);
+        put_checkin(&t, K(3), 1000 + i * 10 + 2, seq++, 300 + i);
+    }
+    put_checkin(&t, K(2), 1051, 99, 299);
+    commit_ok(&t);
+
+    begin(e, &t, false);
+    Okr__CheckIn **list;
+    assert_int_equal(store_checkins(&t, K(2), 3, &list), 3);
+    assert_true(list[0]->value == 204);
+    assert_true(list[1]->value == 205);
+    assert_int_equal(list[1]->seq, 17);
+    assert_true(list[2]->value == 299);
+    assert_int_equal(list[2]->seq, 99);
+    assert_string_equal(list[2]->kr, "K2");
+
+    /* A limit above the count gives all of them, oldest first. */
+    assert_int_equal(store_checkins(&t, K(2), 100, &list), 7);
+    for (int i = 0; i < 6; i++)
+        assert_true(list[i]->value == 200 + i);
+
+    /* The first and the last KR in key order (no neighbour on one side). */
+    assert_int_equal(store_checkins(&t, K(1), 2, &list), 2);
+    assert_true(list[0]->value == 104 && list[1]->value == 105);
+    assert_int_equal(store_checkins(&t, K(3), 6, &list), 6);
+    assert_true(list[0]->value == 300 && list[5]->value == 305);
+    assert_int_equal(store_checkins(&t, K(3), 1, &list), 1);
+    assert_true(list[0]->value == 305);
+
+    /* KRs without check-ins: before, between (none) and after the others. */
+    assert_int_equal(store_checkins(&t, K(4), 10, &list), 0);
+    assert_int_equal(store_checkins(&t, O(2), 10, &list), 0);
+    assert_int_equal(store_checkins(&t, K(2), 0, &list), 0);
+    assert_int_equal(t.rc, 0);
+    store_txn_abort(&t);
+}
+
+static void test_checkins_of_the_highest_possible_kr_id_are_found(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    okr_node last = K(OKR_NODE_MAX_NUM);       /* 0xffffffff: no key after it */
+    begin(e, &t, true);
+    put_checkin(&t, K(1), 5, 1, 1);
+    put_checkin(&t, last, 10, 2, 2);
+    put_checkin(&t, last, 20, 3, 3);
+    commit_ok(&t);
+    begin(e, &t, false);
+    Okr__CheckIn **list;
+    assert_int_equal(store_checkins(&t, last, 5, &list), 2);
+    assert_true(list[0]->value == 2 && list[1]->value == 3);
+    assert_int_equal(store_checkins(&t, K(OKR_NODE_MAX_NUM - 1), 5, &list), 0);
+    store_txn_abort(&t);
+}
+
+static void test_deleting_checkins_leaves_the_neighbouring_krs_alone(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    for (int i = 0; i < 5; i++) {
+        put_checkin(&t, K(1), i, (uint64_t)(3 * i + 1), 1);
+        put_checkin(&t, K(2), i, (uint64_t)(3 * i + 2), 2);
+        put_checkin(&t, K(3), i, (uint64_t)(3 * i + 3), 3);
+    }
+    store_del_checkins(&t, K(2));
+    store_del_checkins(&t, K(9));                 /* none: a no-op */
+    commit_ok(&t);
+    begin(e, &t, false);
+    Okr__CheckIn **list;
+    assert_int_equal(store_checkins(&t, K(2), 10, &list), 0);
+    assert_int_equal(store_checkins(&t, K(1), 10, &list), 5);
+    assert_int_equal(store_checkins(&t, K(3), 10, &list), 5);
+    assert_int_equal(store_count(&t, e->st.checkins), 10);
+    store_txn_abort(&t);
+}
+
+/* ------------------------------------------------------------ ids */
+
+static void test_next_ids_count_up_per_kind_and_are_never_reused(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    assert_int_equal(store_next_id(&t, false), O(1));
+    assert_int_equal(store_next_id(&t, false), O(2));
+    assert_int_equal(store_next_id(&t, true), K(1));
+    assert_int_equal(store_next_id(&t, false), O(3));
+    assert_int_equal(store_next_id(&t, true), K(2));
+    Okr__Objective o = OKR__OBJECTIVE__INIT;
+    o.id = "O3";
+    o.title = "x";
+    o.period = "p";
+    store_put_objective(&t, O(3), &o);
+    commit_ok(&t);
+
+    /* Deleting the newest record does not hand its id out again. */
+    begin(e, &t, true);
+    store_del_objective(&t, O(3));
+    commit_ok(&t);
+    begin(e, &t, true);
+    assert_int_equal(store_next_id(&t, false), O(4));
+    commit_ok(&t);
+
+    /* An aborted transaction does not consume an id. */
+    begin(e, &t, true);
+    assert_int_equal(store_next_id(&t, true), K(3));
+    store_txn_abort(&t);
+
+    /* The counters survive reopening the environment. */
+    store_close(&e->st);
+    char err[512];
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
+    begin(e, &t, true);
+    assert_int_equal(store_next_id(&t, false), O(5));
+    assert_int_equal(store_next_id(&t, true), K(3));
+    commit_ok(&t);
+}
+
+/* ------------------------------------------------------------ events */
+
+static void test_last_seq_is_the_highest_event_seq(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, false);
+    assert_int_equal(store_last_seq(&t), 0);
+    store_txn_abort(&t);
+
+    begin(e, &t, true);
+    char buf[32];
+    for (uint64_t seq = 1; seq <= 300; seq++) {
+        int n = snprintf(buf, sizeof buf, "event %llu", (unsigned long long)seq);
+        store_put_event(&t, seq, buf, (size_t)n);
+    }
+    assert_int_equal(store_last_seq(&t), 300);   /* visible inside the transaction */
+    commit_ok(&t);
+
+    begin(e, &t, false);
+    assert_int_equal(store_last_seq(&t), 300);
+    MDB_val v;
+    assert_true(store_get_event(&t, 256, &v));
+    assert_int_equal(v.mv_size, strlen("event 256"));
+    assert_memory_equal(v.mv_data, "event 256", v.mv_size);
+    assert_false(store_get_event(&t, 301, &v));
+    assert_false(store_get_event(&t, 0, &v));
+    store_txn_abort(&t);
+}
+
+static void test_events_are_append_only_in_seq_order(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    store_put_event(&t, 1, "a", 1);
+    store_put_event(&t, 2, "b", 1);
+    commit_ok(&t);
+    begin(e, &t, true);
+    store_put_event(&t, 2, "again", 5);           /* not after the last: refused */
+    assert_int_not_equal(t.rc, 0);
+    assert_int_not_equal(store_txn_commit(&t), 0);
+    begin(e, &t, false);
+    MDB_val v;
+    assert_true(store_get_event(&t, 2, &v));
+    assert_memory_equal(v.mv_data, "b", 1);
+    assert_int_equal(store_last_seq(&t), 2);
+    store_txn_abort(&t);
+}
+
+/* ------------------------------------------------------------ the sticky status */
+
+static void put_period(store_txn *t, const char *name)
+{
+    Okr__Period p = OKR__PERIOD__INIT;
+    p.name = (char *)name;
+    p.start = "2026-01-01";
+    p.end = "2026-03-31";
+    store_put_period(t, &p);
+}
+
+static void test_after_a_failure_every_call_is_a_no_op_and_commit_aborts(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    put_period(&t, "before");
+    assert_int_equal(t.rc, 0);
+    char long_name[600];
+    memset(long_name, 'x', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    put_period(&t, long_name);                    /* key over LMDB's limit: fails */
+    int first = t.rc;
+    assert_int_not_equal(first, 0);
+    assert_int_equal(store_error_code(first), OKR__ERROR_CODE__INTERNAL);
+
+    /* Everything after the failure does nothing and keeps the first status. */
+    put_period(&t, "after");
+    store_put_edge(&t, O(2), O(1), 1);
+    store_put_event(&t, 1, "x", 1);
+    (void)store_next_id(&t, false);                /* its value is moot: nothing commits */
+    assert_null(store_get_period(&t, "before"));  /* reads too */
+    assert_false(store_get_edge(&t, O(2), O(1), NULL));
+    store_link *links;
+    assert_int_equal(store_children(&t, O(1), &links), 0);
+    assert_int_equal(store_last_seq(&t), 0);
+    assert_int_equal(t.rc, first);
+    assert_int_equal(store_txn_commit(&t), first);
+
+    /* Nothing of the transaction was kept, not even what came before the failure. */
+    begin(e, &t, false);
+    assert_null(store_get_period(&t, "before"));
+    assert_null(store_get_period(&t, "after"));
+    assert_false(store_get_edge(&t, O(2), O(1), NULL));
+    assert_int_equal(store_last_seq(&t), 0);
+    store_txn_abort(&t);
+    begin(e, &t, true);
+    assert_int_equal(store_next_id(&t, false), O(1));   /* the counter did not move */
+    store_txn_abort(&t);
+}
+
+static void test_a_failed_nested_transaction_rolls_back_alone(void **state)
+{
+    env *e = *state;
+    store_txn top, child;
+    begin(e, &top, true);
+    put_period(&top, "kept");
+    store_txn_begin(&child, &e->st, &top, true, &e->mem);
+    assert_int_equal(child.rc, 0);
+    put_period(&child, "child-ok");
+    store_put_edge(&child, O(2), O(1), 1);
+    put_period(&child, "");                       /* empty key: fails */
+    assert_int_not_equal(child.rc, 0);
+    assert_int_not_equal(store_txn_commit(&child), 0);
+    assert_int_equal(top.rc, 0);                  /* the parent is untouched */
+
+    store_txn_begin(&child, &e->st, &top, true, &e->mem);
+    put_period(&child, "second-child");
+    assert_int_equal(store_txn_commit(&child), 0);
+    commit_ok(&top);
+
+    begin(e, &top, false);
+    assert_non_null(store_get_period(&top, "kept"));
+    assert_non_null(store_get_period(&top, "second-child"));
+    assert_null(store_get_period(&top, "child-ok"));
+    assert_false(store_get_edge(&top, O(2), O(1), NULL));
+    store_txn_abort(&top);
+}
+
+static void test_storage_errors_map_to_protocol_codes(void **state)
+{
+    (void)state;
+    assert_int_equal(store_error_code(0), OKR__ERROR_CODE__OK);
+    assert_int_equal(store_error_code(MDB_NOTFOUND), OKR__ERROR_CODE__NOT_FOUND);
+    assert_int_equal(store_error_code(MDB_MAP_FULL), OKR__ERROR_CODE__RESOURCE_EXHAUSTED);
+    assert_int_equal(store_error_code(ENOSPC), OKR__ERROR_CODE__RESOURCE_EXHAUSTED);
+    assert_int_equal(store_error_code(EDQUOT), OKR__ERROR_CODE__RESOURCE_EXHAUSTED);
+    assert_int_equal(store_error_code(MDB_CORRUPTED), OKR__ERROR_CODE__INTERNAL);
+    assert_int_equal(store_error_code(EIO), OKR__ERROR_CODE__INTERNAL);
+    assert_string_equal(store_strerror(ENOSPC), "the disk is full");
+    assert_true(strlen(store_strerror(MDB_MAP_FULL)) > 0);
+}
+
+/* ------------------------------------------------------------ the map */
+
+/* Put n KR records of about 1 KiB each, numbered from first. */
+static void put_big_krs(store_txn *t, uint32_t first, uint32_t n)
+{
+    static char title[1024];
+    memset(title, 'k', sizeof title - 1);
+    for (uint32_t i = 0; i < n && t->rc == 0; i++) {
+        Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
+        char id[OKR_ID_BUF];
+        kr.id = okr_id_format(K(first + i), id);
+        kr.objective = "O1";
+        kr.title = title;
+        store_put_kr(t, K(first + i), &kr);
+    }
+}
+
+static int setup_tiny(void **state) { return open_env_sized(state, 64 * 1024); }
+
+static void test_a_full_map_fails_the_transaction_and_grows_for_a_retry(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    size_t initial = e->st.map_size;
+    assert_true(initial < 256 * 1024);
+
+    /* Something committed before the map fills must survive the growth. */
+    begin(e, &t, true);
+    put_big_krs(&t, 1, 4);
+    commit_ok(&t);
+
+    /* Fill one transaction until LMDB refuses. */
+    uint32_t n = 0;
+    int rc = 0;
+    begin(e, &t, true);
+    while (rc == 0 && n < 100000) {
+        put_big_krs(&t, 100 + n, 1);
+        n++;
+        rc = t.rc;
+    }
+    store_txn_abort(&t);
+    assert_int_equal(rc, MDB_MAP_FULL);
+    assert_int_equal(store_error_code(rc), OKR__ERROR_CODE__RESOURCE_EXHAUSTED);
+
+    /* Grow, and the very same transaction goes through. */
+    unsigned grows = 0;
+    for (;;) {
+        size_t before = e->st.map_size;
+        assert_int_equal(store_grow(&e->st), 0);
+        assert_int_equal(e->st.map_size, before * 2);
+        grows++;
+        begin(e, &t, true);
+        put_big_krs(&t, 100, n);
+        rc = store_txn_commit(&t);
+        if (rc != MDB_MAP_FULL)
+            break;
+        assert_true(grows < 8);
+    }
+    assert_int_equal(rc, 0);
+
+    begin(e, &t, false);
+    assert_int_equal(store_count(&t, e->st.krs), 4 + n);
+    assert_non_null(store_get_kr(&t, K(1)));
+    assert_non_null(store_get_kr(&t, K(100 + n - 1)));
+    store_txn_abort(&t);
+}
+
+/* ------------------------------------------------------------ environment */
+
+static void test_reopening_keeps_the_epoch_and_a_new_directory_gets_a_new_one(void **state)
+{
+    env *e = *state;
+    unsigned char epoch[STORE_EPOCH_BYTES];
+    memcpy(epoch, e->st.epoch, sizeof epoch);
+    store_close(&e->st);
+    char err[512];
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err), 0);
+    assert_memory_equal(e->st.epoch, epoch, sizeof epoch);
+    store_close(&e->st);
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
+
+    fixture other;
+    assert_int_equal(fixture_open(&other, 0), 0);
+    assert_memory_not_equal(other.st.epoch, epoch, sizeof epoch);
+    fixture_close(&other);
+}
+
+static void test_opening_a_missing_directory_read_only_fails_with_a_sentence(void **state)
+{
+    env *e = *state;
+    char path[300], err[512];
+    store st;
+    snprintf(path, sizeof path, "%s/nowhere", e->dir);
+    assert_int_not_equal(store_open(&st, path, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err), 0);
+    assert_non_null(strstr(err, "nowhere"));
+    assert_null(st.env);
+}
+
+static void test_a_data_directory_of_another_schema_version_is_refused(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    unsigned char ver[4];
+    okr_put_be32(ver, STORE_SCHEMA_VERSION + 1);
+    MDB_val k = {6, "schema"}, v = {4, ver};
+    assert_int_equal(mdb_put(t.txn, e->st.meta, &k, &v, 0), 0);
+    commit_ok(&t);
+    store_close(&e->st);
+    char err[512];
+    assert_int_not_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
+    assert_non_null(strstr(err, "schema version"));
+    /* Leave a usable store for teardown. */
+    fixture_rmtree(e->dir);
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
+}
+
+static bool count_until_three(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    (void)key;
+    (void)val;
+    int *n = ctx;
+    return ++*n < 3;
+}
+
+static void test_foreach_visits_in_key_order_and_stops_when_asked(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    for (uint32_t i = 1; i <= 5; i++) {
+        Okr__Objective o = OKR__OBJECTIVE__INIT;
+        o.title = "t";
+        o.period = "p";
+        store_put_objective(&t, O(i * 300), &o);  /* 300 > 255: byte order must be numeric */
+    }
+    commit_ok(&t);
+    begin(e, &t, false);
+    int n = 0;
+    store_foreach(&t, e->st.objectives, count_until_three, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(store_count(&t, e->st.objectives), 5);
+    store_txn_abort(&t);
+}
+
+static void test_a_backup_is_a_usable_copy_with_the_same_epoch(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    put_period(&t, "2026-Q1");
+    store_put_edge(&t, O(2), O(1), 4);
+    commit_ok(&t);
+    char dir[256];
+    assert_int_equal(fixture_mkdtemp(dir, sizeof dir), 0);
+    assert_int_equal(store_backup(&e->st, dir), 0);
+    store copy;
+    char err[512];
+    assert_int_equal(store_open(&copy, dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err), 0);
+    assert_memory_equal(copy.epoch, e->st.epoch, STORE_EPOCH_BYTES);
+    arena mem;
+    arena_init(&mem);
+    store_txn_begin(&t, &copy, NULL, false, &mem);
+    assert_non_null(store_get_period(&t, "2026-Q1"));
+    uint32_t w = 0;
+    assert_true(store_get_edge(&t, O(2), O(1), &w));
+    assert_int_equal(w, 4);
+    store_txn_abort(&t);
+    arena_free(&mem);
+    store_close(&copy);
+    fixture_rmtree(dir);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_records_round_trip_through_the_store),
+        T(test_aggregates_round_trip_and_absent_is_false),
+        T(test_unparseable_record_is_reported_as_corruption),
+        T(test_edge_is_stored_both_ways),
+        T(test_putting_an_edge_again_replaces_its_weight_on_both_sides),
+        T(test_deleting_an_edge_removes_both_directions_only),
+        T(test_parents_and_children_lists_hold_every_link_in_node_order),
+        T(test_checkins_are_the_newest_n_oldest_first_per_kr),
+        T(test_checkins_of_the_highest_possible_kr_id_are_found),
+        T(test_deleting_checkins_leaves_the_neighbouring_krs_alone),
+        T(test_next_ids_count_up_per_kind_and_are_never_reused),
+        T(test_last_seq_is_the_highest_event_seq),
+        T(test_events_are_append_only_in_seq_order),
+        T(test_after_a_failure_every_call_is_a_no_op_and_commit_aborts),
+        T(test_a_failed_nested_transaction_rolls_back_alone),
+        T(test_storage_errors_map_to_protocol_codes),
+        cmocka_unit_test_setup_teardown(test_a_full_map_fails_the_transaction_and_grows_for_a_retry,
+                                        setup_tiny, teardown),
+        T(test_reopening_keeps_the_epoch_and_a_new_directory_gets_a_new_one),
+        T(test_opening_a_missing_directory_read_only_fails_with_a_sentence),
+        T(test_a_data_directory_of_another_schema_version_is_refused),
+        T(test_foreach_visits_in_key_order_and_stops_when_asked),
+        T(test_a_backup_is_a_usable_copy_with_the_same_epoch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

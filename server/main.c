@@ -51,18 +51,18 @@ static void usage(FILE *out)
             OKR_DEFAULT_ENDPOINT, OKR_DEFAULT_PUBLISH);
 }
 
-static char *default_data_dir(void)
+/* $XDG_DATA_HOME/okrd, else ~/.local/share/okrd, into buf. */
+static const char *default_data_dir(char *buf, size_t len)
 {
-    static char path[4096];          /* lives for the process; set once at start */
     const char *xdg = getenv("XDG_DATA_HOME");
     const char *home = getenv("HOME");
     if (xdg && xdg[0])
-        snprintf(path, sizeof path, "%s/okrd", xdg);
+        snprintf(buf, len, "%s/okrd", xdg);
     else if (home && home[0])
-        snprintf(path, sizeof path, "%s/.local/share/okrd", home);
+        snprintf(buf, len, "%s/.local/share/okrd", home);
     else
-        snprintf(path, sizeof path, "okrd-data");
-    return path;
+        snprintf(buf, len, "okrd-data");
+    return buf;
 }
 
 static bool parse_ratio(const char *text, const char *name, double *out)
@@ -209,8 +209,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    char data_dir[4096];
     if (cfg.data_dir == NULL)
-        cfg.data_dir = default_data_dir();
+        cfg.data_dir = default_data_dir(data_dir, sizeof data_dir);
     if (cfg.health.at_risk > cfg.health.on_track) {
         fprintf(stderr, "okrd: --at-risk must not be above --on-track\n");
         return 2;

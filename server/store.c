@@ -98,12 +98,29 @@ static int init_meta(store *st, MDB_txn *txn, char *err, size_t errlen)
     return 0;
 }
 
+/* mkdir -p: the directory and any missing parents. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return ENAMETOOLONG;
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return errno;
+        *p = '/';
+    }
+    return mkdir(path, 0700) != 0 && errno != EEXIST ? errno : 0;
+}
+
 int store_open(store *st, const char *dir, size_t map_size, bool create, char *err,
                size_t errlen)
 {
     memset(st, 0, sizeof *st);
     err[0] = '\0';
-    if (create && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (create && (errno = make_dirs(dir)) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return errno;
     }

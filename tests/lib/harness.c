@@ -70,12 +70,31 @@ static const char *program_path(const char *env, const char *fallback)
 static const char *okrd_path(void) { return program_path("OKRD", "build/okrd"); }
 static const char *okr_path(void) { return program_path("OKR", "build/okr"); }
 
-/* Children still alive, killed at exit so a failing test leaves no okrd behind. */
+/* Children still alive and temporary directories not yet removed: a test
+ * that fails before its teardown (cmocka longjmps out of it) must leave no
+ * okrd running and no directory behind, so both are cleaned at exit. */
 #define MAX_LIVE 64
 static pid_t live_pids[MAX_LIVE];
+static char *live_roots[MAX_LIVE];
 static bool atexit_done;
 
-static void kill_live_children(void)
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_tree(const char *root)
+{
+    if (getenv("OKR_TEST_KEEP"))
+        fprintf(stderr, "harness: kept %s\n", root);
+    else
+        nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void clean_up_at_exit(void)
 {
     for (int i = 0; i < MAX_LIVE; i++)
         if (live_pids[i] > 0) {
@@ -83,19 +102,49 @@ static void kill_live_children(void)
             waitpid(live_pids[i], NULL, 0);
             live_pids[i] = 0;
         }
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live_roots[i]) {
+            remove_tree(live_roots[i]);
+            free(live_roots[i]);
+            live_roots[i] = NULL;
+        }
+}
+
+static void register_at_exit(void)
+{
+    if (!atexit_done) {
+        atexit(clean_up_at_exit);
+        signal(SIGPIPE, SIG_IGN);   /* writing a child's stdin must not kill us */
+        atexit_done = true;
+    }
 }
 
 static void track_pid(pid_t pid)
 {
-    if (!atexit_done) {
-        atexit(kill_live_children);
-        signal(SIGPIPE, SIG_IGN);   /* writing a child's stdin must not kill us */
-        atexit_done = true;
-    }
+    register_at_exit();
     for (int i = 0; i < MAX_LIVE; i++)
         if (live_pids[i] == 0) {
             live_pids[i] = pid;
             return;
+        }
+}
+
+static void track_root(const char *root)
+{
+    register_at_exit();
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live_roots[i] == NULL) {
+            live_roots[i] = xstrdup(root);
+            return;
+        }
+}
+
+static void untrack_root(const char *root)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live_roots[i] && strcmp(live_roots[i], root) == 0) {
+            free(live_roots[i]);
+            live_roots[i] = NULL;
         }
 }
 
@@ -382,6 +431,7 @@ int harness_server_start(struct harness_server *s, ...)
         harness_server_destroy(s);
         return -1;
     }
+    track_root(s->root);
     snprintf(s->data_dir, sizeof s->data_dir, "%s/data", s->root);
     snprintf(s->log_path, sizeof s->log_path, "%s/okrd.log", s->root);
     if (mkdir(s->data_dir, 0700) != 0) {
@@ -448,14 +498,6 @@ bool harness_server_alive(struct harness_server *s)
     return true;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 void harness_server_destroy(struct harness_server *s)
 {
     if (s->pid > 0)
@@ -466,10 +508,8 @@ void harness_server_destroy(struct harness_server *s)
     for (int i = 0; i < HARNESS_MAX_EXTRA_ARGS && s->extra_args[i]; i++)
         free(s->extra_args[i]);
     if (s->root[0]) {
-        if (getenv("OKR_TEST_KEEP"))
-            fprintf(stderr, "harness: kept %s\n", s->root);
-        else
-            nftw(s->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        remove_tree(s->root);
+        untrack_root(s->root);
     }
     memset(s, 0, sizeof *s);
 }

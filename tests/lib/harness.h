@@ -12,7 +12,9 @@
  * and fail the running cmocka test. The others return a status and leave the
  * verdict to the caller.
  *
- * Set OKR_TEST_KEEP=1 to keep the temporary directories (their paths are
+ * A test that fails before its teardown leaves nothing behind: okrd
+ * children still running are killed, and temporary directories removed, at
+ * exit. Set OKR_TEST_KEEP=1 to keep the directories (their paths are
  * printed) for a post-mortem. */
 #ifndef OKR_TEST_HARNESS_H
 #define OKR_TEST_HARNESS_H

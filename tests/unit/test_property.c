@@ -16,7 +16,7 @@
  * that batches also hit MDB_MAP_FULL and are redone after growing it.
  *
  * Environment: OKR_SEED (replay a run: the seed is printed), and
- * OKR_PROPERTY_OPS (number of requests, default 5000; 2500 under ASan). */
+ * OKR_PROPERTY_OPS (number of requests, default 5000; 1000 under ASan). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,7 +41,7 @@
  * maps and poisons them every time), so the sanitizer build runs fewer
  * requests by default to stay within a few seconds. */
 #if defined(__SANITIZE_ADDRESS__)
-#define DEFAULT_OPS 2500
+#define DEFAULT_OPS 1000
 #else
 #define DEFAULT_OPS 5000
 #endif

@@ -1057,6 +1057,15 @@ static void test_reopening_another_period_does_not_unfreeze_a_closed_score(void 
         fail_msg("%s of closed period %s moved from %lld to %lld: reopening %s let a check-in "
                  "on %s reach it", old, Q3, (long long)frozen, (long long)score(c, old),
                  "2026-Q4b", klate);
+    if (code != OKR__ERROR_CODE__OK) {
+        /* Refused reopening: it says why, and works once the parent's period is open. */
+        assert_int_equal(code, OKR__ERROR_CODE__CONFLICT);
+        refused(c, req_period_close(&c->a, "2026-Q4b", true), OKR__ERROR_CODE__CONFLICT);
+        ok(c, req_period_close(&c->a, Q3, true), NULL);
+        ok(c, req_period_close(&c->a, "2026-Q4b", true), NULL);
+        checkin(c, klate, 9);
+        assert_int_equal(score(c, old), 900000);
+    }
     consistent(c);
 }
 

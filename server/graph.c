@@ -48,6 +48,16 @@ bool node_set_add(node_set *s, arena *mem, okr_node node)
     return true;
 }
 
+Okr__Objective *graph_owner(store_txn *t, okr_node node)
+{
+    if (okr_node_is_kr(node)) {
+        Okr__KeyResult *kr = store_get_kr(t, node);
+        if (kr == NULL || !okr_id_parse(kr->objective, &node))
+            return NULL;
+    }
+    return store_get_objective(t, node);
+}
+
 bool graph_reaches_up(store_txn *t, okr_node from, okr_node target)
 {
     if (from == target)

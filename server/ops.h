@@ -59,6 +59,9 @@ bool node_set_add(node_set *s, arena *mem, okr_node node);
 /* Append to an arena array of pointers, doubling its capacity when full. */
 void ops_append(arena *mem, void ***items, size_t *n, size_t *cap, void *item);
 
+/* The objective a node belongs to: the node itself, or a KR's objective.
+ * NULL when either record is missing. */
+Okr__Objective *graph_owner(store_txn *t, okr_node node);
 /* True when `target` is `from` or one of its ancestors (following up edges). */
 bool graph_reaches_up(store_txn *t, okr_node from, okr_node target);
 

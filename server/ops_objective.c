@@ -68,14 +68,13 @@ static bool need_parent(request *rq, const char *field, const char *text, okr_no
 {
     if (!need_node_id(rq, field, text, out))
         return false;
-    okr_node owner = *out;
-    if (okr_node_is_kr(*out)) {
-        Okr__KeyResult *kr = need_kr(rq, field, text, out);
-        if (kr == NULL || !okr_id_parse(kr->objective, &owner))
-            return false;
-    }
-    Okr__Objective *o = need_objective(rq, field, request_id(rq, owner), &owner);
-    return o && need_open(rq, o);
+    if (okr_node_is_kr(*out) ? need_kr(rq, field, text, out) == NULL
+                             : need_objective(rq, field, text, out) == NULL)
+        return false;
+    Okr__Objective *o = graph_owner(rq->txn, *out);
+    if (o == NULL)
+        return request_fail(rq, OKR__ERROR_CODE__INTERNAL, "%s has no objective record", text);
+    return need_open(rq, o);
 }
 
 /* ObjectiveAdd { objective { title, description, period, team, owner, type }, align_to[] } */

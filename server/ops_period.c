@@ -110,13 +110,7 @@ static bool blocks_reopen(close_ctx *c, const Okr__Objective *o, okr_node id)
     store_link *ups;
     size_t n = store_parents(c->rq->txn, id, &ups);
     for (size_t i = 0; i < n; i++) {
-        okr_node owner = ups[i].node;
-        if (okr_node_is_kr(owner)) {
-            Okr__KeyResult *kr = store_get_kr(c->rq->txn, owner);
-            if (kr == NULL || !okr_id_parse(kr->objective, &owner))
-                continue;
-        }
-        Okr__Objective *parent = store_get_objective(c->rq->txn, owner);
+        Okr__Objective *parent = graph_owner(c->rq->txn, ups[i].node);
         if (parent == NULL || strcmp(parent->period, c->period) == 0)
             continue;
         Okr__Period *pp = store_get_period(c->rq->txn, parent->period);

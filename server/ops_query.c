@@ -105,13 +105,7 @@ static bool collect_root(void *ctx, const MDB_val *key, const MDB_val *val)
     store_link *ups;
     size_t n = store_parents(c->rq->txn, id, &ups);
     for (size_t i = 0; i < n; i++) {
-        okr_node owner = ups[i].node;
-        if (okr_node_is_kr(owner)) {
-            Okr__KeyResult *kr = store_get_kr(c->rq->txn, owner);
-            if (kr == NULL || !okr_id_parse(kr->objective, &owner))
-                continue;
-        }
-        Okr__Objective *p = store_get_objective(c->rq->txn, owner);
+        Okr__Objective *p = graph_owner(c->rq->txn, ups[i].node);
         if (p && matches(c->filter, p))
             return true;             /* drawn under its parent instead */
     }

@@ -452,6 +452,65 @@ static void test_node_watcher_gets_deep_changes_and_nothing_unrelated(void **sta
     harness_server_destroy(&s);
 }
 
+static Okr__Response *replay(struct harness_server *s, uint64_t after)
+{
+    Okr__Request req = OKR__REQUEST__INIT;
+    Okr__Replay body = OKR__REPLAY__INIT;
+    body.has_after_seq = true;
+    body.after_seq = after;
+    req.body_case = OKR__REQUEST__BODY_REPLAY;
+    req.replay = &body;
+    Okr__Response *r = harness_request(s, &req);
+    assert_non_null(r);
+    return r;
+}
+
+/* With --retain 5 the log keeps the newest five events: a replay from before
+ * them is refused with NOT_FOUND naming the pruned range; one inside them
+ * works; a watcher resuming from a pruned seq falls back to a snapshot and
+ * still ends with every later event. */
+static void test_replay_of_a_pruned_range_is_refused_and_watchers_resnapshot(void **state)
+{
+    (void)state;
+    struct harness_server s = {0};
+    assert_int_equal(harness_server_start(&s, "--retain", "5", NULL), 0);
+    build_org(&s, 1);                         /* 6 events: period, obj, kr, obj, kr, align */
+    run_writers(&s, 1, 10, 0);
+    uint64_t last = harness_last_seq(&s);
+    assert_int_equal(last, 16);
+
+    Okr__Response *r = replay(&s, 3);
+    assert_int_equal(harness_error_code(r), OKR__ERROR_CODE__NOT_FOUND);
+    assert_non_null(strstr(r->error->message, "pruned"));
+    okr__response__free_unpacked(r, NULL);
+    r = replay(&s, last - 5);
+    assert_int_equal(harness_error_code(r), OKR__ERROR_CODE__OK);
+    assert_int_equal(r->events->n_events, 5);
+    assert_int_equal(r->events->first_seq, last - 4);
+    assert_int_equal(r->events->events[0]->seq, last - 4);
+    okr__response__free_unpacked(r, NULL);
+    r = replay(&s, last + 10);                /* beyond the log: a restore? */
+    assert_int_equal(harness_error_code(r), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    okr__response__free_unpacked(r, NULL);
+
+    /* A watcher resuming at seq 2 (pruned) takes a snapshot and goes on. */
+    watcher w;
+    memset(&w, 0, sizeof w);
+    monitor_options opt = {.request_endpoint = s.requests, .event_endpoint = s.events,
+                           .from_seq = 2, .want_snapshot = true, .request_timeout_ms = 2000};
+    monitor_callbacks cb = {.on_snapshot = on_snapshot, .on_event = on_event};
+    w.m = monitor_new(&opt, &cb, &w);
+    assert_non_null(w.m);
+    watcher_reach(&w, last);
+    assert_int_equal(w.base, last);
+    run_writers(&s, 1, 3, 7);
+    watcher_reach(&w, last + 3);
+    assert_contiguous(&w, last + 3);
+    assert_scores_match(&s, &w);
+    watcher_free(&w);
+    harness_server_destroy(&s);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -460,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_paused_watcher_with_tiny_hwm_recovers_every_event_by_replay),
         cmocka_unit_test(test_watchers_resume_across_a_server_restart),
         cmocka_unit_test(test_node_watcher_gets_deep_changes_and_nothing_unrelated),
+        cmocka_unit_test(test_replay_of_a_pruned_range_is_refused_and_watchers_resnapshot),
     };
     return cmocka_run_group_tests_name("stream", tests, NULL, NULL);
 }

@@ -37,8 +37,6 @@ static bool check_kind_values(request *rq, Okr__KeyResult *kr)
         kr->start = 0;
         kr->target = 1;
         kr->has_start = kr->has_target = true;
-        if (kr->has_current && kr->current != 0 && kr->current != 1)
-            kr->current = 0;
         break;
     case OKR__KR_KIND__ROLLUP:
         kr->has_start = kr->has_target = false;
@@ -99,10 +97,6 @@ void op_kr_add(request *rq, const Okr__KeyResultAdd *in)
     rec.has_checkins = true;
     if (!check_kind_values(rq, &rec))
         return;
-    if (rec.kind == OKR__KR_KIND__THRESHOLD && rec.has_start) {
-        rec.has_current = true;          /* a threshold's start is its current value */
-        rec.current = rec.start;
-    }
 
     okr_node id = store_next_id(rq->txn, true);
     rec.id = (char *)request_id(rq, id);

@@ -67,6 +67,9 @@ static int64_t derive(okr_node node, const store_agg *a)
     return score_weighted_mean(a->child_sum_ws, a->child_sum_w);
 }
 
+/* `current` is only ever set by check-ins. Until the first one, a KR's value
+ * is its start (DESIGN §3: "before the first check-in, current = start"); a
+ * threshold created without --from has no value yet. */
 int64_t rollup_leaf_score_of(const Okr__KeyResult *kr)
 {
     score_kr_input in = {
@@ -74,8 +77,8 @@ int64_t rollup_leaf_score_of(const Okr__KeyResult *kr)
         .direction = (score_direction)kr->direction,
         .start = kr->start,
         .target = kr->target,
-        .current = kr->current,
-        .has_current = kr->has_current,
+        .current = kr->has_current ? kr->current : kr->start,
+        .has_current = kr->has_current || kr->has_start,
     };
     return score_leaf_kr(&in);
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "commands.h"
 #include "okr.pb-c.h"
 #include "store.h"
 
@@ -33,6 +34,7 @@ typedef struct {
     uint64_t last_seq;        /* last committed event seq */
     int64_t now;              /* request time: advances 1 s per request */
     const char *actor;
+    okr_role role;            /* the caller's role (admin after fixture_open) */
     unsigned map_grows;       /* times a batch hit MDB_MAP_FULL and was redone */
     bool quiet;               /* no mismatch lines from fixture_verify */
 } fixture;
@@ -167,6 +169,7 @@ int fixture_open(fixture *f, size_t map_size)
     arena_init(&f->mem);
     f->now = FIXTURE_START_US;
     f->actor = "tester";
+    f->role = OKR_ROLE_ADMIN;
     return 0;
 }
 
@@ -208,7 +211,7 @@ static int fixture_run_batch(fixture *f, const Okr__Request *const *reqs, size_t
         rq.txn = txn;
         rq.mem = &f->mem;
         rq.actor = f->actor;
-        rq.role = OKR_ROLE_ADMIN;
+        rq.role = f->role;
         rq.now = now + (int64_t)i * 1000000;
         rq.health = &score_default_health;
         rq.last_seq = *seq;

@@ -69,16 +69,17 @@ static const char *refused(ctx *c, Okr__Request *req, Okr__ErrorCode expected)
     uint64_t seq = c->f.last_seq;
     Okr__ErrorCode code = run(c, req);
     unsigned char *after = fixture_snapshot_all(&c->f, &after_len);
+    bool unchanged = before_len == after_len && memcmp(before, after, before_len) == 0;
+    free(before);
+    free(after);
     if (code != expected)
         fail_msg("expected error %d, got %d: %s", (int)expected, (int)code, error_text(c->last));
+    if (!unchanged)
+        fail_msg("refused (%d: %s), yet the store changed", (int)code, error_text(c->last));
     assert_int_equal(c->last->body_case, OKR__RESPONSE__BODY__NOT_SET);
     assert_non_null(c->last->error->message);
     assert_true(strlen(c->last->error->message) > 0);
-    assert_int_equal(before_len, after_len);
-    assert_memory_equal(before, after, before_len);
     assert_int_equal(c->f.last_seq, seq);
-    free(before);
-    free(after);
     arena_reset(&c->a);
     return error_text(c->last);
 }
@@ -272,6 +273,112 @@ static void test_threshold_kr_scores_one_on_the_right_side_inclusive(void **stat
     checkin(c, nps, 39.999);
     assert_int_equal(score(c, nps), 0);
     assert_int_equal(score(c, o), 500000);
+    consistent(c);
+}
+
+/* proto: a threshold KR's start is its initial value. Before any check-in
+ * that value is its current one, however the start was set: at creation, or
+ * by an edit (of the start, or of the kind). */
+static void test_threshold_without_checkins_scores_its_start_however_it_was_set(void **state)
+{
+    ctx *c = C(state);
+    node_id o, created, edited_start, edited_kind;
+    objective(c, Q4, o);
+    Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
+    kr.objective = o;
+    kr.title = "Keep churn at or below 2 %";
+    kr.has_kind = kr.has_target = kr.has_direction = true;
+    kr.kind = OKR__KR_KIND__THRESHOLD;
+    kr.direction = OKR__THRESHOLD_DIRECTION__AT_MOST;
+    kr.target = 2;
+    kr.has_start = true;
+    kr.start = 1.5;
+    ok(c, req_kr_add(&c->a, &kr), created);
+    assert_int_equal(score(c, created), OKR_SCORE_ONE);
+
+    kr.has_start = false;                     /* no initial value yet */
+    ok(c, req_kr_add(&c->a, &kr), edited_start);
+    assert_int_equal(score(c, edited_start), 0);
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = edited_start;
+    e.has_start = true;
+    e.start = 1.5;
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+
+    metric(c, o, 1.5, 0.5, 0, edited_kind);   /* a metric from 1.5, never checked in */
+    Okr__KeyResultEdit k = OKR__KEY_RESULT_EDIT__INIT;
+    k.id = edited_kind;
+    k.has_kind = k.has_target = k.has_direction = true;
+    k.kind = OKR__KR_KIND__THRESHOLD;
+    k.target = 2;
+    k.direction = OKR__THRESHOLD_DIRECTION__AT_MOST;
+    ok(c, req_kr_edit(&c->a, &k), NULL);
+
+    /* The same definition, no check-ins: the same score. */
+    char why[600] = "";
+    size_t len = 0;
+    if (score(c, edited_start) != score(c, created))
+        len += (size_t)snprintf(why + len, sizeof why - len,
+                                "threshold %s (start 1.5 set by an edit) scores %lld, %s (start "
+                                "1.5 given at creation) %lld; ", edited_start,
+                                (long long)score(c, edited_start), created,
+                                (long long)score(c, created));
+    if (score(c, edited_kind) != score(c, created))
+        len += (size_t)snprintf(why + len, sizeof why - len,
+                                "threshold %s (a metric from 1.5 turned threshold) scores %lld; ",
+                                edited_kind, (long long)score(c, edited_kind));
+
+    /* And correcting the initial value of a KR never checked in moves it. */
+    e.id = created;
+    e.start = 2.5;
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    if (score(c, created) != 0)
+        len += (size_t)snprintf(why + len, sizeof why - len,
+                                "threshold %s (at most 2, never checked in) still scores %lld "
+                                "after its start was corrected from 1.5 to 2.5", created,
+                                (long long)score(c, created));
+    consistent(c);
+    if (len)
+        fail_msg("%s", why);
+}
+
+/* DESIGN §3: "Before the first check-in, current = start" — whatever edits
+ * happened before, a metric KR never checked in scores 0. */
+static void test_metric_never_checked_in_scores_zero_after_any_edit(void **state)
+{
+    ctx *c = C(state);
+    node_id o, plain, was_threshold;
+    objective(c, Q4, o);
+    metric(c, o, 5, 10, 0, plain);
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = plain;
+    e.has_start = true;
+    e.start = 0;
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    assert_int_equal(score(c, plain), 0);
+
+    Okr__KeyResult kr = OKR__KEY_RESULT__INIT;       /* threshold with initial value 5 */
+    kr.objective = o;
+    kr.title = "was a threshold";
+    kr.has_kind = kr.has_target = kr.has_start = true;
+    kr.kind = OKR__KR_KIND__THRESHOLD;
+    kr.target = 8;
+    kr.start = 5;
+    ok(c, req_kr_add(&c->a, &kr), was_threshold);
+    e.id = was_threshold;
+    e.has_kind = e.has_target = true;                /* now a metric 5 -> 10 */
+    e.kind = OKR__KR_KIND__METRIC;
+    e.start = 5;
+    e.target = 10;
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    assert_int_equal(score(c, was_threshold), 0);
+    e.has_kind = e.has_target = false;               /* baseline corrected to 0 */
+    e.start = 0;
+    ok(c, req_kr_edit(&c->a, &e), NULL);
+    if (score(c, was_threshold) != 0)
+        fail_msg("metric %s (0 -> 10, never checked in; a threshold with initial value 5 "
+                 "before) scores %lld: its old initial value 5 is taken as a check-in",
+                 was_threshold, (long long)score(c, was_threshold));
     consistent(c);
 }
 
@@ -1142,6 +1249,149 @@ static void test_requests_of_another_protocol_version_are_refused(void **state)
     consistent(c);
 }
 
+/* ------------------------------------------------------------ periods, teams, roles */
+
+static void test_objective_without_period_goes_to_the_open_period_containing_today(void **state)
+{
+    ctx *c = C(state);
+    node_id o;
+    ok(c, req_objective_add(&c->a, "no period given", NULL, 0, NULL, NULL), o);
+    run(c, req_objective_get(&c->a, o));
+    assert_string_equal(c->last->objective->objective->period, Q4);   /* today: 2026-10-15 */
+    arena_reset(&c->a);
+    ok(c, req_period_close(&c->a, Q4, false), NULL);
+    const char *msg = refused(c, req_objective_add(&c->a, "nowhere", NULL, 0, NULL, NULL),
+                              OKR__ERROR_CODE__INVALID_ARGUMENT);
+    assert_non_null(strstr(msg, "2026-10-15"));
+    refused(c, req_objective_add(&c->a, "x", "2031-Q1", 0, NULL, NULL),
+            OKR__ERROR_CODE__NOT_FOUND);
+    consistent(c);
+}
+
+static void test_period_dates_must_be_ordered_and_names_unique(void **state)
+{
+    ctx *c = C(state);
+    refused(c, req_period_add(&c->a, "2027-Q1", "2027-03-31", "2027-01-01"),
+            OKR__ERROR_CODE__INVALID_ARGUMENT);
+    refused(c, req_period_add(&c->a, "2027-Q1", "2027-01-01", "2027-02-30"),
+            OKR__ERROR_CODE__INVALID_ARGUMENT);
+    refused(c, req_period_add(&c->a, Q4, "2026-10-01", "2026-12-31"), OKR__ERROR_CODE__CONFLICT);
+    refused(c, req_period_add(&c->a, " 2027-Q1", "2027-01-01", "2027-03-31"),
+            OKR__ERROR_CODE__INVALID_ARGUMENT);
+    add_period(c, "2027-Q1", "2027-01-01", "2027-01-01");     /* one day is a period */
+    refused(c, req_period_close(&c->a, "2027-Q1", true), OKR__ERROR_CODE__CONFLICT);
+    refused(c, req_period_close(&c->a, "2099-Q1", false), OKR__ERROR_CODE__NOT_FOUND);
+    consistent(c);
+}
+
+static void test_team_must_exist_before_objectives_use_it(void **state)
+{
+    ctx *c = C(state);
+    Okr__Request *r = req_objective_add(&c->a, "team goal", Q4, 0, NULL, NULL);
+    r->objective_add->objective->team = "payments";
+    refused(c, r, OKR__ERROR_CODE__NOT_FOUND);
+    ok(c, req_team_add(&c->a, "payments"), NULL);
+    refused(c, req_team_add(&c->a, "payments"), OKR__ERROR_CODE__CONFLICT);
+    r = req_objective_add(&c->a, "team goal", Q4, 0, NULL, NULL);
+    r->objective_add->objective->team = "payments";
+    node_id o;
+    ok(c, r, o);
+    run(c, req_objective_get(&c->a, o));
+    assert_string_equal(c->last->objective->objective->team, "payments");
+    arena_reset(&c->a);
+    consistent(c);
+}
+
+static void test_viewers_read_and_editors_change_okrs_but_not_periods(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, 0, 10, 0, k);
+    c->f.role = OKR_ROLE_VIEWER;
+    assert_int_equal(run(c, req_objective_get(&c->a, o)), OKR__ERROR_CODE__OK);
+    arena_reset(&c->a);
+    const char *msg = refused(c, req_checkin(&c->a, k, 5), OKR__ERROR_CODE__PERMISSION_DENIED);
+    assert_non_null(strstr(msg, "editor"));
+    refused(c, req_objective_add(&c->a, "x", Q4, 0, NULL, NULL),
+            OKR__ERROR_CODE__PERMISSION_DENIED);
+    c->f.role = OKR_ROLE_EDITOR;
+    checkin(c, k, 5);
+    refused(c, req_period_close(&c->a, Q4, false), OKR__ERROR_CODE__PERMISSION_DENIED);
+    refused(c, req_period_add(&c->a, "2027-Q1", "2027-01-01", "2027-03-31"),
+            OKR__ERROR_CODE__PERMISSION_DENIED);
+    c->f.role = OKR_ROLE_ADMIN;
+    assert_int_equal(score(c, o), 500000);
+    consistent(c);
+}
+
+/* ------------------------------------------------------------ the event log */
+
+static Okr__Event *event_at(ctx *c, uint64_t seq)
+{
+    arena mem;
+    arena_init(&mem);
+    store_txn t;
+    store_txn_begin(&t, &c->f.st, NULL, false, &mem);
+    MDB_val v;
+    Okr__Event *ev = NULL;
+    if (store_get_event(&t, seq, &v))
+        ev = okr__event__unpack(NULL, v.mv_size, v.mv_data);
+    store_txn_abort(&t);
+    arena_free(&mem);
+    return ev;
+}
+
+static bool has_node(const Okr__Event *ev, const char *id)
+{
+    for (size_t i = 0; i < ev->n_nodes; i++)
+        if (strcmp(ev->nodes[i], id) == 0)
+            return true;
+    return false;
+}
+
+static void test_each_accepted_change_is_logged_with_the_scores_it_moved(void **state)
+{
+    ctx *c = C(state);
+    node_id top, mid, k;
+    objective(c, Q4, top);
+    child_objective(c, top, 0, mid);
+    metric(c, mid, 0, 4, 0, k);
+    uint64_t seq = c->f.last_seq;
+    assert_int_equal(run(c, req_checkin(&c->a, k, 1)), OKR__ERROR_CODE__OK);
+    assert_int_equal(c->last->changed->seq, seq + 1);
+    arena_reset(&c->a);
+    refused(c, req_checkin(&c->a, k, NAN), OKR__ERROR_CODE__INVALID_ARGUMENT);
+
+    Okr__Event *ev = event_at(c, seq + 1);
+    assert_non_null(ev);
+    assert_int_equal(ev->seq, seq + 1);
+    assert_string_equal(ev->actor, "tester");
+    assert_string_equal(ev->subject, k);
+    assert_true(ev->time > 0);
+    assert_non_null(ev->change);
+    assert_int_equal(ev->change->body_case, OKR__REQUEST__BODY_CHECKIN);
+    assert_true(ev->change->checkin->value == 1);
+    assert_int_equal(ev->n_scores, 3);
+    for (size_t i = 0; i < ev->n_scores; i++) {
+        assert_int_equal(ev->scores[i]->old_score, 0);
+        assert_int_equal(ev->scores[i]->new_score, 250000);
+    }
+    assert_true(has_node(ev, k) && has_node(ev, mid) && has_node(ev, top));
+    okr__event__free_unpacked(ev, NULL);
+    assert_null(event_at(c, seq + 2));           /* the refusal logged nothing */
+    assert_int_equal(fixture_last_seq(&c->f), seq + 1);
+
+    /* Every event from 1 to the last is there: no holes. */
+    for (uint64_t s = 1; s <= seq + 1; s++) {
+        ev = event_at(c, s);
+        assert_non_null(ev);
+        assert_int_equal(ev->seq, s);
+        okr__event__free_unpacked(ev, NULL);
+    }
+    consistent(c);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1150,6 +1400,8 @@ int main(void)
         T(test_design_example_scores_exact_integers),
         T(test_metric_overshoot_and_undershoot_clamp_for_rollup),
         T(test_threshold_kr_scores_one_on_the_right_side_inclusive),
+        T(test_threshold_without_checkins_scores_its_start_however_it_was_set),
+        T(test_metric_never_checked_in_scores_zero_after_any_edit),
         T(test_milestone_takes_only_done_or_not_done),
         T(test_milestone_checkin_carries_its_likelihood),
         T(test_rollup_kr_scores_the_objective_aligned_to_it),
@@ -1186,6 +1438,11 @@ int main(void)
         T(test_a_refused_request_in_a_batch_rolls_back_alone),
         T(test_history_lists_checkins_oldest_first_with_their_seq),
         T(test_requests_of_another_protocol_version_are_refused),
+        T(test_objective_without_period_goes_to_the_open_period_containing_today),
+        T(test_period_dates_must_be_ordered_and_names_unique),
+        T(test_team_must_exist_before_objectives_use_it),
+        T(test_viewers_read_and_editors_change_okrs_but_not_periods),
+        T(test_each_accepted_change_is_logged_with_the_scores_it_moved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

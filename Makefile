@@ -11,7 +11,7 @@
 # apt-get when run as root (CI and fresh machines), and only says what is
 # missing otherwise.
 
-DEB_PACKAGES := gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
+DEB_PACKAGES := gcc make pkg-config tmux libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
                 liblmdb-dev libreadline-dev libcmocka-dev libjson-c-dev libinih-dev
 
 ifeq ($(SANITIZE),1)

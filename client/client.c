@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -103,9 +104,19 @@ static void warn_truncated(const okr_client *c, const Okr__Response *reply)
                         "ask for a subtree (tree ID) or use --period or --team");
 }
 
+/* The width of the terminal c->out writes to; 0 when it is not one. */
+static int output_width(const okr_client *c)
+{
+    struct winsize ws;
+    if (!isatty(fileno(c->out)) || ioctl(fileno(c->out), TIOCGWINSZ, &ws) != 0)
+        return 0;
+    return ws.ws_col;
+}
+
 static void show_human(const okr_client *c, const cmd_request *r, const Okr__Response *reply)
 {
-    render_ctx ctx = {c->out, c->color};
+    render_ctx ctx = {.out = c->out, .color = c->color, .width = output_width(c),
+                      .server = c->conn.endpoint};
     switch (r->output) {
     case CMD_OUTPUT_ID: {
         const char *id = reply->changed->id;
@@ -147,8 +158,7 @@ static int show_reply(const okr_client *c, const cmd_request *r, const Okr__Resp
 
 /* ------------------------------------------------------------ sending */
 
-/* Resolve the server address once, on the first command that needs it. */
-static int connect_once(okr_client *c)
+int client_connect(okr_client *c)
 {
     char endpoint[CONN_MAX_ENDPOINT], why[256];
     if (c->connected)
@@ -158,24 +168,73 @@ static int connect_once(okr_client *c)
         return OKR_EXIT_USAGE;
     }
     conn_init(&c->conn, endpoint, c->timeout_ms);
+    c->conn.cancel = c->cancel;
     c->connected = true;
     return OKR_EXIT_OK;
+}
+
+/* Count what the server said, for the shell (see okr_client). */
+static void note_reply(okr_client *c, const Okr__Response *reply)
+{
+    c->replies++;
+    if ((reply->error == NULL || reply->error->code == OKR__ERROR_CODE__OK) &&
+        reply->body_case == OKR__RESPONSE__BODY_CHANGED) {
+        c->changes++;
+        c->last_change_seq = reply->changed->seq;
+    }
+}
+
+/* The session's `use` defaults, where the command line left them out. The
+ * strings stay in *c, which outlives the request. */
+static void apply_defaults(okr_client *c, cmd_request *r)
+{
+    char *period = c->default_period[0] ? c->default_period : NULL;
+    char *team = c->default_team[0] ? c->default_team : NULL;
+    char **want_period = NULL, **want_team = NULL;
+
+    switch (r->command->id) {
+    case OKR_CMD_OBJ_ADD:
+        want_period = &r->objective.period;
+        want_team = &r->objective.team;
+        break;
+    case OKR_CMD_OBJ_LIST:
+        want_period = &r->body.objective_list.period;
+        want_team = &r->body.objective_list.team;
+        break;
+    case OKR_CMD_TREE:
+        if (r->body.tree.root != NULL)
+            return;   /* an explicit root says what to draw: all of it */
+        want_period = &r->body.tree.period;
+        want_team = &r->body.tree.team;
+        break;
+    default:
+        return;
+    }
+    if (*want_period == NULL)
+        *want_period = period;
+    if (*want_team == NULL)
+        *want_team = team;
 }
 
 static int send_and_show(okr_client *c, cmd_request *r)
 {
     Okr__Response *reply = NULL;
     bool read = cmd_is_read(r->request.body_case);
-    int status = connect_once(c);
+    int status = client_connect(c);
     if (status != OKR_EXIT_OK)
         return status;
 
     r->request.user = c->user[0] ? c->user : NULL;
     switch (conn_call(&c->conn, &r->request, read ? CLIENT_READ_TRIES : 1, &reply)) {
     case CONN_OK:
+        note_reply(c, reply);
         status = show_reply(c, r, reply);
         okr__response__free_unpacked(reply, NULL);
         return status;
+    case CONN_CANCELLED:
+        client_error(c, read ? "interrupted" : "interrupted; the change may or may not have "
+                                               "been made");
+        return OKR_EXIT_UNREACHABLE;
     case CONN_TIMEOUT:
         if (read)
             client_error(c, "no reply from %s within %d ms (%d tries); is okrd running?",
@@ -232,8 +291,9 @@ int client_run(okr_client *c, int argc, char **argv)
         return OKR_EXIT_USAGE;
     case CMD_PARSE_OK:
     default:
+        apply_defaults(c, &request);
         if (request.output == CMD_OUTPUT_STREAM) {
-            int status = connect_once(c);
+            int status = client_connect(c);
             return status == OKR_EXIT_OK ? watch_run(c, &request) : status;
         }
         return send_and_show(c, &request);

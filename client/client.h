@@ -4,7 +4,9 @@
 #ifndef OKR_CLIENT_CLIENT_H
 #define OKR_CLIENT_CLIENT_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "conn.h"
@@ -33,6 +35,19 @@ typedef struct {
     long line;                      /* script line being run, for messages; 0: none */
     bool connected;                 /* conn is set up (the endpoint is resolved) */
     okr_conn conn;
+
+    /* Session defaults (the shell's `use period P`, `use team T`; "" for
+     * none): given to obj add, obj list and tree (without an ID) when the
+     * command line does not say --period / --team. */
+    char default_period[OKR_MAX_NAME + 1];
+    char default_team[OKR_MAX_NAME + 1];
+
+    /* What the commands did, for the shell to follow: */
+    uint64_t replies;               /* replies received (the server was reached) */
+    uint64_t changes;               /* changes made (Changed replies without error) */
+    uint64_t last_change_seq;       /* event seq of the latest change made */
+    uint64_t watch_seen_seq;        /* seq of the last event `watch` showed */
+    volatile sig_atomic_t *cancel;  /* given to conn (see okr_conn.cancel) */
 } okr_client;
 
 /* Defaults: timeout 5000 ms, stdout/stderr, colour when stdout is a
@@ -41,6 +56,11 @@ void client_init(okr_client *c);
 
 /* Close the connection. */
 void client_free(okr_client *c);
+
+/* Resolve the server's address (--server, $OKR_SERVER, the config file, the
+ * default) and set up c->conn, once; later calls do nothing. Nothing is sent.
+ * Returns OKR_EXIT_OK, or OKR_EXIT_USAGE after saying why on c->err. */
+int client_connect(okr_client *c);
 
 /* Run one command given as words ("obj", "add", "Title", "--team", "x"),
  * including `help [COMMAND]`. Prints its output on c->out and its errors on

@@ -150,6 +150,18 @@ static bool check_positionals(const okr_command *cmd, const cmd_args *a, args_er
     return true;
 }
 
+bool cmd_positional(const okr_command *cmd, int n, char *buf, size_t len)
+{
+    char word[64];
+    for (int i = 0; i <= n && synopsis_word(cmd->synopsis, i, word, sizeof word); i++) {
+        if (i == n || strstr(word, "...") != NULL) {   /* "[ID...]" repeats */
+            snprintf(buf, len, "%s", word);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* ------------------------------------------------------------ options */
 
 static const struct option *known_option(const char *name)
@@ -158,6 +170,12 @@ static const struct option *known_option(const char *name)
         if (strcmp(known_options[i].name, name) == 0)
             return &known_options[i];
     return NULL;
+}
+
+bool cmd_option_takes_value(const char *name)
+{
+    const struct option *o = known_option(name);
+    return o != NULL && o->has_arg == required_argument;
 }
 
 /* The getopt_long table of a command: its options from the command table,

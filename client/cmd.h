@@ -102,6 +102,15 @@ cmd_parse_result cmd_parse(const okr_command *cmd, int argc, char **argv, cmd_re
 /* The command's full name ("obj add", "checkin") into buf. Returns buf. */
 const char *cmd_name(const okr_command *cmd, char *buf, size_t len);
 
+/* The n-th positional argument of a command as its synopsis names it
+ * ("TITLE", "[ID]", "[ID...]") into buf. False when the command takes fewer;
+ * a word ending in "..." stands for every later position too. Completion
+ * reads this to know what kind of value belongs where. */
+bool cmd_positional(const okr_command *cmd, int n, char *buf, size_t len);
+
+/* True when the long option `name` (without "--") takes a value. */
+bool cmd_option_takes_value(const char *name);
+
 /* The response body a request is answered with (NOT_SET for an unknown body). */
 Okr__Response__BodyCase cmd_reply_body(Okr__Request__BodyCase body);
 

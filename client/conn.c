@@ -149,6 +149,8 @@ static conn_status await_reply(okr_conn *c, uint64_t id, Okr__Response **reply)
             return CONN_TIMEOUT;
         zmq_pollitem_t item = {.socket = c->socket, .events = ZMQ_POLLIN};
         int ready = zmq_poll(&item, 1, (long)left);
+        if (ready < 0 && errno == EINTR && c->cancel != NULL && *c->cancel)
+            return CONN_CANCELLED;
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready < 0)
@@ -185,11 +187,13 @@ conn_status conn_call(okr_conn *c, Okr__Request *req, int tries, Okr__Response *
         conn_status status = send_request(c, req);
         if (status == CONN_OK)
             status = await_reply(c, req->request_id, reply);
-        if (status != CONN_TIMEOUT)
+        if (status != CONN_TIMEOUT && status != CONN_CANCELLED)
             return status;
         /* Lazy Pirate: the old socket may hold a half-done exchange with a
          * dead peer; a fresh one reconnects cleanly. */
         close_socket(c);
+        if (status == CONN_CANCELLED)
+            return status;
     }
     return CONN_TIMEOUT;
 }

@@ -9,6 +9,7 @@
 #ifndef OKR_CLIENT_CONN_H
 #define OKR_CLIENT_CONN_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "okr.pb-c.h"
@@ -20,6 +21,7 @@ typedef enum {
     CONN_TIMEOUT,   /* no matching reply within the timeout, on every try */
     CONN_FAILED,    /* the socket could not be set up, or the reply was unreadable:
                      * conn->error says why */
+    CONN_CANCELLED, /* a signal arrived while waiting and *conn->cancel was set */
 } conn_status;
 
 typedef struct {
@@ -29,6 +31,10 @@ typedef struct {
     void *socket;                       /* NULL while closed */
     uint64_t next_request_id;
     char error[256];                    /* why the last call failed */
+    /* Set by the caller, or NULL: a flag a signal handler raises (the
+     * shell's Ctrl-C). A wait interrupted by a signal gives up when it is
+     * non-zero, so a person never has to sit out the timeout. */
+    volatile sig_atomic_t *cancel;
 } okr_conn;
 
 /* Prepare a connection to `endpoint` (copied; must be a ZeroMQ endpoint such
@@ -36,7 +42,8 @@ typedef struct {
 void conn_init(okr_conn *conn, const char *endpoint, int timeout_ms);
 
 /* Send req (its version and request_id are filled in here) and wait for the
- * reply, trying up to `tries` times (1 for mutations). On CONN_OK the caller
+ * reply, trying up to `tries` times (1 for mutations). CONN_CANCELLED: see
+ * `cancel` above (the socket is closed, as after a timeout). On CONN_OK the caller
  * owns *reply and frees it with okr__response__free_unpacked(*reply, NULL). */
 conn_status conn_call(okr_conn *conn, Okr__Request *req, int tries, Okr__Response **reply);
 

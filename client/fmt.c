@@ -99,6 +99,52 @@ const char *fmt_progress(const Okr__KeyResult *kr, char *buf, size_t len)
     return buf;
 }
 
+/* Append a UTF-8 glyph if it fits with the terminating NUL. */
+static void append(char *buf, size_t len, size_t *used, const char *glyph)
+{
+    size_t n = strlen(glyph);
+    if (*used + n < len) {
+        memcpy(buf + *used, glyph, n + 1);
+        *used += n;
+    }
+}
+
+const char *fmt_bar(int64_t millionths, int cells, char *buf, size_t len)
+{
+    static const char *const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+    int64_t clamped = millionths < 0 ? 0 : millionths > 1000000 ? 1000000 : millionths;
+    int64_t total = (clamped * cells * 8 + 500000) / 1000000;   /* in eighths, rounded */
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < cells; i++) {
+        int64_t left = total - (int64_t)i * 8;
+        if (left >= 8)
+            append(buf, len, &used, "█");
+        else if (left > 0)
+            append(buf, len, &used, eighths[left]);
+        else
+            append(buf, len, &used, "░");
+    }
+    return buf;
+}
+
+const char *fmt_sparkline(const double *values, const bool *present, size_t n, double low,
+                          double high, char *buf, size_t len)
+{
+    static const char *const levels[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (present != NULL && !present[i]) {
+            append(buf, len, &used, " ");
+            continue;
+        }
+        long level = high == low ? 3 : lround((values[i] - low) / (high - low) * 7);
+        append(buf, len, &used, levels[level < 0 ? 0 : level > 7 ? 7 : level]);
+    }
+    return buf;
+}
+
 const char *fmt_kind(Okr__KrKind kind)
 {
     switch (kind) {

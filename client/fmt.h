@@ -1,9 +1,11 @@
 /* fmt.h — how values are spelled as text, shared by the human renderer and
- * the JSON output: scores, numbers, times, and the names of enum values.
+ * the JSON output: scores, numbers, times, the names of enum values, and
+ * the glyphs of progress bars and sparklines.
  * Pure functions writing into caller buffers; no I/O, no allocation. */
 #ifndef OKR_CLIENT_FMT_H
 #define OKR_CLIENT_FMT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +28,19 @@ const char *fmt_iso_time(int64_t us, char *buf, size_t len);
 /* A KR's progress in one cell: "50 / 100 USD" (metric), "1.8 / ≤2 %"
  * (threshold), "done" / "not done" (milestone), "-" (rollup). Returns buf. */
 const char *fmt_progress(const Okr__KeyResult *kr, char *buf, size_t len);
+
+/* A progress bar `cells` columns wide for a fraction in millionths (clamped
+ * to 0..1): full blocks, one partial eighth block, light shade for the rest:
+ * 0.433 in 10 cells is "████▎░░░░░". buf needs 3 * cells + 1 bytes. Returns buf. */
+const char *fmt_bar(int64_t millionths, int cells, char *buf, size_t len);
+
+/* A sparkline: one glyph per value, oldest first, "▁" where a value is at
+ * `low` up to "█" at `high` (high may be below low: a decreasing metric draws
+ * progress upward), clamped; "▄" for every value when low == high; a blank
+ * where present[i] is false (present may be NULL: all are). buf needs
+ * 3 * n + 1 bytes; values that do not fit are left out. Returns buf. */
+const char *fmt_sparkline(const double *values, const bool *present, size_t n, double low,
+                          double high, char *buf, size_t len);
 
 /* Names of enum values, as used in JSON and tables. Unknown values (from a
  * newer server) give "unknown". */

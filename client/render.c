@@ -241,6 +241,87 @@ static const char *checkin_value(const Okr__KeyResult *kr, double value, char *b
     return buf;
 }
 
+/* Sparklines show at most this many check-ins: the latest. */
+#define SPARK_MAX 60
+
+/* The values a sparkline of this KR's check-ins runs between: "▁" at *low,
+ * "█" at *high, so that up is always good: start to target for a metric,
+ * not done to done for a milestone, the values' range (with the bound) for a
+ * threshold, turned over when lower is better. */
+static void spark_range(const Okr__KeyResult *kr, Okr__CheckIn *const *c, size_t n,
+                        double *low, double *high)
+{
+    if (kr->kind == OKR__KR_KIND__METRIC) {
+        *low = kr->start;
+        *high = kr->target;
+        return;
+    }
+    if (kr->kind != OKR__KR_KIND__THRESHOLD) {
+        *low = 0;
+        *high = 1;
+        return;
+    }
+    double min = kr->target, max = kr->target;
+    for (size_t i = 0; i < n; i++) {
+        min = c[i]->value < min ? c[i]->value : min;
+        max = c[i]->value > max ? c[i]->value : max;
+    }
+    bool lower_is_better = kr->direction == OKR__THRESHOLD_DIRECTION__AT_MOST;
+    *low = lower_is_better ? max : min;
+    *high = lower_is_better ? min : max;
+}
+
+/* "  progress     ▂▃▅  0.45 % → 0.35 %  (target 0.2 %)" */
+static void spark_values(const render_ctx *ctx, const Okr__KeyResult *kr,
+                         Okr__CheckIn *const *c, size_t n)
+{
+    double values[SPARK_MAX], low, high;
+    char spark[3 * SPARK_MAX + 1], first[FMT_BUF + 32], last[FMT_BUF + 32], target[FMT_BUF];
+    for (size_t i = 0; i < n; i++)
+        values[i] = c[i]->value;
+    spark_range(kr, c, n, &low, &high);
+    key(ctx, "progress");
+    render_paint(ctx, render_health_color(kr->health),
+                 fmt_sparkline(values, NULL, n, low, high, spark, sizeof spark));
+    checkin_value(kr, c[n - 1]->value, last, sizeof last);
+    if (n > 1)
+        fprintf(ctx->out, "  %s → %s", checkin_value(kr, c[0]->value, first, sizeof first), last);
+    else
+        fprintf(ctx->out, "  %s", last);
+    const char *bound = kr->kind != OKR__KR_KIND__THRESHOLD ? ""
+                        : kr->direction == OKR__THRESHOLD_DIRECTION__AT_MOST ? "≤" : "≥";
+    if (kr->kind == OKR__KR_KIND__METRIC || kr->kind == OKR__KR_KIND__THRESHOLD)
+        fprintf(ctx->out, "  (target %s%s)", bound,
+                checkin_value(kr, kr->target, target, sizeof target));
+    fputc('\n', ctx->out);
+}
+
+/* "  confidence   ▅▆▇  0.60 → 0.70", when any check-in carries one. */
+static void spark_confidence(const render_ctx *ctx, Okr__CheckIn *const *c, size_t n)
+{
+    double values[SPARK_MAX];
+    bool present[SPARK_MAX], any = false;
+    char spark[3 * SPARK_MAX + 1];
+    int first = -1, last = -1;
+    for (size_t i = 0; i < n; i++) {
+        present[i] = c[i]->has_confidence;
+        values[i] = c[i]->confidence;
+        any |= present[i];
+        if (present[i]) {
+            first = first < 0 ? (int)i : first;
+            last = (int)i;
+        }
+    }
+    if (!any)
+        return;
+    key(ctx, "confidence");
+    fputs(fmt_sparkline(values, present, n, 0, 1, spark, sizeof spark), ctx->out);
+    if (first != last)
+        fprintf(ctx->out, "  %.2f → %.2f\n", values[first], values[last]);
+    else
+        fprintf(ctx->out, "  %.2f\n", values[last]);
+}
+
 void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
 {
     static const Okr__KeyResult none = OKR__KEY_RESULT__INIT;
@@ -253,6 +334,15 @@ void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
         fprintf(ctx->out, "  no check-ins yet\n");
         return;
     }
+    size_t shown = h->n_checkins < SPARK_MAX ? h->n_checkins : SPARK_MAX;
+    Okr__CheckIn *const *latest = h->checkins + (h->n_checkins - shown);
+    spark_values(ctx, kr, latest, shown);
+    spark_confidence(ctx, latest, shown);
+    score_line(ctx, kr->score, kr->health, "");
+    if (shown < h->n_checkins)
+        fprintf(ctx->out, "  (the lines above show the latest %zu check-ins)\n", shown);
+    fputc('\n', ctx->out);
+
     table *t = table_new(5, headers);
     for (size_t i = 0; i < h->n_checkins; i++) {
         const Okr__CheckIn *c = h->checkins[i];
@@ -321,6 +411,10 @@ static const char *human_bytes(uint64_t bytes, char *buf, size_t len)
 void render_status(const render_ctx *ctx, const Okr__Status *s)
 {
     char text[FMT_BUF];
+    if (present(ctx->server))
+        field(ctx, "server", "%s", ctx->server);
+    if (present(s->event_endpoint))
+        field(ctx, "events", "%s", s->event_endpoint);
     field(ctx, "version", "%s", str(s->version));
     key(ctx, "epoch");
     for (size_t i = 0; i < s->epoch.len; i++)

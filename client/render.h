@@ -1,6 +1,6 @@
 /* render.h — human output: the id of a new node, score movements, key/value
- * views of one objective or KR, aligned tables for lists and history, and
- * the alignment tree. Colour (health in green/yellow/red, ids in bold) only
+ * views of one objective or KR, aligned tables for lists, sparklines and a
+ * table for history, the server's status, and the alignment tree. Colour (health in green/yellow/red, ids in bold) only
  * when ctx->color is set, which the caller decides (a terminal, no
  * NO_COLOR); never an escape code otherwise. Writes to ctx->out only. */
 #ifndef OKR_CLIENT_RENDER_H
@@ -22,6 +22,8 @@
 typedef struct {
     FILE *out;
     bool color;
+    int width;            /* terminal columns to fit in; 0: not a terminal, no limit */
+    const char *server;   /* the endpoint the reply came from (status shows it), or NULL */
 } render_ctx;
 
 /* Deepest level the tree descends to; deeper nodes are shown as "…". */
@@ -48,7 +50,9 @@ void render_status(const render_ctx *ctx, const Okr__Status *s);
  * when it is in the graph, else at every objective without a parent in the
  * graph. Under an objective come its KRs, then the objectives aligned to it;
  * under a KR, the objectives aligned to it. A node with two parents appears
- * under both. Each line: id, score (3 decimals), health, title. */
+ * under both. Each line: branches, id, title (cut to ctx->width when set),
+ * then in columns under a header: progress bar, score (3 decimals), health,
+ * latest confidence. */
 void render_tree(const render_ctx *ctx, const Okr__Graph *g, const char *root);
 
 /* The colour of a health or grade (NULL for none). */

@@ -1,19 +1,34 @@
 /* render_tree.c — the alignment graph drawn as an indented tree with
- * box-drawing characters (see render_tree in render.h).
+ * box-drawing characters, a progress bar, score, health and latest
+ * confidence per node (see render_tree in render.h).
  *
  * The reply is flat: objectives, KRs and alignment edges. It is indexed once
  * into sorted arrays (nodes by id, KRs by objective, edges by parent) so each
  * step of the depth-first walk is a binary search, not a scan. The graph is
  * a DAG, so a shared subtree is drawn under each of its parents; a depth
  * limit, a line limit and a check against the current path keep a huge or
- * (through a server bug) cyclic graph from running away. */
+ * (through a server bug) cyclic graph from running away.
+ *
+ * The walk first collects the lines, then prints them, so that the numbers
+ * line up in columns to the right of the widest tree-and-title column (cut
+ * with "…" to fit a terminal's width). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
 #include "ids.h"
 #include "render.h"
+#include "table.h"
 #include "util.h"
+
+/* One line of the drawing: the tree's branches, then the node (or "…" where
+ * the depth limit cut a subtree). */
+struct line {
+    char *branches;       /* "│   ├── ", malloc'd */
+    okr_node node;
+    uint32_t weight;      /* the alignment's, shown when > 1 */
+    bool ellipsis;
+};
 
 /* One index row: `key` sorts first, then `sub`; `index` points into the reply. */
 struct entry {
@@ -35,7 +50,8 @@ typedef struct {
     struct index children;     /* key: parent, sub: child; index: the alignment */
     struct index parented;     /* key: objectives with a parent shown in the graph */
     okr_node path[RENDER_TREE_MAX_DEPTH + 1];
-    size_t lines;
+    struct line *lines;        /* what the walk found, in drawing order */
+    size_t n_lines, cap_lines;
     bool cut;
     char prefix[RENDER_TREE_MAX_DEPTH * sizeof "│   " + 1];
 } tree;
@@ -136,6 +152,9 @@ static void tree_build(tree *t)
 
 static void tree_free(tree *t)
 {
+    for (size_t i = 0; i < t->n_lines; i++)
+        free(t->lines[i].branches);
+    free(t->lines);
     free(t->objectives.rows);
     free(t->krs.rows);
     free(t->kr_of.rows);
@@ -143,53 +162,18 @@ static void tree_free(tree *t)
     free(t->parented.rows);
 }
 
-/* ------------------------------------------------------------ drawing */
+/* ------------------------------------------------------------ the walk */
 
-/* What a tree line shows of a node. */
-struct node_view {
-    const char *title;
-    int64_t score;
-    Okr__Health health;
-    bool archived;
-};
-
-/* Fill *v from the reply; false when the node is not in it. */
-static bool node_view_of(const tree *t, okr_node node, struct node_view *v)
+static void add_line(tree *t, const char *branch, okr_node node, uint32_t weight, bool ellipsis)
 {
-    size_t count;
-    bool is_kr = okr_node_is_kr(node);
-    const struct entry *e = index_range(is_kr ? &t->krs : &t->objectives, node, &count);
-    if (count == 0)
-        return false;
-    if (is_kr) {
-        const Okr__KeyResult *kr = t->g->krs[e->index];
-        *v = (struct node_view){kr->title, kr->score, kr->health, false};
-    } else {
-        const Okr__Objective *o = t->g->objectives[e->index];
-        *v = (struct node_view){o->title, o->score, o->health, o->archived};
+    if (t->n_lines == t->cap_lines) {
+        t->cap_lines = t->cap_lines ? 2 * t->cap_lines : 64;
+        t->lines = util_xreallocarray(t->lines, t->cap_lines, sizeof *t->lines);
     }
-    return true;
-}
-
-/* "O1  0.433  on_track   Grow revenue": one node, after the branch. */
-static void draw_label(const tree *t, okr_node node, uint32_t weight)
-{
-    const render_ctx *ctx = t->ctx;
-    char id[OKR_ID_BUF], score[FMT_BUF];
-    struct node_view v;
-
-    render_paint(ctx, RENDER_BOLD, okr_id_format(node, id));
-    if (node_view_of(t, node, &v)) {
-        const char *health = fmt_health(v.health);
-        fprintf(ctx->out, "  %s  ", fmt_score(v.score, 3, score, sizeof score));
-        render_paint(ctx, render_health_color(v.health), health);
-        fprintf(ctx->out, "%*s%s", (int)(11 - strlen(health)), "", v.title ? v.title : "");
-        if (v.archived)
-            render_paint(ctx, RENDER_DIM, " [archived]");
-    }
-    if (weight > 1)
-        fprintf(ctx->out, " (weight %u)", weight);
-    fputc('\n', ctx->out);
+    size_t len = strlen(t->prefix) + strlen(branch) + 1;
+    char *branches = util_xcalloc(len, 1);
+    snprintf(branches, len, "%s%s", t->prefix, branch);
+    t->lines[t->n_lines++] = (struct line){branches, node, weight, ellipsis};
 }
 
 /* How many children a node has: an objective's KRs and the objectives
@@ -205,7 +189,7 @@ static size_t child_count(const tree *t, okr_node node)
 
 static void walk(tree *t, okr_node node, uint32_t weight, int depth, bool last);
 
-/* Draw the i-th child of `node` (KRs first, then aligned objectives). */
+/* Walk the i-th child of `node` (KRs first, then aligned objectives). */
 static void walk_child(tree *t, okr_node node, size_t i, size_t count, int depth)
 {
     size_t krs = 0, aligned;
@@ -228,19 +212,15 @@ static bool on_path(const tree *t, okr_node node, int depth)
     return false;
 }
 
-/* Draw `node` at `depth` (0 for a root) and, below it, its children. */
+/* Collect `node` at `depth` (0 for a root) and, below it, its children. */
 static void walk(tree *t, okr_node node, uint32_t weight, int depth, bool last)
 {
-    if (t->lines >= RENDER_TREE_MAX_LINES) {
+    if (t->n_lines >= RENDER_TREE_MAX_LINES) {
         t->cut = true;
         return;
     }
     size_t prefix_len = strlen(t->prefix);
-    fputs(t->prefix, t->ctx->out);
-    if (depth > 0)
-        fputs(last ? BRANCH_LAST : BRANCH_MID, t->ctx->out);
-    draw_label(t, node, weight);
-    t->lines++;
+    add_line(t, depth == 0 ? "" : last ? BRANCH_LAST : BRANCH_MID, node, weight, false);
 
     size_t count = child_count(t, node);
     if (count == 0 || on_path(t, node, depth))   /* a cycle: never in a sound DAG */
@@ -248,8 +228,7 @@ static void walk(tree *t, okr_node node, uint32_t weight, int depth, bool last)
     if (depth > 0)
         strcat(t->prefix, last ? INDENT_LAST : INDENT_MID);
     if (depth == RENDER_TREE_MAX_DEPTH) {
-        fprintf(t->ctx->out, "%s" BRANCH_LAST "…\n", t->prefix);
-        t->lines++;
+        add_line(t, BRANCH_LAST, node, 0, true);
     } else {
         t->path[depth] = node;
         for (size_t i = 0; i < count && !t->cut; i++)
@@ -260,7 +239,7 @@ static void walk(tree *t, okr_node node, uint32_t weight, int depth, bool last)
 
 /* Every objective without a parent shown in the graph, in reply order; with
  * !only_roots (when there was none: only a cycle could do that), every
- * objective. Returns how many were drawn. */
+ * objective. Returns how many were walked. */
 static size_t walk_roots(tree *t, bool only_roots)
 {
     size_t drawn = 0;
@@ -275,6 +254,162 @@ static size_t walk_roots(tree *t, bool only_roots)
     return drawn;
 }
 
+/* ------------------------------------------------------------ drawing */
+
+/* What a tree line shows of a node. */
+struct node_view {
+    const char *title;
+    int64_t score;
+    Okr__Health health;
+    bool archived;
+    bool has_confidence;
+    double confidence;
+};
+
+/* Fill *v from the reply; false when the node is not in it. */
+static bool node_view_of(const tree *t, okr_node node, struct node_view *v)
+{
+    size_t count;
+    bool is_kr = okr_node_is_kr(node);
+    const struct entry *e = index_range(is_kr ? &t->krs : &t->objectives, node, &count);
+    if (count == 0)
+        return false;
+    if (is_kr) {
+        const Okr__KeyResult *kr = t->g->krs[e->index];
+        *v = (struct node_view){kr->title, kr->score, kr->health, false, kr->has_confidence,
+                                kr->confidence};
+    } else {
+        const Okr__Objective *o = t->g->objectives[e->index];
+        *v = (struct node_view){o->title, o->score, o->health, o->archived, o->has_confidence,
+                                o->confidence};
+    }
+    if (v->title == NULL)
+        v->title = "";
+    return true;
+}
+
+/* The columns right of the titles: "  ████▎░░░░░  0.433  on_track   0.70". */
+#define BAR_CELLS 10
+#define HEALTH_WIDTH 9                                  /* "off_track" */
+#define RIGHT_WIDTH (2 + BAR_CELLS + 2 + 5 + 2 + HEALTH_WIDTH + 2 + 4)
+#define MIN_LEFT_WIDTH 24
+
+/* The " (weight 2)" and " [archived]" that follow a title. */
+static void title_notes(const struct line *l, const struct node_view *v, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%s", v->archived ? " [archived]" : "");
+    if (l->weight > 1 && n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, " (weight %u)", l->weight);
+}
+
+/* Columns the left part of a line takes: branches, id, title and notes. */
+static size_t left_width(const tree *t, const struct line *l)
+{
+    char id[OKR_ID_BUF], notes[64];
+    struct node_view v;
+    size_t width = table_text_width(l->branches);
+    if (l->ellipsis)
+        return width + 1;
+    width += strlen(okr_id_format(l->node, id));
+    if (node_view_of(t, l->node, &v)) {
+        title_notes(l, &v, notes, sizeof notes);
+        width += 2 + table_text_width(v.title) + strlen(notes);
+    }
+    return width;
+}
+
+/* The width every left part is padded (or cut) to. */
+static size_t left_column(const tree *t)
+{
+    size_t widest = 0;
+    for (size_t i = 0; i < t->n_lines; i++) {
+        size_t w = left_width(t, &t->lines[i]);
+        if (w > widest)
+            widest = w;
+    }
+    if (t->ctx->width > 0) {
+        size_t room = (size_t)t->ctx->width > RIGHT_WIDTH + MIN_LEFT_WIDTH + 1
+                          ? (size_t)t->ctx->width - RIGHT_WIDTH - 1
+                          : MIN_LEFT_WIDTH;
+        if (widest > room)
+            widest = room;
+    }
+    return widest;
+}
+
+/* The title, cut with "…" to `room` columns; returns the columns written. */
+static size_t draw_title(const tree *t, const char *title, size_t room)
+{
+    size_t width = table_text_width(title);
+    if (width <= room) {
+        fputs(title, t->ctx->out);
+        return width;
+    }
+    if (room == 0)
+        return 0;
+    size_t bytes = table_text_fit(title, room - 1);
+    fprintf(t->ctx->out, "%.*s…", (int)bytes, title);
+    return table_text_width(title) - table_text_width(title + bytes) + 1;
+}
+
+/* "  ████▎░░░░░  0.433  on_track   0.70" */
+static void draw_numbers(const tree *t, const struct node_view *v)
+{
+    const render_ctx *ctx = t->ctx;
+    const char *color = render_health_color(v->health);
+    const char *health = fmt_health(v->health);
+    char bar[3 * BAR_CELLS + 1], score[FMT_BUF];
+
+    fputs("  ", ctx->out);
+    render_paint(ctx, color, fmt_bar(v->score, BAR_CELLS, bar, sizeof bar));
+    fprintf(ctx->out, "  %s  ", fmt_score(v->score, 3, score, sizeof score));
+    render_paint(ctx, color, health);
+    if (v->has_confidence)
+        fprintf(ctx->out, "%*s%.2f", (int)(HEALTH_WIDTH + 2 - strlen(health)), "",
+                v->confidence);
+    else
+        fprintf(ctx->out, "%*s-", (int)(HEALTH_WIDTH + 2 - strlen(health)), "");
+}
+
+static void draw_line(const tree *t, const struct line *l, size_t column)
+{
+    const render_ctx *ctx = t->ctx;
+    char id[OKR_ID_BUF], notes[64];
+    struct node_view v;
+    size_t used = table_text_width(l->branches);
+
+    fputs(l->branches, ctx->out);
+    if (l->ellipsis) {
+        fputs("…\n", ctx->out);
+        return;
+    }
+    render_paint(ctx, RENDER_BOLD, okr_id_format(l->node, id));
+    used += strlen(id);
+    if (!node_view_of(t, l->node, &v)) {
+        fputc('\n', ctx->out);
+        return;
+    }
+    title_notes(l, &v, notes, sizeof notes);
+    size_t notes_width = strlen(notes);
+    size_t room = column > used + 2 + notes_width ? column - used - 2 - notes_width : 0;
+    fputs("  ", ctx->out);
+    used += 2 + draw_title(t, v.title, room);
+    render_paint(ctx, RENDER_DIM, notes);
+    used += notes_width;
+    fprintf(ctx->out, "%*s", (int)(column > used ? column - used : 0), "");
+    draw_numbers(t, &v);
+    fputc('\n', ctx->out);
+}
+
+/* A header naming the numbers, aligned over them. */
+static void draw_header(const tree *t, size_t column)
+{
+    static const char header[] = "PROGRESS    SCORE  HEALTH     CONF";
+    fprintf(t->ctx->out, "%*s", (int)column + 2, "");
+    render_paint(t->ctx, RENDER_BOLD, header);
+    fputc('\n', t->ctx->out);
+}
+
 void render_tree(const render_ctx *ctx, const Okr__Graph *g, const char *root)
 {
     tree t = {.ctx = ctx, .g = g};
@@ -284,6 +419,12 @@ void render_tree(const render_ctx *ctx, const Okr__Graph *g, const char *root)
         walk(&t, node, 0, 0, true);
     else if (walk_roots(&t, true) == 0)
         walk_roots(&t, false);
+    if (t.n_lines > 0) {
+        size_t column = left_column(&t);
+        draw_header(&t, column);
+        for (size_t i = 0; i < t.n_lines; i++)
+            draw_line(&t, &t.lines[i], column);
+    }
     if (t.cut)
         fprintf(ctx->out, "… (cut at %d lines)\n", RENDER_TREE_MAX_LINES);
     tree_free(&t);

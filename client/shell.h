@@ -1,6 +1,7 @@
-/* shell.h — okr without a command: an interactive readline loop on a
- * terminal, or a script read from a file (standard input). Both split each
- * line into words with shell_split and run it with client_run. */
+/* shell.h — okr without a command: an interactive readline shell on a
+ * terminal (repl.c), or a script read from a file (standard input). Both
+ * split each line into words with shell_split and run it with
+ * shell_run_words (shell_builtin.h): a built-in, or client_run. */
 #ifndef OKR_CLIENT_SHELL_H
 #define OKR_CLIENT_SHELL_H
 
@@ -40,14 +41,17 @@ const char *shell_split_error(shell_split_result result);
 
 /* Run the commands of `in`, one per line, skipping blank and comment lines;
  * stop at the first that fails, after "okr: line N: ..." on c->err.
- * `quit` or `exit` ends the script early. Returns the failed command's exit
- * status (OKR_EXIT_USAGE for a line that cannot be split), or 0. */
+ * `use` sets defaults for the lines after it; `quit` or `exit` ends the
+ * script early. Returns the failed command's exit status (OKR_EXIT_USAGE for
+ * a line that cannot be split), or 0. */
 int shell_run_script(okr_client *c, FILE *in);
 
-/* The interactive loop: prompt "okr> ", line editing and history with
- * readline, tab completion of command names and options from the command
- * table. Errors are reported and the loop goes on; `quit`, `exit` or Ctrl-D
- * end it. Returns 0. */
+/* The interactive shell (repl.c): a prompt naming the server and the
+ * current period, line editing and history kept in
+ * $XDG_STATE_HOME/okr/history, tab completion of commands, options, ids,
+ * teams and periods, changes made by others shown above the prompt as they
+ * happen. Errors are reported and the loop goes on; `quit`, `exit` or
+ * Ctrl-D end it, Ctrl-C cancels the line. Returns 0. */
 int shell_run_interactive(okr_client *c);
 
 #endif

@@ -73,6 +73,13 @@ static size_t utf8_decode(const unsigned char *s, unsigned *cp)
     return n;
 }
 
+/* Columns of one code point: unknown in this locale counts 1. */
+static size_t code_point_width(unsigned cp)
+{
+    int w = wcwidth((wchar_t)cp);
+    return w < 0 ? 1 : (size_t)w;
+}
+
 size_t table_text_width(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -80,10 +87,24 @@ size_t table_text_width(const char *s)
     while (*p) {
         unsigned cp;
         p += utf8_decode(p, &cp);
-        int w = wcwidth((wchar_t)cp);
-        width += w < 0 ? 1 : (size_t)w;   /* unknown in this locale: assume 1 */
+        width += code_point_width(cp);
     }
     return width;
+}
+
+size_t table_text_fit(const char *s, size_t columns)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t width = 0;
+    while (*p) {
+        unsigned cp;
+        size_t n = utf8_decode(p, &cp);
+        width += code_point_width(cp);
+        if (width > columns)
+            break;
+        p += n;
+    }
+    return (size_t)(p - (const unsigned char *)s);
 }
 
 void table_print(const table *t, FILE *out, bool color)

@@ -32,4 +32,8 @@ void table_free(table *t);
  * combining marks 0, anything undecodable 1). */
 size_t table_text_width(const char *s);
 
+/* How many bytes of s fit in `columns` terminal columns without cutting a
+ * character: the length of the longest such prefix. */
+size_t table_text_fit(const char *s, size_t columns);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fmt.h"
 #include "json_out.h"
@@ -140,6 +141,7 @@ static void on_event(void *ctx, const Okr__Event *ev)
     }
     fflush(w->c->out);
     w->shown++;
+    w->c->watch_seen_seq = ev->seq;
 }
 
 static void on_notice(void *ctx, const char *message)
@@ -150,8 +152,21 @@ static void on_notice(void *ctx, const char *message)
 
 /* ------------------------------------------------------------ running */
 
-/* Ask okrd where it publishes. A wildcard host ("tcp://0.0.0.0:7412") is
- * reached through the host we talk to for requests. */
+void watch_events_endpoint(const char *published, const char *request_endpoint, char *out,
+                           size_t len)
+{
+    const char *port = strrchr(published, ':');
+    const char *req_host_end = strrchr(request_endpoint, ':');
+    bool wildcard = strncmp(published, "tcp://0.0.0.0:", 14) == 0 ||
+                    strncmp(published, "tcp://*:", 8) == 0;
+    if (wildcard && port && req_host_end)
+        snprintf(out, len, "%.*s%s", (int)(req_host_end - request_endpoint), request_endpoint,
+                 port);
+    else
+        snprintf(out, len, "%s", published);
+}
+
+/* Ask okrd where it publishes. */
 static int event_endpoint(okr_client *c, char *out, size_t len)
 {
     Okr__Request req = OKR__REQUEST__INIT;
@@ -173,15 +188,7 @@ static int event_endpoint(okr_client *c, char *out, size_t len)
         client_error(c, "watch: the server did not say where it publishes events");
         rc = OKR_EXIT_UNREACHABLE;
     } else {
-        const char *ep = reply->status->event_endpoint;
-        const char *port = strrchr(ep, ':');
-        const char *req_host_end = strrchr(c->conn.endpoint, ':');
-        bool wildcard = strncmp(ep, "tcp://0.0.0.0:", 14) == 0 || strncmp(ep, "tcp://*:", 8) == 0;
-        if (wildcard && port && req_host_end)
-            snprintf(out, len, "%.*s%s", (int)(req_host_end - c->conn.endpoint), c->conn.endpoint,
-                     port);
-        else
-            snprintf(out, len, "%s", ep);
+        watch_events_endpoint(reply->status->event_endpoint, c->conn.endpoint, out, len);
     }
     okr__response__free_unpacked(reply, NULL);
     return rc;
@@ -235,6 +242,8 @@ int watch_run(okr_client *c, const cmd_request *r)
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    if (watch_stop && isatty(fileno(c->err)))
+        fputc('\n', c->err);   /* after the terminal's ^C: the next prompt on its own line */
     monitor_free(m);
     return rc;
 }

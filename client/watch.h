@@ -15,6 +15,12 @@
  * 1 when it refuses. */
 int watch_run(okr_client *c, const cmd_request *r);
 
+/* Where to subscribe to okrd's events: `published` is the event endpoint its
+ * Status names; a wildcard host (tcp://0.0.0.0:7412, or a star for the host) is
+ * reached through the host of request_endpoint. Writes into out. */
+void watch_events_endpoint(const char *published, const char *request_endpoint, char *out,
+                           size_t len);
+
 /* One human line for an event: "#12 10:04 alice checkin K1 = 0.35 | K1
  * 0.000->0.500 O1 0.300->0.433". Exposed for tests. */
 void watch_print_event(FILE *out, const Okr__Event *ev, bool color);

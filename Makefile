@@ -4,6 +4,7 @@
 #   make run        install deps, build, start okrd on ./okrd-data, open okr
 #   make test       install deps, build, run every test (prints "N passed, N failed")
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan (build-asan/)
+#   make bench      benchmarks against the machine's floors and Redis (QUICK=1: < 1 min)
 #   make verify     okrd --verify on ./okrd-data
 #   make clean
 #
@@ -136,6 +137,34 @@ run: deps
 	if ! grep -q '^okrd: ready' $(RUN_DATA)/okrd.log; then cat $(RUN_DATA)/okrd.log; exit 1; fi; \
 	echo "okrd is running on $(RUN_DATA) (log: $(RUN_DATA)/okrd.log). Type help; Ctrl-D quits and stops okrd."; \
 	$(OKR)
+
+# ------------------------------------------------------------ benchmarks
+# `make bench` builds bench/okr-bench and runs the whole suite (about 5 min);
+# `make bench QUICK=1` runs it small (under a minute). BENCH_ARGS passes more
+# options (see `build/okr-bench --help` and docs/performance.md). As root it
+# installs redis-server + redis-tools for the Redis comparison when missing;
+# otherwise that figure is skipped with a note.
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
+OKR_BENCH := $(BUILD)/okr-bench
+
+$(BENCH_OBJ): CFLAGS += -Iclient
+
+$(OKR_BENCH): $(BENCH_OBJ) $(BUILD)/libclient.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+bench: deps
+	@if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-benchmark >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing redis-server redis-tools (for the Redis comparison)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools) >/dev/null \
+	      || echo "could not install redis-server: the Redis figure will be skipped"; \
+	  else \
+	    echo "redis-server not installed: the Redis figure will be skipped (apt-get install redis-server redis-tools)"; \
+	  fi; \
+	fi
+	@$(MAKE) --no-print-directory all $(OKR_BENCH)
+	$(OKR_BENCH) --okrd $(OKRD) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
 
 verify: all
 	$(OKRD) --verify --data okrd-data

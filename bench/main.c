@@ -1,0 +1,742 @@
+/* main.c — okr-bench: options, and the plan of one benchmark run.
+ *
+ *   okr-bench [--quick] [options]      the whole suite, one table (make bench)
+ *   okr-bench --populate N --data DIR  generate an organisation of N nodes
+ *   okr-bench --populate N --server EP   ... into a running okrd
+ *   okr-bench --selftest               check the histogram
+ *
+ * The plan interleaves floors and okrd runs round by round (echo, okrd
+ * check-ins, redis, REQ/REP, LMDB, okrd latency; then again), so a slow
+ * moment of the machine hits both sides of a ratio. Every figure is the
+ * median of its runs. See docs/performance.md for what each figure means. */
+#include "bench.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "okr_limits.h"
+#include "wire.h"
+
+typedef struct {
+    bool quick;
+    const char *okrd;
+    int clients, window, runs;
+    double seconds, warmup;
+    size_t small, large, snapshot;
+    int depth, fanout;
+    int subscribers, idle;
+    bool redis;
+    const char *markdown;
+    const char *only;
+    bool keep;
+    /* --populate */
+    size_t populate;
+    const char *data, *server;
+} plan;
+
+static int64_t started_ns;
+
+static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void progress(const char *fmt, ...)
+{
+    char text[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    bench_note("[%5.1f s] %s", (double)(clock_mono_ns() - started_ns) / 1e9, text);
+}
+
+static bool section(const plan *p, const char *name)
+{
+    if (p->only == NULL)
+        return true;
+    size_t n = strlen(name);
+    for (const char *s = p->only; (s = strstr(s, name)) != NULL; s += n)
+        if ((s == p->only || s[-1] == ',') && (s[n] == '\0' || s[n] == ','))
+            return true;
+    return false;
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: okr-bench [OPTIONS]\n"
+          "       okr-bench --populate N (--data DIR | --server EP) [--depth D] [--fanout F]\n"
+          "\n"
+          "Measures okrd against the floors of this machine (ZeroMQ echo and round trip,\n"
+          "a durable LMDB commit, redis-benchmark) in one run and prints every figure,\n"
+          "ratio and target. Loopback only; every phase is bounded in time.\n"
+          "\n"
+          "  --quick            small sizes, 3 runs of 0.5 s: under a minute\n"
+          "  --okrd PATH        the server (default $OKRD, else build/okrd)\n"
+          "  --clients N        concurrent clients (default 8)\n"
+          "  --window W         requests in flight per client (default 8)\n"
+          "  --runs R           runs per figure; the median is reported (default 5)\n"
+          "  --seconds S        measured seconds per run (default 2)\n"
+          "  --small N          nodes of the small organisation (default 1000)\n"
+          "  --large N          nodes of the large one (default 1000000; quick 100000)\n"
+          "  --snapshot N       nodes for the snapshot figure (default 100000)\n"
+          "  --depth D          alignment depth (default 6)\n"
+          "  --fanout F         children per objective (default 2)\n"
+          "  --subscribers N    subscribers of the fan-out figure (default 100)\n"
+          "  --idle N           idle connections for the RSS figure (default 1000)\n"
+          "  --no-redis         skip the Redis comparison\n"
+          "  --only LIST        sections: floors,checkin,reads,events,snapshot,large,startup\n"
+          "  --markdown FILE    also write the tables as GitHub markdown\n"
+          "  --keep             keep the temporary directory\n"
+          "  --populate N       add an organisation of N nodes (whole trees) and exit\n"
+          "  --data DIR         with --populate: start okrd on DIR for it\n"
+          "  --server EP        with --populate: use the okrd at EP\n"
+          "  --selftest         check the histogram against exact percentiles\n"
+          "  -v, --verbose      more progress on stderr\n",
+          out);
+}
+
+static size_t parse_count(const char *text, const char *name)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || v < 1 || v > 1e9)
+        bench_die("%s: not a count: %s", name, text);
+    return (size_t)v;
+}
+
+static void parse_options(plan *p, int argc, char **argv)
+{
+    enum { O_QUICK = 256, O_OKRD, O_CLIENTS, O_WINDOW, O_RUNS, O_SECONDS, O_SMALL, O_LARGE,
+           O_SNAPSHOT, O_DEPTH, O_FANOUT, O_SUBS, O_IDLE, O_NOREDIS, O_ONLY, O_MARKDOWN,
+           O_KEEP, O_POPULATE, O_DATA, O_SERVER, O_SELFTEST };
+    static const struct option opts[] = {
+        {"quick", no_argument, NULL, O_QUICK},
+        {"okrd", required_argument, NULL, O_OKRD},
+        {"clients", required_argument, NULL, O_CLIENTS},
+        {"window", required_argument, NULL, O_WINDOW},
+        {"runs", required_argument, NULL, O_RUNS},
+        {"seconds", required_argument, NULL, O_SECONDS},
+        {"small", required_argument, NULL, O_SMALL},
+        {"large", required_argument, NULL, O_LARGE},
+        {"snapshot", required_argument, NULL, O_SNAPSHOT},
+        {"depth", required_argument, NULL, O_DEPTH},
+        {"fanout", required_argument, NULL, O_FANOUT},
+        {"subscribers", required_argument, NULL, O_SUBS},
+        {"idle", required_argument, NULL, O_IDLE},
+        {"no-redis", no_argument, NULL, O_NOREDIS},
+        {"only", required_argument, NULL, O_ONLY},
+        {"markdown", required_argument, NULL, O_MARKDOWN},
+        {"keep", no_argument, NULL, O_KEEP},
+        {"populate", required_argument, NULL, O_POPULATE},
+        {"data", required_argument, NULL, O_DATA},
+        {"server", required_argument, NULL, O_SERVER},
+        {"selftest", no_argument, NULL, O_SELFTEST},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool large_set = false, runs_set = false, seconds_set = false, snap_set = false;
+    const char *env = getenv("OKRD");
+    *p = (plan){
+        .okrd = env && env[0] ? env : "build/okrd",
+        .clients = 8, .window = 8, .runs = 5, .seconds = 2, .warmup = 0.5,
+        .small = 1000, .large = 1000000, .snapshot = 100000,
+        .depth = 6, .fanout = 2, .subscribers = 100, .idle = 1000, .redis = true,
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+        switch (c) {
+        case O_QUICK: p->quick = true; break;
+        case O_OKRD: p->okrd = optarg; break;
+        case O_CLIENTS: p->clients = (int)parse_count(optarg, "--clients"); break;
+        case O_WINDOW: p->window = (int)parse_count(optarg, "--window"); break;
+        case O_RUNS: p->runs = (int)parse_count(optarg, "--runs"); runs_set = true; break;
+        case O_SECONDS:
+            p->seconds = strtod(optarg, NULL);
+            if (!(p->seconds > 0 && p->seconds <= 60))
+                bench_die("--seconds: 0 < S <= 60");
+            seconds_set = true;
+            break;
+        case O_SMALL: p->small = parse_count(optarg, "--small"); break;
+        case O_LARGE: p->large = parse_count(optarg, "--large"); large_set = true; break;
+        case O_SNAPSHOT: p->snapshot = parse_count(optarg, "--snapshot"); snap_set = true; break;
+        case O_DEPTH: p->depth = (int)parse_count(optarg, "--depth"); break;
+        case O_FANOUT: p->fanout = (int)parse_count(optarg, "--fanout"); break;
+        case O_SUBS: p->subscribers = (int)parse_count(optarg, "--subscribers"); break;
+        case O_IDLE: p->idle = (int)parse_count(optarg, "--idle"); break;
+        case O_NOREDIS: p->redis = false; break;
+        case O_ONLY: p->only = optarg; break;
+        case O_MARKDOWN: p->markdown = optarg; break;
+        case O_KEEP: p->keep = true; break;
+        case O_POPULATE: p->populate = parse_count(optarg, "--populate"); break;
+        case O_DATA: p->data = optarg; break;
+        case O_SERVER: p->server = optarg; break;
+        case O_SELFTEST:
+            if (hist_selftest() != 0)
+                bench_die("histogram self-test failed");
+            printf("histogram self-test passed\n");
+            exit(0);
+        case 'v': bench_verbose = true; break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); exit(2);
+        }
+    }
+    if (optind < argc) {
+        usage(stderr);
+        exit(2);
+    }
+    if (p->runs > BENCH_MAX_RUNS)
+        bench_die("--runs: at most %d", BENCH_MAX_RUNS);
+    if (p->depth > 12 || p->fanout > 16)
+        bench_die("--depth at most 12, --fanout at most 16");
+    if (p->quick) {
+        if (!large_set)
+            p->large = 100000;          /* = the snapshot's: no extra population */
+        if (!runs_set)
+            p->runs = 3;
+        if (!seconds_set)
+            p->seconds = 0.5;
+        if (!snap_set)
+            p->snapshot = 100000;
+        p->warmup = 0.2;
+    }
+}
+
+/* ------------------------------------------------------------ --populate */
+
+static int populate_only(const plan *p)
+{
+    if ((p->data == NULL) == (p->server == NULL))
+        bench_die("--populate needs exactly one of --data DIR or --server EP");
+    okrd_proc proc = {0};
+    const char *endpoint = p->server;
+    char log[BENCH_PATH_MAX];
+    if (p->data) {
+        snprintf(log, sizeof log, "%s.okrd.log", p->data);
+        if (proc_okrd_start(&proc, p->okrd, p->data, log) != 0)
+            return 1;
+        endpoint = proc.requests;
+    }
+    org o;
+    org_init(&o, p->depth, p->fanout);
+    int rc = org_grow(&o, endpoint, p->populate, 1024);
+    if (p->data)
+        proc_okrd_stop(&proc);
+    if (rc != 0)
+        return 1;
+    printf("populated %zu nodes (%zu objectives, %zu KRs) in %zu trees of depth %d, "
+           "%zu subtree teams, in %.2f s (%.0f nodes/s)\n",
+           o.nodes, o.n_objectives, o.nodes - o.n_objectives, o.trees, o.depth, o.n_teams,
+           o.seconds, (double)o.nodes / o.seconds);
+    org_free(&o);
+    return 0;
+}
+
+/* ------------------------------------------------------------ sections */
+
+typedef struct {
+    const plan *p;
+    char root[BENCH_PATH_MAX - 256];   /* room for the names under it */
+    okrd_proc okrd;
+    bool okrd_up;
+    org o;
+    redis_floor redis;
+    int round;
+} bench;
+
+static void fail_if(int rc, const char *what)
+{
+    if (rc != 0)
+        bench_die("%s failed; the figures so far are not printed", what);
+}
+
+static void grow(bench *b, size_t nodes, const char *what)
+{
+    size_t before = b->o.nodes;
+    double seconds = b->o.seconds;
+    progress("populating the %s organisation to %zu nodes", what, nodes);
+    fail_if(org_grow(&b->o, b->okrd.requests, nodes, 1024), "populating");
+    double took = b->o.seconds - seconds;
+    if (b->o.nodes - before >= 50000 && took > 0) {     /* small ones measure the barriers */
+        report_figure("populate", "populate: nodes created per second (pipelined, 1024 in flight)",
+                      UNIT_RATE);
+        report_add("populate", (double)(b->o.nodes - before) / took);
+    }
+    progress("  %zu nodes (%zu trees) in %.1f s", b->o.nodes, b->o.trees, took);
+}
+
+static void floors_and_checkins(bench *b)
+{
+    const plan *p = b->p;
+    char label[96];
+    bool floors = section(p, "floors"), checkin = section(p, "checkin");
+    snprintf(label, sizeof label, "floor: ZeroMQ DEALER->ROUTER echo, %d x %d in flight",
+             p->clients, p->window);
+    report_figure("floor.echo", label, UNIT_RATE);
+    report_figure("floor.rtt", "floor: ZeroMQ REQ->REP round trip, p50", UNIT_NS);
+    report_figure("floor.rtt99", "floor: ZeroMQ REQ->REP round trip, p99", UNIT_NS);
+    report_figure("floor.lmdb", "floor: LMDB durable commit (1 put/txn), p50", UNIT_NS);
+    report_figure("floor.lmdb.rate", "floor: LMDB durable commits per second", UNIT_RATE);
+    if (p->redis && floors) {
+        char dir[BENCH_PATH_MAX];
+        snprintf(dir, sizeof dir, "%s/redis", b->root);
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            bench_die("mkdir %s: %s", dir, strerror(errno));
+        if (floor_redis_start(&b->redis, dir, false) != 0)
+            report_skip("floor.redis", "floor: redis-benchmark -t set -c 50", UNIT_RATE,
+                        b->redis.why);
+    } else if (!p->redis) {
+        report_skip("floor.redis", "floor: redis-benchmark -t set -c 50", UNIT_RATE,
+                    "--no-redis");
+    }
+    if (b->redis.available)
+        report_figure("floor.redis", "floor: redis-benchmark -t set -c 50 (no persistence)",
+                      UNIT_RATE);
+    snprintf(label, sizeof label, "okrd: durable check-ins, %d clients x %d in flight, %zu nodes",
+             p->clients, p->window, b->o.nodes);
+    report_figure("checkin", label, UNIT_RATE);
+    report_figure("checkin.p50", "okrd: check-in latency, 1 client, p50", UNIT_NS);
+    report_figure("checkin.p99", "okrd: check-in latency, 1 client, p99", UNIT_NS);
+
+    char lmdb_dir[BENCH_PATH_MAX];
+    snprintf(lmdb_dir, sizeof lmdb_dir, "%s/lmdb-floor", b->root);
+    long redis_requests = p->quick ? 30000 : 100000;
+    for (int r = 0; r < p->runs; r++) {
+        bench_run run;
+        progress("round %d/%d: floors and check-ins", r + 1, p->runs);
+        if (floors) {
+            fail_if(floor_echo(p->clients, p->window, p->warmup, p->seconds, &run), "echo floor");
+            report_add("floor.echo", run.rate);
+        }
+        if (checkin) {
+            fail_if(load_run(b->okrd.requests, &b->o, load_make_checkin, p->clients, p->window,
+                             p->warmup, p->seconds, &run),
+                    "check-in throughput");
+            report_add("checkin", run.rate);
+        }
+        if (floors && b->redis.available) {
+            fail_if(floor_redis_set(&b->redis, 50, redis_requests, &run), "redis-benchmark");
+            report_add("floor.redis", run.rate);
+        }
+        if (floors) {
+            fail_if(floor_reqrep(p->warmup, p->seconds, &run), "REQ/REP floor");
+            report_add("floor.rtt", run.p50);
+            report_add("floor.rtt99", run.p99);
+            fail_if(floor_lmdb(lmdb_dir, p->warmup, p->seconds, &run), "LMDB floor");
+            report_add("floor.lmdb", run.p50);
+            report_add("floor.lmdb.rate", run.rate);
+        }
+        if (checkin) {
+            fail_if(load_run(b->okrd.requests, &b->o, load_make_checkin, 1, 1, p->warmup,
+                             p->seconds, &run),
+                    "check-in latency");
+            report_add("checkin.p50", run.p50);
+            report_add("checkin.p99", run.p99);
+        }
+    }
+    if (b->redis.available) {
+        floor_redis_stop(&b->redis);
+        /* For context: Redis made as durable as okrd (fsync before the reply). */
+        char dir[BENCH_PATH_MAX];
+        snprintf(dir, sizeof dir, "%s/redis-aof", b->root);
+        mkdir(dir, 0700);
+        redis_floor durable;
+        if (floor_redis_start(&durable, dir, true) == 0) {
+            report_figure("floor.redis.aof",
+                          "context: same with appendonly yes, appendfsync always", UNIT_RATE);
+            for (int r = 0; r < p->runs; r++) {
+                bench_run run;
+                progress("round %d/%d: durable redis", r + 1, p->runs);
+                if (floor_redis_set(&durable, 50, redis_requests / 4, &run) == 0)
+                    report_add("floor.redis.aof", run.rate);
+            }
+            floor_redis_stop(&durable);
+        }
+    }
+}
+
+/* show and tree: latency with one client; throughput with N x W unless
+ * latency_only (the large organisation: its slow trees would take long). */
+static void reads(bench *b, const char *suffix, const char *what, bool latency_only)
+{
+    const plan *p = b->p;
+    char key[4][32], label[4][96];
+    snprintf(key[0], sizeof key[0], "show.p50%s", suffix);
+    snprintf(key[1], sizeof key[1], "show.rate%s", suffix);
+    snprintf(key[2], sizeof key[2], "tree.p50%s", suffix);
+    snprintf(key[3], sizeof key[3], "tree.rate%s", suffix);
+    snprintf(label[0], sizeof label[0], "okrd: show (ObjectiveGet) latency, 1 client, p50%s", what);
+    snprintf(label[1], sizeof label[1], "okrd: show, %d x %d in flight%s", p->clients, p->window,
+             what);
+    snprintf(label[2], sizeof label[2], "okrd: tree of a team (TreeGet) latency, p50%s", what);
+    snprintf(label[3], sizeof label[3], "okrd: tree of a team, %d x %d in flight%s", p->clients,
+             p->window, what);
+    report_figure(key[0], label[0], UNIT_NS);
+    if (!latency_only)
+        report_figure(key[1], label[1], UNIT_RATE);
+    report_figure(key[2], label[2], UNIT_NS);
+    if (!latency_only)
+        report_figure(key[3], label[3], UNIT_RATE);
+    for (int r = 0; r < p->runs; r++) {
+        bench_run run;
+        progress("round %d/%d: reads%s", r + 1, p->runs, what);
+        fail_if(load_run(b->okrd.requests, &b->o, load_make_show, 1, 1, p->warmup, p->seconds, &run),
+                "show latency");
+        report_add(key[0], run.p50);
+        if (!latency_only) {
+            fail_if(load_run(b->okrd.requests, &b->o, load_make_show, p->clients, p->window,
+                             p->warmup, p->seconds, &run),
+                    "show throughput");
+            report_add(key[1], run.rate);
+        }
+        fail_if(load_run(b->okrd.requests, &b->o, load_make_tree, 1, 1, p->warmup, p->seconds, &run),
+                "tree latency");
+        report_add(key[2], run.p50);
+        if (!latency_only) {
+            fail_if(load_run(b->okrd.requests, &b->o, load_make_tree, p->clients, p->window,
+                             p->warmup, p->seconds, &run),
+                    "tree throughput");
+            report_add(key[3], run.rate);
+        }
+    }
+    double rtt = report_value("floor.rtt");
+    if (!isnan(rtt)) {
+        report_note(key[0], "%.2f x the REQ/REP round trip", report_value(key[0]) / rtt);
+        report_note(key[2], "%.2f x the REQ/REP round trip", report_value(key[2]) / rtt);
+    }
+}
+
+/* With N subscribers, one event every 5 ms: 100 subscribers then mean
+ * 20,000 deliveries/s, which one receiving thread on a 2-core machine takes
+ * without queueing (back to back it cannot: the figure would measure the
+ * bench's own receive queue). */
+#define FANOUT_INTERVAL_US 5000
+
+static void events(bench *b)
+{
+    const plan *p = b->p;
+    double rtt = report_value("floor.rtt");
+    if (isnan(rtt)) {
+        bench_run run;
+        fail_if(floor_reqrep(p->warmup, p->seconds, &run), "REQ/REP floor");
+        rtt = run.p50;
+    }
+    char label[96];
+    snprintf(label, sizeof label, "floor: ZeroMQ PUB -> %d SUB, p50", p->subscribers);
+    report_figure("floor.pubN.p50", label, UNIT_NS);
+    snprintf(label, sizeof label, "floor: ZeroMQ PUB -> %d SUB, p99", p->subscribers);
+    report_figure("floor.pubN.p99", label, UNIT_NS);
+    report_figure("ev1.p50", "events: commit -> 1 subscriber, p50", UNIT_NS);
+    report_figure("ev1.p99", "events: commit -> 1 subscriber, p99", UNIT_NS);
+    snprintf(label, sizeof label, "events: commit -> %d subscribers, p50", p->subscribers);
+    report_figure("evN.p50", label, UNIT_NS);
+    snprintf(label, sizeof label, "events: commit -> %d subscribers, p99", p->subscribers);
+    report_figure("evN.p99", label, UNIT_NS);
+    snprintf(label, sizeof label, "events: request start -> %d subscribers, p99 (incl. fsync)",
+             p->subscribers);
+    report_figure("evN.req99", label, UNIT_NS);
+    report_figure("evM.p99", "events: commit -> 1 monitor (client/monitor.c), p99", UNIT_NS);
+    uint64_t missing = 0;
+    for (int r = 0; r < p->runs; r++) {
+        events_spec spec = {.subscribers = 1, .warmup_s = p->warmup, .seconds = p->seconds,
+                            .half_rtt_ns = rtt / 2};
+        events_result res;
+        progress("round %d/%d: events", r + 1, p->runs);
+        spec.subscribers = p->subscribers;
+        spec.interval_us = FANOUT_INTERVAL_US;
+        fail_if(events_floor(&spec, &res), "PUB/SUB floor");
+        report_add("floor.pubN.p50", res.commit.p50);
+        report_add("floor.pubN.p99", res.commit.p99);
+        spec.subscribers = 1;
+        spec.interval_us = 0;
+        fail_if(events_run(b->okrd.requests, b->okrd.events, &b->o, &spec, &res), "events (1)");
+        report_add("ev1.p50", res.commit.p50);
+        report_add("ev1.p99", res.commit.p99);
+        missing += res.missing;
+        spec.subscribers = p->subscribers;
+        spec.interval_us = FANOUT_INTERVAL_US;
+        fail_if(events_run(b->okrd.requests, b->okrd.events, &b->o, &spec, &res), "events (N)");
+        report_add("evN.p50", res.commit.p50);
+        report_add("evN.p99", res.commit.p99);
+        report_add("evN.req99", res.request.p99);
+        missing += res.missing;
+        if (bench_verbose)
+            bench_note("  %llu events, %llu deliveries, %llu missing",
+                       (unsigned long long)res.events, (unsigned long long)res.deliveries,
+                       (unsigned long long)res.missing);
+        spec.subscribers = 1;
+        spec.interval_us = 0;
+        spec.use_monitor = true;
+        fail_if(events_run(b->okrd.requests, b->okrd.events, &b->o, &spec, &res), "events (monitor)");
+        report_add("evM.p99", res.commit.p99);
+        missing += res.missing;
+    }
+    report_note("ev1.p50", "commit = reply arrival - half the REQ/REP p50; back to back");
+    report_note("floor.pubN.p50", "one event per %d ms, one receiving thread", FANOUT_INTERVAL_US / 1000);
+    report_note("evN.p50", "one check-in per %d ms", FANOUT_INTERVAL_US / 1000);
+    report_note("evN.p99", "%.2f x the PUB -> SUB floor's p99",
+                report_value("evN.p99") / report_value("floor.pubN.p99"));
+    if (missing)
+        report_note("evN.p99", "%llu deliveries missing (PUB high-water mark)",
+                    (unsigned long long)missing);
+}
+
+static void snapshot(bench *b)
+{
+    const plan *p = b->p;
+    grow(b, p->snapshot, "snapshot");
+    char label[96];
+    snprintf(label, sizeof label, "okrd: snapshot of %zu nodes (request to unpacked reply)",
+             b->o.nodes);
+    report_figure("snapshot", label, UNIT_NS);
+    size_t bytes = 0, nodes = 0;
+    for (int r = 0; r < p->runs; r++) {
+        double ns;
+        progress("round %d/%d: snapshot", r + 1, p->runs);
+        fail_if(load_snapshot(b->okrd.requests, &ns, &bytes, &nodes), "snapshot");
+        report_add("snapshot", ns);
+    }
+    report_note("snapshot", "%.1f MB reply, %zu nodes", (double)bytes / 1e6, nodes);
+    proc_mem m;
+    if (proc_mem_of(b->okrd.pid, &m) == 0) {
+        report_figure("rss.after", "okrd: anonymous RSS after the snapshots", UNIT_MIB);
+        report_add("rss.after", (double)m.anon_kib / 1024.0);
+        report_note("rss.after", "peak RSS (VmHWM) %.1f MiB", (double)m.hwm_kib / 1024.0);
+    }
+}
+
+static void large(bench *b)
+{
+    const plan *p = b->p;
+    grow(b, p->large, "large");
+    char label[96];
+    snprintf(label, sizeof label, "okrd: durable check-ins, %d x %d in flight, %zu nodes%s",
+             p->clients, p->window, b->o.nodes, p->quick ? " (QUICK)" : "");
+    report_figure("checkin.large", label, UNIT_RATE);
+    for (int r = 0; r < p->runs; r++) {
+        bench_run run;
+        progress("round %d/%d: check-ins on %zu nodes", r + 1, p->runs, b->o.nodes);
+        fail_if(load_run(b->okrd.requests, &b->o, load_make_checkin, p->clients, p->window,
+                         p->warmup, p->seconds, &run),
+                "check-in throughput (large)");
+        report_add("checkin.large", run.rate);
+    }
+    char what[48];
+    snprintf(what, sizeof what, ", %zu nodes", b->o.nodes);
+    reads(b, ".large", what, true);
+    double small = report_value("checkin");
+    if (!isnan(small))
+        report_note("checkin.large", "%.2f x the small organisation's", report_value("checkin.large") / small);
+}
+
+/* Restart okrd on the data it has; time each start; then hold `idle`
+ * connections and read its memory. */
+static void startup(bench *b)
+{
+    const plan *p = b->p;
+    char label[96];
+    proc_okrd_stop(&b->okrd);
+    b->okrd_up = false;
+    snprintf(label, sizeof label, "okrd: start-up (exec to ready), %zu nodes%s", b->o.nodes,
+             p->quick ? " (QUICK)" : "");
+    report_figure("startup", label, UNIT_NS);
+    char data[BENCH_PATH_MAX], log[BENCH_PATH_MAX];
+    snprintf(data, sizeof data, "%s/data", b->root);
+    snprintf(log, sizeof log, "%s/okrd.log", b->root);
+    for (int r = 0; r < p->runs; r++) {
+        progress("round %d/%d: start-up", r + 1, p->runs);
+        fail_if(proc_okrd_start(&b->okrd, p->okrd, data, log), "okrd restart");
+        report_add("startup", (double)b->okrd.startup_ns);
+        if (r + 1 < p->runs)
+            proc_okrd_stop(&b->okrd);
+    }
+    b->okrd_up = true;
+
+    proc_mem m0, m1;
+    proc_mem_of(b->okrd.pid, &m0);
+    snprintf(label, sizeof label, "okrd: anonymous RSS at start, %zu nodes", b->o.nodes);
+    report_figure("rss.start", label, UNIT_MIB);
+    report_add("rss.start", (double)m0.anon_kib / 1024.0);
+    report_note("rss.start", "file-backed (LMDB map) %.1f MiB", (double)m0.file_kib / 1024.0);
+
+    progress("opening %d idle connections", p->idle);
+    void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, p->idle + 16);
+    void **socks = calloc((size_t)p->idle, sizeof *socks);
+    if (socks == NULL)
+        bench_die("out of memory");
+    int answered = 0;
+    Okr__StatusGet body = OKR__STATUS_GET__INIT;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.has_version = req.has_request_id = true;
+    req.version = OKR_PROTOCOL_VERSION;
+    req.user = BENCH_USER;
+    req.body_case = OKR__REQUEST__BODY_STATUS;
+    req.status = &body;
+    for (int i = 0; i < p->idle; i++) {
+        socks[i] = zmq_socket(ctx, ZMQ_DEALER);
+        if (socks[i] == NULL)
+            bench_die("socket %d: %s", i, zmq_strerror(errno));
+        int linger = 0;
+        zmq_setsockopt(socks[i], ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_connect(socks[i], b->okrd.requests) != 0)
+            bench_die("connect: %s", zmq_strerror(errno));
+        req.request_id = (uint64_t)i;
+        wire_send(socks[i], &req.base, 0);
+    }
+    /* Every connection answered once: all of them are established. */
+    int64_t deadline = clock_mono_ns() + (int64_t)30 * 1000000000;
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    for (int i = 0; i < p->idle && clock_mono_ns() < deadline; i++) {
+        zmq_pollitem_t item = {socks[i], 0, ZMQ_POLLIN, 0};
+        int left = (int)((deadline - clock_mono_ns()) / 1000000);
+        if (zmq_poll(&item, 1, left > 0 ? left : 0) > 0 && zmq_msg_recv(&msg, socks[i], 0) >= 0)
+            answered++;
+    }
+    zmq_msg_close(&msg);
+    proc_mem_of(b->okrd.pid, &m1);
+    snprintf(label, sizeof label, "okrd: anonymous RSS with %d idle connections, %zu nodes",
+             p->idle, b->o.nodes);
+    report_figure("rss.idle", label, UNIT_MIB);
+    report_add("rss.idle", (double)m1.anon_kib / 1024.0);
+    report_note("rss.idle", "%d of %d answered; okrd holds %ld fds, %ld threads", answered,
+                p->idle, m1.fds, m1.threads);
+    for (int i = 0; i < p->idle; i++)
+        zmq_close(socks[i]);
+    free(socks);
+    zmq_ctx_term(ctx);
+}
+
+/* ------------------------------------------------------------ targets */
+
+static void targets(const plan *p)
+{
+    char text[200];
+    char a[48], c[64];
+    double checkin = report_value("checkin"), redis = report_value("floor.redis");
+    report_format(UNIT_RATE, checkin, a, sizeof a);
+    report_format(UNIT_RATE, redis, c, sizeof c);
+    snprintf(text, sizeof text, "%s / %s", a, c);
+    const char *no_redis = report_skip_note("floor.redis");
+    report_target("1", "durable check-ins/s vs redis-benchmark -t set -c 50", checkin / redis, 1.0,
+                  true, text, no_redis ? no_redis : "not measured");
+
+    double echo = report_value("floor.echo");
+    report_format(UNIT_RATE, echo, c, sizeof c);
+    snprintf(text, sizeof text, "%s / %s", a, c);
+    report_target("2", "durable check-ins/s vs bare DEALER->ROUTER echo", checkin / echo, 0.25,
+                  true, text, "not measured");
+
+    double lat = report_value("checkin.p50"), rtt = report_value("floor.rtt"),
+           lmdb = report_value("floor.lmdb");
+    char b1[48], b2[48];
+    report_format(UNIT_NS, lat, a, sizeof a);
+    report_format(UNIT_NS, rtt, b1, sizeof b1);
+    report_format(UNIT_NS, lmdb, b2, sizeof b2);
+    snprintf(text, sizeof text, "%s / (%s + %s)", a, b1, b2);
+    report_target("3a", "check-in p50 vs REQ/REP round trip + LMDB commit", lat / (rtt + lmdb),
+                  1.25, false, text, "not measured");
+    double show = report_value("show.p50");
+    report_format(UNIT_NS, show, a, sizeof a);
+    snprintf(text, sizeof text, "%s / %s", a, b1);
+    report_target("3b", "read (show) p50 vs REQ/REP round trip", show / rtt, 1.25, false, text,
+                  "not measured");
+    double tree = report_value("tree.p50");
+    report_format(UNIT_NS, tree, a, sizeof a);
+    snprintf(text, sizeof text, "%s / %s", a, b1);
+    report_target("3c", "read (tree of a team) p50 vs REQ/REP round trip", tree / rtt, 1.25, false,
+                  text, "not measured");
+
+    double big = report_value("checkin.large");
+    report_format(UNIT_RATE, big, a, sizeof a);
+    report_format(UNIT_RATE, checkin, c, sizeof c);
+    snprintf(text, sizeof text, "%s / %s%s", a, c, p->quick ? "; QUICK: reduced size" : "");
+    report_target("4", "check-ins/s, large vs small organisation", big / checkin, 0.8, true, text,
+                  "not measured");
+
+    double ev = report_value("evN.p99");
+    report_format(UNIT_NS, ev, a, sizeof a);
+    snprintf(text, sizeof text, "%s / 1 ms", a);
+    snprintf(c, sizeof c, "commit -> %d subscribers p99 under 1 ms", p->subscribers);
+    report_target("5", c, ev / 1e6, 1.0, false, text, "not measured");
+
+    double st = report_value("startup");
+    report_format(UNIT_NS, st, a, sizeof a);
+    snprintf(text, sizeof text, "%s / 100 ms%s", a, p->quick ? "; QUICK: reduced size" : "");
+    report_target("6a", "start-up time, large organisation", st / 1e8, 1.0, false, text,
+                  "not measured");
+    double rss = report_value("rss.idle");
+    snprintf(text, sizeof text, "%.1f MiB / 64 MiB", rss);
+    snprintf(c, sizeof c, "anonymous RSS with %d idle connections", p->idle);
+    report_target("6b", c, rss / 64.0, 1.0, false, text, "not measured");
+}
+
+/* ------------------------------------------------------------ main */
+
+int main(int argc, char **argv)
+{
+    plan p;
+    started_ns = clock_mono_ns();
+    parse_options(&p, argc, argv);
+    bench_raise_fd_limit();
+    proc_kill_children_on_signal();
+    if (p.populate)
+        return populate_only(&p);
+    if (access(p.okrd, X_OK) != 0)
+        bench_die("%s: %s (build it with make, or give --okrd)", p.okrd, strerror(errno));
+
+    bench b = {.p = &p};
+    bench_mkdtemp("run", b.root, sizeof b.root);
+    org_init(&b.o, p.depth, p.fanout);
+    char data[BENCH_PATH_MAX], log[BENCH_PATH_MAX];
+    snprintf(data, sizeof data, "%s/data", b.root);
+    snprintf(log, sizeof log, "%s/okrd.log", b.root);
+    progress("%s run in %s: %d runs of %.1f s per figure", p.quick ? "QUICK" : "full", b.root,
+             p.runs, p.seconds);
+    fail_if(proc_okrd_start(&b.okrd, p.okrd, data, log), "starting okrd");
+    b.okrd_up = true;
+    grow(&b, p.small, "small");
+
+    if (section(&p, "floors") || section(&p, "checkin"))
+        floors_and_checkins(&b);
+    if (section(&p, "reads"))
+        reads(&b, "", "", false);
+    if (section(&p, "events"))
+        events(&b);
+    if (section(&p, "snapshot"))
+        snapshot(&b);
+    if (section(&p, "large"))
+        large(&b);
+    if (section(&p, "startup"))
+        startup(&b);
+    if (b.okrd_up)
+        proc_okrd_stop(&b.okrd);
+
+    targets(&p);
+    char title[256];
+    snprintf(title, sizeof title,
+             "okr-bench %s: %d runs of %.1f s per figure (median; min – max of the runs), %ld "
+             "cores",
+             p.quick ? "QUICK" : "full", p.runs, p.seconds, sysconf(_SC_NPROCESSORS_ONLN));
+    report_print(stdout, false, title);
+    if (p.markdown) {
+        FILE *f = fopen(p.markdown, "w");
+        if (f == NULL)
+            bench_die("%s: %s", p.markdown, strerror(errno));
+        report_print(f, true, NULL);
+        fclose(f);
+    }
+    progress("done; %d target(s) missed", report_missed());
+    if (!p.keep)
+        bench_rmtree(b.root);
+    else
+        bench_note("kept %s", b.root);
+    org_free(&b.o);
+    return 0;
+}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "okr_limits.h"
 #include "rollup.h"
@@ -118,6 +119,17 @@ static bool parse_int(const char *text, const char *name, int min, int *out)
     return true;
 }
 
+/* Each client connection is a file descriptor: take the hard limit, not the
+ * usual soft 1024, so a department's worth of shells and monitors fits. */
+static void raise_fd_limit(void)
+{
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
 static void print_mismatch(void *ctx, okr_node node, const char *what, int64_t stored,
                            int64_t expected)
 {
@@ -225,6 +237,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    raise_fd_limit();
     okrd server;
     if (server_open(&server, &cfg) != 0)
         return 1;

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "batch.h"
+#include "publish.h"
 #include "score.h"
 #include "store.h"
 #include "version.h"
@@ -28,18 +30,20 @@ typedef struct {
     score_health_settings health;
 } okrd_config;
 
-typedef struct {
+typedef struct okrd okrd;
+
+struct okrd {
     okrd_config cfg;
     store st;
     void *zmq;
     void *router;
-    void *pub;
-    arena mem;                 /* one batch's allocations */
+    publisher pub;
+    batch batch;               /* the requests being served */
     uint64_t last_seq;         /* last committed event seq */
     int64_t started_at;
     char request_endpoint[256];
     char event_endpoint[256];
-} okrd;
+};
 
 /* Open the store and bind the sockets; prints the "okrd: ready ..." line on
  * stderr. Returns 0, or -1 after printing why. */

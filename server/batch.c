@@ -1,0 +1,278 @@
+/* batch.c — group commit of one batch of requests.
+ *
+ * The batch's requests run in ONE write transaction: each in its own nested
+ * transaction, so a refused request rolls back alone while the batch pays
+ * for one commit. A batch of reads only uses a read transaction.
+ *
+ * If LMDB reports MDB_MAP_FULL anywhere, the whole batch is aborted, the map
+ * doubled, and the batch run again from the raw frames (kept until the
+ * replies are sent), so a full map never loses or half-applies a request.
+ *
+ * Never interprets a request body (dispatch.c does). Replies and events go
+ * out (server.c) only after batch_run has committed: a reply means the
+ * change is durable. */
+#include "batch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "dispatch.h"
+#include "okr_limits.h"
+#include "server.h"
+#include "text.h"
+#include "wire.h"
+
+void batch_init(batch *b)
+{
+    b->n = 0;
+    arena_init(&b->mem);
+}
+
+void batch_free(batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        zmq_msg_close(&b->items[i].identity);
+        zmq_msg_close(&b->items[i].payload);
+    }
+    b->n = 0;
+    if (b->mem.head)
+        arena_free(&b->mem);
+}
+
+/* ------------------------------------------------------------ receiving */
+
+static void discard_rest(void *sock)
+{
+    int more = 1;
+    size_t len = sizeof more;
+    while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) == 0 && more) {
+        zmq_msg_t skip;
+        zmq_msg_init(&skip);
+        zmq_msg_recv(&skip, sock, 0);
+        zmq_msg_close(&skip);
+    }
+}
+
+/* Take one request off the ROUTER: [identity][""]?[body]. Returns false when
+ * nothing is ready. */
+static bool receive_item(void *router, batch_item *it)
+{
+    memset(it, 0, sizeof *it);
+    zmq_msg_init(&it->identity);
+    zmq_msg_init(&it->payload);
+    if (zmq_msg_recv(&it->identity, router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&it->identity);
+        zmq_msg_close(&it->payload);
+        return false;
+    }
+    /* Frames after the identity are already queued: blocking receives are safe. */
+    if (!zmq_msg_more(&it->identity)) {
+        it->bad_framing = true;
+        return true;
+    }
+    zmq_msg_recv(&it->payload, router, 0);
+    if (zmq_msg_size(&it->payload) == 0 && zmq_msg_more(&it->payload)) {
+        it->delimiter = true;
+        zmq_msg_recv(&it->payload, router, 0);
+    }
+    if (zmq_msg_more(&it->payload)) {
+        it->bad_framing = true;
+        discard_rest(router);
+    }
+    return true;
+}
+
+size_t batch_receive(batch *b, void *router)
+{
+    b->n = 0;
+    while (b->n < BATCH_MAX && receive_item(router, &b->items[b->n]))
+        b->n++;
+    return b->n;
+}
+
+/* ------------------------------------------------------------ handling */
+
+/* Local mode: the actor is the login name the client claims, when sane. */
+static const char *actor_of(const Okr__Request *req)
+{
+    const char *u = req ? req->user : NULL;
+    if (u == NULL || u[0] == '\0' || strlen(u) > OKR_MAX_NAME || !text_valid_utf8(u, strlen(u)))
+        return "local";
+    return u;
+}
+
+static Okr__Request *decode(batch *b, batch_item *it)
+{
+    if (it->bad_framing)
+        return NULL;
+    return okr__request__unpack(&b->mem.pb, zmq_msg_size(&it->payload),
+                                zmq_msg_data(&it->payload));
+}
+
+static Okr__Response *new_response(batch *b, const Okr__Request *req)
+{
+    Okr__Response *r = ARENA_NEW(&b->mem, Okr__Response, OKR__RESPONSE__INIT);
+    if (req) {
+        r->has_request_id = req->has_request_id;
+        r->request_id = req->request_id;
+    }
+    return r;
+}
+
+static void init_request(okrd *s, batch *b, request *rq, store_txn *txn, batch_item *it,
+                         const Okr__Request *req, uint64_t seq)
+{
+    memset(rq, 0, sizeof *rq);
+    rq->txn = txn;
+    rq->mem = &b->mem;
+    rq->actor = actor_of(req);
+    rq->role = OKR_ROLE_ADMIN;            /* local mode: whoever reaches loopback */
+    rq->now = text_now_us();
+    rq->health = &s->cfg.health;
+    rq->last_seq = seq;                   /* what this transaction sees */
+    rq->started_at = s->started_at;
+    rq->event_endpoint = s->event_endpoint;
+    rq->response = new_response(b, req);
+    it->response = rq->response;
+    it->event = NULL;                     /* set again only if this pass commits it */
+    it->event_len = 0;
+    it->n_nodes = 0;
+}
+
+/* Turn the request's outcome into the response's error, if any. */
+static void finish(batch *b, request *rq, int storage_rc)
+{
+    if (rq->code != OKR__ERROR_CODE__OK)
+        dispatch_set_error(rq->response, &b->mem, rq->code, rq->message);
+    else if (storage_rc)
+        dispatch_set_error(rq->response, &b->mem, store_error_code(storage_rc),
+                           arena_printf(&b->mem, "storage error: %s; nothing was changed",
+                                        store_strerror(storage_rc)));
+}
+
+static void refuse_malformed(batch *b, request *rq, const batch_item *it)
+{
+    request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                 it->bad_framing ? "a request is exactly one frame holding an okr.Request"
+                                 : "malformed request: the frame is not an okr.Request message");
+    finish(b, rq, 0);
+}
+
+/* One pass over the batch. Returns 0, or MDB_MAP_FULL when the batch must be
+ * run again after growing the map, or another failure to commit. */
+static int run_once(batch *b, okrd *s, uint64_t *seq)
+{
+    Okr__Request *reqs[BATCH_MAX];
+    bool write = false;
+    for (size_t i = 0; i < b->n; i++) {
+        reqs[i] = decode(b, &b->items[i]);
+        write |= reqs[i] && dispatch_is_mutation(reqs[i]->body_case);
+    }
+    store_txn top;
+    store_txn_begin(&top, &s->st, NULL, write, &b->mem);
+    for (size_t i = 0; i < b->n && top.rc == 0; i++) {
+        batch_item *it = &b->items[i];
+        request rq;
+        store_txn own;
+        store_txn *txn = &top;
+        if (write) {
+            store_txn_begin(&own, &s->st, &top, true, &b->mem);
+            txn = &own;
+        }
+        init_request(s, b, &rq, txn, it, reqs[i], *seq);
+        if (reqs[i] == NULL) {
+            refuse_malformed(b, &rq, it);
+            if (write)
+                store_txn_abort(&own);
+            continue;
+        }
+        rq.seq = *seq + 1;
+        bool changed = txn->rc == 0 && dispatch_request(&rq, reqs[i]);
+        int rc = 0;
+        if (write) {
+            rc = changed ? store_txn_commit(&own) : (store_txn_abort(&own), own.rc);
+            if (rc == MDB_MAP_FULL) {
+                store_txn_abort(&top);
+                return MDB_MAP_FULL;
+            }
+        }
+        if (changed && rc == 0) {
+            *seq += 1;
+            it->event = rq.event;
+            it->event_len = rq.event_len;
+            it->nodes = rq.touched;
+            it->n_nodes = rq.n_touched;
+        }
+        finish(b, &rq, rc);
+    }
+    if (write && s->cfg.retain_events && *seq > s->cfg.retain_events)
+        store_prune_events(&top, *seq - s->cfg.retain_events);
+    int rc = write ? store_txn_commit(&top) : top.rc;
+    if (!write)
+        store_txn_abort(&top);
+    return rc;
+}
+
+/* The batch could not be committed: answer every request in it with the
+ * storage error (reads too: they may have seen the uncommitted changes). */
+static void refuse_all(batch *b, int rc)
+{
+    arena_reset(&b->mem);
+    const char *why = arena_printf(&b->mem, "storage error: %s; nothing was changed",
+                                   store_strerror(rc));
+    for (size_t i = 0; i < b->n; i++) {
+        batch_item *it = &b->items[i];
+        it->response = new_response(b, decode(b, it));
+        dispatch_set_error(it->response, &b->mem, store_error_code(rc), why);
+        it->event = NULL;
+        it->n_nodes = 0;
+    }
+}
+
+void batch_run(batch *b, okrd *s)
+{
+    for (;;) {
+        uint64_t seq = s->last_seq;
+        int rc = run_once(b, s, &seq);
+        if (rc == MDB_MAP_FULL) {
+            size_t before = s->st.map_size;
+            rc = store_grow(&s->st);
+            if (rc == 0) {
+                fprintf(stderr, "okrd: map full at %zu bytes; grown to %zu\n", before,
+                        s->st.map_size);
+                arena_reset(&b->mem);
+                continue;                       /* run the batch again */
+            }
+        }
+        if (rc) {
+            fprintf(stderr, "okrd: batch not committed: %s\n", store_strerror(rc));
+            refuse_all(b, rc);
+            return;
+        }
+        s->last_seq = seq;
+        return;
+    }
+}
+
+/* ------------------------------------------------------------ replying */
+
+static void reply(void *router, batch_item *it)
+{
+    if (zmq_msg_send(&it->identity, router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return;                               /* peer gone: nothing to answer */
+    if (it->delimiter)
+        zmq_send(router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    wire_send(router, &it->response->base, ZMQ_DONTWAIT);
+}
+
+void batch_release(batch *b, void *router)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        reply(router, &b->items[i]);
+        zmq_msg_close(&b->items[i].identity);
+        zmq_msg_close(&b->items[i].payload);
+    }
+    b->n = 0;
+    arena_reset(&b->mem);
+}

@@ -1,0 +1,56 @@
+/* batch.h — group commit: one batch of requests, from the ROUTER socket to
+ * replies and events, in one LMDB write transaction.
+ *
+ * A batch owns its arena: everything decoded or built for its requests lives
+ * there until batch_release. */
+#ifndef OKR_BATCH_H
+#define OKR_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <zmq.h>
+
+#include "arena.h"
+#include "okr.pb-c.h"
+
+#define BATCH_MAX 256
+
+typedef struct okrd okrd;
+
+typedef struct {
+    zmq_msg_t identity;
+    zmq_msg_t payload;
+    bool delimiter;           /* REQ-style empty frame between identity and body */
+    bool bad_framing;         /* no body frame, or more than one */
+    Okr__Response *response;
+    const void *event;        /* packed Event, when this request committed a change */
+    size_t event_len;
+    const char **nodes;       /* the event's node ids (topics) */
+    size_t n_nodes;
+} batch_item;
+
+typedef struct {
+    batch_item items[BATCH_MAX];
+    size_t n;
+    arena mem;
+} batch;
+
+void batch_init(batch *b);
+void batch_free(batch *b);
+
+/* Take every request that is ready off the ROUTER socket (up to BATCH_MAX).
+ * Returns the number taken; 0 when none was ready. */
+size_t batch_receive(batch *b, void *router);
+
+/* Handle every request of the batch in one write transaction (or one read
+ * transaction when none mutates), each in its own nested transaction; commit
+ * once. MDB_MAP_FULL: abort, grow the map, run again. Any other failure to
+ * commit: every request is answered with the storage error. Advances
+ * s->last_seq by the changes committed. */
+void batch_run(batch *b, okrd *s);
+
+/* Send each reply on the ROUTER socket, then drop the batch's messages and
+ * reset its arena. Events are the caller's to publish first. */
+void batch_release(batch *b, void *router);
+
+#endif

@@ -125,6 +125,7 @@ void op_objective_add(request *rq, const Okr__ObjectiveAdd *in)
     rec.has_created_at = true;
     rec.created_at = rq->now;
     store_put_objective(rq->txn, id, &rec);
+    store_index_objective(rq->txn, id, rec.period, rec.team, true);
     rollup_add_node(&rq->scores, id, 0, 0);
     request_touch(rq, id);
     for (size_t i = 0; i < in->n_align_to; i++) {
@@ -132,6 +133,12 @@ void op_objective_add(request *rq, const Okr__ObjectiveAdd *in)
         request_touch(rq, parents[i]);
     }
     rq->subject = rec.id;
+}
+
+/* Team names as records keep them: NULL (or "") for none. */
+static bool same_team(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
 /* ObjectiveEdit { id, title?, description?, owner?, type?, team? } */
@@ -159,8 +166,14 @@ void op_objective_edit(request *rq, const Okr__ObjectiveEdit *in)
         o->owner = in->owner;
     if (in->has_type)
         o->type = in->type;
-    if (in->team)
-        o->team = in->team[0] ? in->team : NULL;
+    if (in->team) {
+        char *team = in->team[0] ? in->team : NULL;
+        if (!same_team(o->team, team)) {
+            store_index_objective(rq->txn, id, NULL, o->team, false);
+            store_index_objective(rq->txn, id, NULL, team, true);
+        }
+        o->team = team;
+    }
     store_put_objective(rq->txn, id, o);
     request_touch(rq, id);
     rq->subject = o->id;
@@ -237,7 +250,9 @@ static bool list_one(void *ctx, const MDB_val *key, const MDB_val *val)
     return true;
 }
 
-/* ObjectiveList { period?, team?, include_archived } -> ObjectiveListReply */
+/* ObjectiveList { period?, team?, include_archived } -> ObjectiveListReply
+ * Ascending id; a team or period is looked up in its index (list_one still
+ * applies every filter), only an unfiltered list reads every objective. */
 void op_objective_list(request *rq, const Okr__ObjectiveList *in)
 {
     if ((in->period && in->period[0] && need_period(rq, in->period) == NULL) ||
@@ -249,7 +264,7 @@ void op_objective_list(request *rq, const Okr__ObjectiveList *in)
     r->objectives = ARENA_ARRAY(rq->mem, Okr__Objective *,
                                 total < OKR_MAX_LIST ? total : OKR_MAX_LIST);
     list_ctx c = {rq, in, r};
-    store_foreach(rq->txn, rq->txn->st->objectives, list_one, &c);
+    store_foreach_objective(rq->txn, in->period, in->team, list_one, &c);
     rq->response->body_case = OKR__RESPONSE__BODY_OBJECTIVES;
     rq->response->objectives = r;
 }
@@ -353,6 +368,7 @@ void op_objective_delete(request *rq, const Okr__ObjectiveDelete *in)
         store_del_checkins(rq->txn, kids[i].node);
         store_del_kr(rq->txn, kids[i].node);
     }
+    store_index_objective(rq->txn, id, o->period, o->team, false);
     store_del_objective(rq->txn, id);
     rq->subject = o->id;
 }

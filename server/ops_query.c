@@ -94,7 +94,10 @@ static bool matches(const Okr__TreeGet *f, const Okr__Objective *o)
            (!f->team || !f->team[0] || (o->team && strcmp(f->team, o->team) == 0));
 }
 
-/* Roots for a whole-graph tree: matching objectives none of whose parents match. */
+/* Roots for a whole-graph tree: matching objectives none of whose parents
+ * match. Called in ascending id order for every objective, or for those of
+ * the team's or period's index (store_foreach_objective): the objectives it
+ * skips cannot match, so the roots, and their order, are the same. */
 static bool collect_root(void *ctx, const MDB_val *key, const MDB_val *val)
 {
     tree_ctx *c = ctx;
@@ -116,7 +119,8 @@ static bool collect_root(void *ctx, const MDB_val *key, const MDB_val *val)
 /* TreeGet { root?, period?, team? } -> Graph
  * With a root: the root and everything aligned below it. Without: every
  * active objective matching period/team, starting from those whose parents
- * do not match, with everything below them. */
+ * do not match, with everything below them. A team or period is looked up
+ * in its index, so the cost follows the team's size, not the organisation's. */
 void op_tree(request *rq, const Okr__TreeGet *in)
 {
     okr_node root = 0;
@@ -136,7 +140,7 @@ void op_tree(request *rq, const Okr__TreeGet *in)
     if (root)
         collect_below(&c, root);
     else
-        store_foreach(rq->txn, rq->txn->st->objectives, collect_root, &c);
+        store_foreach_objective(rq->txn, in->period, in->team, collect_root, &c);
     rq->response->body_case = OKR__RESPONSE__BODY_GRAPH;
     rq->response->graph = g;
 }

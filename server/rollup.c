@@ -457,6 +457,74 @@ static bool check_agg_owner(void *ctx, const MDB_val *key, const MDB_val *val)
     return true;
 }
 
+/* ------------------------------------------------------------ index check
+ *
+ * by_period and by_team must list every objective under exactly its period
+ * and (when it has one) its team, and nothing else. Two passes: each record
+ * is looked up in both indexes, then each index entry is checked against
+ * its record. A mismatch's stored/expected are 1/0 for "listed / should be". */
+
+/* True when a record's period or team is the index key `name`. */
+static bool field_is(const char *field, const MDB_val *name)
+{
+    return field && strlen(field) == name->mv_size &&
+           memcmp(field, name->mv_data, name->mv_size) == 0;
+}
+
+static bool check_record_indexed(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    verifier *v = ctx;
+    if (key->mv_size != 4)
+        return true;
+    okr_node id = okr_get_be32(key->mv_data);
+    Okr__Objective *o = store_unpack(v->t, &okr__objective__descriptor, val);
+    if (o == NULL)
+        return false;
+    if (o->period == NULL || o->period[0] == '\0')
+        mismatch(v, id, "objective without a period", 0, 1);
+    else if (!store_index_has(v->t, v->t->st->by_period, o->period, id))
+        mismatch(v, id, "not in the period index", 0, 1);
+    if (o->team && o->team[0] && !store_index_has(v->t, v->t->st->by_team, o->team, id))
+        mismatch(v, id, "not in the team index", 0, 1);
+    arena_reset(v->t->mem);
+    return true;
+}
+
+typedef struct {
+    verifier *v;
+    bool team;              /* checking by_team, else by_period */
+} index_check;
+
+static bool check_index_entry(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    index_check *ic = ctx;
+    verifier *v = ic->v;
+    if (val->mv_size != 4) {
+        mismatch(v, 0, ic->team ? "malformed team index entry" : "malformed period index entry",
+                 1, 0);
+        return true;
+    }
+    okr_node id = okr_get_be32(val->mv_data);
+    Okr__Objective *o = store_get_objective(v->t, id);
+    if (o == NULL && v->t->rc == 0)
+        mismatch(v, id, ic->team ? "in the team index without a record"
+                                 : "in the period index without a record", 1, 0);
+    else if (o && !field_is(ic->team ? o->team : o->period, key))
+        mismatch(v, id, ic->team ? "indexed under the wrong team"
+                                 : "indexed under the wrong period", 1, 0);
+    arena_reset(v->t->mem);
+    return true;
+}
+
+static void verify_indexes(verifier *v)
+{
+    store *st = v->t->st;
+    store_foreach(v->t, st->objectives, check_record_indexed, v);
+    index_check by_period = {v, false}, by_team = {v, true};
+    store_foreach(v->t, st->by_period, check_index_entry, &by_period);
+    store_foreach(v->t, st->by_team, check_index_entry, &by_team);
+}
+
 size_t rollup_verify(store *st, rollup_mismatch_fn fn, void *ctx, int *rc)
 {
     arena mem;
@@ -480,6 +548,7 @@ size_t rollup_verify(store *st, rollup_mismatch_fn fn, void *ctx, int *rc)
         compare(&v, i);
     store_foreach(&t, st->down, check_mirror, &v);
     store_foreach(&t, st->agg, check_agg_owner, &v);
+    verify_indexes(&v);
     *rc = t.rc;
     store_txn_abort(&t);
     free(stack);

@@ -68,7 +68,8 @@ typedef void (*rollup_mismatch_fn)(void *ctx, okr_node node, const char *what,
 
 /* Recompute every aggregate from the records and edges alone, compare with the
  * stored ones, call fn for each difference (and for aggregates without a
- * record, records without an aggregate, and cycles). Returns the number of
+ * record, records without an aggregate, cycles, and period/team index
+ * entries that do not match the objective records). Returns the number of
  * differences; 0 means the incremental state is exact. Reads only. */
 size_t rollup_verify(store *st, rollup_mismatch_fn fn, void *ctx, int *rc);
 

@@ -62,6 +62,8 @@ static int open_all(store *st, MDB_txn *txn, bool create)
     if (!rc) rc = open_dbi(txn, "agg", c, &st->agg);
     if (!rc) rc = open_dbi(txn, "checkins", c, &st->checkins);
     if (!rc) rc = open_dbi(txn, "events", c, &st->events);
+    if (!rc) rc = open_dbi(txn, "by_period", dup, &st->by_period);
+    if (!rc) rc = open_dbi(txn, "by_team", dup, &st->by_team);
     return rc;
 }
 
@@ -465,8 +467,12 @@ void store_put_edge(store_txn *t, okr_node child, okr_node parent, uint32_t weig
     put_raw(t, t->st->down, kp, 4, vdown, EDGE_VALUE_BYTES, 0);
 }
 
-/* All duplicates of key as links; DUPFIXED lets us read them a page at a time. */
-static size_t links_of(store_txn *t, MDB_dbi dbi, okr_node key, store_link **out)
+/* All duplicates of key in a DUPSORT|DUPFIXED database whose values are
+ * `words` be32 words each (edges 2, index entries 1), decoded into one arena
+ * array of n * words; returns n, the number of values (*out NULL when 0).
+ * DUPFIXED lets us read them a page at a time. */
+static size_t dup_words(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
+                        size_t words, uint32_t **out)
 {
     *out = NULL;
     if (failed(t))
@@ -477,33 +483,43 @@ static size_t links_of(store_txn *t, MDB_dbi dbi, okr_node key, store_link **out
         fail(t, rc);
         return 0;
     }
-    unsigned char kb[4];
-    okr_put_be32(kb, key);
-    MDB_val k = {4, kb}, v;
+    const size_t vsize = words * 4;
+    MDB_val k = {klen, (void *)key}, v;
     size_t count = 0;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
     if (rc == 0) {
         size_t n;
         rc = mdb_cursor_count(cur, &n);
         if (rc == 0) {
-            store_link *links = ARENA_ARRAY(t->mem, store_link, n);
+            uint32_t *w = ARENA_ARRAY(t->mem, uint32_t, n * words);
             rc = mdb_cursor_get(cur, &k, &v, MDB_GET_MULTIPLE);
             while (rc == 0) {
                 const unsigned char *p = v.mv_data;
-                for (size_t i = 0; i + EDGE_VALUE_BYTES <= v.mv_size && count < n;
-                     i += EDGE_VALUE_BYTES, count++) {
-                    links[count].node = okr_get_be32(p + i);
-                    links[count].weight = okr_get_be32(p + i + 4);
-                }
+                for (size_t i = 0; i + vsize <= v.mv_size && count < n; i += vsize, count++)
+                    for (size_t j = 0; j < words; j++)
+                        w[count * words + j] = okr_get_be32(p + i + 4 * j);
                 rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_MULTIPLE);
             }
-            *out = links;
+            *out = count ? w : NULL;
         }
     }
     if (rc && rc != MDB_NOTFOUND)
         fail(t, rc);
     mdb_cursor_close(cur);
     return count;
+}
+
+/* All duplicates of key as links. */
+static size_t links_of(store_txn *t, MDB_dbi dbi, okr_node key, store_link **out)
+{
+    unsigned char kb[4];
+    uint32_t *w;
+    okr_put_be32(kb, key);
+    size_t n = dup_words(t, dbi, kb, sizeof kb, EDGE_VALUE_BYTES / 4, &w);
+    *out = n ? ARENA_ARRAY(t->mem, store_link, n) : NULL;
+    for (size_t i = 0; i < n; i++)
+        (*out)[i] = (store_link){.node = w[2 * i], .weight = w[2 * i + 1]};
+    return n;
 }
 
 size_t store_parents(store_txn *t, okr_node child, store_link **out)
@@ -712,4 +728,87 @@ uint64_t store_count(store_txn *t, MDB_dbi dbi)
         return 0;
     }
     return s.ms_entries;
+}
+
+/* ------------------------------------------------------------ objective indexes
+ *
+ * by_period and by_team map a name to the ids of its objectives, archived
+ * ones included: DUPSORT|DUPFIXED with be32 values, so a name's ids come back
+ * ascending, a page at a time. Derived from the objective records; the
+ * handlers keep them in step and okrd --verify checks them. */
+
+static void index_entry(store_txn *t, MDB_dbi index, const char *name, okr_node id, bool add)
+{
+    if (name == NULL || name[0] == '\0')
+        return;
+    unsigned char v[4];
+    okr_put_be32(v, id);
+    if (add)
+        put_raw(t, index, name, strlen(name), v, sizeof v, MDB_NODUPDATA);
+    else
+        del_raw(t, index, name, strlen(name), v, sizeof v);
+}
+
+void store_index_objective(store_txn *t, okr_node id, const char *period, const char *team,
+                           bool add)
+{
+    index_entry(t, t->st->by_period, period, id, add);
+    index_entry(t, t->st->by_team, team, id, add);
+}
+
+size_t store_objectives_of(store_txn *t, MDB_dbi index, const char *name, okr_node **out)
+{
+    *out = NULL;
+    if (name == NULL || name[0] == '\0')
+        return 0;
+    return dup_words(t, index, name, strlen(name), 1, out);
+}
+
+bool store_index_has(store_txn *t, MDB_dbi index, const char *name, okr_node id)
+{
+    if (failed(t) || name == NULL || name[0] == '\0')
+        return false;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, index, &cur);
+    if (rc) {
+        fail(t, rc);
+        return false;
+    }
+    unsigned char vb[4];
+    okr_put_be32(vb, id);
+    MDB_val k = {strlen(name), (void *)name}, v = {sizeof vb, vb};
+    rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+    return rc == 0;
+}
+
+void store_foreach_objective(store_txn *t, const char *period, const char *team,
+                             store_each_fn fn, void *ctx)
+{
+    MDB_dbi index;
+    const char *name;
+    if (team && team[0]) {
+        index = t->st->by_team;
+        name = team;
+    } else if (period && period[0]) {
+        index = t->st->by_period;
+        name = period;
+    } else {
+        store_foreach(t, t->st->objectives, fn, ctx);
+        return;
+    }
+    okr_node *ids;
+    size_t n = store_objectives_of(t, index, name, &ids);
+    for (size_t i = 0; i < n && !failed(t); i++) {
+        unsigned char kb[4];
+        MDB_val v;
+        okr_put_be32(kb, ids[i]);
+        if (!get_raw(t, t->st->objectives, kb, sizeof kb, &v))
+            continue;                 /* no record: as the full scan would see it */
+        MDB_val k = {sizeof kb, kb};
+        if (!fn(ctx, &k, &v))
+            break;
+    }
 }

@@ -11,6 +11,8 @@
  *   agg         be32 node -> store_agg (fixed layout, native endian)
  *   checkins    be32 kr . be64 time . be64 seq -> Okr__CheckIn
  *   events      be64 seq -> Okr__Event
+ *   by_period   period name -> be32 objective  (DUPSORT, DUPFIXED)
+ *   by_team     team name   -> be32 objective  (DUPSORT, DUPFIXED)
  *
  * A KR's link to its objective is an edge like an alignment: up[K] = (O, kr
  * weight). So the roll-up walks one kind of edge, and a KR's weight has one
@@ -32,13 +34,14 @@
 #include "ids.h"
 #include "okr.pb-c.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_EPOCH_BYTES 16
 #define STORE_DEFAULT_MAP_SIZE ((size_t)1 << 30)
 
 typedef struct {
     MDB_env *env;
     MDB_dbi meta, periods, teams, objectives, krs, up, down, agg, checkins, events;
+    MDB_dbi by_period, by_team;    /* indexes: name -> be32 objective (DUPSORT) */
     size_t map_size;
     unsigned char epoch[STORE_EPOCH_BYTES];
 } store;
@@ -144,6 +147,29 @@ typedef bool (*store_each_fn)(void *ctx, const MDB_val *key, const MDB_val *val)
 void store_foreach(store_txn *t, MDB_dbi dbi, store_each_fn fn, void *ctx);
 /* Number of entries in a database. */
 uint64_t store_count(store_txn *t, MDB_dbi dbi);
+
+/* Objective indexes (by_period, by_team): every objective, archived ones too,
+ * is listed under its period and, when it has one, its team. Handlers keep
+ * them in step with the records; okrd --verify checks them. A NULL or empty
+ * name stands for "none" in all of these. */
+/* Add (or, add = false, remove) objective id under period and team; either
+ * may be NULL to leave that index alone. Adding twice or removing what is
+ * not there is a no-op. */
+void store_index_objective(store_txn *t, okr_node id, const char *period, const char *team,
+                           bool add);
+/* The ids listed under name in index (st->by_period or st->by_team),
+ * ascending, as an arena array; returns the count (*out NULL when 0). */
+size_t store_objectives_of(store_txn *t, MDB_dbi index, const char *name, okr_node **out);
+/* True when id is listed under name in index. */
+bool store_index_has(store_txn *t, MDB_dbi index, const char *name, okr_node id);
+/* Call fn, as store_foreach over st->objectives would (key: be32 id, val:
+ * the record), for the objectives that may be of period and team, in
+ * ascending id order: those of the team index when team is given, else of
+ * the period index, else every objective. It narrows, it does not filter:
+ * fn still checks what it needs (a team's objectives span periods). Ids
+ * without a record are skipped, as the full scan would not see them. */
+void store_foreach_objective(store_txn *t, const char *period, const char *team,
+                             store_each_fn fn, void *ctx);
 
 /* Unpack a record into the transaction's arena; NULL (and t->rc = EINVAL)
  * when the stored bytes do not parse, which means corruption. */

@@ -413,7 +413,7 @@ unsigned char *fixture_snapshot_all(fixture *f, size_t *len)
 {
     const MDB_dbi all[] = {f->st.meta, f->st.periods, f->st.teams, f->st.objectives,
                            f->st.krs, f->st.up, f->st.down, f->st.agg, f->st.checkins,
-                           f->st.events};
+                           f->st.events, f->st.by_period, f->st.by_team};
     return fixture_snapshot(f, all, sizeof all / sizeof all[0], len);
 }
 

@@ -1392,6 +1392,333 @@ static void test_each_accepted_change_is_logged_with_the_scores_it_moved(void **
     consistent(c);
 }
 
+/* ------------------------------------------------------------ period and team indexes
+ *
+ * TreeGet and ObjectiveList with a period or team read the objectives of
+ * that team (else period) from its index instead of every objective. The
+ * answers must be what the full scan gave: the same objectives, in the same
+ * order (ascending id). */
+
+#define PAYMENTS "payments"
+#define GROWTH "growth"
+
+/* A new objective of period and team (NULL: none), aligned to parent (NULL: none). */
+static void team_objective(ctx *c, const char *period, const char *team, const char *parent,
+                           char *id)
+{
+    const char *parents[] = {parent};
+    Okr__Request *r = req_objective_add(&c->a, "a team objective", period, parent ? 1 : 0,
+                                        parents, NULL);
+    r->objective_add->objective->team = team ? arena_strdup(&c->a, team) : NULL;
+    ok(c, r, id);
+}
+
+static Okr__Request *req_edit_team(ctx *c, const char *id, const char *team)
+{
+    Okr__Request *r = req_new(&c->a, OKR__REQUEST__BODY_OBJECTIVE_EDIT);
+    r->objective_edit = ARENA_NEW(&c->a, Okr__ObjectiveEdit, OKR__OBJECTIVE_EDIT__INIT);
+    r->objective_edit->id = arena_strdup(&c->a, id);
+    r->objective_edit->team = arena_strdup(&c->a, team);      /* "": no team */
+    return r;
+}
+
+static void append(char *buf, size_t len, const char *word)
+{
+    size_t used = strlen(buf);
+    snprintf(buf + used, len - used, "%s%s", used ? " " : "", word);
+}
+
+/* The ids the index lists under name, e.g. "O2 O6" ("" when none). */
+static const char *indexed(ctx *c, bool team, const char *name)
+{
+    static char buf[512];
+    arena mem;
+    arena_init(&mem);
+    store_txn t;
+    store_txn_begin(&t, &c->f.st, NULL, false, &mem);
+    okr_node *ids;
+    size_t n = store_objectives_of(&t, team ? c->f.st.by_team : c->f.st.by_period, name, &ids);
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char id[OKR_ID_BUF];
+        append(buf, sizeof buf, okr_id_format(ids[i], id));
+    }
+    assert_int_equal(t.rc, 0);
+    store_txn_abort(&t);
+    arena_free(&mem);
+    return buf;
+}
+
+static Okr__ObjectiveListReply *list_reply(ctx *c, const char *period, const char *team,
+                                           bool archived)
+{
+    Okr__Request *r = req_new(&c->a, OKR__REQUEST__BODY_OBJECTIVE_LIST);
+    r->objective_list = ARENA_NEW(&c->a, Okr__ObjectiveList, OKR__OBJECTIVE_LIST__INIT);
+    r->objective_list->period = period ? arena_strdup(&c->a, period) : NULL;
+    r->objective_list->team = team ? arena_strdup(&c->a, team) : NULL;
+    r->objective_list->has_include_archived = archived;
+    r->objective_list->include_archived = archived;
+    if (run(c, r) != OKR__ERROR_CODE__OK)
+        fail_msg("list refused: %s", error_text(c->last));
+    arena_reset(&c->a);
+    assert_int_equal(c->last->body_case, OKR__RESPONSE__BODY_OBJECTIVES);
+    return c->last->objectives;
+}
+
+static bool same_name(const char *filter, const char *field)
+{
+    return !filter || !filter[0] || (field && strcmp(filter, field) == 0);
+}
+
+/* ObjectiveList's ids (period/team NULL: any; archived: include them).
+ * Checked against the unfiltered list, which reads every objective, filtered
+ * here: the index must give exactly that. */
+static const char *listed(ctx *c, const char *period, const char *team, bool archived)
+{
+    static char buf[512], scan[512];
+    Okr__ObjectiveListReply *all = list_reply(c, NULL, NULL, true);
+    scan[0] = '\0';
+    for (size_t i = 0; i < all->n_objectives; i++) {
+        const Okr__Objective *o = all->objectives[i];
+        if ((archived || !o->archived) && same_name(period, o->period) &&
+            same_name(team, o->team))
+            append(scan, sizeof scan, o->id);
+    }
+    Okr__ObjectiveListReply *got = list_reply(c, period, team, archived);
+    buf[0] = '\0';
+    for (size_t i = 0; i < got->n_objectives; i++)
+        append(buf, sizeof buf, got->objectives[i]->id);
+    if (strcmp(buf, scan) != 0)
+        fail_msg("list period %s team %s%s gave \"%s\"; the full list filtered: \"%s\"",
+                 period ? period : "-", team ? team : "-", archived ? " --all" : "", buf, scan);
+    return buf;
+}
+
+/* TreeGet without a root: "objectives | KRs | child>parent ..." in reply order. */
+static const char *tree_of(ctx *c, const char *period, const char *team)
+{
+    static char buf[1024];
+    Okr__Request *r = req_new(&c->a, OKR__REQUEST__BODY_TREE);
+    r->tree = ARENA_NEW(&c->a, Okr__TreeGet, OKR__TREE_GET__INIT);
+    r->tree->period = period ? arena_strdup(&c->a, period) : NULL;
+    r->tree->team = team ? arena_strdup(&c->a, team) : NULL;
+    if (run(c, r) != OKR__ERROR_CODE__OK)
+        fail_msg("tree refused: %s", error_text(c->last));
+    arena_reset(&c->a);
+    assert_int_equal(c->last->body_case, OKR__RESPONSE__BODY_GRAPH);
+    const Okr__Graph *g = c->last->graph;
+    buf[0] = '\0';
+    for (size_t i = 0; i < g->n_objectives; i++)
+        append(buf, sizeof buf, g->objectives[i]->id);
+    append(buf, sizeof buf, "|");
+    for (size_t i = 0; i < g->n_krs; i++)
+        append(buf, sizeof buf, g->krs[i]->id);
+    append(buf, sizeof buf, "|");
+    for (size_t i = 0; i < g->n_alignments; i++) {
+        char edge[2 * OKR_ID_BUF + 1];
+        snprintf(edge, sizeof edge, "%s>%s", g->alignments[i]->child, g->alignments[i]->parent);
+        append(buf, sizeof buf, edge);
+    }
+    return buf;
+}
+
+/* The organisation of the index tests:
+ *
+ *   O1 company (Q4, no team)
+ *    +- O2 payments --- K1 (a KR of O2)
+ *    |   +- O3 payments
+ *    |   +- O8 growth
+ *    +- O5 growth
+ *   O4 payments (Q4)     O6 payments (Q3)     O7 payments (Q4, archived) */
+static void team_organisation(ctx *c)
+{
+    node_id o[9], k;
+    ok(c, req_team_add(&c->a, PAYMENTS), NULL);
+    ok(c, req_team_add(&c->a, GROWTH), NULL);
+    team_objective(c, Q4, NULL, NULL, o[1]);
+    team_objective(c, Q4, PAYMENTS, o[1], o[2]);
+    team_objective(c, Q4, PAYMENTS, o[2], o[3]);
+    team_objective(c, Q4, PAYMENTS, NULL, o[4]);
+    team_objective(c, Q4, GROWTH, o[1], o[5]);
+    team_objective(c, Q3, PAYMENTS, NULL, o[6]);
+    team_objective(c, Q4, PAYMENTS, NULL, o[7]);
+    team_objective(c, Q4, GROWTH, o[2], o[8]);
+    metric(c, o[2], 0, 10, 0, k);
+    ok(c, req_archive(&c->a, o[7], false), NULL);
+    assert_string_equal(o[8], "O8");
+    assert_string_equal(k, "K1");
+}
+
+static void test_indexes_follow_objective_add_team_edit_and_delete(void **state)
+{
+    ctx *c = C(state);
+    team_organisation(c);
+    assert_string_equal(indexed(c, true, PAYMENTS), "O2 O3 O4 O6 O7");  /* archived too */
+    assert_string_equal(indexed(c, true, GROWTH), "O5 O8");
+    assert_string_equal(indexed(c, false, Q4), "O1 O2 O3 O4 O5 O7 O8");
+    assert_string_equal(indexed(c, false, Q3), "O6");
+    consistent(c);
+
+    ok(c, req_edit_team(c, "O4", GROWTH), NULL);             /* moves between teams */
+    assert_string_equal(indexed(c, true, PAYMENTS), "O2 O3 O6 O7");
+    assert_string_equal(indexed(c, true, GROWTH), "O4 O5 O8");
+    ok(c, req_edit_team(c, "O4", GROWTH), NULL);             /* the same team again */
+    assert_string_equal(indexed(c, true, GROWTH), "O4 O5 O8");
+    ok(c, req_edit_team(c, "O1", PAYMENTS), NULL);           /* from no team */
+    assert_string_equal(indexed(c, true, PAYMENTS), "O1 O2 O3 O6 O7");
+    ok(c, req_edit_team(c, "O1", ""), NULL);                 /* back to none */
+    assert_string_equal(indexed(c, true, PAYMENTS), "O2 O3 O6 O7");
+    ok(c, req_edit_team(c, "O7", GROWTH), NULL);             /* archived ones too */
+    assert_string_equal(indexed(c, true, GROWTH), "O4 O5 O7 O8");
+    assert_string_equal(indexed(c, false, Q4), "O1 O2 O3 O4 O5 O7 O8");   /* untouched */
+    consistent(c);
+
+    refused(c, req_edit_team(c, "O4", "nobody"), OKR__ERROR_CODE__NOT_FOUND);
+    assert_string_equal(indexed(c, true, GROWTH), "O4 O5 O7 O8");
+
+    ok(c, req_objective_delete(&c->a, "O2"), NULL);          /* deletes K1 too */
+    ok(c, req_objective_delete(&c->a, "O7"), NULL);
+    assert_string_equal(indexed(c, true, PAYMENTS), "O3 O6");
+    assert_string_equal(indexed(c, true, GROWTH), "O4 O5 O8");
+    assert_string_equal(indexed(c, false, Q4), "O1 O3 O4 O5 O8");
+    ok(c, req_objective_delete(&c->a, "O6"), NULL);
+    assert_string_equal(indexed(c, false, Q3), "");
+    consistent(c);
+}
+
+static void test_list_by_team_or_period_gives_the_full_scan_filtered_in_id_order(void **state)
+{
+    ctx *c = C(state);
+    team_organisation(c);
+    assert_string_equal(listed(c, NULL, NULL, false), "O1 O2 O3 O4 O5 O6 O8");
+    assert_string_equal(listed(c, NULL, PAYMENTS, false), "O2 O3 O4 O6");
+    assert_string_equal(listed(c, NULL, PAYMENTS, true), "O2 O3 O4 O6 O7");   /* --all */
+    assert_string_equal(listed(c, NULL, GROWTH, false), "O5 O8");
+    assert_string_equal(listed(c, Q4, NULL, false), "O1 O2 O3 O4 O5 O8");
+    assert_string_equal(listed(c, Q4, NULL, true), "O1 O2 O3 O4 O5 O7 O8");
+    assert_string_equal(listed(c, Q3, NULL, false), "O6");
+    assert_string_equal(listed(c, Q4, PAYMENTS, false), "O2 O3 O4");
+    assert_string_equal(listed(c, Q3, PAYMENTS, true), "O6");
+    assert_string_equal(listed(c, Q3, GROWTH, true), "");
+
+    ok(c, req_edit_team(c, "O4", GROWTH), NULL);
+    ok(c, req_archive(&c->a, "O5", false), NULL);
+    ok(c, req_archive(&c->a, "O7", true), NULL);              /* restored */
+    assert_string_equal(listed(c, NULL, PAYMENTS, false), "O2 O3 O6 O7");
+    assert_string_equal(listed(c, NULL, GROWTH, false), "O4 O8");
+    assert_string_equal(listed(c, NULL, GROWTH, true), "O4 O5 O8");
+    assert_string_equal(listed(c, Q4, GROWTH, false), "O4 O8");
+    ok(c, req_objective_delete(&c->a, "O3"), NULL);
+    assert_string_equal(listed(c, Q4, PAYMENTS, true), "O2 O7");
+
+    /* An unknown filter is refused, as before. */
+    Okr__Request *r = req_new(&c->a, OKR__REQUEST__BODY_OBJECTIVE_LIST);
+    r->objective_list = ARENA_NEW(&c->a, Okr__ObjectiveList, OKR__OBJECTIVE_LIST__INIT);
+    r->objective_list->team = "nobody";
+    refused(c, r, OKR__ERROR_CODE__NOT_FOUND);
+    consistent(c);
+}
+
+static void test_tree_of_a_team_or_period_starts_where_the_parents_do_not_match(void **state)
+{
+    ctx *c = C(state);
+    team_organisation(c);
+    /* O2's parent O1 has no team: O2 is a root, O3 is drawn under it, and so
+     * is everything below it whatever its team (O8, K1). O7 is archived. */
+    assert_string_equal(tree_of(c, NULL, PAYMENTS), "O2 O3 O8 O4 O6 | K1 | O3>O2 O8>O2");
+    assert_string_equal(tree_of(c, Q4, PAYMENTS), "O2 O3 O8 O4 | K1 | O3>O2 O8>O2");
+    assert_string_equal(tree_of(c, Q3, PAYMENTS), "O6 | |");
+    /* O8's parent O2 is of payments: a root of growth's tree. */
+    assert_string_equal(tree_of(c, NULL, GROWTH), "O5 O8 | |");
+    assert_string_equal(tree_of(c, Q4, NULL),
+                        "O1 O2 O5 O3 O8 O4 | K1 | O2>O1 O5>O1 O3>O2 O8>O2");
+    assert_string_equal(tree_of(c, Q3, NULL), "O6 | |");
+    assert_string_equal(tree_of(c, Q3, GROWTH), "| |");
+    assert_string_equal(tree_of(c, NULL, NULL),              /* no filter: the full scan */
+                        "O1 O2 O5 O3 O8 O4 O6 | K1 | O2>O1 O5>O1 O3>O2 O8>O2");
+
+    /* O2 joins growth: its child O3 becomes a root of payments, and O8 is
+     * drawn under O2 in growth's tree. */
+    ok(c, req_edit_team(c, "O2", GROWTH), NULL);
+    assert_string_equal(tree_of(c, NULL, PAYMENTS), "O3 O4 O6 | |");
+    assert_string_equal(tree_of(c, NULL, GROWTH), "O2 O3 O8 O5 | K1 | O3>O2 O8>O2");
+    ok(c, req_archive(&c->a, "O7", true), NULL);
+    assert_string_equal(tree_of(c, Q4, PAYMENTS), "O3 O4 O7 | |");
+    consistent(c);
+}
+
+/* okrd --verify checks the indexes against the records, both ways. */
+typedef struct {
+    char whats[1024];
+} verify_log;
+
+static void log_mismatch(void *arg, okr_node node, const char *what, int64_t stored,
+                         int64_t expected)
+{
+    verify_log *log = arg;
+    char id[OKR_ID_BUF], line[128];
+    (void)stored;
+    (void)expected;
+    snprintf(line, sizeof line, "%s %s;", okr_id_format(node, id), what);
+    append(log->whats, sizeof log->whats, line);
+}
+
+static const char *verify_whats(ctx *c)
+{
+    static verify_log log;
+    int rc = 0;
+    log.whats[0] = '\0';
+    rollup_verify(&c->f.st, log_mismatch, &log, &rc);
+    assert_int_equal(rc, 0);
+    return log.whats;
+}
+
+/* Change an index behind the handlers' back. */
+static void tamper(ctx *c, okr_node id, const char *period, const char *team, bool add)
+{
+    arena mem;
+    arena_init(&mem);
+    store_txn t;
+    store_txn_begin(&t, &c->f.st, NULL, true, &mem);
+    store_index_objective(&t, id, period, team, add);
+    assert_int_equal(store_txn_commit(&t), 0);
+    arena_free(&mem);
+}
+
+static void test_verify_reports_missing_wrong_and_orphan_index_entries(void **state)
+{
+    ctx *c = C(state);
+    team_organisation(c);
+    assert_string_equal(verify_whats(c), "");
+    tamper(c, 4, NULL, PAYMENTS, false);
+    assert_string_equal(verify_whats(c), "O4 not in the team index;");
+    tamper(c, 4, NULL, GROWTH, true);
+    assert_string_equal(verify_whats(c),
+                        "O4 not in the team index; O4 indexed under the wrong team;");
+    tamper(c, 4, NULL, GROWTH, false);
+    tamper(c, 4, NULL, PAYMENTS, true);
+    tamper(c, 1, NULL, GROWTH, true);                        /* O1 has no team */
+    assert_string_equal(verify_whats(c), "O1 indexed under the wrong team;");
+    tamper(c, 1, NULL, GROWTH, false);
+    tamper(c, 6, Q3, NULL, false);
+    tamper(c, 6, Q4, NULL, true);
+    assert_string_equal(verify_whats(c),
+                        "O6 not in the period index; O6 indexed under the wrong period;");
+    tamper(c, 6, Q4, NULL, false);
+    tamper(c, 6, Q3, NULL, true);
+    tamper(c, 99, Q4, PAYMENTS, true);                       /* no such objective */
+    assert_string_equal(verify_whats(c), "O99 in the period index without a record; "
+                                         "O99 in the team index without a record;");
+    c->f.quiet = true;
+    assert_int_equal(fixture_verify(&c->f), 2);
+    c->f.quiet = false;
+    /* Reads skip an id without a record, as the full scan would. */
+    assert_string_equal(listed(c, Q4, PAYMENTS, true), "O2 O3 O4 O7");
+    assert_string_equal(tree_of(c, NULL, PAYMENTS), "O2 O3 O8 O4 O6 | K1 | O3>O2 O8>O2");
+    tamper(c, 99, Q4, PAYMENTS, false);
+    consistent(c);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1443,6 +1770,10 @@ int main(void)
         T(test_team_must_exist_before_objectives_use_it),
         T(test_viewers_read_and_editors_change_okrs_but_not_periods),
         T(test_each_accepted_change_is_logged_with_the_scores_it_moved),
+        T(test_indexes_follow_objective_add_team_edit_and_delete),
+        T(test_list_by_team_or_period_gives_the_full_scan_filtered_in_id_order),
+        T(test_tree_of_a_team_or_period_starts_where_the_parents_do_not_match),
+        T(test_verify_reports_missing_wrong_and_orphan_index_entries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,19 +46,6 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *xasprintf(const char *fmt, ...)
-{
-    char *text;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vasprintf(&text, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        util_out_of_memory();
-    return text;
-}
 
 static bool add_node(okr_cache *c, const char *id, const char *title, char *where)
 {
@@ -79,12 +66,12 @@ static void fill_nodes(okr_cache *c, const Okr__Snapshot *snap)
     c->nodes = util_xcalloc(snap->n_objectives + snap->n_krs, sizeof *c->nodes);
     for (size_t i = 0; i < snap->n_objectives; i++) {
         const Okr__Objective *o = snap->objectives[i];
-        if (add_node(c, o->id, o->title, xasprintf("%s, %s", str(o->team), str(o->period))))
+        if (add_node(c, o->id, o->title, util_xasprintf("%s, %s", str(o->team), str(o->period))))
             c->nodes[c->n_nodes - 1].archived = o->archived;
     }
     for (size_t i = 0; i < snap->n_krs; i++) {
         const Okr__KeyResult *kr = snap->krs[i];
-        if (add_node(c, kr->id, kr->title, xasprintf("%s", str(kr->objective))))
+        if (add_node(c, kr->id, kr->title, util_xasprintf("%s", str(kr->objective))))
             c->nodes[c->n_nodes - 1].kind = kr->kind;
     }
     qsort(c->nodes, c->n_nodes, sizeof *c->nodes, compare_nodes);

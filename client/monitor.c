@@ -73,27 +73,30 @@ static void notice(monitor *m, const char *fmt, ...)
 
 /* ------------------------------------------------------------ sockets */
 
-static int open_dealer(monitor *m)
+/* A client socket: no linger on close, replies up to the response limit. */
+static void *new_socket(monitor *m, int type)
 {
     int linger = 0;
     int64_t maxmsg = OKR_MAX_RESPONSE_FRAME;
-    m->dealer = zmq_socket(m->zmq, ZMQ_DEALER);
-    if (m->dealer == NULL)
-        return -1;
-    zmq_setsockopt(m->dealer, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(m->dealer, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    return zmq_connect(m->dealer, m->opt.request_endpoint);
+    void *sock = zmq_socket(m->zmq, type);
+    if (sock) {
+        zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    }
+    return sock;
+}
+
+static int open_dealer(monitor *m)
+{
+    m->dealer = new_socket(m, ZMQ_DEALER);
+    return m->dealer ? zmq_connect(m->dealer, m->opt.request_endpoint) : -1;
 }
 
 static int open_sub(monitor *m)
 {
-    int linger = 0;
-    int64_t maxmsg = OKR_MAX_RESPONSE_FRAME;
-    m->sub = zmq_socket(m->zmq, ZMQ_SUB);
+    m->sub = new_socket(m, ZMQ_SUB);
     if (m->sub == NULL)
         return -1;
-    zmq_setsockopt(m->sub, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(m->sub, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     if (m->opt.rcvhwm > 0)
         zmq_setsockopt(m->sub, ZMQ_RCVHWM, &m->opt.rcvhwm, sizeof m->opt.rcvhwm);
     if (m->opt.rcvbuf > 0)

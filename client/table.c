@@ -44,13 +44,10 @@ table *table_new(size_t ncols, const char *const *headers)
 
 void table_cell(table *t, const char *color, const char *fmt, ...)
 {
-    char *text;
     va_list ap;
     va_start(ap, fmt);
-    int n = vasprintf(&text, fmt, ap);
+    char *text = util_xvasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        util_out_of_memory();
     add_cell(t, color, text);
 }
 

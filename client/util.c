@@ -34,3 +34,20 @@ char *util_xstrdup(const char *s)
         util_out_of_memory();
     return copy;
 }
+
+char *util_xvasprintf(const char *fmt, va_list ap)
+{
+    char *text;
+    if (vasprintf(&text, fmt, ap) < 0)
+        util_out_of_memory();
+    return text;
+}
+
+char *util_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = util_xvasprintf(fmt, ap);
+    va_end(ap);
+    return text;
+}

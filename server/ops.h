@@ -44,7 +44,9 @@ void op_replay(request *rq, const Okr__Replay *in);
 
 /* view.c — records as clients see them: with score, health, grade. */
 Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *rec);
-Okr__KeyResult *view_kr(request *rq, okr_node id, const Okr__KeyResult *rec);
+/* owner: the KR's objective when the caller has it loaded, else NULL. */
+Okr__KeyResult *view_kr(request *rq, okr_node id, const Okr__KeyResult *rec,
+                        const Okr__Objective *owner);
 Okr__Alignment *view_alignment(request *rq, okr_node child, okr_node parent, uint32_t weight);
 
 /* graph.c — node sets and reachability in the alignment DAG. */

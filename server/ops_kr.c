@@ -157,7 +157,7 @@ void op_kr_get(request *rq, const Okr__KeyResultGet *in)
         return;
     Okr__KeyResultDetail *d = ARENA_NEW(rq->mem, Okr__KeyResultDetail,
                                         OKR__KEY_RESULT_DETAIL__INIT);
-    d->kr = view_kr(rq, id, kr);
+    d->kr = view_kr(rq, id, kr, NULL);
     Okr__Objective *o = okr_id_parse(kr->objective, &obj_id)
                             ? store_get_objective(rq->txn, obj_id) : NULL;
     if (o)
@@ -249,7 +249,7 @@ void op_history(request *rq, const Okr__History *in)
                                   "limit %zu is over the maximum of %d", limit,
                                   OKR_MAX_HISTORY);
     Okr__HistoryReply *h = ARENA_NEW(rq->mem, Okr__HistoryReply, OKR__HISTORY_REPLY__INIT);
-    h->kr = view_kr(rq, id, kr);
+    h->kr = view_kr(rq, id, kr, NULL);
     h->n_checkins = store_checkins(rq->txn, id, limit, &h->checkins);
     rq->response->body_case = OKR__RESPONSE__BODY_HISTORY;
     rq->response->history = h;

@@ -202,7 +202,7 @@ void op_objective_get(request *rq, const Okr__ObjectiveGet *in)
         Okr__KeyResult *kr = store_get_kr(rq->txn, kids[i].node);
         if (kr == NULL)
             continue;
-        d->krs[d->n_krs++] = view_kr(rq, kids[i].node, kr);
+        d->krs[d->n_krs++] = view_kr(rq, kids[i].node, kr, o);
         /* Objectives aligned to this KR count as children of the objective too. */
         store_link *grand;
         size_t n_grand = store_children(rq->txn, kids[i].node, &grand);

@@ -18,27 +18,36 @@ typedef struct {
     size_t cap_objectives, cap_krs, cap_alignments;
 } tree_ctx;
 
-/* Add one node's record to the graph; false when it is archived or gone. */
-static bool add_node(tree_ctx *c, okr_node node)
+static bool room_for_node(tree_ctx *c)
 {
-    Okr__Graph *g = c->g;
-    if (c->n_nodes >= OKR_MAX_LIST) {
-        g->has_truncated = g->truncated = true;
+    if (c->n_nodes < OKR_MAX_LIST)
+        return true;
+    c->g->has_truncated = c->g->truncated = true;
+    return false;
+}
+
+/* Add an objective to the graph; returns its view, or NULL when it is
+ * archived, gone, or over the limit. */
+static const Okr__Objective *add_objective(tree_ctx *c, okr_node node)
+{
+    Okr__Objective *o = room_for_node(c) ? store_get_objective(c->rq->txn, node) : NULL;
+    if (o == NULL || o->archived)
+        return NULL;
+    Okr__Objective *view = view_objective(c->rq, node, o);
+    ops_append(c->rq->mem, (void ***)&c->g->objectives, &c->g->n_objectives,
+               &c->cap_objectives, view);
+    c->n_nodes++;
+    return view;
+}
+
+/* Add a KR (owner: its objective's record, or NULL to look it up). */
+static bool add_kr(tree_ctx *c, okr_node node, const Okr__Objective *owner)
+{
+    Okr__KeyResult *kr = room_for_node(c) ? store_get_kr(c->rq->txn, node) : NULL;
+    if (kr == NULL)
         return false;
-    }
-    if (okr_node_is_kr(node)) {
-        Okr__KeyResult *kr = store_get_kr(c->rq->txn, node);
-        if (kr == NULL)
-            return false;
-        ops_append(c->rq->mem, (void ***)&g->krs, &g->n_krs, &c->cap_krs,
-                   view_kr(c->rq, node, kr));
-    } else {
-        Okr__Objective *o = store_get_objective(c->rq->txn, node);
-        if (o == NULL || o->archived)
-            return false;
-        ops_append(c->rq->mem, (void ***)&g->objectives, &g->n_objectives,
-                   &c->cap_objectives, view_objective(c->rq, node, o));
-    }
+    ops_append(c->rq->mem, (void ***)&c->g->krs, &c->g->n_krs, &c->cap_krs,
+               view_kr(c->rq, node, kr, owner));
     c->n_nodes++;
     return true;
 }
@@ -49,19 +58,29 @@ static void add_edge(tree_ctx *c, okr_node child, okr_node parent, uint32_t weig
                &c->cap_alignments, view_alignment(c->rq, child, parent, weight));
 }
 
-/* Everything below root: KRs, objectives aligned to it or to its KRs. */
+/* Everything below root: KRs, objectives aligned to it or to its KRs. The
+ * walk's stack carries each objective's record, so its KRs' views need not
+ * read it again. */
+typedef struct {
+    okr_node node;
+    const Okr__Objective *rec;       /* NULL for a KR */
+} tree_step;
+
 static void collect_below(tree_ctx *c, okr_node root)
 {
     size_t cap = 64, top = 0;
-    okr_node *stack = arena_alloc(c->rq->mem, cap * sizeof *stack);
-    if (node_set_has(&c->seen, root) || !add_node(c, root))
+    tree_step *stack = arena_alloc(c->rq->mem, cap * sizeof *stack);
+    if (node_set_has(&c->seen, root))
+        return;
+    const Okr__Objective *root_rec = NULL;
+    if (okr_node_is_kr(root) ? !add_kr(c, root, NULL) : !(root_rec = add_objective(c, root)))
         return;
     node_set_add(&c->seen, c->rq->mem, root);
-    stack[top++] = root;
+    stack[top++] = (tree_step){root, root_rec};
     while (top > 0 && request_ok(c->rq)) {
-        okr_node node = stack[--top];
+        tree_step step = stack[--top];
         store_link *kids;
-        size_t n = store_children(c->rq->txn, node, &kids);
+        size_t n = store_children(c->rq->txn, step.node, &kids);
         for (size_t i = 0; i < n; i++) {
             okr_node kid = kids[i].node;
             /* A KR's link to its objective is its `objective` field, not an
@@ -69,21 +88,22 @@ static void collect_below(tree_ctx *c, okr_node root)
             bool alignment = !okr_node_is_kr(kid);
             if (node_set_has(&c->seen, kid)) {       /* a second parent: edge only */
                 if (alignment)
-                    add_edge(c, kid, node, kids[i].weight);
+                    add_edge(c, kid, step.node, kids[i].weight);
                 continue;
             }
-            if (!add_node(c, kid))                   /* archived, gone, or over the limit */
-                continue;
+            const Okr__Objective *rec = NULL;
+            if (alignment ? !(rec = add_objective(c, kid)) : !add_kr(c, kid, step.rec))
+                continue;                            /* archived, gone, or over the limit */
             node_set_add(&c->seen, c->rq->mem, kid);
             if (alignment)
-                add_edge(c, kid, node, kids[i].weight);
+                add_edge(c, kid, step.node, kids[i].weight);
             if (top == cap) {
-                okr_node *grown = arena_alloc(c->rq->mem, cap * 2 * sizeof *grown);
+                tree_step *grown = arena_alloc(c->rq->mem, cap * 2 * sizeof *grown);
                 memcpy(grown, stack, cap * sizeof *stack);
                 stack = grown;
                 cap *= 2;
             }
-            stack[top++] = kid;
+            stack[top++] = (tree_step){kid, rec};
         }
     }
 }

@@ -45,6 +45,11 @@ typedef struct {
     size_t n_touched, cap_touched;
     const void *event;                      /* packed Event, once appended */
     size_t event_len;
+    /* view.c: the last period a view looked up (views of one objective and
+     * its KRs all ask for the same one). */
+    const char *span_period;
+    bool span_found, span_closed;
+    int64_t span_start_us, span_end_us;
 } request;
 
 /* Record an error (the first one wins). Always returns false. */

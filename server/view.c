@@ -3,23 +3,27 @@
  * because time passes (DESIGN §3). Read-only. */
 #include "ops.h"
 
+#include <string.h>
+
 #include "text.h"
 
-typedef struct {
-    bool closed;
-    int64_t start_us, end_us;
-} period_span;
-
-static bool period_span_of(request *rq, const char *name, period_span *out)
+/* The period's span, read once per request and period. */
+static bool period_span_of(request *rq, const char *name)
 {
-    Okr__Period *p = name ? store_get_period(rq->txn, name) : NULL;
-    int64_t start, end;
-    if (p == NULL || !text_parse_date(p->start, &start) || !text_parse_date(p->end, &end))
+    if (name == NULL)
         return false;
-    out->closed = p->closed;
-    out->start_us = start * OKR_US_PER_DAY;
-    out->end_us = (end + 1) * OKR_US_PER_DAY;     /* the end date is inclusive */
-    return true;
+    if (rq->span_period && strcmp(rq->span_period, name) == 0)
+        return rq->span_found;
+    Okr__Period *p = store_get_period(rq->txn, name);
+    int64_t start, end;
+    rq->span_period = name;
+    rq->span_found = p && text_parse_date(p->start, &start) && text_parse_date(p->end, &end);
+    if (rq->span_found) {
+        rq->span_closed = p->closed;
+        rq->span_start_us = start * OKR_US_PER_DAY;
+        rq->span_end_us = (end + 1) * OKR_US_PER_DAY;   /* the end date is inclusive */
+    }
+    return rq->span_found;
 }
 
 /* Fill expected/health (open period) or grade (closed period). */
@@ -27,17 +31,16 @@ static void judge(request *rq, const char *period, bool committed, int64_t score
                   bool has_conf, double conf, Okr__Health *health, Okr__Grade *grade,
                   int64_t *expected)
 {
-    period_span span;
     *health = OKR__HEALTH__HEALTH_NONE;
     *grade = OKR__GRADE__GRADE_NONE;
     *expected = 0;
-    if (!period_span_of(rq, period, &span))
+    if (!period_span_of(rq, period))
         return;
-    if (span.closed) {
+    if (rq->span_closed) {
         *grade = (Okr__Grade)score_grade_of(score);
         return;
     }
-    *expected = score_expected(span.start_us, span.end_us, rq->now, committed);
+    *expected = score_expected(rq->span_start_us, rq->span_end_us, rq->now, committed);
     *health = (Okr__Health)score_health_of(score, *expected, has_conf, conf, rq->health);
 }
 
@@ -71,7 +74,8 @@ Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *r
     return o;
 }
 
-Okr__KeyResult *view_kr(request *rq, okr_node id, const Okr__KeyResult *rec)
+Okr__KeyResult *view_kr(request *rq, okr_node id, const Okr__KeyResult *rec,
+                        const Okr__Objective *owner)
 {
     Okr__KeyResult *kr = arena_dup(rq->mem, rec, sizeof *rec);
     okr_node obj_id;
@@ -83,10 +87,11 @@ Okr__KeyResult *view_kr(request *rq, okr_node id, const Okr__KeyResult *rec)
         : kr->score;
     kr->has_weight = true;
     kr->weight = 1;
-    Okr__Objective *o = NULL;
+    const Okr__Objective *o = owner;
     if (okr_id_parse(kr->objective, &obj_id)) {
         store_get_edge(rq->txn, id, obj_id, &kr->weight);
-        o = store_get_objective(rq->txn, obj_id);
+        if (o == NULL)
+            o = store_get_objective(rq->txn, obj_id);
     }
     Okr__Grade unused_grade;
     int64_t unused_expected;

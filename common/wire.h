@@ -18,6 +18,12 @@
  * Returns 0, or -1 with errno from zmq_msg_send. */
 int wire_send(void *socket, const ProtobufCMessage *msg, int flags);
 
+/* Drop the fields this build does not know from msg and every message in
+ * it. What the server records (the event log) is then exactly what it
+ * understood; and protobuf-c can re-pack some unknown fields into bytes its
+ * own unpack refuses (a field 0 tag in overlong form: found by fuzzing). */
+void wire_strip_unknown(ProtobufCMessage *msg);
+
 /* The enum name of an error code ("NOT_FOUND"), or "UNKNOWN". */
 const char *wire_error_name(Okr__ErrorCode code);
 

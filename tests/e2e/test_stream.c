@@ -511,6 +511,49 @@ static void test_replay_of_a_pruned_range_is_refused_and_watchers_resnapshot(voi
     harness_server_destroy(&s);
 }
 
+/* Found by fuzzing: protobuf-c keeps a field-0 tag written in overlong form
+ * (80 00) as an unknown field, and would re-pack it as a one-byte tag that
+ * its own unpack refuses. okrd drops unknown fields when it decodes, so the
+ * event it records still unpacks and the log stays replayable. */
+static void test_request_with_an_odd_unknown_field_leaves_a_replayable_log(void **state)
+{
+    (void)state;
+    struct harness_server s = {0};
+    assert_int_equal(harness_server_start(&s, NULL), 0);
+    Okr__Request req = OKR__REQUEST__INIT;
+    Okr__PeriodAdd add = OKR__PERIOD_ADD__INIT;
+    Okr__Period period = OKR__PERIOD__INIT;
+    period.name = "2026";
+    period.start = "2026-01-01";
+    period.end = "2026-12-31";
+    add.period = &period;
+    req.has_version = req.has_request_id = true;
+    req.version = OKR__PROTOCOL_VERSION__PROTOCOL_VERSION_1;
+    req.request_id = 4242;
+    req.body_case = OKR__REQUEST__BODY_PERIOD_ADD;
+    req.period_add = &add;
+    size_t len = okr__request__get_packed_size(&req);
+    uint8_t frame[256];
+    assert_true(len + 3 <= sizeof frame);
+    okr__request__pack(&req, frame);
+    memcpy(frame + len, "\x80\x00\x01", 3);          /* field 0, overlong tag, varint 1 */
+    assert_int_equal(harness_send_raw(&s, frame, len + 3, false), 0);
+    Okr__Response *r = NULL;
+    assert_int_equal(harness_recv_raw(&s, 5000, &r), 1);
+    assert_non_null(r);
+    assert_int_equal(harness_error_code(r), OKR__ERROR_CODE__OK);
+    assert_int_equal(r->body_case, OKR__RESPONSE__BODY_CHANGED);
+    okr__response__free_unpacked(r, NULL);
+
+    r = replay(&s, 0);
+    assert_int_equal(harness_error_code(r), OKR__ERROR_CODE__OK);
+    assert_int_equal(r->events->n_events, 1);
+    assert_int_equal(r->events->events[0]->change->body_case, OKR__REQUEST__BODY_PERIOD_ADD);
+    assert_string_equal(r->events->events[0]->change->period_add->period->name, "2026");
+    okr__response__free_unpacked(r, NULL);
+    harness_server_destroy(&s);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -520,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_watchers_resume_across_a_server_restart),
         cmocka_unit_test(test_node_watcher_gets_deep_changes_and_nothing_unrelated),
         cmocka_unit_test(test_replay_of_a_pruned_range_is_refused_and_watchers_resnapshot),
+        cmocka_unit_test(test_request_with_an_odd_unknown_field_leaves_a_replayable_log),
     };
     return cmocka_run_group_tests_name("stream", tests, NULL, NULL);
 }

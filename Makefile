@@ -4,6 +4,7 @@
 #   make run        install deps, build, start okrd on ./okrd-data, open okr
 #   make test       install deps, build, run every test (prints "N passed, N failed")
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan (build-asan/)
+#   make fuzz       libFuzzer on the request and shell harnesses (FUZZ_SECONDS=60)
 #   make bench      benchmarks against the machine's floors and Redis (QUICK=1: < 1 min)
 #   make verify     okrd --verify on ./okrd-data
 #   make clean
@@ -54,7 +55,7 @@ TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 OKRD := $(BUILD)/okrd
 OKR  := $(BUILD)/okr
 
-.PHONY: all deps run test unit e2e verify clean bench
+.PHONY: all deps run test unit e2e verify clean bench fuzz
 .DEFAULT_GOAL := all
 
 all: $(OKRD) $(OKR)
@@ -166,10 +167,44 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(OKR_BENCH)
 	$(OKR_BENCH) --okrd $(OKRD) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
 
+# ------------------------------------------------------------ fuzzing
+# `make fuzz` builds the libFuzzer harnesses of tests/fuzz/ with clang
+# (ASan + UBSan) and runs each for FUZZ_SECONDS on build-fuzz/corpus/NAME, a
+# copy of the committed corpus that keeps what earlier runs found. Crashes go
+# to build-fuzz/crashes/NAME/. `make test` replays the committed corpus (plus
+# mutations) through the same harnesses, built with gcc: test_fuzz_replay.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := build-fuzz
+FUZZ_FLAGS   := -std=c11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+                -Icommon -Iserver -Iclient -Itests/lib -Itests/fuzz -I$(FUZZ_DIR)/gen
+FUZZ_SRC     := $(COMMON_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(FUZZ_DIR)/gen/okr.pb-c.c
+
+fuzz: deps
+	@command -v clang >/dev/null 2>&1 && dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "ok installed" || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing clang libclang-rt-14-dev (for libFuzzer)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-14-dev) >/dev/null \
+	      || { echo "cannot install clang"; exit 1; }; \
+	  else echo "make fuzz needs clang and libclang-rt-14-dev"; exit 1; fi; }
+	@mkdir -p $(FUZZ_DIR)/gen
+	protoc-c --c_out=$(FUZZ_DIR)/gen -Iproto proto/okr.proto
+	@for h in request shell; do \
+	  echo "building $(FUZZ_DIR)/fuzz_$$h"; \
+	  clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $(FUZZ_DIR)/fuzz_$$h tests/fuzz/fuzz_$$h.c $(FUZZ_SRC) \
+	    $(PKG_LIBS) -lreadline || exit 1; \
+	done
+	@for h in request shell; do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$h $(FUZZ_DIR)/crashes/$$h; \
+	  cp -n tests/fuzz/corpus/$$h/* $(FUZZ_DIR)/corpus/$$h/; \
+	  $(FUZZ_DIR)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -print_final_stats=1 \
+	    -dict=tests/fuzz/$$h.dict -artifact_prefix=$(FUZZ_DIR)/crashes/$$h/ $(FUZZ_ARGS) \
+	    $(FUZZ_DIR)/corpus/$$h || exit 1; \
+	done
+
 verify: all
 	$(OKRD) --verify --data okrd-data
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -214,6 +214,31 @@ static uint64_t checkin_once(client *c, load_ctx *l, int64_t *ack_ns)
     return seq;
 }
 
+/* Start the thread that runs `subs` subscribers (sub_main) and wait until
+ * they are subscribed. requests/from_seq are for the monitor variant. */
+static sub_state *start_subscribers(const events_spec *spec, const char *requests,
+                                    const char *events, uint64_t from_seq, int subs,
+                                    pthread_t *th)
+{
+    sub_state *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        bench_die("out of memory");
+    s->spec = spec;
+    s->requests = requests;
+    s->events = events;
+    s->from_seq = from_seq;
+    s->cap = (size_t)subs * 40000 + 1024;
+    s->log = malloc(s->cap * sizeof *s->log);
+    s->seen = calloc((size_t)subs, sizeof *s->seen);
+    if (s->log == NULL || s->seen == NULL)
+        bench_die("out of memory");
+    if (pthread_create(th, NULL, sub_main, s) != 0)
+        bench_die("cannot start the subscriber thread");
+    while (!atomic_load(&s->started))
+        zmq_poll(NULL, 0, 1);
+    return s;
+}
+
 int events_run(const char *requests, const char *events, const org *o,
                const events_spec *spec, events_result *out)
 {
@@ -227,23 +252,8 @@ int events_run(const char *requests, const char *events, const org *o,
         client_close(&c);
         return -1;
     }
-    sub_state *s = calloc(1, sizeof *s);
-    if (s == NULL)
-        bench_die("out of memory");
-    s->spec = spec;
-    s->requests = requests;
-    s->events = events;
-    s->from_seq = st.last_seq;
-    s->cap = (size_t)subs * 40000 + 1024;
-    s->log = malloc(s->cap * sizeof *s->log);
-    s->seen = calloc((size_t)subs, sizeof *s->seen);
-    if (s->log == NULL || s->seen == NULL)
-        bench_die("out of memory");
     pthread_t th;
-    if (pthread_create(&th, NULL, sub_main, s) != 0)
-        bench_die("cannot start the subscriber thread");
-    while (!atomic_load(&s->started))
-        zmq_poll(NULL, 0, 1);
+    sub_state *s = start_subscribers(spec, requests, events, st.last_seq, subs, &th);
 
     load_ctx l;
     load_init(&l, o, 0x5eed0000u + (uint64_t)subs);
@@ -366,21 +376,8 @@ int events_floor(const events_spec *spec, events_result *out)
         bench_die("bind: %s", zmq_strerror(errno));
     zmq_getsockopt(pub, ZMQ_LAST_ENDPOINT, endpoint, &len);
 
-    sub_state *s = calloc(1, sizeof *s);
-    if (s == NULL)
-        bench_die("out of memory");
-    s->spec = spec;
-    s->events = endpoint;
-    s->cap = (size_t)subs * 40000 + 1024;
-    s->log = malloc(s->cap * sizeof *s->log);
-    s->seen = calloc((size_t)subs, sizeof *s->seen);
-    if (s->log == NULL || s->seen == NULL)
-        bench_die("out of memory");
     pthread_t th;
-    if (pthread_create(&th, NULL, sub_main, s) != 0)
-        bench_die("cannot start the subscriber thread");
-    while (!atomic_load(&s->started))
-        zmq_poll(NULL, 0, 1);
+    sub_state *s = start_subscribers(spec, NULL, endpoint, 0, subs, &th);
 
     /* An event shaped like a check-in's: 12 score changes, 13 nodes. */
     Okr__Event ev = OKR__EVENT__INIT;

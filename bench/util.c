@@ -31,13 +31,19 @@ int64_t clock_real_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static void vnote(const char *fmt, va_list ap)
+{
+    fputs("okr-bench: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+}
+
 void bench_die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("okr-bench: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vnote(fmt, ap);
     va_end(ap);
     exit(1);
 }
@@ -46,11 +52,8 @@ void bench_note(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("okr-bench: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vnote(fmt, ap);
     va_end(ap);
-    fflush(stderr);
 }
 
 void bench_mkdtemp(const char *tag, char *out, size_t len)

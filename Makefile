@@ -176,6 +176,7 @@ bench: deps
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build-fuzz
 FUZZ_FLAGS   := -std=c11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer \
                 -Icommon -Iserver -Iclient -Itests/lib -Itests/fuzz -I$(FUZZ_DIR)/gen
 FUZZ_SRC     := $(COMMON_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(FUZZ_DIR)/gen/okr.pb-c.c
 
@@ -193,13 +194,15 @@ fuzz: deps
 	  clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $(FUZZ_DIR)/fuzz_$$h tests/fuzz/fuzz_$$h.c $(FUZZ_SRC) \
 	    $(PKG_LIBS) -lreadline || exit 1; \
 	done
-	@for h in request shell; do \
+	@mkdir -p $(FUZZ_DIR)/tmp
+	@status=0; for h in request shell; do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$h $(FUZZ_DIR)/crashes/$$h; \
 	  cp -n tests/fuzz/corpus/$$h/* $(FUZZ_DIR)/corpus/$$h/; \
-	  $(FUZZ_DIR)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -print_final_stats=1 \
-	    -dict=tests/fuzz/$$h.dict -artifact_prefix=$(FUZZ_DIR)/crashes/$$h/ $(FUZZ_ARGS) \
-	    $(FUZZ_DIR)/corpus/$$h || exit 1; \
-	done
+	  TMPDIR=$(CURDIR)/$(FUZZ_DIR)/tmp $(FUZZ_DIR)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=20 -print_final_stats=1 -dict=tests/fuzz/$$h.dict \
+	    -artifact_prefix=$(FUZZ_DIR)/crashes/$$h/ $(FUZZ_ARGS) $(FUZZ_DIR)/corpus/$$h \
+	    || { status=1; echo "fuzz_$$h failed: input saved in $(FUZZ_DIR)/crashes/$$h/"; }; \
+	done; exit $$status
 
 verify: all
 	$(OKRD) --verify --data okrd-data

@@ -53,6 +53,14 @@ void wire_strip_unknown(ProtobufCMessage *msg)
     }
 }
 
+Okr__Request *wire_unpack_request(ProtobufCAllocator *alloc, size_t len, const uint8_t *data)
+{
+    Okr__Request *req = okr__request__unpack(alloc, len, data);
+    if (req)
+        wire_strip_unknown(&req->base);
+    return req;
+}
+
 const char *wire_error_name(Okr__ErrorCode code)
 {
     const ProtobufCEnumValue *v =

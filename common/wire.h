@@ -24,6 +24,11 @@ int wire_send(void *socket, const ProtobufCMessage *msg, int flags);
  * own unpack refuses (a field 0 tag in overlong form: found by fuzzing). */
 void wire_strip_unknown(ProtobufCMessage *msg);
 
+/* Decode one request frame as the server understands it: unpack with the
+ * allocator, then wire_strip_unknown. NULL when the bytes are not a Request.
+ * okrd's batch.c and the fuzz harness both decode through this. */
+Okr__Request *wire_unpack_request(ProtobufCAllocator *alloc, size_t len, const uint8_t *data);
+
 /* The enum name of an error code ("NOT_FOUND"), or "UNKNOWN". */
 const char *wire_error_name(Okr__ErrorCode code);
 

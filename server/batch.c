@@ -103,17 +103,14 @@ static const char *actor_of(const Okr__Request *req)
 }
 
 /* The request as this server understands it: fields it does not know are
- * dropped here, so the event log records only what was understood and every
+ * dropped, so the event log records only what was understood and every
  * event unpacks again (wire_strip_unknown says why that matters). */
 static Okr__Request *decode(batch *b, batch_item *it)
 {
     if (it->bad_framing)
         return NULL;
-    Okr__Request *req = okr__request__unpack(&b->mem.pb, zmq_msg_size(&it->payload),
-                                             zmq_msg_data(&it->payload));
-    if (req)
-        wire_strip_unknown(&req->base);
-    return req;
+    return wire_unpack_request(&b->mem.pb, zmq_msg_size(&it->payload),
+                               zmq_msg_data(&it->payload));
 }
 
 static Okr__Response *new_response(batch *b, const Okr__Request *req)

@@ -182,6 +182,9 @@ void proc_okrd_stop(okrd_proc *p);
  * running); forget it once it has been reaped. */
 void proc_track(pid_t pid);
 void proc_untrack(pid_t pid);
+/* SIGTERM, wait up to 10 s, then SIGKILL; reap it and stop tracking it.
+ * `what` names the process in the note printed when it must be killed. */
+void proc_terminate(pid_t pid, const char *what);
 /* SIGINT/SIGTERM/SIGHUP: SIGKILL the tracked children, then exit. */
 void proc_kill_children_on_signal(void);
 

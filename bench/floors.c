@@ -353,19 +353,7 @@ int floor_redis_set(redis_floor *r, int clients, long requests, bench_run *out)
 
 void floor_redis_stop(redis_floor *r)
 {
-    if (r->pid > 0) {
-        kill(r->pid, SIGTERM);
-        int status;
-        int64_t deadline = clock_mono_ns() + (int64_t)10 * 1000000000;
-        while (waitpid(r->pid, &status, WNOHANG) == 0) {
-            if (clock_mono_ns() > deadline) {
-                kill(r->pid, SIGKILL);
-                waitpid(r->pid, &status, 0);
-                break;
-            }
-            usleep(2000);
-        }
-        proc_untrack(r->pid);
-    }
+    if (r->pid > 0)
+        proc_terminate(r->pid, "redis-server");
     r->pid = 0;
 }

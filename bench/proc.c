@@ -177,22 +177,27 @@ int proc_okrd_start(okrd_proc *p, const char *okrd_bin, const char *data_dir,
     return 0;
 }
 
+void proc_terminate(pid_t pid, const char *what)
+{
+    kill(pid, SIGTERM);
+    int64_t deadline = clock_mono_ns() + STOP_TIMEOUT_NS;
+    int status;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (clock_mono_ns() > deadline) {
+            bench_note("%s did not stop within 10 s: killing it", what);
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        usleep(2000);
+    }
+    proc_untrack(pid);
+}
+
 void proc_okrd_stop(okrd_proc *p)
 {
     if (p->pid > 0) {
-        kill(p->pid, SIGTERM);
-        int64_t deadline = clock_mono_ns() + STOP_TIMEOUT_NS;
-        int status;
-        while (waitpid(p->pid, &status, WNOHANG) == 0) {
-            if (clock_mono_ns() > deadline) {
-                bench_note("okrd did not stop within 10 s: killing it");
-                kill(p->pid, SIGKILL);
-                waitpid(p->pid, &status, 0);
-                break;
-            }
-            usleep(2000);
-        }
-        proc_untrack(p->pid);
+        proc_terminate(p->pid, "okrd");
         p->pid = 0;
     }
     if (p->drain_thread) {

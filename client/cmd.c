@@ -316,40 +316,12 @@ cmd_parse_result cmd_parse(const okr_command *cmd, int argc, char **argv, cmd_re
 
 Okr__Response__BodyCase cmd_reply_body(Okr__Request__BodyCase body)
 {
-    switch (body) {
-    case OKR__REQUEST__BODY_PERIOD_LIST: return OKR__RESPONSE__BODY_PERIODS;
-    case OKR__REQUEST__BODY_TEAM_LIST: return OKR__RESPONSE__BODY_TEAMS;
-    case OKR__REQUEST__BODY_OBJECTIVE_GET: return OKR__RESPONSE__BODY_OBJECTIVE;
-    case OKR__REQUEST__BODY_SNAPSHOT: return OKR__RESPONSE__BODY_SNAPSHOT;
-    case OKR__REQUEST__BODY_REPLAY: return OKR__RESPONSE__BODY_EVENTS;
-    case OKR__REQUEST__BODY_OBJECTIVE_LIST: return OKR__RESPONSE__BODY_OBJECTIVES;
-    case OKR__REQUEST__BODY_KR_GET: return OKR__RESPONSE__BODY_KR;
-    case OKR__REQUEST__BODY_HISTORY: return OKR__RESPONSE__BODY_HISTORY;
-    case OKR__REQUEST__BODY_TREE: return OKR__RESPONSE__BODY_GRAPH;
-    case OKR__REQUEST__BODY_STATUS: return OKR__RESPONSE__BODY_STATUS;
-    case OKR__REQUEST__BODY_PERIOD_ADD:
-    case OKR__REQUEST__BODY_PERIOD_CLOSE:
-    case OKR__REQUEST__BODY_TEAM_ADD:
-    case OKR__REQUEST__BODY_OBJECTIVE_ADD:
-    case OKR__REQUEST__BODY_OBJECTIVE_EDIT:
-    case OKR__REQUEST__BODY_ALIGN:
-    case OKR__REQUEST__BODY_UNALIGN:
-    case OKR__REQUEST__BODY_OBJECTIVE_ARCHIVE:
-    case OKR__REQUEST__BODY_OBJECTIVE_DELETE:
-    case OKR__REQUEST__BODY_KR_ADD:
-    case OKR__REQUEST__BODY_KR_EDIT:
-    case OKR__REQUEST__BODY_KR_DELETE:
-    case OKR__REQUEST__BODY_CHECKIN:
-        return OKR__RESPONSE__BODY_CHANGED;
-    default:
-        return OKR__RESPONSE__BODY__NOT_SET;
-    }
+    return requests_reply(body);
 }
 
 bool cmd_is_read(Okr__Request__BodyCase body)
 {
-    Okr__Response__BodyCase reply = cmd_reply_body(body);
-    return reply != OKR__RESPONSE__BODY_CHANGED && reply != OKR__RESPONSE__BODY__NOT_SET;
+    return requests_find(body) != NULL && !requests_mutates(body);
 }
 
 /* ------------------------------------------------------------ help */
@@ -361,7 +333,7 @@ void cmd_print_usage(FILE *out, const okr_command *cmd, bool details)
     fprintf(out, "usage: okr %s%s%s\n", name, cmd->synopsis[0] ? " " : "", cmd->synopsis);
     if (details)
         fprintf(out, "%s.\nNeeds the %s role.\n", cmd->summary,
-                commands_role_name(cmd->role));
+                requests_role_name(commands_role(cmd)));
 }
 
 static void print_command_line(FILE *out, const okr_command *cmd)

@@ -10,76 +10,69 @@
 
 const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_PERIOD_ADD, "period", "add", "NAME --start YYYY-MM-DD --end YYYY-MM-DD",
-     "Create a cycle (e.g. 2026-Q4)", OPTS("start", "end"), OKR_ROLE_ADMIN,
+     "Create a cycle (e.g. 2026-Q4)", OPTS("start", "end"),
      BODY(PERIOD_ADD), NO_BODY},
-    {OKR_CMD_PERIOD_LIST, "period", "list", "", "List cycles", NO_OPTS,
-     OKR_ROLE_VIEWER, BODY(PERIOD_LIST), NO_BODY},
+    {OKR_CMD_PERIOD_LIST, "period", "list", "", "List cycles", NO_OPTS, BODY(PERIOD_LIST), NO_BODY},
     {OKR_CMD_PERIOD_CLOSE, "period", "close", "NAME",
-     "Close a cycle: freeze its scores and grade them", NO_OPTS, OKR_ROLE_ADMIN,
+     "Close a cycle: freeze its scores and grade them", NO_OPTS,
      BODY(PERIOD_CLOSE), NO_BODY},
     {OKR_CMD_PERIOD_REOPEN, "period", "reopen", "NAME", "Reopen a closed cycle",
-     NO_OPTS, OKR_ROLE_ADMIN, BODY(PERIOD_CLOSE), NO_BODY},
+     NO_OPTS, BODY(PERIOD_CLOSE), NO_BODY},
     {OKR_CMD_TEAM_ADD, "team", "add", "NAME [--parent TEAM]", "Create a team",
-     OPTS("parent"), OKR_ROLE_ADMIN, BODY(TEAM_ADD), NO_BODY},
-    {OKR_CMD_TEAM_LIST, "team", "list", "", "List teams", NO_OPTS, OKR_ROLE_VIEWER,
+     OPTS("parent"), BODY(TEAM_ADD), NO_BODY},
+    {OKR_CMD_TEAM_LIST, "team", "list", "", "List teams", NO_OPTS,
      BODY(TEAM_LIST), NO_BODY},
     {OKR_CMD_OBJ_ADD, "obj", "add",
      "TITLE [--team T] [--period P] [--committed|--aspirational] [--owner U] "
      "[--description TEXT] [--align-to ID[:WEIGHT]]...",
      "Create an objective", OPTS("team", "period", "committed", "aspirational",
-     "owner", "description", "align-to"), OKR_ROLE_EDITOR, BODY(OBJECTIVE_ADD), NO_BODY},
+     "owner", "description", "align-to"), BODY(OBJECTIVE_ADD), NO_BODY},
     {OKR_CMD_OBJ_EDIT, "obj", "edit",
      "ID [--title T] [--description TEXT] [--owner U] [--team T] "
      "[--committed|--aspirational]",
      "Change an objective's fields", OPTS("title", "description", "owner", "team",
-     "committed", "aspirational"), OKR_ROLE_EDITOR, BODY(OBJECTIVE_EDIT), NO_BODY},
+     "committed", "aspirational"), BODY(OBJECTIVE_EDIT), NO_BODY},
     {OKR_CMD_OBJ_SHOW, "obj", "show", "ID", "Show an objective with its KRs",
-     NO_OPTS, OKR_ROLE_VIEWER, BODY(OBJECTIVE_GET), NO_BODY},
+     NO_OPTS, BODY(OBJECTIVE_GET), NO_BODY},
     {OKR_CMD_OBJ_LIST, "obj", "list", "[--period P] [--team T] [--all]",
-     "List objectives (--all includes archived)", OPTS("period", "team", "all"),
-     OKR_ROLE_VIEWER, BODY(OBJECTIVE_LIST), NO_BODY},
+     "List objectives (--all includes archived)", OPTS("period", "team", "all"), BODY(OBJECTIVE_LIST), NO_BODY},
     {OKR_CMD_OBJ_ALIGN, "obj", "align", "CHILD PARENT [--weight W]",
      "Align an objective to a parent objective or KR (or change the weight)",
-     OPTS("weight"), OKR_ROLE_EDITOR, BODY(ALIGN), NO_BODY},
+     OPTS("weight"), BODY(ALIGN), NO_BODY},
     {OKR_CMD_OBJ_UNALIGN, "obj", "unalign", "CHILD PARENT", "Remove an alignment",
-     NO_OPTS, OKR_ROLE_EDITOR, BODY(UNALIGN), NO_BODY},
+     NO_OPTS, BODY(UNALIGN), NO_BODY},
     {OKR_CMD_OBJ_ARCHIVE, "obj", "archive", "ID",
-     "Archive an objective: it stops counting toward its parents", NO_OPTS,
-     OKR_ROLE_EDITOR, BODY(OBJECTIVE_ARCHIVE), NO_BODY},
+     "Archive an objective: it stops counting toward its parents", NO_OPTS, BODY(OBJECTIVE_ARCHIVE), NO_BODY},
     {OKR_CMD_OBJ_RESTORE, "obj", "restore", "ID", "Restore an archived objective",
-     NO_OPTS, OKR_ROLE_EDITOR, BODY(OBJECTIVE_ARCHIVE), NO_BODY},
+     NO_OPTS, BODY(OBJECTIVE_ARCHIVE), NO_BODY},
     {OKR_CMD_OBJ_DELETE, "obj", "delete", "ID",
-     "Delete an objective, its KRs and its alignments", NO_OPTS, OKR_ROLE_EDITOR,
+     "Delete an objective, its KRs and its alignments", NO_OPTS,
      BODY(OBJECTIVE_DELETE), NO_BODY},
     {OKR_CMD_KR_ADD, "kr", "add",
      "OBJ TITLE [--kind metric|threshold|milestone|rollup] [--from V] [--to V] "
      "[--at-least V|--at-most V] [--unit U] [--weight W] [--owner U]",
      "Add a key result to an objective", OPTS("kind", "from", "to", "at-least",
-     "at-most", "unit", "weight", "owner"), OKR_ROLE_EDITOR, BODY(KR_ADD), NO_BODY},
+     "at-most", "unit", "weight", "owner"), BODY(KR_ADD), NO_BODY},
     {OKR_CMD_KR_EDIT, "kr", "edit",
      "ID [--title T] [--kind K] [--from V] [--to V] [--at-least V|--at-most V] "
      "[--unit U] [--weight W] [--owner U]",
      "Change a key result's fields", OPTS("title", "kind", "from", "to", "at-least",
-     "at-most", "unit", "weight", "owner"), OKR_ROLE_EDITOR, BODY(KR_EDIT), NO_BODY},
-    {OKR_CMD_KR_SHOW, "kr", "show", "ID", "Show a key result", NO_OPTS,
-     OKR_ROLE_VIEWER, BODY(KR_GET), NO_BODY},
-    {OKR_CMD_KR_DELETE, "kr", "delete", "ID", "Delete a key result", NO_OPTS,
-     OKR_ROLE_EDITOR, BODY(KR_DELETE), NO_BODY},
+     "at-most", "unit", "weight", "owner"), BODY(KR_EDIT), NO_BODY},
+    {OKR_CMD_KR_SHOW, "kr", "show", "ID", "Show a key result", NO_OPTS, BODY(KR_GET), NO_BODY},
+    {OKR_CMD_KR_DELETE, "kr", "delete", "ID", "Delete a key result", NO_OPTS, BODY(KR_DELETE), NO_BODY},
     {OKR_CMD_CHECKIN, NULL, "checkin", "KR VALUE [--confidence C] [--note TEXT]",
      "Record progress on a key result (milestones: done or 1, 0)",
-     OPTS("confidence", "note"), OKR_ROLE_EDITOR, BODY(CHECKIN), NO_BODY},
+     OPTS("confidence", "note"), BODY(CHECKIN), NO_BODY},
     {OKR_CMD_HISTORY, NULL, "history", "KR [--limit N]",
-     "Show a key result's check-ins", OPTS("limit"), OKR_ROLE_VIEWER, BODY(HISTORY), NO_BODY},
-    {OKR_CMD_SHOW, NULL, "show", "ID", "Show an objective or key result", NO_OPTS,
-     OKR_ROLE_VIEWER, BODY(OBJECTIVE_GET), NO_BODY},
+     "Show a key result's check-ins", OPTS("limit"), BODY(HISTORY), NO_BODY},
+    {OKR_CMD_SHOW, NULL, "show", "ID", "Show an objective or key result", NO_OPTS, BODY(OBJECTIVE_GET), NO_BODY},
     {OKR_CMD_TREE, NULL, "tree", "[ID] [--period P] [--team T]",
-     "Draw the alignment tree with scores", OPTS("period", "team"), OKR_ROLE_VIEWER,
+     "Draw the alignment tree with scores", OPTS("period", "team"),
      BODY(TREE), NO_BODY},
-    {OKR_CMD_STATUS, NULL, "status", "", "Show the server's state", NO_OPTS,
-     OKR_ROLE_VIEWER, BODY(STATUS), NO_BODY},
+    {OKR_CMD_STATUS, NULL, "status", "", "Show the server's state", NO_OPTS, BODY(STATUS), NO_BODY},
     {OKR_CMD_WATCH, NULL, "watch", "[ID...] [--from SEQ] [--count N]",
      "Follow changes live, in order, without missing one (Ctrl-C stops)",
-     OPTS("from", "count"), OKR_ROLE_VIEWER, BODY(SNAPSHOT), BODY(REPLAY)},
+     OPTS("from", "count"), BODY(SNAPSHOT), BODY(REPLAY)},
 };
 
 static int same(const char *a, const char *b)
@@ -106,26 +99,10 @@ int commands_is_group(const char *word)
     return 0;
 }
 
-okr_role commands_role_for_body(Okr__Request__BodyCase body)
+okr_role commands_role(const okr_command *cmd)
 {
-    int found = 0;
-    okr_role role = OKR_ROLE_ADMIN;
-    for (int i = 0; i < OKR_CMD__COUNT; i++) {
-        if (okr_commands[i].body != body && okr_commands[i].body_also != body)
-            continue;
-        if (!found || okr_commands[i].role > role)   /* strictest row wins */
-            role = okr_commands[i].role;
-        found = 1;
-    }
+    okr_role role = requests_role(cmd->body);
+    if (cmd->body_also != OKR__REQUEST__BODY__NOT_SET && requests_role(cmd->body_also) > role)
+        role = requests_role(cmd->body_also);
     return role;
-}
-
-const char *commands_role_name(okr_role role)
-{
-    switch (role) {
-    case OKR_ROLE_VIEWER: return "viewer";
-    case OKR_ROLE_EDITOR: return "editor";
-    case OKR_ROLE_ADMIN: return "admin";
-    }
-    return "?";
 }

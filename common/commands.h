@@ -1,17 +1,17 @@
 /* commands.h — the one table of okr commands.
  *
  * Each row names a command as users type it ("obj add"), its synopsis and
- * help, its options (for completion), the role it needs and the request body
- * it sends. The client's parser, `help` and tab completion read this table;
- * the server's permission check reads the role per request body from it too,
- * so the two can never disagree. The client binds a handler to each
- * okr_cmd_id; nothing here knows how a command is carried out. */
+ * help, its options (for completion) and the request body it sends. The
+ * client's parser, `help` and tab completion read this table. A command's
+ * role is its request body's, from the request-type table (requests.h) that
+ * the server's permission check reads too, so the two can never disagree.
+ * The client binds a handler to each okr_cmd_id; nothing here knows how a
+ * command is carried out. */
 #ifndef OKR_COMMANDS_H
 #define OKR_COMMANDS_H
 
 #include "okr.pb-c.h"
-
-typedef enum { OKR_ROLE_VIEWER = 0, OKR_ROLE_EDITOR = 1, OKR_ROLE_ADMIN = 2 } okr_role;
+#include "requests.h"
 
 typedef enum {
     OKR_CMD_PERIOD_ADD,
@@ -49,7 +49,6 @@ typedef struct {
     const char *synopsis;              /* arguments, e.g. "KR VALUE [--note TEXT]" */
     const char *summary;               /* one line for `help` */
     const char *const *options;        /* long option names, NULL-terminated */
-    okr_role role;                     /* least role allowed to run it */
     Okr__Request__BodyCase body;       /* request it sends */
     Okr__Request__BodyCase body_also;  /* a second request it may send (watch: replay) */
 } okr_command;
@@ -63,9 +62,8 @@ const okr_command *commands_find(const char *group, const char *name);
 /* True when `word` is a command group ("obj", "kr", "period", "team"). */
 int commands_is_group(const char *word);
 
-/* The least role that may send a request with this body (admin for unknown). */
-okr_role commands_role_for_body(Okr__Request__BodyCase body);
-
-const char *commands_role_name(okr_role role);
+/* The least role that may run a command: the strictest role of the request
+ * bodies it sends (common/requests.c). */
+okr_role commands_role(const okr_command *cmd);
 
 #endif

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "requests.h"
 #include "dispatch.h"
 #include "okr_limits.h"
 #include "server.h"
@@ -141,6 +141,7 @@ static void init_request(okrd *s, batch *b, request *rq, store_txn *txn, batch_i
     it->event = NULL;                     /* set again only if this pass commits it */
     it->event_len = 0;
     it->n_nodes = 0;
+    it->users_changed = false;
 }
 
 /* Turn the request's outcome into the response's error, if any. */
@@ -206,6 +207,7 @@ static int run_once(batch *b, okrd *s, uint64_t *seq)
             it->event_len = rq.event_len;
             it->nodes = rq.touched;
             it->n_nodes = rq.n_touched;
+            it->users_changed = rq.users_changed;
         }
         finish(b, &rq, rc);
     }
@@ -230,6 +232,7 @@ static void refuse_all(batch *b, int rc)
         dispatch_set_error(it->response, &b->mem, store_error_code(rc), why);
         it->event = NULL;
         it->n_nodes = 0;
+        it->users_changed = false;
     }
 }
 

@@ -27,6 +27,7 @@ typedef struct {
     size_t event_len;
     const char **nodes;       /* the event's node ids (topics) */
     size_t n_nodes;
+    bool users_changed;       /* committed a change to the users (auth must reload) */
 } batch_item;
 
 typedef struct {

@@ -1,50 +1,49 @@
 /* dispatch.c — request routing, permission checks, events for mutations. */
 #include "dispatch.h"
 
-#include "commands.h"
+#include "requests.h"
 #include "ops.h"
 #include "wire.h"
 
-/* Every request body: its oneof case, its field, whether it mutates, and its
- * handler. The role each body needs comes from the command table
- * (common/commands.c). */
-#define OKR_OPS(X)                                                   \
-    X(PERIOD_ADD, period_add, true, op_period_add)                   \
-    X(PERIOD_LIST, period_list, false, op_period_list)               \
-    X(PERIOD_CLOSE, period_close, true, op_period_close)             \
-    X(TEAM_ADD, team_add, true, op_team_add)                         \
-    X(TEAM_LIST, team_list, false, op_team_list)                     \
-    X(OBJECTIVE_ADD, objective_add, true, op_objective_add)          \
-    X(OBJECTIVE_EDIT, objective_edit, true, op_objective_edit)       \
-    X(OBJECTIVE_GET, objective_get, false, op_objective_get)         \
-    X(OBJECTIVE_LIST, objective_list, false, op_objective_list)      \
-    X(ALIGN, align, true, op_align)                                  \
-    X(UNALIGN, unalign, true, op_unalign)                            \
-    X(OBJECTIVE_ARCHIVE, objective_archive, true, op_objective_archive) \
-    X(OBJECTIVE_DELETE, objective_delete, true, op_objective_delete) \
-    X(KR_ADD, kr_add, true, op_kr_add)                               \
-    X(KR_EDIT, kr_edit, true, op_kr_edit)                            \
-    X(KR_GET, kr_get, false, op_kr_get)                              \
-    X(KR_DELETE, kr_delete, true, op_kr_delete)                      \
-    X(CHECKIN, checkin, true, op_checkin)                            \
-    X(HISTORY, history, false, op_history)                           \
-    X(TREE, tree, false, op_tree)                                    \
-    X(STATUS, status, false, op_status)                              \
-    X(SNAPSHOT, snapshot, false, op_snapshot)                        \
-    X(REPLAY, replay, false, op_replay)
+/* The handler of every request body this server implements: its oneof
+ * case, its field and its function. Role, "mutates" and the reply body are
+ * facts of the protocol and live in common/requests.c. */
+#define OKR_OPS(X)                                        \
+    X(PERIOD_ADD, period_add, op_period_add)              \
+    X(PERIOD_LIST, period_list, op_period_list)           \
+    X(PERIOD_CLOSE, period_close, op_period_close)        \
+    X(TEAM_ADD, team_add, op_team_add)                    \
+    X(TEAM_LIST, team_list, op_team_list)                 \
+    X(OBJECTIVE_ADD, objective_add, op_objective_add)     \
+    X(OBJECTIVE_EDIT, objective_edit, op_objective_edit)  \
+    X(OBJECTIVE_GET, objective_get, op_objective_get)     \
+    X(OBJECTIVE_LIST, objective_list, op_objective_list)  \
+    X(ALIGN, align, op_align)                             \
+    X(UNALIGN, unalign, op_unalign)                       \
+    X(OBJECTIVE_ARCHIVE, objective_archive, op_objective_archive) \
+    X(OBJECTIVE_DELETE, objective_delete, op_objective_delete) \
+    X(KR_ADD, kr_add, op_kr_add)                          \
+    X(KR_EDIT, kr_edit, op_kr_edit)                       \
+    X(KR_GET, kr_get, op_kr_get)                          \
+    X(KR_DELETE, kr_delete, op_kr_delete)                 \
+    X(CHECKIN, checkin, op_checkin)                       \
+    X(HISTORY, history, op_history)                       \
+    X(TREE, tree, op_tree)                                \
+    X(STATUS, status, op_status)                          \
+    X(SNAPSHOT, snapshot, op_snapshot)                    \
+    X(REPLAY, replay, op_replay)
 
 /* A typed adapter per handler, so no function is called through a cast. */
-#define ADAPTER(CASE, field, mut, fn) \
+#define ADAPTER(CASE, field, fn) \
     static void call_##fn(request *rq, const Okr__Request *req) { fn(rq, req->field); }
 OKR_OPS(ADAPTER)
 
 typedef struct {
     Okr__Request__BodyCase body;
-    bool mutates;
     void (*call)(request *rq, const Okr__Request *req);
 } op_row;
 
-#define ROW(CASE, field, mut, fn) {OKR__REQUEST__BODY_##CASE, mut, call_##fn},
+#define ROW(CASE, field, fn) {OKR__REQUEST__BODY_##CASE, call_##fn},
 static const op_row op_table[] = {OKR_OPS(ROW)};
 
 static const op_row *find_op(Okr__Request__BodyCase body)
@@ -57,8 +56,12 @@ static const op_row *find_op(Okr__Request__BodyCase body)
 
 bool dispatch_is_mutation(Okr__Request__BodyCase body)
 {
-    const op_row *op = find_op(body);
-    return op && op->mutates;
+    return find_op(body) != NULL && requests_mutates(body);
+}
+
+bool dispatch_has_handler(Okr__Request__BodyCase body)
+{
+    return find_op(body) != NULL;
 }
 
 void dispatch_set_error(Okr__Response *response, arena *mem, Okr__ErrorCode code,
@@ -134,17 +137,18 @@ bool dispatch_request(request *rq, const Okr__Request *req)
                             "protocol version %d is not supported (this server speaks %d)",
                             req->has_version ? (int)req->version : 0, OKR_PROTOCOL_VERSION);
     const op_row *op = find_op(req->body_case);
-    if (op == NULL)
+    const okr_request_type *type = requests_find(req->body_case);
+    if (op == NULL || type == NULL)
         return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                             "the request has no body this server knows (field %d)",
                             (int)req->body_case);
-    okr_role needed = commands_role_for_body(req->body_case);
-    if (rq->role < needed)
+    if (rq->role < type->role)
         return request_fail(rq, OKR__ERROR_CODE__PERMISSION_DENIED,
-                            "this needs the %s role; %s is %s", commands_role_name(needed),
-                            rq->actor, commands_role_name(rq->role));
+                            "%s needs the %s role; %s is %s", type->name,
+                            requests_role_name(type->role), rq->actor,
+                            requests_role_name(rq->role));
     op->call(rq, req);
-    if (!op->mutates || !request_ok(rq))
+    if (!type->mutates || !request_ok(rq))
         return false;
     record_change(rq, req);
     return rq->txn->rc == 0;

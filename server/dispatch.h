@@ -13,6 +13,10 @@
  * transaction, an event and a seq). */
 bool dispatch_is_mutation(Okr__Request__BodyCase body);
 
+/* True when this server has a handler for the body (tests check that every
+ * row of the request-type table has one). */
+bool dispatch_has_handler(Okr__Request__BodyCase body);
+
 /* Handle req within rq->txn. rq must have txn, mem, actor, role, now, health,
  * response set; rq->seq must be the next event seq when req mutates. Returns
  * true when req was a mutation that succeeded (the caller then commits its

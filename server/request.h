@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "arena.h"
-#include "commands.h"
+#include "requests.h"
 #include "rollup.h"
 #include "score.h"
 #include "store.h"
@@ -43,6 +43,7 @@ typedef struct {
     const char *subject;                    /* id created or changed */
     const char **touched;                   /* every node id the change touched */
     size_t n_touched, cap_touched;
+    bool users_changed;                     /* a user was added, changed or removed */
     const void *event;                      /* packed Event, once appended */
     size_t event_len;
     /* view.c: the last period a view looked up (views of one objective and

@@ -64,6 +64,14 @@ static int open_all(store *st, MDB_txn *txn, bool create)
     if (!rc) rc = open_dbi(txn, "events", c, &st->events);
     if (!rc) rc = open_dbi(txn, "by_period", dup, &st->by_period);
     if (!rc) rc = open_dbi(txn, "by_team", dup, &st->by_team);
+    /* Added after schema 2 was released: a read-only open of an older store
+     * (okrd --verify) finds none, which means no users. */
+    if (!rc) {
+        rc = open_dbi(txn, "users", c, &st->users);
+        st->has_users = rc == 0;
+        if (rc == MDB_NOTFOUND && !create)
+            rc = 0;
+    }
     return rc;
 }
 
@@ -352,6 +360,55 @@ Okr__Team *store_get_team(store_txn *t, const char *name)
 void store_put_team(store_txn *t, const Okr__Team *team)
 {
     put_msg(t, t->st->teams, team->name, strlen(team->name), &team->base);
+}
+
+Okr__User *store_get_user(store_txn *t, const char *name)
+{
+    if (!t->st->has_users)
+        return NULL;
+    return get_msg(t, t->st->users, name, strlen(name), &okr__user__descriptor);
+}
+
+void store_put_user(store_txn *t, const Okr__User *u)
+{
+    put_msg(t, t->st->users, u->name, strlen(u->name), &u->base);
+}
+
+void store_del_user(store_txn *t, const char *name)
+{
+    del_raw(t, t->st->users, name, strlen(name), NULL, 0);
+}
+
+typedef struct {
+    store_txn *t;
+    Okr__User **users;
+    size_t n, cap;
+} users_ctx;
+
+static bool collect_user(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    (void)key;
+    users_ctx *u = ctx;
+    if (u->n == u->cap)
+        return false;
+    Okr__User *rec = store_unpack(u->t, &okr__user__descriptor, val);
+    if (rec)
+        u->users[u->n++] = rec;
+    return rec != NULL;
+}
+
+size_t store_users(store_txn *t, Okr__User ***out)
+{
+    *out = NULL;
+    if (!t->st->has_users)
+        return 0;
+    uint64_t count = store_count(t, t->st->users);
+    if (count == 0)
+        return 0;
+    users_ctx u = {t, ARENA_ARRAY(t->mem, Okr__User *, count), 0, (size_t)count};
+    store_foreach(t, t->st->users, collect_user, &u);
+    *out = u.users;
+    return u.n;
 }
 
 okr_node store_next_id(store_txn *t, bool kr)

@@ -13,6 +13,7 @@
  *   events      be64 seq -> Okr__Event
  *   by_period   period name -> be32 objective  (DUPSORT, DUPFIXED)
  *   by_team     team name   -> be32 objective  (DUPSORT, DUPFIXED)
+ *   users       name -> Okr__User (secure mode's people: role, public key)
  *
  * A KR's link to its objective is an edge like an alignment: up[K] = (O, kr
  * weight). So the roll-up walks one kind of edge, and a KR's weight has one
@@ -42,6 +43,8 @@ typedef struct {
     MDB_env *env;
     MDB_dbi meta, periods, teams, objectives, krs, up, down, agg, checkins, events;
     MDB_dbi by_period, by_team;    /* indexes: name -> be32 objective (DUPSORT) */
+    MDB_dbi users;
+    bool has_users;                /* false: a read-only open of a store from before users */
     size_t map_size;
     unsigned char epoch[STORE_EPOCH_BYTES];
 } store;
@@ -107,6 +110,13 @@ Okr__Period *store_get_period(store_txn *t, const char *name);
 void store_put_period(store_txn *t, const Okr__Period *p);
 Okr__Team *store_get_team(store_txn *t, const char *name);
 void store_put_team(store_txn *t, const Okr__Team *team);
+
+/* Users (secure mode), keyed by name. store_users lists them all in name
+ * order as an arena array (a department's people: small). */
+Okr__User *store_get_user(store_txn *t, const char *name);
+void store_put_user(store_txn *t, const Okr__User *u);
+void store_del_user(store_txn *t, const char *name);
+size_t store_users(store_txn *t, Okr__User ***out);
 
 /* Next id of a kind (1, 2, 3 ...); ids are never reused, even after delete. */
 okr_node store_next_id(store_txn *t, bool kr);

@@ -151,7 +151,9 @@ static void test_synopsis_and_option_list_agree(void **state)
     }
 }
 
-static void test_every_request_body_has_a_command(void **state)
+/* Every body of the Request oneof is a row of the request-type table, with
+ * its field name, and a mutation is answered by Changed. */
+static void test_every_request_body_has_a_request_type(void **state)
 {
     (void)state;
     const ProtobufCMessageDescriptor *d = &okr__request__descriptor;
@@ -161,16 +163,14 @@ static void test_every_request_body_has_a_command(void **state)
         if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
             continue;
         bodies++;
-        bool found = false;
-        for (int k = 0; k < OKR_CMD__COUNT; k++)
-            if ((unsigned)okr_commands[k].body == f->id ||
-                (unsigned)okr_commands[k].body_also == f->id)
-                found = true;
-        if (!found)
-            fail_msg("request body \"%s\" has no command, so only admins may send it",
-                     f->name);
+        const okr_request_type *t = requests_find((Okr__Request__BodyCase)f->id);
+        if (t == NULL)
+            fail_msg("request body \"%s\" has no row in common/requests.c", f->name);
+        assert_string_equal(t->name, f->name);
+        assert_true(t->reply != OKR__RESPONSE__BODY__NOT_SET);
+        assert_int_equal(t->mutates, t->reply == OKR__RESPONSE__BODY_CHANGED);
     }
-    assert_true(bodies >= 21);      /* the oneof in proto/okr.proto */
+    assert_int_equal(bodies, okr_request_type_count);
 }
 
 /* DESIGN §7: viewer may "read, watch". A monitor's snapshot and replay
@@ -178,17 +178,17 @@ static void test_every_request_body_has_a_command(void **state)
 static void test_watching_the_stream_needs_only_viewer(void **state)
 {
     (void)state;
-    const char *watch_bodies[] = {"snapshot", "replay"};
+    const char *watch_bodies[] = {"snapshot", "replay", "log"};
     for (size_t i = 0; i < sizeof watch_bodies / sizeof watch_bodies[0]; i++) {
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field_by_name(&okr__request__descriptor,
                                                              watch_bodies[i]);
         if (f == NULL || !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
             fail_msg("Request has no body \"%s\"", watch_bodies[i]);
-        okr_role role = commands_role_for_body((Okr__Request__BodyCase)f->id);
+        okr_role role = requests_role((Okr__Request__BodyCase)f->id);
         if (role != OKR_ROLE_VIEWER)
             fail_msg("request body \"%s\" needs role %s, expected viewer", watch_bodies[i],
-                     commands_role_name(role));
+                     requests_role_name(role));
     }
 }
 
@@ -197,9 +197,9 @@ static void test_reading_needs_only_viewer(void **state)
     (void)state;
     const okr_cmd_id reads[] = {OKR_CMD_PERIOD_LIST, OKR_CMD_TEAM_LIST, OKR_CMD_OBJ_SHOW,
                                 OKR_CMD_OBJ_LIST, OKR_CMD_KR_SHOW, OKR_CMD_HISTORY,
-                                OKR_CMD_SHOW, OKR_CMD_TREE, OKR_CMD_STATUS};
+                                OKR_CMD_SHOW, OKR_CMD_TREE, OKR_CMD_STATUS, OKR_CMD_WATCH};
     for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
-        assert_int_equal(okr_commands[reads[i]].role, OKR_ROLE_VIEWER);
+        assert_int_equal(commands_role(&okr_commands[reads[i]]), OKR_ROLE_VIEWER);
 }
 
 static void test_okr_changes_and_checkins_need_editor(void **state)
@@ -210,56 +210,69 @@ static void test_okr_changes_and_checkins_need_editor(void **state)
                                 OKR_CMD_OBJ_RESTORE, OKR_CMD_OBJ_DELETE, OKR_CMD_KR_ADD,
                                 OKR_CMD_KR_EDIT, OKR_CMD_KR_DELETE, OKR_CMD_CHECKIN};
     for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++)
-        assert_int_equal(okr_commands[edits[i]].role, OKR_ROLE_EDITOR);
+        assert_int_equal(commands_role(&okr_commands[edits[i]]), OKR_ROLE_EDITOR);
 }
 
-static void test_period_changes_need_admin(void **state)
+static void test_period_team_and_user_changes_need_admin(void **state)
 {
     (void)state;
-    assert_int_equal(okr_commands[OKR_CMD_PERIOD_ADD].role, OKR_ROLE_ADMIN);
-    assert_int_equal(okr_commands[OKR_CMD_PERIOD_CLOSE].role, OKR_ROLE_ADMIN);
-    assert_int_equal(okr_commands[OKR_CMD_PERIOD_REOPEN].role, OKR_ROLE_ADMIN);
+    assert_int_equal(commands_role(&okr_commands[OKR_CMD_PERIOD_ADD]), OKR_ROLE_ADMIN);
+    assert_int_equal(commands_role(&okr_commands[OKR_CMD_PERIOD_CLOSE]), OKR_ROLE_ADMIN);
+    assert_int_equal(commands_role(&okr_commands[OKR_CMD_PERIOD_REOPEN]), OKR_ROLE_ADMIN);
+    assert_int_equal(commands_role(&okr_commands[OKR_CMD_TEAM_ADD]), OKR_ROLE_ADMIN);
+    assert_int_equal(requests_role(BODY(USER_ADD)), OKR_ROLE_ADMIN);
+    assert_int_equal(requests_role(BODY(USER_ROLE)), OKR_ROLE_ADMIN);
+    assert_int_equal(requests_role(BODY(USER_REMOVE)), OKR_ROLE_ADMIN);
+    assert_int_equal(requests_role(BODY(USER_LIST)), OKR_ROLE_VIEWER);
 }
 
-static void test_role_for_body_follows_the_table(void **state)
+static void test_request_table_roles(void **state)
 {
     (void)state;
-    assert_int_equal(commands_role_for_body(BODY(CHECKIN)), OKR_ROLE_EDITOR);
-    assert_int_equal(commands_role_for_body(BODY(STATUS)), OKR_ROLE_VIEWER);
-    assert_int_equal(commands_role_for_body(BODY(OBJECTIVE_GET)), OKR_ROLE_VIEWER);
-    assert_int_equal(commands_role_for_body(BODY(TREE)), OKR_ROLE_VIEWER);
-    assert_int_equal(commands_role_for_body(BODY(PERIOD_CLOSE)), OKR_ROLE_ADMIN);
-    assert_int_equal(commands_role_for_body(BODY(OBJECTIVE_ARCHIVE)), OKR_ROLE_EDITOR);
+    assert_int_equal(requests_role(BODY(CHECKIN)), OKR_ROLE_EDITOR);
+    assert_int_equal(requests_role(BODY(STATUS)), OKR_ROLE_VIEWER);
+    assert_int_equal(requests_role(BODY(OBJECTIVE_GET)), OKR_ROLE_VIEWER);
+    assert_int_equal(requests_role(BODY(TREE)), OKR_ROLE_VIEWER);
+    assert_int_equal(requests_role(BODY(PERIOD_CLOSE)), OKR_ROLE_ADMIN);
+    assert_int_equal(requests_role(BODY(OBJECTIVE_ARCHIVE)), OKR_ROLE_EDITOR);
+    assert_true(requests_mutates(BODY(CHECKIN)));
+    assert_false(requests_mutates(BODY(REPLAY)));
+    assert_int_equal(requests_reply(BODY(TREE)), OKR__RESPONSE__BODY_GRAPH);
 }
 
-static void test_role_for_body_is_the_strictest_row_sending_it(void **state)
+/* A command's role is the strictest of the bodies it sends. */
+static void test_command_role_is_its_bodies_strictest(void **state)
 {
     (void)state;
     for (int i = 0; i < OKR_CMD__COUNT; i++) {
-        Okr__Request__BodyCase body = okr_commands[i].body;
-        okr_role strictest = OKR_ROLE_VIEWER;
-        for (int k = 0; k < OKR_CMD__COUNT; k++)
-            if ((okr_commands[k].body == body || okr_commands[k].body_also == body) &&
-                okr_commands[k].role > strictest)
-                strictest = okr_commands[k].role;
-        assert_int_equal(commands_role_for_body(body), strictest);
+        const okr_command *c = &okr_commands[i];
+        okr_role r = requests_role(c->body);
+        if (c->body_also != OKR__REQUEST__BODY__NOT_SET && requests_role(c->body_also) > r)
+            r = requests_role(c->body_also);
+        assert_int_equal(commands_role(c), r);
     }
 }
 
 static void test_unknown_body_needs_admin(void **state)
 {
     (void)state;
-    assert_int_equal(commands_role_for_body(OKR__REQUEST__BODY__NOT_SET), OKR_ROLE_ADMIN);
-    assert_int_equal(commands_role_for_body((Okr__Request__BodyCase)999), OKR_ROLE_ADMIN);
+    assert_int_equal(requests_role(OKR__REQUEST__BODY__NOT_SET), OKR_ROLE_ADMIN);
+    assert_int_equal(requests_role((Okr__Request__BodyCase)999), OKR_ROLE_ADMIN);
+    assert_false(requests_mutates((Okr__Request__BodyCase)999));
+    assert_null(requests_find((Okr__Request__BodyCase)999));
 }
 
 static void test_role_names(void **state)
 {
     (void)state;
-    assert_string_equal(commands_role_name(OKR_ROLE_VIEWER), "viewer");
-    assert_string_equal(commands_role_name(OKR_ROLE_EDITOR), "editor");
-    assert_string_equal(commands_role_name(OKR_ROLE_ADMIN), "admin");
-    assert_string_equal(commands_role_name((okr_role)7), "?");
+    okr_role r;
+    assert_string_equal(requests_role_name(OKR_ROLE_VIEWER), "viewer");
+    assert_string_equal(requests_role_name(OKR_ROLE_EDITOR), "editor");
+    assert_string_equal(requests_role_name(OKR_ROLE_ADMIN), "admin");
+    assert_string_equal(requests_role_name((okr_role)7), "?");
+    assert_true(requests_role_parse("editor", &r));
+    assert_int_equal(r, OKR_ROLE_EDITOR);
+    assert_false(requests_role_parse("root", &r));
 }
 
 int main(void)
@@ -274,13 +287,13 @@ int main(void)
         cmocka_unit_test(test_find_needs_the_right_group),
         cmocka_unit_test(test_groups_are_recognised),
         cmocka_unit_test(test_synopsis_and_option_list_agree),
-        cmocka_unit_test(test_every_request_body_has_a_command),
+        cmocka_unit_test(test_every_request_body_has_a_request_type),
         cmocka_unit_test(test_watching_the_stream_needs_only_viewer),
         cmocka_unit_test(test_reading_needs_only_viewer),
         cmocka_unit_test(test_okr_changes_and_checkins_need_editor),
-        cmocka_unit_test(test_period_changes_need_admin),
-        cmocka_unit_test(test_role_for_body_follows_the_table),
-        cmocka_unit_test(test_role_for_body_is_the_strictest_row_sending_it),
+        cmocka_unit_test(test_period_team_and_user_changes_need_admin),
+        cmocka_unit_test(test_request_table_roles),
+        cmocka_unit_test(test_command_role_is_its_bodies_strictest),
         cmocka_unit_test(test_unknown_body_needs_admin),
         cmocka_unit_test(test_role_names),
     };

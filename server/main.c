@@ -119,6 +119,21 @@ static bool parse_int(const char *text, const char *name, int min, int *out)
     return true;
 }
 
+/* SIGTERM stops okrd cleanly, and so does SIGINT unless okrd was started
+ * with it ignored: a shell starts a background job (`okrd &`, as `make run`
+ * does) with SIGINT ignored so that Ctrl-C at the terminal reaches only the
+ * foreground program. Taking SIGINT over then would let a Ctrl-C meant for
+ * the okr shell kill the server. */
+static void install_stop_handlers(void)
+{
+    struct sigaction sa = {.sa_handler = on_signal}, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    if (sigaction(SIGINT, NULL, &old) != 0 || old.sa_handler != SIG_IGN)
+        sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 /* Each client connection is a file descriptor: take the hard limit, not the
  * usual soft 1024, so a department's worth of shells and monitors fits. */
 static void raise_fd_limit(void)
@@ -231,11 +246,7 @@ int main(int argc, char **argv)
     if (do_verify)
         return verify(&cfg);
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    install_stop_handlers();
 
     raise_fd_limit();
     okrd server;

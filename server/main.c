@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "okr_limits.h"
+#include "integrity.h"
 #include "rollup.h"
 #include "server.h"
 
@@ -43,8 +45,12 @@ static void usage(FILE *out)
             "      --retain N         keep only the newest N events (default 0: keep all;\n"
             "                         the event log is the audit log)\n"
             "      --insecure         allow binding a non-loopback address without CURVE\n"
-            "      --verify           recompute every score from scratch, report any\n"
-            "                         difference from the stored ones (exit 1), and exit\n"
+            "      --verify           recompute every score from scratch, read the whole\n"
+            "                         event log and check every reference; report each\n"
+            "                         difference or problem (exit 1), and exit\n"
+            "      --new-epoch        give the data directory a new epoch and exit: do this\n"
+            "                         to a copy before starting a server on it (a restore),\n"
+            "                         so monitors take a fresh snapshot\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n"
             "\n"
@@ -154,6 +160,43 @@ static void print_mismatch(void *ctx, okr_node node, const char *what, int64_t s
            (long long)stored, (long long)expected);
 }
 
+/* A copy of a data directory made for a restore (mdb_copy, a file copy)
+ * becomes a history of its own: monitors that knew the original see a new
+ * epoch and take a fresh snapshot instead of splicing two histories. */
+static int new_epoch(const okrd_config *cfg)
+{
+    store st;
+    char err[512], path[4200];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/data.mdb", cfg->data_dir);
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "okrd: %s holds no okrd data (no data.mdb)\n", cfg->data_dir);
+        return 2;
+    }
+    int rc = store_open(&st, cfg->data_dir, cfg->map_size, true, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "okrd: %s\n", err);
+        return 2;
+    }
+    rc = store_new_epoch(&st);
+    if (rc == 0) {
+        printf("okrd: %s has a new epoch ", cfg->data_dir);
+        for (size_t i = 0; i < STORE_EPOCH_BYTES; i++)
+            printf("%02x", st.epoch[i]);
+        printf("\n");
+    } else {
+        fprintf(stderr, "okrd: cannot write a new epoch: %s\n", store_strerror(rc));
+    }
+    store_close(&st);
+    return rc == 0 ? 0 : 1;
+}
+
+static void print_problem(void *ctx, const char *problem)
+{
+    (void)ctx;
+    printf("%s\n", problem);
+}
+
 static int verify(const okrd_config *cfg)
 {
     store st;
@@ -164,6 +207,8 @@ static int verify(const okrd_config *cfg)
     }
     int rc = 0;
     size_t diffs = rollup_verify(&st, print_mismatch, NULL, &rc);
+    if (rc == 0)
+        diffs += integrity_check(&st, print_problem, NULL, &rc);
     store_close(&st);
     if (rc) {
         fprintf(stderr, "okrd: verify could not read the data: %s\n", store_strerror(rc));
@@ -175,7 +220,7 @@ static int verify(const okrd_config *cfg)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_MAP = 256, OPT_ON_TRACK, OPT_AT_RISK, OPT_LOW_CONF, OPT_INSECURE, OPT_VERIFY,
+    enum { OPT_MAP = 256, OPT_ON_TRACK, OPT_AT_RISK, OPT_LOW_CONF, OPT_INSECURE, OPT_VERIFY, OPT_NEW_EPOCH,
            OPT_RETAIN, OPT_PUB_HWM, OPT_PUB_SNDBUF };
     static const struct option options[] = {
         {"data", required_argument, NULL, 'd'},
@@ -190,6 +235,7 @@ int main(int argc, char **argv)
         {"pub-hwm", required_argument, NULL, OPT_PUB_HWM},
         {"pub-sndbuf", required_argument, NULL, OPT_PUB_SNDBUF},
         {"verify", no_argument, NULL, OPT_VERIFY},
+        {"new-epoch", no_argument, NULL, OPT_NEW_EPOCH},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -202,7 +248,7 @@ int main(int argc, char **argv)
         .health = score_default_health,
         .pub_hwm = 100000,
     };
-    bool do_verify = false;
+    bool do_verify = false, do_new_epoch = false;
     int opt;
     while ((opt = getopt_long(argc, argv, "d:l:p:hV", options, NULL)) != -1) {
         switch (opt) {
@@ -226,6 +272,7 @@ int main(int argc, char **argv)
                 return 2;
             break;
         case OPT_VERIFY: do_verify = true; break;
+        case OPT_NEW_EPOCH: do_new_epoch = true; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("okrd %s\n", OKR_VERSION); return 0;
         default: usage(stderr); return 2;
@@ -245,13 +292,16 @@ int main(int argc, char **argv)
     }
     if (do_verify)
         return verify(&cfg);
+    if (do_new_epoch)
+        return new_epoch(&cfg);
 
     install_stop_handlers();
 
     raise_fd_limit();
     okrd server;
-    if (server_open(&server, &cfg) != 0)
-        return 1;
+    int open_rc = server_open(&server, &cfg);
+    if (open_rc != 0)
+        return open_rc == -2 ? 2 : 1;
     int rc = server_run(&server, &stop_requested);
     server_close(&server);
     fprintf(stderr, "okrd: stopped\n");

@@ -66,9 +66,10 @@ int server_open(okrd *s, const okrd_config *cfg)
             return -1;
         }
     }
-    if (store_open(&s->st, cfg->data_dir, cfg->map_size, true, err, sizeof err) != 0) {
+    int open_rc = store_open(&s->st, cfg->data_dir, cfg->map_size, true, err, sizeof err);
+    if (open_rc != 0) {
         fprintf(stderr, "okrd: %s\n", err);
-        return -1;
+        return store_open_refused_data(open_rc) ? -2 : -1;
     }
     batch_init(&s->batch);
     store_txn t;

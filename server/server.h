@@ -46,7 +46,8 @@ struct okrd {
 };
 
 /* Open the store and bind the sockets; prints the "okrd: ready ..." line on
- * stderr. Returns 0, or -1 after printing why. */
+ * stderr. Returns 0, or after printing why: -2 when the data directory's
+ * store was refused (damaged, foreign, another schema), -1 otherwise. */
 int server_open(okrd *s, const okrd_config *cfg);
 
 /* Serve until *stop becomes non-zero. Returns 0 on a clean stop. */

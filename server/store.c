@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #define EDGE_VALUE_BYTES 8
 #define CHECKIN_KEY_BYTES 20
@@ -76,10 +77,15 @@ static int open_all(store *st, MDB_txn *txn, bool create)
 }
 
 /* Create the meta records of a new data directory, or check an old one's. */
-static int init_meta(store *st, MDB_txn *txn, char *err, size_t errlen)
+static int init_meta(store *st, MDB_txn *txn, bool fresh, char *err, size_t errlen)
 {
     MDB_val k = {6, "schema"}, v;
     int rc = mdb_get(txn, st->meta, &k, &v);
+    if (rc == MDB_NOTFOUND && !fresh) {
+        snprintf(err, errlen, "the data has no schema record: it is damaged or not okrd's; "
+                 "restore a backup");
+        return MDB_CORRUPTED;
+    }
     if (rc == MDB_NOTFOUND) {
         unsigned char ver[4];
         okr_put_be32(ver, STORE_SCHEMA_VERSION);
@@ -96,7 +102,7 @@ static int init_meta(store *st, MDB_txn *txn, char *err, size_t errlen)
     if (v.mv_size != 4 || okr_get_be32(v.mv_data) != STORE_SCHEMA_VERSION) {
         snprintf(err, errlen, "data schema version %u is not %u (this okrd is too old or too new)",
                  v.mv_size == 4 ? okr_get_be32(v.mv_data) : 0, STORE_SCHEMA_VERSION);
-        return EINVAL;
+        return STORE_SCHEMA_MISMATCH;
     }
     MDB_val ek = {5, "epoch"};
     rc = mdb_get(txn, st->meta, &ek, &v);
@@ -125,6 +131,94 @@ static int make_dirs(const char *dir)
     return mkdir(path, 0700) != 0 && errno != EEXIST ? errno : 0;
 }
 
+/* What was in the data directory before LMDB opened it. */
+typedef struct {
+    char path[4096];          /* DIR/data.mdb */
+    bool existed;
+    off_t size;
+} data_file;
+
+static int look_at_data_file(const char *dir, data_file *f, char *err, size_t errlen)
+{
+    struct stat sb;
+    memset(f, 0, sizeof *f);
+    if ((size_t)snprintf(f->path, sizeof f->path, "%s/data.mdb", dir) >= sizeof f->path) {
+        snprintf(err, errlen, "the data directory path is too long");
+        return ENAMETOOLONG;
+    }
+    if (stat(f->path, &sb) != 0)
+        return 0;                       /* a new store */
+    f->existed = true;
+    f->size = sb.st_size;
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "%s is not a regular file", f->path);
+        return MDB_INVALID;
+    }
+    if (sb.st_size == 0) {
+        snprintf(err, errlen, "%s is empty, so it is not an okrd store (okrd never leaves an "
+                 "empty one); move it away to start afresh, or restore a backup", f->path);
+        return MDB_INVALID;
+    }
+    return 0;
+}
+
+/* The file must hold every page its newest meta page counts: a truncated
+ * file would be mapped and fault (SIGBUS) on the first read past its end. */
+static int check_file_length(store *st, const data_file *f, char *err, size_t errlen)
+{
+    MDB_envinfo info;
+    MDB_stat stat;
+    if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &stat) != 0)
+        return MDB_INVALID;
+    uint64_t needed = (uint64_t)(info.me_last_pgno + 1) * stat.ms_psize;
+    if ((uint64_t)f->size < needed) {
+        snprintf(err, errlen, "%s is %lld bytes but its last page ends at %llu: the file was "
+                 "truncated or damaged; restore a backup", f->path, (long long)f->size,
+                 (unsigned long long)needed);
+        return MDB_CORRUPTED;
+    }
+    return 0;
+}
+
+/* An existing file that LMDB accepts must also be okrd's: its main database
+ * names a "meta" database. Another program's environment is never taken
+ * over (open_all would otherwise add our databases to it). A file in which
+ * nothing was ever committed is as good as new. */
+static int check_ownership(store *st, MDB_txn *txn, const data_file *f, bool *fresh,
+                           char *err, size_t errlen)
+{
+    MDB_envinfo info;
+    MDB_dbi main_db;
+    MDB_val k = {4, "meta"}, v;
+    *fresh = !f->existed || (mdb_env_info(st->env, &info) == 0 && info.me_last_txnid == 0);
+    if (*fresh)
+        return 0;
+    int rc = mdb_dbi_open(txn, NULL, 0, &main_db);
+    if (rc == 0)
+        rc = mdb_get(txn, main_db, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        snprintf(err, errlen, "%s is an LMDB environment of another program (it has no okrd "
+                 "meta database); okrd will not take it over", f->path);
+        return MDB_INVALID;
+    }
+    return rc;
+}
+
+static void describe_open_error(int rc, const char *dir, const data_file *f, char *err,
+                                size_t errlen)
+{
+    if (err[0] != '\0')
+        return;
+    if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+        snprintf(err, errlen, "%s is not an LMDB data file okrd can read (%s); restore a "
+                 "backup", f->path, mdb_strerror(rc));
+    else if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND)
+        snprintf(err, errlen, "%s is damaged (%s); restore a backup", f->path,
+                 mdb_strerror(rc));
+    else
+        snprintf(err, errlen, "cannot open data directory %s: %s", dir, store_strerror(rc));
+}
+
 int store_open(store *st, const char *dir, size_t map_size, bool create, char *err,
                size_t errlen)
 {
@@ -134,14 +228,26 @@ int store_open(store *st, const char *dir, size_t map_size, bool create, char *e
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return errno;
     }
+    data_file file;
+    int rc = look_at_data_file(dir, &file, err, errlen);
+    if (rc)
+        return rc;
+    if (!create && !file.existed) {
+        snprintf(err, errlen, "%s holds no okrd data (no data.mdb)", dir);
+        return ENOENT;
+    }
     MDB_txn *txn = NULL;
-    int rc = mdb_env_create(&st->env);
+    if (!rc) rc = mdb_env_create(&st->env);
     if (!rc) rc = mdb_env_set_maxdbs(st->env, 16);
     if (!rc) rc = mdb_env_set_mapsize(st->env, map_size);
     if (!rc) rc = mdb_env_open(st->env, dir, MDB_NOTLS | (create ? 0 : MDB_RDONLY), 0600);
+    if (!rc && file.existed) rc = check_file_length(st, &file, err, errlen);
+    if (!rc && create) rc = store_reader_check(st, NULL);
     if (!rc) rc = mdb_txn_begin(st->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+    bool fresh = false;
+    if (!rc) rc = check_ownership(st, txn, &file, &fresh, err, errlen);
     if (!rc) rc = open_all(st, txn, create);
-    if (!rc) rc = init_meta(st, txn, err, errlen);
+    if (!rc) rc = init_meta(st, txn, fresh, err, errlen);
     if (!rc) {
         rc = mdb_txn_commit(txn);
         txn = NULL;
@@ -149,8 +255,7 @@ int store_open(store *st, const char *dir, size_t map_size, bool create, char *e
     if (rc) {
         if (txn)
             mdb_txn_abort(txn);
-        if (err[0] == '\0')
-            snprintf(err, errlen, "cannot open data directory %s: %s", dir, store_strerror(rc));
+        describe_open_error(rc, dir, &file, err, errlen);
         if (st->env)
             mdb_env_close(st->env);
         st->env = NULL;
@@ -160,6 +265,42 @@ int store_open(store *st, const char *dir, size_t map_size, bool create, char *e
     mdb_env_info(st->env, &info);
     st->map_size = info.me_mapsize;
     return 0;
+}
+
+int store_reader_check(store *st, int *cleared)
+{
+    int dead = 0;
+    int rc = mdb_reader_check(st->env, &dead);
+    if (cleared)
+        *cleared = dead;
+    return rc;
+}
+
+bool store_open_refused_data(int rc)
+{
+    return rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND ||
+           rc == MDB_VERSION_MISMATCH || rc == STORE_SCHEMA_MISMATCH;
+}
+
+int store_new_epoch(store *st)
+{
+    MDB_txn *txn;
+    unsigned char epoch[STORE_EPOCH_BYTES];
+    if (getrandom(epoch, sizeof epoch, 0) != (ssize_t)sizeof epoch)
+        return errno ? errno : EIO;
+    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    MDB_val k = {5, "epoch"}, v = {STORE_EPOCH_BYTES, epoch};
+    rc = mdb_put(txn, st->meta, &k, &v, 0);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc == 0)
+        memcpy(st->epoch, epoch, sizeof epoch);
+    return rc;
 }
 
 void store_close(store *st)
@@ -205,6 +346,20 @@ void store_txn_begin(store_txn *t, store *st, store_txn *parent, bool write, are
         t->txn = NULL;
 }
 
+/* LMDB reports a write that the disk could only partly take as EIO (and
+ * one it took none of as ENOSPC). A failed write with the file system out
+ * of space is the disk being full whichever it was: say so. */
+static int name_write_failure(store *st, int rc)
+{
+    int fd;
+    struct statvfs fs;
+    if (rc != EIO || mdb_env_get_fd(st->env, &fd) != 0 || fstatvfs(fd, &fs) != 0)
+        return rc;
+    if ((uint64_t)fs.f_bavail * fs.f_frsize < STORE_DISK_FULL_BYTES)
+        return ENOSPC;
+    return rc;
+}
+
 int store_txn_commit(store_txn *t)
 {
     if (t->txn == NULL)
@@ -212,7 +367,7 @@ int store_txn_commit(store_txn *t)
     if (t->rc) {
         mdb_txn_abort(t->txn);
     } else {
-        t->rc = mdb_txn_commit(t->txn);
+        t->rc = name_write_failure(t->st, mdb_txn_commit(t->txn));
     }
     t->txn = NULL;
     return t->rc;

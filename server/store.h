@@ -38,6 +38,8 @@
 #define STORE_SCHEMA_VERSION 2
 #define STORE_EPOCH_BYTES 16
 #define STORE_DEFAULT_MAP_SIZE ((size_t)1 << 30)
+#define STORE_DISK_FULL_BYTES ((uint64_t)1 << 20)  /* less free than this: "disk full" */
+#define STORE_SCHEMA_MISMATCH (-1)   /* store_open: the data is another schema version */
 
 typedef struct {
     MDB_env *env;
@@ -77,9 +79,25 @@ typedef struct {
 } store_link;
 
 /* Open (creating when `create`) the environment in dir. On failure returns an
- * LMDB/errno code and writes a sentence to err (errlen bytes). */
+ * LMDB/errno code and writes a sentence to err (errlen bytes). Before any
+ * data page is touched the file is checked: an empty data.mdb, one shorter
+ * than its meta pages say (truncated: mapping it would SIGBUS), another
+ * program's LMDB environment, or an unreadable one are refused, never
+ * mapped blindly or taken over; store_open_refused_data is then true of the
+ * code. A read-only open (create false) of a directory without data.mdb is
+ * refused with ENOENT. Opening for writing clears stale reader slots. */
 int store_open(store *st, const char *dir, size_t map_size, bool create, char *err,
                size_t errlen);
+/* True when store_open's code means the data itself was refused (damaged,
+ * foreign, another schema) rather than the system failing. */
+bool store_open_refused_data(int rc);
+/* Release reader slots left by processes that died holding a read
+ * transaction (they pin old pages and make the file grow). *cleared (may be
+ * NULL) gets how many. Returns 0 or an LMDB code. */
+int store_reader_check(store *st, int *cleared);
+/* Give the store a new random epoch (a copy made for a restore is a new
+ * history for monitors). Only with no transaction open. */
+int store_new_epoch(store *st);
 void store_close(store *st);
 /* Double the map size. Only with no transaction open. Returns 0 or an LMDB code. */
 int store_grow(store *st);

@@ -76,11 +76,12 @@ static void notice(monitor *m, const char *fmt, ...)
 /* A client socket: no linger on close, replies up to the response limit. */
 static void *new_socket(monitor *m, int type)
 {
-    int linger = 0;
+    int linger = 0, ipv6 = 1;
     int64_t maxmsg = OKR_MAX_RESPONSE_FRAME;
     void *sock = zmq_socket(m->zmq, type);
     if (sock) {
         zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_setsockopt(sock, ZMQ_IPV6, &ipv6, sizeof ipv6);     /* tcp://[::1]:P */
         zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     }
     return sock;

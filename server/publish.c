@@ -7,6 +7,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "endpoint.h"
 #include "ids.h"
 #include "okr.pb-c.h"
 #include "okr_limits.h"
@@ -25,6 +26,7 @@ int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int snd
     zmq_setsockopt(p->socket, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     if (sndbuf > 0)
         zmq_setsockopt(p->socket, ZMQ_SNDBUF, &sndbuf, sizeof sndbuf);
+    endpoint_set_ipv6(p->socket, endpoint);
     if (zmq_bind(p->socket, endpoint) != 0) {
         fprintf(stderr, "okrd: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
         publish_close(p);

@@ -55,7 +55,4 @@ int server_run(okrd *s, volatile sig_atomic_t *stop);
 
 void server_close(okrd *s);
 
-/* True when an endpoint only reaches this machine (loopback, ipc, inproc). */
-bool server_endpoint_is_local(const char *endpoint);
-
 #endif

@@ -7,6 +7,9 @@
 #   make fuzz       libFuzzer on the request and shell harnesses (FUZZ_SECONDS=60)
 #   make bench      benchmarks against the machine's floors and Redis (QUICK=1: < 1 min)
 #   make verify     okrd --verify on ./okrd-data
+#   make man        the manual pages okr(1), okrd(8) into build/man (scdoc)
+#   make install    okrd, okr, manuals, the systemd unit and okr.proto under
+#                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
 #   make clean
 #
 # Dependencies are Debian packages; `make deps` installs the missing ones with
@@ -14,7 +17,8 @@
 # missing otherwise.
 
 DEB_PACKAGES := gcc make pkg-config tmux libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-                liblmdb-dev libreadline-dev libcmocka-dev libjson-c-dev libinih-dev
+                liblmdb-dev libreadline-dev libcmocka-dev libjson-c-dev libinih-dev \
+                scdoc mandoc
 
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-asan
@@ -55,7 +59,7 @@ TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 OKRD := $(BUILD)/okrd
 OKR  := $(BUILD)/okr
 
-.PHONY: all deps run test unit e2e verify clean bench fuzz
+.PHONY: all deps run test unit e2e verify clean bench fuzz man install uninstall
 .DEFAULT_GOAL := all
 
 all: $(OKRD) $(OKR)
@@ -114,7 +118,7 @@ $(BUILD)/tests/lib/%.o: tests/lib/%.c $(GEN_H)
 
 # The build itself needs the packages; `deps` runs first in the two user-facing targets.
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(E2E_BIN)
+	@$(MAKE) --no-print-directory all man $(UNIT_BIN) $(E2E_BIN)
 	@OKRD=$(OKRD) OKR=$(OKR) tests/run.sh $(UNIT_BIN) $(E2E_BIN)
 
 unit: all $(UNIT_BIN)
@@ -206,6 +210,51 @@ fuzz: deps
 
 verify: all
 	$(OKRD) --verify --data okrd-data
+
+# ------------------------------------------------------------ manuals, install
+# The manuals are scdoc sources in docs/man; okr(1)'s COMMANDS section is
+# generated from the command table (tools/mancommands.c), so `okr help CMD`
+# and the manual say the same thing.
+MAN_PAGES := $(BUILD)/man/okr.1 $(BUILD)/man/okrd.8
+MANCOMMANDS := $(BUILD)/tools/mancommands
+
+man: $(MAN_PAGES)
+
+$(MANCOMMANDS): $(BUILD)/tools/mancommands.o $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/man/okr.1: docs/man/okr.1.scd $(MANCOMMANDS)
+	@mkdir -p $(dir $@)
+	$(MANCOMMANDS) > $@.commands
+	awk -v f=$@.commands '/^@COMMANDS@$$/ { while ((getline l < f) > 0) print l; next } { print }' \
+	  docs/man/okr.1.scd | scdoc > $@
+	@rm -f $@.commands
+
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@
+
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+MANDIR  := $(PREFIX)/share/man
+UNITDIR := $(PREFIX)/lib/systemd/system
+DATADIR := $(PREFIX)/share/okrd
+INSTALLED := $(BINDIR)/okrd $(BINDIR)/okr $(MANDIR)/man1/okr.1 $(MANDIR)/man8/okrd.8 \
+             $(UNITDIR)/okrd.service $(DATADIR)/okr.proto
+
+install: all man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)
+	install -m 0755 $(OKRD) $(OKR) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(BUILD)/man/okr.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(BUILD)/man/okrd.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@BINDIR@|$(BINDIR)|g' docs/okrd.service > $(DESTDIR)$(UNITDIR)/okrd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/okrd.service
+	install -m 0644 proto/okr.proto $(DESTDIR)$(DATADIR)/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -44,6 +44,7 @@ typedef struct {
     MDB_dbi by_period, by_team;    /* indexes: name -> be32 objective (DUPSORT) */
     size_t map_size;
     unsigned char epoch[STORE_EPOCH_BYTES];
+    uint64_t agg_reads, agg_writes;   /* store_get_agg/store_put_agg calls since open (the roll-up's cost) */
 } store;
 
 typedef struct {

@@ -329,10 +329,11 @@ typedef struct {
 
 /* Check-ins on l->kr, one at a time, alternating two values so every
  * ancestor's score moves each time. When none completes inside the window
- * (each takes longer), one is timed alone. Returns 0, or -1 when okrd
- * stopped answering (10 s without a reply). */
+ * (each takes longer), one is timed alone. h (may be NULL) gets every
+ * latency. Returns 0, or -1 when okrd stopped answering (10 s without a
+ * reply). */
 int ladder_run(const char *endpoint, ladder_load *l, double warmup_s, double seconds,
-               bench_run *out);
+               bench_run *out, hist *h);
 
 /* ------------------------------------------------------------ report.c */
 

@@ -124,7 +124,7 @@ static void make_checkin(void *ctx, Okr__Request *req)
 
 /* One check-in, timed from send to reply: for check-ins too slow for the
  * driver's window to count any. */
-static int time_one(const char *endpoint, ladder_load *l, bench_run *out)
+static int time_one(const char *endpoint, ladder_load *l, bench_run *out, hist *h)
 {
     client c;
     if (client_open(&c, endpoint) != 0)
@@ -142,18 +142,20 @@ static int time_one(const char *endpoint, ladder_load *l, bench_run *out)
     out->ops = 1;
     out->p50 = out->p99 = out->p999 = out->max = (double)ns;
     out->rate = 1e9 / (double)ns;
+    if (h)
+        hist_add(h, (uint64_t)ns);
     return 0;
 }
 
 int ladder_run(const char *endpoint, ladder_load *l, double warmup_s, double seconds,
-               bench_run *out)
+               bench_run *out, hist *h)
 {
     driver_spec spec = {
         .endpoint = endpoint, .clients = 1, .window = 1,
         .warmup_s = warmup_s, .seconds = seconds,
         .make = make_checkin, .parse = driver_parse_response, .ctx = l,
     };
-    if (driver_run(&spec, out, NULL) != 0)
+    if (driver_run(&spec, out, h) != 0)
         return -1;
-    return out->ops > 0 ? 0 : time_one(endpoint, l, out);
+    return out->ops > 0 ? 0 : time_one(endpoint, l, out, h);
 }

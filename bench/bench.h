@@ -11,6 +11,7 @@
  *   populate.c  org_*: the generated organisation (--populate N)
  *   load.c      load_*: okrd check-ins and reads
  *   events.c    events_*: commit-to-subscriber latency
+ *   ladder.c    ladder_*: check-ins on a ladder of diamonds and on a chain
  *   report.c    report_*: figures, medians, ratios, targets, the table
  *   main.c      options and the plan of one run
  *
@@ -310,6 +311,29 @@ int events_run(const char *requests, const char *events, const org *o,
  * check-in-sized Event about every millisecond to the same subscriber
  * thread; latency = receipt - publish (result in out->commit). */
 int events_floor(const events_spec *spec, events_result *out);
+
+/* ------------------------------------------------------------ ladder.c */
+
+/* Build, through okrd at endpoint, `levels` levels of objectives: one per
+ * level aligned to the one above (a chain), or with diamonds two per level,
+ * each aligned to both of the level above; then one metric KR (0 -> 100) on
+ * the bottom objective, whose id goes into kr. Returns 0 or -1; dies on a
+ * refusal. */
+int ladder_build(const char *endpoint, int levels, bool diamonds, char *kr, size_t len);
+
+typedef struct {
+    char kr[24];            /* the bottom KR */
+    uint64_t sent;
+    Okr__CheckInAdd checkin;
+} ladder_load;
+
+/* Check-ins on l->kr, one at a time, alternating two values so every
+ * ancestor's score moves each time. When none completes inside the window
+ * (each takes longer), one is timed alone. h (may be NULL) gets every
+ * latency. Returns 0, or -1 when okrd stopped answering (10 s without a
+ * reply). */
+int ladder_run(const char *endpoint, ladder_load *l, double warmup_s, double seconds,
+               bench_run *out, hist *h);
 
 /* ------------------------------------------------------------ report.c */
 

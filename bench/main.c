@@ -88,7 +88,8 @@ static void usage(FILE *out)
           "  --subscribers N    subscribers of the fan-out figure (default 100)\n"
           "  --idle N           idle connections for the RSS figure (default 1000)\n"
           "  --no-redis         skip the Redis comparison\n"
-          "  --only LIST        sections: floors,checkin,reads,events,snapshot,large,startup\n"
+          "  --only LIST        sections: floors,checkin,reads,events,ladder,snapshot,large,\n"
+          "                     startup\n"
           "  --markdown FILE    also write the tables as GitHub markdown\n"
           "  --keep             keep the temporary directory\n"
           "  --populate N       add an organisation of N nodes (whole trees) and exit\n"
@@ -247,6 +248,7 @@ typedef struct {
     org o;
     redis_floor redis;
     int round;
+    double ladder_ratio;     /* ladder p50 / chain p50: median of rounds; NAN unmeasured */
 } bench;
 
 static void fail_if(int rc, const char *what)
@@ -486,6 +488,84 @@ static void events(bench *b)
                     (unsigned long long)missing);
 }
 
+/* Check-in latency on a ladder of diamonds against a chain of as many levels,
+ * in an okrd of their own (the organisation of the other figures stays as it
+ * is). The machine is shared and noisy, so each round alternates short
+ * slices of the two (a slow moment hits both sides), each side's p50 comes
+ * from the round's merged histogram, and the target is the median of the
+ * rounds' ratios. An okrd whose roll-up follows paths (2^40 on the ladder)
+ * stops answering: the ladder's figure is then the 10 s the driver waited. */
+#define LADDER_LEVELS 40
+#define LADDER_SLICES 4
+
+/* One round: returns the ladder's p50 over the chain's; *answered false
+ * when okrd stopped answering on the ladder (the ratio is then a lower bound). */
+static double ladder_round(const plan *p, const char *endpoint, ladder_load *chain,
+                           ladder_load *diamonds, bool *answered)
+{
+    hist *hc = malloc(sizeof *hc), *hl = malloc(sizeof *hl);
+    if (hc == NULL || hl == NULL)
+        bench_die("out of memory");
+    hist_init(hc);
+    hist_init(hl);
+    double slice = p->seconds / LADDER_SLICES, warmup = p->warmup / LADDER_SLICES;
+    *answered = true;
+    for (int s = 0; s < LADDER_SLICES && *answered; s++) {
+        bench_run run;
+        fail_if(ladder_run(endpoint, chain, warmup, slice, &run, hc), "check-ins on the chain");
+        *answered = ladder_run(endpoint, diamonds, warmup, slice, &run, hl) == 0;
+    }
+    bench_run c, l;
+    run_from_hist(&c, hc);
+    run_from_hist(&l, hl);
+    if (!*answered) {
+        l.p50 = 10e9;      /* driver.c gave up after 10 s without a reply: a lower bound */
+        report_note("ladder.p50", "no reply within 10 s: at least that");
+    }
+    report_add("chain.p50", c.p50);
+    report_add("ladder.p50", l.p50);
+    free(hc);
+    free(hl);
+    return l.p50 / c.p50;
+}
+
+static void ladder(bench *b)
+{
+    const plan *p = b->p;
+    char data[BENCH_PATH_MAX], log[BENCH_PATH_MAX], label[96];
+    snprintf(data, sizeof data, "%s/ladder", b->root);
+    snprintf(log, sizeof log, "%s/ladder.log", b->root);
+    okrd_proc proc = {0};
+    fail_if(proc_okrd_start(&proc, p->okrd, data, log), "starting okrd for the ladder");
+    ladder_load chain = {0}, diamonds = {0};
+    progress("building a %d-level chain and a %d-level ladder of diamonds", LADDER_LEVELS,
+             LADDER_LEVELS);
+    fail_if(ladder_build(proc.requests, LADDER_LEVELS, false, chain.kr, sizeof chain.kr),
+            "building the chain");
+    fail_if(ladder_build(proc.requests, LADDER_LEVELS, true, diamonds.kr, sizeof diamonds.kr),
+            "building the ladder");
+    snprintf(label, sizeof label, "okrd: check-in latency, %d-level chain (%d ancestors), p50",
+             LADDER_LEVELS, LADDER_LEVELS);
+    report_figure("chain.p50", label, UNIT_NS);
+    snprintf(label, sizeof label,
+             "okrd: check-in latency, %d-level diamond ladder (%d ancestors), p50",
+             LADDER_LEVELS, 2 * LADDER_LEVELS - 1);
+    report_figure("ladder.p50", label, UNIT_NS);
+    double ratios[BENCH_MAX_RUNS];
+    size_t n = 0;
+    bool answered = true;
+    for (int r = 0; r < p->runs && answered; r++) {
+        progress("round %d/%d: check-ins on the chain and the ladder", r + 1, p->runs);
+        ratios[n++] = ladder_round(p, proc.requests, &chain, &diamonds, &answered);
+    }
+    /* A round okrd did not finish decides: its ratio is a lower bound. */
+    b->ladder_ratio = answered ? bench_median(ratios, n) : ratios[n - 1];
+    if (answered)
+        report_note("ladder.p50", "median of the rounds' ratios to the chain: %.2f",
+                    b->ladder_ratio);
+    proc_okrd_stop(&proc);
+}
+
 static void snapshot(bench *b)
 {
     const plan *p = b->p;
@@ -615,7 +695,7 @@ static void startup(bench *b)
 
 /* ------------------------------------------------------------ targets */
 
-static void targets(const plan *p)
+static void targets(const plan *p, double ladder_ratio)
 {
     char text[200];
     char a[48], c[64];
@@ -675,6 +755,12 @@ static void targets(const plan *p)
     snprintf(text, sizeof text, "%.1f MiB / 64 MiB", rss);
     snprintf(c, sizeof c, "anonymous RSS with %d idle connections", p->idle);
     report_target("6b", c, rss / 64.0, 1.0, false, text, "not measured");
+
+    report_format(UNIT_NS, report_value("ladder.p50"), a, sizeof a);
+    report_format(UNIT_NS, report_value("chain.p50"), b1, sizeof b1);
+    snprintf(text, sizeof text, "%s / %s; median of the rounds' ratios", a, b1);
+    snprintf(c, sizeof c, "check-in p50, %d-level diamond ladder vs chain", LADDER_LEVELS);
+    report_target("7", c, ladder_ratio, 2.0, false, text, "not measured");
 }
 
 /* ------------------------------------------------------------ main */
@@ -691,7 +777,7 @@ int main(int argc, char **argv)
     if (access(p.okrd, X_OK) != 0)
         bench_die("%s: %s (build it with make, or give --okrd)", p.okrd, strerror(errno));
 
-    bench b = {.p = &p};
+    bench b = {.p = &p, .ladder_ratio = NAN};
     bench_mkdtemp("run", b.root, sizeof b.root);
     org_init(&b.o, p.depth, p.fanout);
     char data[BENCH_PATH_MAX], log[BENCH_PATH_MAX];
@@ -709,6 +795,8 @@ int main(int argc, char **argv)
         reads(&b, "", "", false);
     if (section(&p, "events"))
         events(&b);
+    if (section(&p, "ladder"))
+        ladder(&b);
     if (section(&p, "snapshot"))
         snapshot(&b);
     if (section(&p, "large"))
@@ -718,7 +806,7 @@ int main(int argc, char **argv)
     if (b.okrd_up)
         proc_okrd_stop(&b.okrd);
 
-    targets(&p);
+    targets(&p, b.ladder_ratio);
     char title[256];
     snprintf(title, sizeof title,
              "okr-bench %s: %d runs of %.1f s per figure (median; min – max of the runs), %ld "

@@ -7,12 +7,29 @@
  * w * (new - old) added to the matching sum_ws and is re-derived. Parents
  * whose score moved push the same kind of delta further up.
  *
- * Deltas sit on a worklist and are applied one at a time. In a DAG with
- * shared ancestors a node may be touched several times in one change, each
- * time by an exact integer delta; since sums are linear, the final sums equal
- * the from-scratch sums whatever the order, and so do the scores derived from
- * them. A cycle cannot occur: the alignment handler refuses it first.
+ * One change is settled in one pass, so that each ancestor is visited once
+ * however many paths lead to it (a ladder of diamonds has 2^levels paths).
+ * The change first puts its deltas on the nodes it touches directly (the
+ * seeds). collect() then gathers every node reachable upward from the seeds,
+ * reading each one's parents once and counting, for each, its children
+ * inside that set. settle() visits the set in topological order (Kahn's
+ * algorithm: a node is ready once every child of it in the set has been
+ * visited), so when a node is visited every delta meant for it has arrived
+ * and been summed. A node whose summed deltas are zero is skipped unread; any
+ * other is read once, gets the sums, is re-derived and written once, and only
+ * if its score moved does it add w * (new - old) to its parents' pending
+ * deltas. Cost: the edges of the changed node's ancestors, and one aggregate
+ * read and write for each ancestor that something below it moved.
  *
+ * Sums are linear and integer, so summing the deltas before applying them
+ * gives the same sums as applying them one by one, and the same sums as a
+ * full recomputation; the scores derived from them are therefore exact. A
+ * cycle cannot occur: the alignment handler refuses it first. Should stored
+ * edges hold one anyway, its nodes never become ready and the change fails
+ * with EINVAL (corruption) instead of looping.
+ *
+ * The pass's bookkeeping is malloc'd and freed before settle() returns; the
+ * parent lists live in the transaction's arena like every store_ read.
  * Never touches sockets or requests; the scoring rules are in common/score.c. */
 #include "rollup.h"
 
@@ -23,30 +40,110 @@
 
 #include "score.h"
 
+/* One node of the affected set: its parents, the deltas summed so far for its
+ * KR set and its child set, and its children in the set not yet visited. */
 typedef struct {
     okr_node node;
-    bool kr_input;          /* delta is for the KR set, else the child set */
-    int64_t dw, dws;
-} pending;
+    size_t waiting;
+    store_link *parents;    /* from store_parents, in the transaction's arena */
+    size_t n_parents;
+    int64_t kr_dw, kr_dws;
+    int64_t child_dw, child_dws;
+} affected;
 
+/* The affected set of one change: nodes in the order found (seeds first),
+ * and an open-addressing index node -> position + 1 (0: empty slot). */
 typedef struct {
-    pending *items;
+    affected *nodes;
     size_t n, cap;
-} worklist;
+    size_t *slots;
+    size_t n_slots;         /* a power of two, at least 2 * cap */
+} propagation;
 
-static void push(worklist *w, okr_node node, bool kr_input, int64_t dw, int64_t dws)
+static _Noreturn void out_of_memory(void)
+{
+    fprintf(stderr, "okrd: out of memory (roll-up)\n");
+    abort();
+}
+
+static void *grow_or_die(void *p, size_t n, size_t size)
+{
+    p = realloc(p, n * size);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+static size_t slot_of(okr_node node, size_t n_slots)
+{
+    return (size_t)(node * 2654435761u) & (n_slots - 1);
+}
+
+/* Position of node in p->nodes, or p->n when absent; *slot gets its slot. */
+static size_t prop_find(const propagation *p, okr_node node, size_t *slot)
+{
+    if (p->n_slots == 0)
+        return p->n;
+    size_t i = slot_of(node, p->n_slots);
+    while (p->slots[i] != 0 && p->nodes[p->slots[i] - 1].node != node)
+        i = (i + 1) & (p->n_slots - 1);
+    *slot = i;
+    return p->slots[i] ? p->slots[i] - 1 : p->n;
+}
+
+static void prop_rehash(propagation *p, size_t n_slots)
+{
+    free(p->slots);
+    p->slots = calloc(n_slots, sizeof *p->slots);
+    if (p->slots == NULL)
+        out_of_memory();
+    p->n_slots = n_slots;
+    for (size_t k = 0; k < p->n; k++) {
+        size_t i = slot_of(p->nodes[k].node, n_slots);
+        while (p->slots[i] != 0)
+            i = (i + 1) & (n_slots - 1);
+        p->slots[i] = k + 1;
+    }
+}
+
+/* Position of node, added (no deltas, no parents yet) when absent. */
+static size_t prop_intern(propagation *p, okr_node node)
+{
+    size_t slot = 0, k = prop_find(p, node, &slot);
+    if (k < p->n)
+        return k;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 32;
+        p->nodes = grow_or_die(p->nodes, p->cap, sizeof *p->nodes);
+        prop_rehash(p, p->cap * 2);
+        prop_find(p, node, &slot);
+    }
+    p->nodes[p->n] = (affected){.node = node};
+    p->slots[slot] = p->n + 1;
+    return p->n++;
+}
+
+/* Add a delta to node's KR set (kr_input) or child set. */
+static void prop_add(propagation *p, okr_node node, bool kr_input, int64_t dw, int64_t dws)
 {
     if (dw == 0 && dws == 0)
         return;
-    if (w->n == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 32;
-        w->items = realloc(w->items, w->cap * sizeof *w->items);
-        if (w->items == NULL) {
-            fprintf(stderr, "okrd: out of memory (roll-up worklist)\n");
-            abort();
-        }
+    size_t k = prop_intern(p, node);      /* may move p->nodes */
+    affected *a = &p->nodes[k];
+    if (kr_input) {
+        a->kr_dw += dw;
+        a->kr_dws += dws;
+    } else {
+        a->child_dw += dw;
+        a->child_dws += dws;
     }
-    w->items[w->n++] = (pending){node, kr_input, dw, dws};
+}
+
+static void prop_free(propagation *p)
+{
+    free(p->nodes);
+    free(p->slots);
+    *p = (propagation){0};
 }
 
 static bool contributes(okr_node node, const store_agg *a)
@@ -108,8 +205,9 @@ static void note_change(rollup *r, okr_node node, int64_t old_score, int64_t new
     r->changes[r->n_changes++] = (rollup_change){node, old_score, new_score};
 }
 
-/* Node's score moved from old_score to a->score: record it, queue parents. */
-static void score_moved(rollup *r, worklist *w, okr_node node, const store_agg *a,
+/* Node's score moved from old_score to a->score: record it, and give each
+ * parent it counts toward w * (new - old). */
+static void score_moved(rollup *r, propagation *p, okr_node node, const store_agg *a,
                         int64_t old_score)
 {
     note_change(r, node, old_score, a->score);
@@ -118,8 +216,8 @@ static void score_moved(rollup *r, worklist *w, okr_node node, const store_agg *
     store_link *parents;
     size_t n = store_parents(r->txn, node, &parents);
     for (size_t i = 0; i < n; i++)
-        push(w, parents[i].node, okr_node_is_kr(node), 0,
-             (int64_t)parents[i].weight * (a->score - old_score));
+        prop_add(p, parents[i].node, okr_node_is_kr(node), 0,
+                 (int64_t)parents[i].weight * (a->score - old_score));
 }
 
 static bool load(rollup *r, okr_node node, store_agg *a)
@@ -131,29 +229,72 @@ static bool load(rollup *r, okr_node node, store_agg *a)
     return false;
 }
 
-/* Apply queued deltas until nothing moves. Frees the worklist. */
-static void settle(rollup *r, worklist *w)
+/* Extend the seeds to everything above them: each node's parents are read
+ * once, and each node counts its children inside the set. */
+static void collect(rollup *r, propagation *p)
 {
-    while (w->n > 0 && r->txn->rc == 0) {
-        pending p = w->items[--w->n];
-        store_agg a;
-        if (!load(r, p.node, &a))
-            break;
-        if (p.kr_input) {
-            a.kr_sum_w += p.dw;
-            a.kr_sum_ws += p.dws;
-        } else {
-            a.child_sum_w += p.dw;
-            a.child_sum_ws += p.dws;
+    for (size_t k = 0; k < p->n && r->txn->rc == 0; k++) {
+        store_link *parents;
+        size_t n = store_parents(r->txn, p->nodes[k].node, &parents);
+        p->nodes[k].parents = parents;
+        p->nodes[k].n_parents = n;
+        for (size_t i = 0; i < n; i++) {
+            size_t j = prop_intern(p, parents[i].node);   /* may move p->nodes */
+            p->nodes[j].waiting++;
         }
-        int64_t old_score = a.score;
-        a.score = derive(p.node, &a);
-        store_put_agg(r->txn, p.node, &a);
-        if (a.score != old_score)
-            score_moved(r, w, p.node, &a, old_score);
     }
-    free(w->items);
-    *w = (worklist){0};
+}
+
+/* Visit node k, every delta for it summed: apply them once, re-derive, and
+ * pass the score's movement on to the parents' pending deltas. */
+static void visit(rollup *r, propagation *p, size_t k)
+{
+    affected d = p->nodes[k];
+    if (d.kr_dw == 0 && d.kr_dws == 0 && d.child_dw == 0 && d.child_dws == 0)
+        return;                               /* nothing below it moved */
+    store_agg a;
+    if (!load(r, d.node, &a))
+        return;
+    a.kr_sum_w += d.kr_dw;
+    a.kr_sum_ws += d.kr_dws;
+    a.child_sum_w += d.child_dw;
+    a.child_sum_ws += d.child_dws;
+    int64_t old_score = a.score;
+    a.score = derive(d.node, &a);
+    store_put_agg(r->txn, d.node, &a);
+    if (a.score == old_score)
+        return;
+    note_change(r, d.node, old_score, a.score);
+    if (!contributes(d.node, &a))
+        return;
+    for (size_t i = 0; i < d.n_parents; i++)
+        prop_add(p, d.parents[i].node, okr_node_is_kr(d.node), 0,
+                 (int64_t)d.parents[i].weight * (a.score - old_score));
+}
+
+/* Apply the seeds' deltas and everything they cause, each affected node
+ * visited once, children before parents. Frees p. */
+static void settle(rollup *r, propagation *p)
+{
+    collect(r, p);
+    size_t *ready = p->n ? grow_or_die(NULL, p->n, sizeof *ready) : NULL;
+    size_t head = 0, tail = 0;
+    for (size_t k = 0; k < p->n; k++)
+        if (p->nodes[k].waiting == 0)
+            ready[tail++] = k;
+    while (head < tail && r->txn->rc == 0) {
+        size_t k = ready[head++];
+        visit(r, p, k);
+        for (size_t i = 0; i < p->nodes[k].n_parents; i++) {
+            size_t slot, j = prop_find(p, p->nodes[k].parents[i].node, &slot);
+            if (--p->nodes[j].waiting == 0)
+                ready[tail++] = j;
+        }
+    }
+    if (head < p->n && r->txn->rc == 0)
+        r->txn->rc = EINVAL;     /* a node never became ready: a cycle, corruption */
+    free(ready);
+    prop_free(p);
 }
 
 void rollup_add_node(rollup *r, okr_node node, int64_t leaf_score, uint32_t flags)
@@ -177,9 +318,9 @@ void rollup_link(rollup *r, okr_node child, okr_node parent, uint32_t weight)
     if (!contributes(child, &c))
         return;
     int64_t dw = (int64_t)weight - (existed ? old_weight : 0);
-    worklist w = {0};
-    push(&w, parent, okr_node_is_kr(child), dw, dw * c.score);
-    settle(r, &w);
+    propagation p = {0};
+    prop_add(&p, parent, okr_node_is_kr(child), dw, dw * c.score);
+    settle(r, &p);
 }
 
 void rollup_unlink(rollup *r, okr_node child, okr_node parent)
@@ -191,9 +332,9 @@ void rollup_unlink(rollup *r, okr_node child, okr_node parent)
     store_del_edge(r->txn, child, parent);
     if (!contributes(child, &c))
         return;
-    worklist w = {0};
-    push(&w, parent, okr_node_is_kr(child), -(int64_t)weight, -(int64_t)weight * c.score);
-    settle(r, &w);
+    propagation p = {0};
+    prop_add(&p, parent, okr_node_is_kr(child), -(int64_t)weight, -(int64_t)weight * c.score);
+    settle(r, &p);
 }
 
 void rollup_set_leaf_score(rollup *r, okr_node kr, int64_t score)
@@ -204,9 +345,9 @@ void rollup_set_leaf_score(rollup *r, okr_node kr, int64_t score)
     int64_t old_score = a.score;
     a.score = score;
     store_put_agg(r->txn, kr, &a);
-    worklist w = {0};
-    score_moved(r, &w, kr, &a, old_score);
-    settle(r, &w);
+    propagation p = {0};
+    score_moved(r, &p, kr, &a, old_score);
+    settle(r, &p);
 }
 
 void rollup_set_rollup(rollup *r, okr_node kr, bool is_rollup, int64_t leaf_score)
@@ -225,20 +366,20 @@ void rollup_set_rollup(rollup *r, okr_node kr, bool is_rollup, int64_t leaf_scor
     store_put_agg(r->txn, kr, &a);
     if (a.score == old_score)
         return;
-    worklist w = {0};
-    score_moved(r, &w, kr, &a, old_score);
-    settle(r, &w);
+    propagation p = {0};
+    score_moved(r, &p, kr, &a, old_score);
+    settle(r, &p);
 }
 
-/* Queue sign * (w, w * score) for each parent of node. */
-static void push_contribution(rollup *r, worklist *w, okr_node node, const store_agg *a,
-                              int sign)
+/* Give each parent of node sign * (w, w * score). */
+static void add_contribution(rollup *r, propagation *p, okr_node node, const store_agg *a,
+                             int sign)
 {
     store_link *parents;
     size_t n = store_parents(r->txn, node, &parents);
     for (size_t i = 0; i < n; i++) {
         int64_t weight = sign * (int64_t)parents[i].weight;
-        push(w, parents[i].node, okr_node_is_kr(node), weight, weight * a->score);
+        prop_add(p, parents[i].node, okr_node_is_kr(node), weight, weight * a->score);
     }
 }
 
@@ -247,14 +388,14 @@ void rollup_set_archived(rollup *r, okr_node objective, bool archived)
     store_agg a;
     if (!load(r, objective, &a) || !!(a.flags & STORE_AGG_ARCHIVED) == archived)
         return;
-    worklist w = {0};
-    push_contribution(r, &w, objective, &a, archived ? -1 : 1);
+    propagation p = {0};
+    add_contribution(r, &p, objective, &a, archived ? -1 : 1);
     if (archived)
         a.flags |= STORE_AGG_ARCHIVED;
     else
         a.flags &= ~STORE_AGG_ARCHIVED;
     store_put_agg(r->txn, objective, &a);
-    settle(r, &w);
+    settle(r, &p);
 }
 
 void rollup_remove_node(rollup *r, okr_node node)
@@ -262,10 +403,10 @@ void rollup_remove_node(rollup *r, okr_node node)
     store_agg a;
     if (!load(r, node, &a))
         return;
-    worklist w = {0};
+    propagation p = {0};
     if (contributes(node, &a))
-        push_contribution(r, &w, node, &a, -1);
-    settle(r, &w);
+        add_contribution(r, &p, node, &a, -1);
+    settle(r, &p);
 
     store_link *links;
     size_t n = store_parents(r->txn, node, &links);

@@ -3,9 +3,12 @@
  * Every change to the graph or to a leaf score goes through these calls, and
  * only these calls write aggregates (store_agg). Each node keeps the integer
  * sums sum_w and sum_ws of its inputs; a change adds w * (new - old) to each
- * parent's sum_ws and goes on upward only while scores change. Cost: the
- * changed node's ancestors, never the whole graph. Because the sums are
- * integers, the result equals a full recomputation exactly (rollup_verify).
+ * parent's sum_ws and goes on upward only while scores change. Each call
+ * visits every affected ancestor once, in topological order, with the summed
+ * deltas of all its children (see rollup.c). Cost: the changed node's
+ * ancestors, each once, never the whole graph nor once per path. Because the
+ * sums are integers, the result equals a full recomputation exactly
+ * (rollup_verify).
  *
  * All calls record failures in the transaction's sticky status; the caller
  * checks it once. The rules of a single score are in common/score.c. */

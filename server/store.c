@@ -590,6 +590,7 @@ bool store_get_agg(store_txn *t, okr_node node, store_agg *out)
     unsigned char k[4];
     MDB_val v;
     okr_put_be32(k, node);
+    t->st->agg_reads++;
     if (!get_raw(t, t->st->agg, k, 4, &v))
         return false;
     if (v.mv_size != sizeof *out) {
@@ -604,6 +605,7 @@ void store_put_agg(store_txn *t, okr_node node, const store_agg *a)
 {
     unsigned char k[4];
     okr_put_be32(k, node);
+    t->st->agg_writes++;
     put_raw(t, t->st->agg, k, 4, a, sizeof *a, 0);
 }
 

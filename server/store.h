@@ -49,6 +49,7 @@ typedef struct {
     bool has_users;                /* false: a read-only open of a store from before users */
     size_t map_size;
     unsigned char epoch[STORE_EPOCH_BYTES];
+    uint64_t agg_reads, agg_writes;   /* store_get_agg/store_put_agg calls since open (the roll-up's cost) */
 } store;
 
 typedef struct {

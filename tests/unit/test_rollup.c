@@ -1719,6 +1719,199 @@ static void test_verify_reports_missing_wrong_and_orphan_index_entries(void **st
     consistent(c);
 }
 
+/* ------------------------------------------------------------ cost of a change
+ *
+ * The store counts every aggregate read and write. A change visits each
+ * affected ancestor once, whatever the number of paths to it, so a check-in
+ * reads and writes its KR and each ancestor exactly once. The ladder of
+ * diamonds is the worst case for a walk that follows paths: both objectives
+ * of a level align to both objectives of the level above, so the bottom has
+ * 2^levels paths to the top (a walk per path did about 2^12 = 4096 visits
+ * for 12 levels, and never finished 40). */
+
+typedef struct {
+    uint64_t reads, writes;
+} agg_cost;
+
+static agg_cost agg_counters(const ctx *c)
+{
+    return (agg_cost){c->f.st.agg_reads, c->f.st.agg_writes};
+}
+
+static agg_cost cost_since(const ctx *c, agg_cost before)
+{
+    agg_cost now = agg_counters(c);
+    return (agg_cost){now.reads - before.reads, now.writes - before.writes};
+}
+
+/* Aggregate reads and writes of one request that must succeed. */
+static agg_cost cost_of(ctx *c, Okr__Request *req)
+{
+    agg_cost before = agg_counters(c);
+    ok(c, req, NULL);
+    return cost_since(c, before);
+}
+
+#define LADDER_MAX 40
+
+/* rung[0] is the top level; rung[i][0..1] both align to rung[i - 1][0..1].
+ * One metric KR (0 -> 100) sits on rung[levels - 1][0]; its sibling
+ * rung[levels - 1][1] has nothing below it and scores 0. */
+typedef struct {
+    int levels;
+    node_id rung[LADDER_MAX][2];
+    node_id kr;
+} ladder;
+
+static void build_ladder(ctx *c, ladder *l, int levels)
+{
+    assert_true(levels >= 2 && levels <= LADDER_MAX);
+    l->levels = levels;
+    for (int i = 0; i < levels; i++)
+        for (int j = 0; j < 2; j++) {
+            const char *parents[2] = {i ? l->rung[i - 1][0] : NULL, i ? l->rung[i - 1][1] : NULL};
+            ok(c, req_objective_add(&c->a, "a rung of the ladder", Q4, i ? 2 : 0, parents, NULL),
+               l->rung[i][j]);
+        }
+    metric(c, l->rung[levels - 1][0], 0, 100, 0, l->kr);
+}
+
+/* Every objective of the ladder scores what a KR score `s` at the bottom
+ * gives: the bottom pair s and 0, every level above their mean. */
+static void assert_ladder_scores(ctx *c, const ladder *l, int64_t s)
+{
+    assert_int_equal(score(c, l->kr), s);
+    assert_int_equal(score(c, l->rung[l->levels - 1][0]), s);
+    assert_int_equal(score(c, l->rung[l->levels - 1][1]), 0);
+    for (int i = 0; i < l->levels - 1; i++)
+        for (int j = 0; j < 2; j++)
+            assert_int_equal(score(c, l->rung[i][j]), wmean(s, 2));
+}
+
+/* Check-ins on the ladder's KR: each reads and writes the KR and each of its
+ * 2 * levels - 1 ancestors (its objective, both objectives of every level
+ * above) exactly once, and leaves the scores a full recomputation gives. */
+static void check_in_on_the_ladder(ctx *c, const ladder *l)
+{
+    const uint64_t ancestors = 2 * (uint64_t)l->levels - 1;
+    const double values[] = {40, 75.5, 3};
+    for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+        agg_cost cost = cost_of(c, req_checkin(&c->a, l->kr, values[v]));
+        assert_int_equal(cost.reads, 1 + ancestors);
+        assert_int_equal(cost.writes, 1 + ancestors);
+        assert_ladder_scores(c, l, (int64_t)(values[v] * 10000));
+        consistent(c);
+    }
+}
+
+static void test_a_checkin_on_a_12_level_ladder_of_diamonds_visits_each_ancestor_once(void **state)
+{
+    ctx *c = C(state);
+    ladder l;
+    build_ladder(c, &l, 12);
+    check_in_on_the_ladder(c, &l);
+}
+
+static void test_a_checkin_on_a_40_level_ladder_of_diamonds_visits_each_ancestor_once(void **state)
+{
+    ctx *c = C(state);
+    ladder l;
+    build_ladder(c, &l, 40);
+    check_in_on_the_ladder(c, &l);
+}
+
+static void test_a_checkin_on_a_40_level_chain_visits_each_ancestor_once(void **state)
+{
+    ctx *c = C(state);
+    node_id chain[40], k;
+    objective(c, Q4, chain[0]);
+    for (int i = 1; i < 40; i++)
+        child_objective(c, chain[i - 1], 0, chain[i]);
+    metric(c, chain[39], 0, 100, 0, k);
+    agg_cost cost = cost_of(c, req_checkin(&c->a, k, 62.5));
+    assert_int_equal(cost.reads, 1 + 40);          /* the KR and its 40 ancestors */
+    assert_int_equal(cost.writes, 1 + 40);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(score(c, chain[i]), 625000);
+    consistent(c);
+}
+
+static void test_structural_changes_on_the_ladder_visit_each_ancestor_once(void **state)
+{
+    ctx *c = C(state);
+    ladder l;
+    build_ladder(c, &l, 40);
+    checkin(c, l.kr, 40);
+    const char *bottom = l.rung[39][0];
+    /* Archive the bottom objective: it and its 2 * 39 ancestors, once each. */
+    agg_cost cost = cost_of(c, req_archive(&c->a, bottom, false));
+    assert_int_equal(cost.reads, 1 + 2 * 39);
+    assert_int_equal(cost.writes, 1 + 2 * 39);
+    for (int i = 0; i < 39; i++)
+        assert_int_equal(score(c, l.rung[i][0]), 0);
+    consistent(c);
+    cost = cost_of(c, req_archive(&c->a, bottom, true));
+    assert_int_equal(cost.reads, 1 + 2 * 39);
+    assert_int_equal(cost.writes, 1 + 2 * 39);
+    assert_ladder_scores(c, &l, 400000);
+    consistent(c);
+    /* Unalign the bottom pair's sibling from one parent, and align it back:
+     * the child is read, the parent and its 2 * 38 ancestors move, once each. */
+    cost = cost_of(c, req_unalign(&c->a, l.rung[39][1], l.rung[38][0]));
+    assert_int_equal(cost.reads, 1 + 1 + 2 * 38);
+    assert_int_equal(cost.writes, 1 + 2 * 38);
+    assert_int_equal(score(c, l.rung[38][0]), 400000);
+    assert_int_equal(score(c, l.rung[0][0]), wmean(400000 + wmean(400000, 2), 2));
+    consistent(c);
+    cost = cost_of(c, req_align(&c->a, l.rung[39][1], l.rung[38][0], 0));
+    assert_int_equal(cost.reads, 1 + 1 + 2 * 38);
+    assert_int_equal(cost.writes, 1 + 2 * 38);
+    assert_ladder_scores(c, &l, 400000);
+    consistent(c);
+    /* A new weight for the only KR moves its objective's sums, not its
+     * score: the edit reads the KR (for its leaf score, unchanged, then for
+     * its link) and its objective, writes the objective, and stops there. */
+    Okr__KeyResultEdit edit = OKR__KEY_RESULT_EDIT__INIT;
+    edit.id = l.kr;
+    edit.has_weight = true;
+    edit.weight = 5;
+    cost = cost_of(c, req_kr_edit(&c->a, &edit));
+    assert_int_equal(cost.reads, 3);
+    assert_int_equal(cost.writes, 1);
+    assert_ladder_scores(c, &l, 400000);
+    consistent(c);
+}
+
+/* Edges the alignment handler would refuse, written behind its back. */
+static void tamper_edge(ctx *c, const char *child, const char *parent, bool add)
+{
+    okr_node from, to;
+    assert_true(okr_id_parse(child, &from) && okr_id_parse(parent, &to));
+    arena mem;
+    arena_init(&mem);
+    store_txn t;
+    store_txn_begin(&t, &c->f.st, NULL, true, &mem);
+    if (add)
+        store_put_edge(&t, from, to, 1);
+    else
+        store_del_edge(&t, from, to);
+    assert_int_equal(store_txn_commit(&t), 0);
+    arena_free(&mem);
+}
+
+static void test_a_stored_cycle_fails_the_change_instead_of_looping(void **state)
+{
+    ctx *c = C(state);
+    ladder l;
+    build_ladder(c, &l, 3);
+    tamper_edge(c, l.rung[0][0], l.rung[2][0], true);     /* top -> bottom: a cycle */
+    refused(c, req_checkin(&c->a, l.kr, 50), OKR__ERROR_CODE__INTERNAL);
+    tamper_edge(c, l.rung[0][0], l.rung[2][0], false);
+    checkin(c, l.kr, 50);
+    assert_ladder_scores(c, &l, 500000);
+    consistent(c);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1774,6 +1967,11 @@ int main(void)
         T(test_list_by_team_or_period_gives_the_full_scan_filtered_in_id_order),
         T(test_tree_of_a_team_or_period_starts_where_the_parents_do_not_match),
         T(test_verify_reports_missing_wrong_and_orphan_index_entries),
+        T(test_a_checkin_on_a_12_level_ladder_of_diamonds_visits_each_ancestor_once),
+        T(test_a_checkin_on_a_40_level_chain_visits_each_ancestor_once),
+        T(test_a_checkin_on_a_40_level_ladder_of_diamonds_visits_each_ancestor_once),
+        T(test_structural_changes_on_the_ladder_visit_each_ancestor_once),
+        T(test_a_stored_cycle_fails_the_change_instead_of_looping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #define OKR_MAX_NOTE         1000
 #define OKR_MAX_NAME         64     /* team, period, owner, actor */
 #define OKR_MAX_UNIT         16
+#define OKR_MAX_PATH         1024   /* a server-side path (backup) */
 #define OKR_MAX_WEIGHT       1000   /* weights are whole numbers 1..1000 */
 #define OKR_MAX_ALIGN_TO     16     /* parents given in one objective add */
 #define OKR_MAX_LIST         10000  /* items in one list/graph reply */

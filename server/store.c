@@ -328,9 +328,58 @@ uint64_t store_data_bytes(store *st)
     return (uint64_t)(info.me_last_pgno + 1) * stat.ms_psize;
 }
 
-int store_backup(store *st, const char *dir)
+static int name_write_failure(store *st, int rc);
+
+/* The copy's own facts, read by opening it like any data directory. */
+static int stamp_copy(const char *dir, store_backup_info *out, char *err, size_t errlen)
 {
-    return mdb_env_copy2(st->env, dir, MDB_CP_COMPACT);
+    store copy;
+    char path[4200];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (chmod(path, 0600) != 0) {
+        snprintf(err, errlen, "cannot set the mode of %s: %s", path, strerror(errno));
+        return errno;
+    }
+    int rc = store_open(&copy, dir, STORE_DEFAULT_MAP_SIZE, true, err, errlen);
+    if (rc)
+        return rc;
+    rc = store_new_epoch(&copy);
+    if (rc == 0) {
+        arena mem;
+        store_txn t;
+        arena_init(&mem);
+        store_txn_begin(&t, &copy, NULL, false, &mem);
+        out->seq = store_last_seq(&t);
+        rc = t.rc;
+        store_txn_abort(&t);
+        arena_free(&mem);
+        memcpy(out->epoch, copy.epoch, sizeof out->epoch);
+    }
+    store_close(&copy);
+    if (rc == 0 && stat(path, &sb) == 0)
+        out->bytes = (uint64_t)sb.st_size;
+    if (rc && err[0] == '\0')
+        snprintf(err, errlen, "cannot stamp the copy in %s: %s", dir, store_strerror(rc));
+    return rc;
+}
+
+int store_backup(store *st, const char *dir, store_backup_info *out, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    memset(out, 0, sizeof *out);
+    if (mkdir(dir, 0700) != 0) {
+        int e = errno;
+        snprintf(err, errlen, e == EEXIST ? "%s exists already; give a new directory"
+                                          : "cannot create %s: %s", dir, strerror(e));
+        return e;
+    }
+    int rc = name_write_failure(st, mdb_env_copy2(st->env, dir, MDB_CP_COMPACT));
+    if (rc) {
+        snprintf(err, errlen, "cannot copy the data to %s: %s", dir, store_strerror(rc));
+        return rc;
+    }
+    return stamp_copy(dir, out, err, errlen);
 }
 
 /* ------------------------------------------------------------ transactions */

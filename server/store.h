@@ -104,8 +104,18 @@ void store_close(store *st);
 int store_grow(store *st);
 /* Bytes used by the data file. */
 uint64_t store_data_bytes(store *st);
-/* Hot backup into dir (must exist and be empty), compacted. */
-int store_backup(store *st, const char *dir);
+/* What a backup made. */
+typedef struct {
+    uint64_t seq;                          /* last event seq in the copy */
+    uint64_t bytes;                        /* size of its data.mdb */
+    unsigned char epoch[STORE_EPOCH_BYTES];  /* its new epoch */
+} store_backup_info;
+
+/* Hot backup: create dir (mode 0700; it must not exist), copy the committed
+ * data into it compacted (mdb_env_copy2, MDB_CP_COMPACT: consistent, while
+ * others keep reading and writing), make data.mdb 0600 and give the copy a
+ * new epoch. Returns 0, or an errno/LMDB code with a sentence in err. */
+int store_backup(store *st, const char *dir, store_backup_info *out, char *err, size_t errlen);
 
 /* Begin a transaction (nested under parent when parent != NULL). A failed
  * begin is recorded in t->rc like any other failure. */

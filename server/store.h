@@ -108,7 +108,8 @@ void store_put_period(store_txn *t, const Okr__Period *p);
 Okr__Team *store_get_team(store_txn *t, const char *name);
 void store_put_team(store_txn *t, const Okr__Team *team);
 
-/* Next id of a kind (1, 2, 3 ...); ids are never reused, even after delete. */
+/* Next id of a kind (1, 2, 3 ...); ids are never reused, even after delete.
+ * When all OKR_NODE_MAX_NUM are used: 0, with EOVERFLOW in t->rc. */
 okr_node store_next_id(store_txn *t, bool kr);
 
 /* Aggregates. get returns false when the node does not exist. */

@@ -125,14 +125,18 @@ static bool read_varint(const uint8_t *p, size_t len, uint64_t *value, size_t *s
     return false;
 }
 
+/* Append ".name" (or "name" at the top) to the path; *saved restores it. */
 static void path_push(walk *w, const char *name, size_t *saved)
 {
     *saved = w->path_len;
-    int n = snprintf(w->path + w->path_len, sizeof w->path - w->path_len, "%s%s",
-                     w->path_len ? "." : "", name);
-    if (n > 0)
-        w->path_len += (size_t)n < sizeof w->path - w->path_len ? (size_t)n
-                                                                 : sizeof w->path - 1 - w->path_len;
+    size_t room = sizeof w->path - 1 - w->path_len;
+    size_t dot = w->path_len ? 1 : 0, n = strlen(name);
+    if (dot + n > room)
+        return;                                /* cannot happen: the schema nests 4 deep */
+    if (dot)
+        w->path[w->path_len] = '.';
+    memcpy(w->path + w->path_len + dot, name, n + 1);
+    w->path_len += dot + n;
 }
 
 static void path_pop(walk *w, size_t saved)

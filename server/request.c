@@ -60,7 +60,7 @@ void request_touch(request *rq, okr_node node)
 static bool blank(const char *s)
 {
     for (; *s; s++)
-        if (*s != ' ' && *s != '\n')
+        if (*s != ' ')
             return false;
     return true;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "okr_limits.h"
 #include "table.h"
 #include "text.h"
 
@@ -71,6 +72,19 @@ static void field(const render_ctx *ctx, const char *name, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(ctx->out, fmt, ap);
     va_end(ap);
+    fputc('\n', ctx->out);
+}
+
+/* A field whose text may hold several lines (a description): each further
+ * line starts under the first, so the view keeps its two columns. */
+static void field_lines(const render_ctx *ctx, const char *name, const char *text)
+{
+    key(ctx, name);
+    for (const char *p = text; *p; p++) {
+        fputc(*p, ctx->out);
+        if (*p == '\n')
+            fprintf(ctx->out, "  %-12s ", "");
+    }
     fputc('\n', ctx->out);
 }
 
@@ -146,7 +160,7 @@ void render_objective_detail(const render_ctx *ctx, const Okr__ObjectiveDetail *
 
     heading(ctx, o->id, o->title);
     if (present(o->description))
-        field(ctx, "description", "%s", o->description);
+        field_lines(ctx, "description", o->description);
     field(ctx, "period", "%s", str(o->period));
     field(ctx, "team", "%s", str(o->team));
     if (present(o->owner))
@@ -354,7 +368,10 @@ void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
         else
             table_cell(t, NULL, "-");
         table_cell(t, NULL, "%s", str(c->author));
-        table_cell(t, NULL, "%s", str(c->note));
+        char note[OKR_MAX_NOTE + 1];           /* a table row is one line */
+        snprintf(note, sizeof note, "%s", str(c->note));
+        text_flatten(note);
+        table_cell(t, NULL, "%s", note);
     }
     table_print(t, ctx->out, ctx->color);
     table_free(t);

@@ -53,6 +53,7 @@ static void describe(const Okr__Event *ev, char *buf, size_t len)
             n += snprintf(buf + n, len - (size_t)n, " (confidence %.2f)", c->confidence);
         if (c->note && c->note[0] && n > 0 && (size_t)n < len)
             snprintf(buf + n, len - (size_t)n, " \"%s\"", c->note);
+        text_flatten(buf);                        /* a note may have lines: one event, one line */
     } else if (q && q->body_case == OKR__REQUEST__BODY_ALIGN && q->align->alignment) {
         const Okr__Alignment *a = q->align->alignment;
         snprintf(buf, len, "align %s -> %s (weight %u)", a->child ? a->child : "",

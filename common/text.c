@@ -1,4 +1,5 @@
-/* text.c — UTF-8 validation and civil-date arithmetic (days from civil, after
+/* text.c — the text rules (well-formed UTF-8, no controls, no invisible
+ * formatting) and civil-date arithmetic (days from civil, after
  * Howard Hinnant's public-domain algorithm). */
 #define _POSIX_C_SOURCE 200809L
 #include "text.h"
@@ -6,39 +7,89 @@
 #include <stdio.h>
 #include <time.h>
 
-bool text_valid_utf8(const char *str, size_t len)
+/* Decode the code point at s[*i] (len bytes in all), advancing *i. False
+ * when it is not well-formed UTF-8: a stray or missing continuation byte,
+ * an overlong form, a surrogate, anything above U+10FFFF. */
+static bool decode(const unsigned char *s, size_t len, size_t *i, unsigned *out)
+{
+    unsigned c = s[*i];
+    size_t n;
+    unsigned cp;
+    if (c < 0x80) { n = 0; cp = c; }
+    else if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
+    else return false;
+    if (len - *i <= n)
+        return false;
+    for (size_t k = 1; k <= n; k++) {
+        if ((s[*i + k] & 0xc0) != 0x80)
+            return false;
+        cp = (cp << 6) | (s[*i + k] & 0x3f);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return false;
+    *i += n + 1;
+    *out = cp;
+    return true;
+}
+
+/* C0 and C1 controls and DEL (tab and line feed included). */
+static bool is_control(unsigned cp)
+{
+    return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0);
+}
+
+/* Characters that show nothing yet change what is shown around them: the
+ * bidi embeddings, overrides, isolates and marks (U+202A..U+202E reorder
+ * the rest of a table row: "Trojan Source"), zero-width spaces and joiners
+ * that make two names look alike, line and paragraph separators, the BOM,
+ * interlinear annotations and the tag characters. ZWNJ and ZWJ (U+200C,
+ * U+200D) stay allowed: scripts and emoji sequences need them. */
+static bool is_invisible_format(unsigned cp)
+{
+    return cp == 0x061c || cp == 0x180e || cp == 0x200b || cp == 0x200e || cp == 0x200f ||
+           (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
+           cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) ||
+           (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
+text_problem text_check(const char *str, size_t len, bool lines, size_t *at, unsigned *cp)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\t') || c == 0x7f)
-                return false;
-            i++;
-            continue;
+        size_t start = i;
+        unsigned c = 0;
+        text_problem p = TEXT_OK;
+        if (!decode(s, len, &i, &c))
+            p = TEXT_NOT_UTF8;
+        else if (is_control(c) && !(lines && c == '\n'))
+            p = TEXT_CONTROL;
+        else if (is_invisible_format(c))
+            p = TEXT_INVISIBLE;
+        if (p != TEXT_OK) {
+            if (at)
+                *at = start;
+            if (cp)
+                *cp = p == TEXT_NOT_UTF8 ? s[start] : c;
+            return p;
         }
-        size_t n;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
-        else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
-        else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
-        else return false;
-        if (len - i <= n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        if (cp >= 0x80 && cp < 0xa0)         /* C1 controls */
-            return false;
-        i += n + 1;
     }
-    return true;
+    return TEXT_OK;
+}
+
+bool text_valid_utf8(const char *s, size_t len)
+{
+    return text_check(s, len, false, NULL, NULL) == TEXT_OK;
+}
+
+void text_flatten(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\n')
+            *s = ' ';
 }
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -107,10 +107,11 @@ static const char *actor_of(const Okr__Request *req)
  * event unpacks again (wire_strip_unknown says why that matters). */
 static Okr__Request *decode(batch *b, batch_item *it)
 {
+    it->refusal = NULL;
     if (it->bad_framing)
         return NULL;
     return wire_unpack_request(&b->mem.pb, zmq_msg_size(&it->payload),
-                               zmq_msg_data(&it->payload));
+                               zmq_msg_data(&it->payload), &it->refusal);
 }
 
 static Okr__Response *new_response(batch *b, const Okr__Request *req)
@@ -157,8 +158,9 @@ static void finish(batch *b, request *rq, int storage_rc)
 
 static void refuse_malformed(batch *b, request *rq, const batch_item *it)
 {
-    request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+    request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT, "%s",
                  it->bad_framing ? "a request is exactly one frame holding an okr.Request"
+                 : it->refusal   ? it->refusal
                                  : "malformed request: the frame is not an okr.Request message");
     finish(b, rq, 0);
 }
@@ -185,7 +187,7 @@ static int run_once(batch *b, okrd *s, uint64_t *seq)
             txn = &own;
         }
         init_request(s, b, &rq, txn, it, reqs[i], *seq);
-        if (reqs[i] == NULL) {
+        if (reqs[i] == NULL || it->refusal) {
             refuse_malformed(b, &rq, it);
             if (write)
                 store_txn_abort(&own);

@@ -22,6 +22,7 @@ typedef struct {
     zmq_msg_t payload;
     bool delimiter;           /* REQ-style empty frame between identity and body */
     bool bad_framing;         /* no body frame, or more than one */
+    const char *refusal;      /* why the body is refused (wire_unpack_request), or NULL */
     Okr__Response *response;
     const void *event;        /* packed Event, when this request committed a change */
     size_t event_len;

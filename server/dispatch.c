@@ -137,6 +137,8 @@ bool dispatch_request(request *rq, const Okr__Request *req)
         return request_fail(rq, OKR__ERROR_CODE__UNSUPPORTED_VERSION,
                             "protocol version %d is not supported (this server speaks %d)",
                             req->has_version ? (int)req->version : 0, OKR_PROTOCOL_VERSION);
+    if (!need_user(rq, req->user))      /* the event keeps it, whatever the actor is */
+        return false;
     const op_row *op = find_op(req->body_case);
     const okr_request_type *type = requests_find(req->body_case);
     if (op == NULL || type == NULL)

@@ -98,7 +98,7 @@ void op_kr_add(request *rq, const Okr__KeyResultAdd *in)
     if (!check_kind_values(rq, &rec))
         return;
 
-    okr_node id = store_next_id(rq->txn, true);
+    okr_node id = need_next_id(rq, true);
     rec.id = (char *)request_id(rq, id);
     store_put_kr(rq->txn, id, &rec);
     bool is_rollup = rec.kind == OKR__KR_KIND__ROLLUP;
@@ -198,7 +198,7 @@ void op_checkin(request *rq, const Okr__CheckInAdd *in)
     if (kr == NULL || need_live_objective(rq, kr->objective, &obj_id) == NULL ||
         !need_number(rq, "value", in->has_value, in->value) ||
         !need_confidence(rq, "confidence", in->has_confidence, in->confidence) ||
-        !need_text(rq, "note", in->note, OKR_MAX_NOTE, false))
+        !need_lines(rq, "note", in->note, OKR_MAX_NOTE))
         return;
     if (kr->kind == OKR__KR_KIND__ROLLUP)
         return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,

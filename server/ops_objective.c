@@ -85,7 +85,7 @@ void op_objective_add(request *rq, const Okr__ObjectiveAdd *in)
         return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                                   "objective is required");
     if (!need_text(rq, "title", o->title, OKR_MAX_TITLE, true) ||
-        !need_text(rq, "description", o->description, OKR_MAX_DESCRIPTION, false) ||
+        !need_lines(rq, "description", o->description, OKR_MAX_DESCRIPTION) ||
         !need_name(rq, "owner", o->owner, OKR_MAX_NAME, false) ||
         (o->has_type && !valid_type(rq, o->type)))
         return;
@@ -111,7 +111,7 @@ void op_objective_add(request *rq, const Okr__ObjectiveAdd *in)
                                           "align_to names %s twice", a->parent);
     }
 
-    okr_node id = store_next_id(rq->txn, false);
+    okr_node id = need_next_id(rq, false);
     Okr__Objective rec = OKR__OBJECTIVE__INIT;
     rec.id = (char *)request_id(rq, id);
     rec.title = o->title;
@@ -153,7 +153,7 @@ void op_objective_edit(request *rq, const Okr__ObjectiveEdit *in)
                                   "nothing to change: give a field to edit");
     if ((in->title && !need_text(rq, "title", in->title, OKR_MAX_TITLE, true)) ||
         (in->description &&
-         !need_text(rq, "description", in->description, OKR_MAX_DESCRIPTION, false)) ||
+         !need_lines(rq, "description", in->description, OKR_MAX_DESCRIPTION)) ||
         (in->owner && !need_name(rq, "owner", in->owner, OKR_MAX_NAME, true)) ||
         (in->has_type && !valid_type(rq, in->type)) ||
         (in->team && in->team[0] && need_team(rq, in->team) == NULL))

@@ -2,6 +2,7 @@
  * store to resolve ids; never writes it. */
 #include "request.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,12 +60,36 @@ void request_touch(request *rq, okr_node node)
 static bool blank(const char *s)
 {
     for (; *s; s++)
-        if (*s != ' ' && *s != '\t')
+        if (*s != ' ')
             return false;
     return true;
 }
 
-bool need_text(request *rq, const char *field, const char *value, size_t max, bool required)
+/* The sentence for a text that breaks a rule of text_check. */
+static bool refuse_text(request *rq, const char *field, text_problem p, size_t at, unsigned cp,
+                        bool lines)
+{
+    const Okr__ErrorCode bad = OKR__ERROR_CODE__INVALID_ARGUMENT;
+    if (p == TEXT_NOT_UTF8)
+        return request_fail(rq, bad, "%s is not valid UTF-8 (byte %zu, 0x%02x)", field, at + 1,
+                            cp);
+    if (p == TEXT_CONTROL && cp == '\t')
+        return request_fail(rq, bad, "%s holds a tab (byte %zu); use spaces", field, at + 1);
+    if (p == TEXT_CONTROL && (cp == '\n' || cp == '\r'))
+        return request_fail(rq, bad, lines ? "%s holds a carriage return (byte %zu); end lines "
+                                             "with a line feed alone"
+                                           : "%s holds a line break (byte %zu); it must be one "
+                                             "line (only a description or a note may have more)",
+                            field, at + 1);
+    if (p == TEXT_CONTROL)
+        return request_fail(rq, bad, "%s holds the control character U+%04X (byte %zu)", field,
+                            cp, at + 1);
+    return request_fail(rq, bad, "%s holds the invisible formatting character U+%04X "
+                                 "(byte %zu), which can hide or reorder text", field, cp, at + 1);
+}
+
+static bool check_text(request *rq, const char *field, const char *value, size_t max,
+                       bool required, bool lines)
 {
     if (value == NULL || value[0] == '\0') {
         if (required)
@@ -75,12 +100,24 @@ bool need_text(request *rq, const char *field, const char *value, size_t max, bo
     if (len > max)
         return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                             "%s is %zu bytes long; the limit is %zu", field, len, max);
-    if (!text_valid_utf8(value, len))
-        return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
-                            "%s is not valid UTF-8 text (or holds control characters)", field);
+    size_t at;
+    unsigned cp;
+    text_problem p = text_check(value, len, lines, &at, &cp);
+    if (p != TEXT_OK)
+        return refuse_text(rq, field, p, at, cp, lines);
     if (required && blank(value))
         return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT, "%s is blank", field);
     return true;
+}
+
+bool need_text(request *rq, const char *field, const char *value, size_t max, bool required)
+{
+    return check_text(rq, field, value, max, required, false);
+}
+
+bool need_lines(request *rq, const char *field, const char *value, size_t max)
+{
+    return check_text(rq, field, value, max, false, true);
 }
 
 bool need_name(request *rq, const char *field, const char *value, size_t max, bool required)
@@ -89,11 +126,16 @@ bool need_name(request *rq, const char *field, const char *value, size_t max, bo
         return false;
     if (value && value[0]) {
         size_t len = strlen(value);
-        if (value[0] == ' ' || value[len - 1] == ' ' || strchr(value, '\t'))
+        if (value[0] == ' ' || value[len - 1] == ' ')
             return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
-                                "%s \"%s\" has leading/trailing spaces or tabs", field, value);
+                                "%s \"%s\" has leading or trailing spaces", field, value);
     }
     return true;
+}
+
+bool need_user(request *rq, const char *user)
+{
+    return need_name(rq, "user", user, OKR_MAX_NAME, false);
 }
 
 bool need_number(request *rq, const char *field, bool has, double value)
@@ -220,4 +262,15 @@ bool need_open(request *rq, const Okr__Objective *o)
         return request_fail(rq, OKR__ERROR_CODE__PERIOD_CLOSED,
                             "period %s of objective %s is closed", o->period, o->id);
     return true;
+}
+
+okr_node need_next_id(request *rq, bool kr)
+{
+    okr_node id = store_next_id(rq->txn, kr);
+    if (id == 0 && rq->txn->rc == EOVERFLOW)
+        request_fail(rq, OKR__ERROR_CODE__RESOURCE_EXHAUSTED,
+                     "no more %s ids: all %u (%c1 to %c%u) have been handed out",
+                     kr ? "key result" : "objective", OKR_NODE_MAX_NUM, kr ? 'K' : 'O',
+                     kr ? 'K' : 'O', OKR_NODE_MAX_NUM);
+    return id;
 }

@@ -64,12 +64,20 @@ void request_touch_name(request *rq, const char *name);
 /* The id string of a node, in the arena. */
 const char *request_id(request *rq, okr_node node);
 
-/* Text: valid UTF-8 without control characters, at most max bytes; when
- * required, present and not blank. */
+/* Text: one line of valid UTF-8 without control characters (tab included)
+ * or invisible formatting (text_check), at most max bytes; when required,
+ * present and not blank. The sentence names the field and the byte. */
 bool need_text(request *rq, const char *field, const char *value, size_t max, bool required);
+/* Optional text that may hold several lines (a description, a note): like
+ * need_text, and line feeds are allowed. */
+bool need_lines(request *rq, const char *field, const char *value, size_t max);
 /* A name (team, period, unit, owner): like need_text, and no leading or
  * trailing space. */
 bool need_name(request *rq, const char *field, const char *value, size_t max, bool required);
+/* Request.user (local mode's actor): absent, or a name of at most
+ * OKR_MAX_NAME bytes. It is kept in the event log with the request, so a
+ * bad one refuses the request rather than being replaced. */
+bool need_user(request *rq, const char *user);
 /* A finite number within +-OKR_MAX_ABS_VALUE. */
 bool need_number(request *rq, const char *field, bool has, double value);
 /* A confidence: absent, or 0..1. */
@@ -86,6 +94,10 @@ Okr__Objective *need_objective(request *rq, const char *field, const char *text,
 Okr__KeyResult *need_kr(request *rq, const char *field, const char *text, okr_node *out);
 Okr__Team *need_team(request *rq, const char *name);
 Okr__Period *need_period(request *rq, const char *name);
+/* store_next_id for an add; when the kind's ids are used up, fails with
+ * RESOURCE_EXHAUSTED and a sentence (and returns 0: the transaction's
+ * sticky status makes the rest of the handler a no-op). */
+okr_node need_next_id(request *rq, bool kr);
 /* The objective's period must be open (PERIOD_CLOSED otherwise). */
 bool need_open(request *rq, const Okr__Objective *o);
 

@@ -623,7 +623,7 @@ okr_node store_next_id(store_txn *t, bool kr)
     if (get_raw(t, t->st->meta, name, 6, &v) && v.mv_size == 4)
         last = okr_get_be32(v.mv_data);
     if (last >= OKR_NODE_MAX_NUM) {
-        fail(t, MDB_MAP_FULL);        /* ids exhausted: treat as out of space */
+        fail(t, EOVERFLOW);           /* the id space is used up: no map growth helps */
         return 0;
     }
     unsigned char buf[4];

@@ -147,7 +147,8 @@ void store_put_user(store_txn *t, const Okr__User *u);
 void store_del_user(store_txn *t, const char *name);
 size_t store_users(store_txn *t, Okr__User ***out);
 
-/* Next id of a kind (1, 2, 3 ...); ids are never reused, even after delete. */
+/* Next id of a kind (1, 2, 3 ...); ids are never reused, even after delete.
+ * When all OKR_NODE_MAX_NUM are used: 0, with EOVERFLOW in t->rc. */
 okr_node store_next_id(store_txn *t, bool kr);
 
 /* Aggregates. get returns false when the node does not exist. */

@@ -4,7 +4,8 @@
  * Input: frames separated by FUZZ_FRAME_SEP (fuzz.h); each frame is what a
  * client would send as the body frame of one request. A frame over
  * OKR_MAX_REQUEST_FRAME never reaches the server (ZMQ_MAXMSGSIZE drops it)
- * and is skipped; one that does not unpack as an okr.Request is refused with
+ * and is skipped; one that wire_unpack_request refuses (not an okr.Request,
+ * a NUL in a string, a varint too big for its field) is refused with
  * INVALID_ARGUMENT by batch.c before any handler sees it, and changes
  * nothing, so it is left out of the batch here. The rest lose their unknown
  * fields (wire_strip_unknown, as batch.c's decode does) and run through
@@ -349,8 +350,9 @@ int fuzz_request_input(const uint8_t *data, size_t size)
     for (size_t i = 0; i < n_frames; i++) {
         if (lens[i] > OKR_MAX_REQUEST_FRAME)
             continue;
-        Okr__Request *req = wire_unpack_request(&fr.in.pb, lens[i], frames[i]);  /* as batch.c */
-        if (req == NULL)
+        const char *refusal;
+        Okr__Request *req = wire_unpack_request(&fr.in.pb, lens[i], frames[i], &refusal);
+        if (req == NULL || refusal)       /* as batch.c: refused before any handler */
             continue;
         mutates |= dispatch_is_mutation(req->body_case);
         reqs[n++] = req;

@@ -1,7 +1,7 @@
 /* test_store.c — the LMDB store (server/store.c): typed records, alignment
- * edges kept both ways, check-in history, id counters, the event log, the
- * sticky transaction status, and growing a full map. Each test opens a fresh
- * store in its own temporary directory. */
+ * edges kept both ways, check-in history, id counters (and their end), the
+ * event log, the sticky transaction status, and growing a full map. Each
+ * test opens a fresh store in its own temporary directory. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -424,6 +424,81 @@ static void test_next_ids_count_up_per_kind_and_are_never_reused(void **state)
     commit_ok(&t);
 }
 
+/* Put the last id handed out of a kind straight into the meta record. */
+static void set_last_id(store *st, arena *mem, bool kr, uint32_t last)
+{
+    store_txn t;
+    store_txn_begin(&t, st, NULL, true, mem);
+    assert_int_equal(t.rc, 0);
+    unsigned char buf[4];
+    okr_put_be32(buf, last);
+    MDB_val k = {6, kr ? "next_k" : "next_o"}, v = {4, buf};
+    assert_int_equal(mdb_put(t.txn, st->meta, &k, &v, 0), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+}
+
+/* Used-up ids are not a full map: the call fails with its own status and
+ * the map is left as it is. */
+static void test_the_last_id_of_a_kind_is_handed_out_once_then_none(void **state)
+{
+    env *e = *state;
+    set_last_id(&e->st, &e->mem, false, OKR_NODE_MAX_NUM - 1);
+    size_t map_size = e->st.map_size;
+    store_txn t;
+    begin(e, &t, true);
+    assert_int_equal(store_next_id(&t, false), O(OKR_NODE_MAX_NUM));
+    assert_int_equal(store_next_id(&t, true), K(1));     /* the other kind goes on */
+    assert_int_equal(t.rc, 0);
+    assert_int_equal(store_next_id(&t, false), 0);
+    assert_int_equal(t.rc, EOVERFLOW);
+    store_txn_abort(&t);
+    assert_int_equal(e->st.map_size, map_size);
+}
+
+/* Through the handlers: RESOURCE_EXHAUSTED with a sentence, no map growth,
+ * nothing changed. */
+static void test_adding_past_the_last_id_is_resource_exhausted_and_changes_nothing(void **state)
+{
+    (void)state;
+    fixture f;
+    arena a;
+    assert_int_equal(fixture_open(&f, 0), 0);
+    arena_init(&a);
+    assert_int_equal(fixture_do(&f, req_period_add(&a, "2026-Q4", "2026-10-01", "2026-12-31"),
+                                NULL), OKR__ERROR_CODE__OK);
+    set_last_id(&f.st, &a, false, OKR_NODE_MAX_NUM - 1);
+    set_last_id(&f.st, &a, true, OKR_NODE_MAX_NUM - 1);
+    Okr__Response *resp;
+    assert_int_equal(fixture_do(&f, req_objective_add(&a, "last", "2026-Q4", 0, NULL, NULL),
+                                &resp), OKR__ERROR_CODE__OK);
+    assert_string_equal(resp->changed->id, "O2147483647");
+    assert_int_equal(fixture_do(&f, req_kr_add_metric(&a, "O2147483647", 0, 1, 0), &resp),
+                     OKR__ERROR_CODE__OK);
+    assert_string_equal(resp->changed->id, "K2147483647");
+
+    size_t map_size = f.st.map_size, before_len, after_len;
+    uint64_t seq = f.last_seq;
+    unsigned char *before = fixture_snapshot_all(&f, &before_len);
+    assert_int_equal(fixture_do(&f, req_objective_add(&a, "one more", "2026-Q4", 0, NULL, NULL),
+                                &resp), OKR__ERROR_CODE__RESOURCE_EXHAUSTED);
+    assert_string_equal(resp->error->message, "no more objective ids: all 2147483647 (O1 to "
+                                              "O2147483647) have been handed out");
+    assert_int_equal(fixture_do(&f, req_kr_add_metric(&a, "O2147483647", 0, 1, 0), &resp),
+                     OKR__ERROR_CODE__RESOURCE_EXHAUSTED);
+    assert_string_equal(resp->error->message, "no more key result ids: all 2147483647 (K1 to "
+                                              "K2147483647) have been handed out");
+    unsigned char *after = fixture_snapshot_all(&f, &after_len);
+    assert_int_equal(after_len, before_len);
+    assert_memory_equal(after, before, before_len);
+    assert_int_equal(f.last_seq, seq);
+    assert_int_equal(f.map_grows, 0);
+    assert_int_equal(f.st.map_size, map_size);
+    free(before);
+    free(after);
+    arena_free(&a);
+    fixture_close(&f);
+}
+
 /* ------------------------------------------------------------ events */
 
 static void test_last_seq_is_the_highest_event_seq(void **state)
@@ -756,6 +831,8 @@ int main(void)
         T(test_checkins_of_the_highest_possible_kr_id_are_found),
         T(test_deleting_checkins_leaves_the_neighbouring_krs_alone),
         T(test_next_ids_count_up_per_kind_and_are_never_reused),
+        T(test_the_last_id_of_a_kind_is_handed_out_once_then_none),
+        T(test_adding_past_the_last_id_is_resource_exhausted_and_changes_nothing),
         T(test_last_seq_is_the_highest_event_seq),
         T(test_events_are_append_only_in_seq_order),
         T(test_after_a_failure_every_call_is_a_no_op_and_commit_aborts),

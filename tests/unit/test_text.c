@@ -1,5 +1,5 @@
-/* test_text.c — UTF-8 validation, calendar dates and time formatting
- * (common/text.c). */
+/* test_text.c — the text rules (UTF-8, controls, invisible formatting,
+ * line feeds), calendar dates and time formatting (common/text.c). */
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -23,12 +23,24 @@ static void check_utf8(const char *s, size_t len, bool want, const char *spelled
 
 /* ------------------------------------------------------------ UTF-8 */
 
-static void test_ascii_and_tab_are_valid(void **state)
+static void test_ascii_is_valid(void **state)
 {
     (void)state;
     VALID("Delight pot buyers");
-    VALID("a\tb");
     VALID("~!@#$%^&*()");
+}
+
+/* A tab pads a table cell to the next tab stop: the columns after it move. */
+static void test_a_tab_is_invalid(void **state)
+{
+    (void)state;
+    INVALID("a\tb");
+    INVALID("\t");
+    size_t at = 0;
+    unsigned cp = 0;
+    assert_int_equal(text_check("ab\tc", 4, true, &at, &cp), TEXT_CONTROL);
+    assert_int_equal(at, 2);
+    assert_int_equal(cp, '\t');
 }
 
 static void test_empty_text_is_valid(void **state)
@@ -129,6 +141,71 @@ static void test_control_characters_are_invalid(void **state)
     INVALID("\xc2\x80");             /* U+0080, C1 control */
     INVALID("\xc2\x9b" "31m");       /* U+009B CSI */
     INVALID("\xc2\x9f");             /* U+009F */
+}
+
+/* Bidi controls reorder what follows them on the row ("Trojan Source");
+ * the others hide text or make two names look the same. */
+static void test_bidi_and_invisible_formatting_characters_are_invalid(void **state)
+{
+    (void)state;
+    INVALID("\xe2\x80\xaa");             /* U+202A LRE */
+    INVALID("\xe2\x80\xab");             /* U+202B RLE */
+    INVALID("\xe2\x80\xac");             /* U+202C PDF */
+    INVALID("\xe2\x80\xad");             /* U+202D LRO */
+    INVALID("abc \xe2\x80\xae txet");     /* U+202E RLO */
+    INVALID("\xe2\x81\xa6");             /* U+2066 LRI */
+    INVALID("\xe2\x81\xa7");             /* U+2067 RLI */
+    INVALID("\xe2\x81\xa8");             /* U+2068 FSI */
+    INVALID("\xe2\x81\xa9");             /* U+2069 PDI */
+    INVALID("\xe2\x80\x8e");             /* U+200E LRM */
+    INVALID("\xe2\x80\x8f");             /* U+200F RLM */
+    INVALID("\xd8\x9c");                 /* U+061C ARABIC LETTER MARK */
+    INVALID("pay\xe2\x80\x8bments");      /* U+200B ZERO WIDTH SPACE */
+    INVALID("\xe2\x81\xa0");             /* U+2060 WORD JOINER */
+    INVALID("\xe2\x80\xa8");             /* U+2028 LINE SEPARATOR */
+    INVALID("\xe2\x80\xa9");             /* U+2029 PARAGRAPH SEPARATOR */
+    INVALID("\xef\xbb\xbf" "title");      /* U+FEFF BOM */
+    INVALID("\xef\xbf\xb9");             /* U+FFF9 annotation anchor */
+    INVALID("\xf3\xa0\x80\x81");         /* U+E0001 LANGUAGE TAG */
+    INVALID("\xf3\xa0\x81\xbf");         /* U+E007F CANCEL TAG */
+    size_t at = 0;
+    unsigned cp = 0;
+    assert_int_equal(text_check("ab\xe2\x80\xae" "c", 6, false, &at, &cp), TEXT_INVISIBLE);
+    assert_int_equal(at, 2);
+    assert_int_equal(cp, 0x202e);
+}
+
+static void test_joiners_that_scripts_and_emoji_need_are_valid(void **state)
+{
+    (void)state;
+    VALID("\xd9\x85\xe2\x80\x8c\xd9\x85");   /* ZWNJ (U+200C) in Persian */
+    VALID("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb");   /* 👩‍💻: ZWJ (U+200D) */
+    VALID("\xe2\x80\x8a");               /* U+200A HAIR SPACE: visible width */
+    VALID("\xe2\x80\xaf");               /* U+202F NARROW NO-BREAK SPACE */
+    VALID("\xe2\x81\xb0");               /* U+2070 SUPERSCRIPT ZERO */
+    VALID("\xf3\xa0\x84\x80");           /* U+E0100, a variation selector */
+}
+
+/* Line feeds only where lines are allowed (a description, a note); a
+ * carriage return never. */
+static void test_line_feeds_only_in_multi_line_text(void **state)
+{
+    (void)state;
+    assert_int_equal(text_check("one\ntwo", 7, true, NULL, NULL), TEXT_OK);
+    assert_int_equal(text_check("\n\n", 2, true, NULL, NULL), TEXT_OK);
+    size_t at = 0;
+    unsigned cp = 0;
+    assert_int_equal(text_check("one\ntwo", 7, false, &at, &cp), TEXT_CONTROL);
+    assert_int_equal(at, 3);
+    assert_int_equal(cp, '\n');
+    assert_int_equal(text_check("one\r\ntwo", 8, true, &at, &cp), TEXT_CONTROL);
+    assert_int_equal(at, 3);
+    assert_int_equal(cp, '\r');
+    assert_int_equal(text_check("a\tb\nc", 5, true, NULL, NULL), TEXT_CONTROL);
+    assert_int_equal(text_check("a\n\xe2\x80\xae", 5, true, NULL, NULL), TEXT_INVISIBLE);
+    assert_int_equal(text_check("a\n\xff", 3, true, &at, &cp), TEXT_NOT_UTF8);
+    assert_int_equal(at, 2);
+    assert_int_equal(cp, 0xff);
 }
 
 /* ------------------------------------------------------------ dates */
@@ -320,7 +397,11 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ascii_and_tab_are_valid),
+        cmocka_unit_test(test_ascii_is_valid),
+        cmocka_unit_test(test_a_tab_is_invalid),
+        cmocka_unit_test(test_bidi_and_invisible_formatting_characters_are_invalid),
+        cmocka_unit_test(test_joiners_that_scripts_and_emoji_need_are_valid),
+        cmocka_unit_test(test_line_feeds_only_in_multi_line_text),
         cmocka_unit_test(test_empty_text_is_valid),
         cmocka_unit_test(test_multibyte_sequences_are_valid),
         cmocka_unit_test(test_overlong_encodings_are_invalid),

@@ -787,7 +787,7 @@ static void test_foreach_visits_in_key_order_and_stops_when_asked(void **state)
     store_txn_abort(&t);
 }
 
-static void test_a_backup_is_a_usable_copy_with_the_same_epoch(void **state)
+static void test_a_backup_is_a_usable_copy_with_a_new_epoch(void **state)
 {
     env *e = *state;
     store_txn t;
@@ -795,13 +795,19 @@ static void test_a_backup_is_a_usable_copy_with_the_same_epoch(void **state)
     put_period(&t, "2026-Q1");
     store_put_edge(&t, O(2), O(1), 4);
     commit_ok(&t);
-    char dir[256];
-    assert_int_equal(fixture_mkdtemp(dir, sizeof dir), 0);
-    assert_int_equal(store_backup(&e->st, dir), 0);
-    store copy;
+    char parent[256], dir[300];
+    assert_int_equal(fixture_mkdtemp(parent, sizeof parent), 0);
+    snprintf(dir, sizeof dir, "%s/copy", parent);
+    store_backup_info info;
     char err[512];
+    assert_int_equal(store_backup(&e->st, dir, &info, err, sizeof err), 0);
+    store_backup_info again;
+    assert_int_equal(store_backup(&e->st, dir, &again, err, sizeof err), EEXIST);
+    assert_non_null(strstr(err, "exists already"));
+    store copy;
     assert_int_equal(store_open(&copy, dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err), 0);
-    assert_memory_equal(copy.epoch, e->st.epoch, STORE_EPOCH_BYTES);
+    assert_memory_not_equal(copy.epoch, e->st.epoch, STORE_EPOCH_BYTES);
+    assert_memory_equal(copy.epoch, info.epoch, STORE_EPOCH_BYTES);
     arena mem;
     arena_init(&mem);
     store_txn_begin(&t, &copy, NULL, false, &mem);
@@ -812,7 +818,7 @@ static void test_a_backup_is_a_usable_copy_with_the_same_epoch(void **state)
     store_txn_abort(&t);
     arena_free(&mem);
     store_close(&copy);
-    fixture_rmtree(dir);
+    fixture_rmtree(parent);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -844,7 +850,7 @@ int main(void)
         T(test_opening_a_missing_directory_read_only_fails_with_a_sentence),
         T(test_a_data_directory_of_another_schema_version_is_refused),
         T(test_foreach_visits_in_key_order_and_stops_when_asked),
-        T(test_a_backup_is_a_usable_copy_with_the_same_epoch),
+        T(test_a_backup_is_a_usable_copy_with_a_new_epoch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -334,13 +334,18 @@ void batch_run(batch *b, okrd *s)
 
 static void reply(batch *b, void *router, batch_item *it)
 {
-    if (it->skipped || it->response == NULL)
+    zmq_msg_t body;
+    if (it->skipped || it->response == NULL ||
+        peers_reply_frame(&b->peers, it->peer, &it->response->base, it->reply_len, &body) != 0)
         return;
-    if (zmq_msg_send(&it->identity, router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        return;                               /* peer gone: nothing to answer */
+    if (zmq_msg_send(&it->identity, router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&body);                 /* peer gone: nothing to answer */
+        return;
+    }
     if (it->delimiter)
         zmq_send(router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    peers_send(&b->peers, it->peer, router, &it->response->base, it->reply_len, ZMQ_DONTWAIT);
+    if (zmq_msg_send(&body, router, ZMQ_DONTWAIT) < 0)
+        zmq_msg_close(&body);
 }
 
 void batch_release(batch *b, void *router)

@@ -5,11 +5,9 @@
  * Never reads a request nor decides what a reply says. */
 #include "peer.h"
 
-#include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 typedef struct {
     peer *owner;
@@ -105,14 +103,12 @@ static void reply_done(void *data, void *hint)
     atomic_fetch_sub(&p->in_flight, len);
 }
 
-int peers_send(peer_table *t, peer *p, void *socket, const ProtobufCMessage *msg, size_t len,
-               int flags)
+int peers_reply_frame(peer_table *t, peer *p, const ProtobufCMessage *msg, size_t len,
+                      zmq_msg_t *out)
 {
     reply_head *h = p ? malloc(sizeof *h + len) : NULL;
-    if (h == NULL) {
-        errno = ENOMEM;
+    if (h == NULL)
         return -1;
-    }
     uint8_t *buf = (uint8_t *)(h + 1);
     protobuf_c_message_pack(msg, buf);
     h->owner = p;
@@ -121,15 +117,8 @@ int peers_send(peer_table *t, peer *p, void *socket, const ProtobufCMessage *msg
     if (atomic_fetch_add(&t->in_flight, len) + len > OKR_MAX_PEER_REPLY_BYTES)
         t->trimmed = false;
     atomic_fetch_add(&p->in_flight, len);
-    zmq_msg_t frame;
-    if (zmq_msg_init_data(&frame, buf, len, reply_done, h) != 0) {
+    if (zmq_msg_init_data(out, buf, len, reply_done, h) != 0) {
         reply_done(buf, h);
-        return -1;
-    }
-    if (zmq_msg_send(&frame, socket, flags) < 0) {
-        int saved = errno;
-        zmq_msg_close(&frame);                 /* calls reply_done */
-        errno = saved;
         return -1;
     }
     return 0;

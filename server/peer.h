@@ -21,6 +21,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 #include <uthash.h>
+#include <zmq.h>
 
 #include "okr_limits.h"
 
@@ -71,11 +72,12 @@ void peers_batch_start(peer_table *t, peer *p);
 /* A reply of len bytes was built for p in this pass. */
 void peers_batch_add(peer_table *t, peer *p, size_t len);
 
-/* Pack msg (len bytes: its packed size) into a buffer accounted to p and
- * send it as a frame on socket. Returns 0, or -1 (errno) when libzmq
- * refused it; the bytes are released either way. */
-int peers_send(peer_table *t, peer *p, void *socket, const ProtobufCMessage *msg, size_t len,
-               int flags);
+/* Pack msg (len bytes: its packed size) into a buffer accounted to p, as
+ * the ZeroMQ frame *out, ready to send. Its bytes count as in flight until
+ * libzmq lets go of the frame (sent, dropped, or zmq_msg_close). Returns 0,
+ * or -1 when out of memory (nothing is counted). */
+int peers_reply_frame(peer_table *t, peer *p, const ProtobufCMessage *msg, size_t len,
+                      zmq_msg_t *out);
 
 /* Drop the entries no batch refers to and with nothing in flight; when the
  * total in flight has fallen to zero, hand freed heap back to the system

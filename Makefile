@@ -18,7 +18,7 @@
 
 DEB_PACKAGES := gcc make pkg-config tmux libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
                 liblmdb-dev libreadline-dev libcmocka-dev libjson-c-dev libinih-dev \
-                scdoc mandoc
+                scdoc mandoc uthash-dev faketime
 
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-asan

@@ -23,6 +23,17 @@
 #define OKR_MAX_REPLAY       10000  /* events in one replay reply */
 #define OKR_DEFAULT_REPLAY   1000
 
+/* Replies (server side). A reply that would pack larger than
+ * OKR_MAX_REPLY_BYTES is answered RESOURCE_EXHAUSTED instead (a mutation is
+ * then not applied). Reply bytes okrd holds until the client takes them are
+ * bounded per peer and in total; a request from a peer over its budget is
+ * dropped unexecuted (counted in Status.requests_dropped): clients retry. */
+#define OKR_MAX_REPLY_BYTES         (4 * 1024 * 1024)
+#define OKR_MAX_PEER_REPLY_BYTES    (8 * 1024 * 1024)    /* queued, one peer */
+#define OKR_MAX_QUEUED_REPLY_BYTES  (64 * 1024 * 1024)   /* queued, all peers */
+#define OKR_QUEUED_REPLY_RESERVE    (16 * 1024 * 1024)   /* above it, for idle peers */
+#define OKR_MAX_PEERS               4096                 /* peer table entries */
+
 /* Metric values are doubles; this bound keeps (current - start) and
  * (target - start) finite and well away from overflow. */
 #define OKR_MAX_ABS_VALUE    1e15

@@ -8,6 +8,11 @@
  * doubled, and the batch run again from the raw frames (kept until the
  * replies are sent), so a full map never loses or half-applies a request.
  *
+ * Replies are bounded (peer.h): one that would pack over OKR_MAX_REPLY_BYTES
+ * becomes RESOURCE_EXHAUSTED (its change rolled back), and a request whose
+ * sender already has its budget of reply bytes queued or built is dropped
+ * unexecuted, so a client that never reads costs bounded memory and work.
+ *
  * Never interprets a request body (dispatch.c does). Replies and events go
  * out (server.c) only after batch_run has committed: a reply means the
  * change is durable. */
@@ -27,17 +32,26 @@ void batch_init(batch *b)
 {
     b->n = 0;
     arena_init(&b->mem);
+    peers_init(&b->peers);
+}
+
+static void item_close(batch *b, batch_item *it)
+{
+    zmq_msg_close(&it->identity);
+    zmq_msg_close(&it->payload);
+    peers_batch_start(&b->peers, it->peer);
+    peers_unref(it->peer);
+    it->peer = NULL;
 }
 
 void batch_free(batch *b)
 {
-    for (size_t i = 0; i < b->n; i++) {
-        zmq_msg_close(&b->items[i].identity);
-        zmq_msg_close(&b->items[i].payload);
-    }
+    for (size_t i = 0; i < b->n; i++)
+        item_close(b, &b->items[i]);
     b->n = 0;
     if (b->mem.head)
         arena_free(&b->mem);
+    peers_free(&b->peers);
 }
 
 /* ------------------------------------------------------------ receiving */
@@ -86,8 +100,17 @@ static bool receive_item(void *router, batch_item *it)
 size_t batch_receive(batch *b, void *router)
 {
     b->n = 0;
-    while (b->n < BATCH_MAX && receive_item(router, &b->items[b->n]))
-        b->n++;
+    for (size_t reads = 0; b->n < BATCH_MAX && reads < 4 * BATCH_MAX; reads++) {
+        batch_item *it = &b->items[b->n];
+        if (!receive_item(router, it))
+            break;
+        it->peer = peers_ref(&b->peers, zmq_msg_data(&it->identity),
+                             zmq_msg_size(&it->identity));
+        if (peers_admit(&b->peers, it->peer))
+            b->n++;
+        else
+            item_close(b, it);                /* dropped: counted, never run */
+    }
     return b->n;
 }
 
@@ -137,6 +160,7 @@ static void init_request(okrd *s, batch *b, request *rq, store_txn *txn, batch_i
     rq->last_seq = seq;                   /* what this transaction sees */
     rq->started_at = s->started_at;
     rq->event_endpoint = s->event_endpoint;
+    rq->peers = &b->peers;
     rq->response = new_response(b, req);
     it->response = rq->response;
     it->event = NULL;                     /* set again only if this pass commits it */
@@ -156,6 +180,13 @@ static void finish(batch *b, request *rq, int storage_rc)
                                         store_strerror(storage_rc)));
 }
 
+/* The reply is final: count its bytes against its sender for this pass. */
+static void account(batch *b, batch_item *it)
+{
+    it->reply_len = protobuf_c_message_get_packed_size(&it->response->base);
+    peers_batch_add(&b->peers, it->peer, it->reply_len);
+}
+
 static void refuse_malformed(batch *b, request *rq, const batch_item *it)
 {
     request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT, "%s",
@@ -163,6 +194,34 @@ static void refuse_malformed(batch *b, request *rq, const batch_item *it)
                  : it->refusal   ? it->refusal
                                  : "malformed request: the frame is not an okr.Request message");
     finish(b, rq, 0);
+}
+
+/* A reply over OKR_MAX_REPLY_BYTES is replaced by RESOURCE_EXHAUSTED before
+ * the request's nested transaction commits, so a mutation whose answer
+ * could not be sent is not applied either. Returns false when replaced. */
+static bool reply_fits(request *rq)
+{
+    size_t len = protobuf_c_message_get_packed_size(&rq->response->base);
+    if (len <= OKR_MAX_REPLY_BYTES)
+        return true;
+    rq->response->body_case = OKR__RESPONSE__BODY__NOT_SET;
+    rq->code = OKR__ERROR_CODE__OK;           /* this error replaces the answer */
+    request_fail(rq, OKR__ERROR_CODE__RESOURCE_EXHAUSTED,
+                 "the reply would take %zu bytes, more than the limit of %d bytes; "
+                 "nothing was changed; ask for less (a smaller limit or one page)",
+                 len, OKR_MAX_REPLY_BYTES);
+    return false;
+}
+
+/* The request is not run: its sender has its budget of replies queued or
+ * built in this pass (peer.h). It gets no answer; the client retries. */
+static void skip(batch_item *it)
+{
+    it->skipped = true;
+    it->response = NULL;
+    it->event = NULL;
+    it->n_nodes = 0;
+    it->reply_len = 0;
 }
 
 /* One pass over the batch. Returns 0, or MDB_MAP_FULL when the batch must be
@@ -175,10 +234,17 @@ static int run_once(batch *b, okrd *s, uint64_t *seq)
         reqs[i] = decode(b, &b->items[i]);
         write |= reqs[i] && dispatch_is_mutation(reqs[i]->body_case);
     }
+    for (size_t i = 0; i < b->n; i++)
+        peers_batch_start(&b->peers, b->items[i].peer);
     store_txn top;
     store_txn_begin(&top, &s->st, NULL, write, &b->mem);
     for (size_t i = 0; i < b->n && top.rc == 0; i++) {
         batch_item *it = &b->items[i];
+        it->skipped = false;
+        if (!peers_admit(&b->peers, it->peer)) {
+            skip(it);
+            continue;
+        }
         request rq;
         store_txn own;
         store_txn *txn = &top;
@@ -191,10 +257,12 @@ static int run_once(batch *b, okrd *s, uint64_t *seq)
             refuse_malformed(b, &rq, it);
             if (write)
                 store_txn_abort(&own);
+            account(b, it);
             continue;
         }
         rq.seq = *seq + 1;
         bool changed = txn->rc == 0 && dispatch_request(&rq, reqs[i]);
+        changed &= reply_fits(&rq);
         int rc = 0;
         if (write) {
             rc = changed ? store_txn_commit(&own) : (store_txn_abort(&own), own.rc);
@@ -212,6 +280,7 @@ static int run_once(batch *b, okrd *s, uint64_t *seq)
             it->users_changed = rq.users_changed;
         }
         finish(b, &rq, rc);
+        account(b, it);
     }
     if (write && s->cfg.retain_events && *seq > s->cfg.retain_events)
         store_prune_events(&top, *seq - s->cfg.retain_events);
@@ -230,11 +299,14 @@ static void refuse_all(batch *b, int rc)
                                    store_strerror(rc));
     for (size_t i = 0; i < b->n; i++) {
         batch_item *it = &b->items[i];
+        if (it->skipped)
+            continue;
         it->response = new_response(b, decode(b, it));
         dispatch_set_error(it->response, &b->mem, store_error_code(rc), why);
         it->event = NULL;
         it->n_nodes = 0;
         it->users_changed = false;
+        it->reply_len = protobuf_c_message_get_packed_size(&it->response->base);
     }
 }
 
@@ -265,21 +337,27 @@ void batch_run(batch *b, okrd *s)
 
 /* ------------------------------------------------------------ replying */
 
-static void reply(void *router, batch_item *it)
+static void reply(batch *b, void *router, batch_item *it)
 {
-    if (zmq_msg_send(&it->identity, router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        return;                               /* peer gone: nothing to answer */
+    zmq_msg_t body;
+    if (it->skipped || it->response == NULL ||
+        peers_reply_frame(&b->peers, it->peer, &it->response->base, it->reply_len, &body) != 0)
+        return;
+    if (zmq_msg_send(&it->identity, router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&body);                 /* peer gone: nothing to answer */
+        return;
+    }
     if (it->delimiter)
         zmq_send(router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    wire_send(router, &it->response->base, ZMQ_DONTWAIT);
+    if (zmq_msg_send(&body, router, ZMQ_DONTWAIT) < 0)
+        zmq_msg_close(&body);
 }
 
 void batch_release(batch *b, void *router)
 {
     for (size_t i = 0; i < b->n; i++) {
-        reply(router, &b->items[i]);
-        zmq_msg_close(&b->items[i].identity);
-        zmq_msg_close(&b->items[i].payload);
+        reply(b, router, &b->items[i]);
+        item_close(b, &b->items[i]);
     }
     b->n = 0;
     arena_reset(&b->mem);

@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "okr.pb-c.h"
+#include "peer.h"
 
 #define BATCH_MAX 256
 
@@ -23,6 +24,9 @@ typedef struct {
     bool delimiter;           /* REQ-style empty frame between identity and body */
     bool bad_framing;         /* no body frame, or more than one */
     const char *refusal;      /* why the body is refused (wire_unpack_request), or NULL */
+    bool skipped;             /* not executed: its peer is over its reply budget */
+    peer *peer;               /* the sender's reply accounting */
+    size_t reply_len;         /* packed size of response */
     Okr__Response *response;
     const void *event;        /* packed Event, when this request committed a change */
     size_t event_len;
@@ -35,13 +39,16 @@ typedef struct {
     batch_item items[BATCH_MAX];
     size_t n;
     arena mem;
+    peer_table peers;         /* reply bytes in flight, per sender and in total */
 } batch;
 
 void batch_init(batch *b);
 void batch_free(batch *b);
 
 /* Take every request that is ready off the ROUTER socket (up to BATCH_MAX).
- * Returns the number taken; 0 when none was ready. */
+ * A request whose sender is over its reply budget (peer.h) is read and
+ * dropped unexecuted; at most 4 * BATCH_MAX are read per call. Returns the
+ * number taken; 0 when none was ready or all were dropped. */
 size_t batch_receive(batch *b, void *router);
 
 /* Handle every request of the batch in one write transaction (or one read
@@ -51,8 +58,9 @@ size_t batch_receive(batch *b, void *router);
  * s->last_seq by the changes committed. */
 void batch_run(batch *b, okrd *s);
 
-/* Send each reply on the ROUTER socket, then drop the batch's messages and
- * reset its arena. Events are the caller's to publish first. */
+/* Send each reply on the ROUTER socket (accounted to its peer, see peer.h),
+ * then drop the batch's messages and reset its arena. Events are the
+ * caller's to publish first. */
 void batch_release(batch *b, void *router);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "okr_limits.h"
+#include "peer.h"
 #include "version.h"
 
 
@@ -185,6 +186,14 @@ void op_status(request *rq, const Okr__StatusGet *in)
     s->started_at = rq->started_at;
     s->actor = (char *)rq->actor;
     s->event_endpoint = (char *)rq->event_endpoint;
+    if (rq->peers) {
+        s->has_peers_throttled = s->has_requests_dropped = true;
+        s->has_reply_bytes_queued = s->has_peers = true;
+        s->peers_throttled = rq->peers->throttled;
+        s->requests_dropped = rq->peers->dropped;
+        s->reply_bytes_queued = atomic_load(&rq->peers->in_flight);
+        s->peers = rq->peers->n;
+    }
     rq->response->body_case = OKR__RESPONSE__BODY_STATUS;
     rq->response->status = s;
 }

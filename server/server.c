@@ -3,14 +3,20 @@
  * When the ROUTER socket is readable, every request that is ready becomes
  * one batch (batch.c: one write transaction, one commit, one fsync); then
  * its events are published and its replies sent — so a reply, and an event,
- * means the change is durable. Between batches: heartbeats, and the XPUB
- * socket's subscription messages (publish.c). This file never interprets a
+ * means the change is durable. Between batches: heartbeats, the XPUB
+ * socket's subscription messages (publish.c), and dropping the reply
+ * accounting of clients that are gone (peer.h).
+ *
+ * Heartbeats are scheduled on CLOCK_MONOTONIC: a wall clock stepped back
+ * (NTP, an operator) must not silence them, or every monitor would report a
+ * dead server. Their `time` field stays wall-clock. This file never interprets a
  * request (dispatch.c does) nor runs one (batch.c does). */
 #include "server.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "endpoint.h"
@@ -19,19 +25,22 @@
 
 #define HEARTBEAT_US 1000000
 #define ROUTER_HWM 10000
+/* Requests queued per client before libzmq stops reading its connection:
+ * 1000 frames of at most OKR_MAX_REQUEST_FRAME. */
+#define ROUTER_RCVHWM 1000
 
 /* ------------------------------------------------------------ set-up */
 
 static void *open_router(okrd *s, const char *endpoint)
 {
     void *sock = zmq_socket(s->zmq, ZMQ_ROUTER);
-    int linger = 0, hwm = ROUTER_HWM;
+    int linger = 0, hwm = ROUTER_HWM, rcvhwm = ROUTER_RCVHWM;
     int64_t maxmsg = OKR_MAX_REQUEST_FRAME;
     if (sock == NULL)
         return NULL;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     endpoint_set_ipv6(sock, endpoint);
     if (zmq_bind(sock, endpoint) != 0) {
@@ -103,23 +112,32 @@ static void answer(okrd *s, batch *b)
 
 static void serve_ready(okrd *s)
 {
-    if (batch_receive(&s->batch, s->router) == 0)
-        return;
-    batch_run(&s->batch, s);
-    answer(s, &s->batch);
+    if (batch_receive(&s->batch, s->router) > 0) {
+        batch_run(&s->batch, s);
+        answer(s, &s->batch);
+    }
+    peers_sweep(&s->batch.peers);
 }
 
 /* ------------------------------------------------------------ the loop */
 
+static int64_t monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int server_run(okrd *s, volatile sig_atomic_t *stop)
 {
-    int64_t next_heartbeat = text_now_us();
+    int64_t next_heartbeat = monotonic_us();
     while (!*stop) {
-        int64_t now = text_now_us();
+        int64_t now = monotonic_us();
         if (now >= next_heartbeat) {
             publish_heartbeat(&s->pub, s->last_seq, s->st.epoch, STORE_EPOCH_BYTES,
-                              s->started_at, now);
+                              s->started_at, text_now_us());
             next_heartbeat = now + HEARTBEAT_US;
+            peers_sweep(&s->batch.peers);       /* clients gone while we were idle */
         }
         long wait_ms = (long)((next_heartbeat - now + 999) / 1000);
         zmq_pollitem_t poll[] = {{s->router, 0, ZMQ_POLLIN, 0},

@@ -31,7 +31,8 @@
     X(TREE, tree, op_tree)                                \
     X(STATUS, status, op_status)                          \
     X(SNAPSHOT, snapshot, op_snapshot)                    \
-    X(REPLAY, replay, op_replay)
+    X(REPLAY, replay, op_replay)                          \
+    X(LOG, log, op_log)
 
 /* A typed adapter per handler, so no function is called through a cast. */
 #define ADAPTER(CASE, field, fn) \

@@ -42,6 +42,9 @@ void op_status(request *rq, const Okr__StatusGet *in);
 void op_snapshot(request *rq, const Okr__SnapshotGet *in);
 void op_replay(request *rq, const Okr__Replay *in);
 
+/* ops_log.c — the audit log: filtered, bounded reads of the event log */
+void op_log(request *rq, const Okr__LogGet *in);
+
 /* view.c — records as clients see them: with score, health, grade. */
 Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *rec);
 /* owner: the KR's objective when the caller has it loaded, else NULL. */

@@ -1,5 +1,5 @@
 /* watch.c — `okr watch`: prints the events monitor.c delivers, human lines
- * or JSON lines. Owns the SIGINT/SIGTERM handling while it runs (the only
+ * or JSON lines (worded by render_log.c and json_out.c, as `okr log`). Owns the SIGINT/SIGTERM handling while it runs (the only
  * global here is the flag those handlers set). */
 #include "watch.h"
 
@@ -7,11 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fmt.h"
 #include "json_out.h"
 #include "monitor.h"
 #include "render.h"
-#include "text.h"
 
 #define WATCH_POLL_MS 200
 #define WATCH_SILENCE_US 3500000      /* heartbeats come every second */

@@ -3,6 +3,7 @@
  * (render.c) or JSON (json_out.c), or the error it got. Owns the session's
  * settings and the wording of every error about the server. */
 #include "client.h"
+#include "log.h"
 #include "watch.h"
 
 #include <pwd.h>
@@ -131,20 +132,27 @@ static void show_human(const okr_client *c, const cmd_request *r, const Okr__Res
                     r->request.body_case == OKR__REQUEST__BODY_TREE ? r->body.tree.root : NULL);
         break;
     case CMD_OUTPUT_STREAM:          /* watch prints as events come (watch.c) */
+    case CMD_OUTPUT_PAGES:           /* log prints page by page (log.c) */
         break;
     }
 }
 
-static int show_reply(const okr_client *c, const cmd_request *r, const Okr__Response *reply)
+/* A refusal, or a body other than the request's, said on c->err. */
+static int check_reply(const okr_client *c, Okr__Request__BodyCase body,
+                       const Okr__Response *reply)
 {
     if (reply->error != NULL && reply->error->code != OKR__ERROR_CODE__OK)
         return show_refusal(c, reply->error);
-    if (reply->body_case != cmd_reply_body(r->request.body_case)) {
+    if (reply->body_case != cmd_reply_body(body)) {
         client_error(c, "unexpected reply from %s (body %d where %d was due)",
-                     c->conn.endpoint, (int)reply->body_case,
-                     (int)cmd_reply_body(r->request.body_case));
+                     c->conn.endpoint, (int)reply->body_case, (int)cmd_reply_body(body));
         return OKR_EXIT_UNREACHABLE;
     }
+    return OKR_EXIT_OK;
+}
+
+static int show_reply(const okr_client *c, const cmd_request *r, const Okr__Response *reply)
+{
     warn_truncated(c, reply);
     if (c->json) {
         struct json_object *doc = json_reply(reply);
@@ -216,20 +224,24 @@ static void apply_defaults(okr_client *c, cmd_request *r)
         *want_team = team;
 }
 
-static int send_and_show(okr_client *c, cmd_request *r)
+int client_call(okr_client *c, Okr__Request *req, Okr__Response **out)
 {
     Okr__Response *reply = NULL;
-    bool read = cmd_is_read(r->request.body_case);
+    bool read = cmd_is_read(req->body_case);
     int status = client_connect(c);
+    *out = NULL;
     if (status != OKR_EXIT_OK)
         return status;
 
-    r->request.user = c->user[0] ? c->user : NULL;
-    switch (conn_call(&c->conn, &r->request, read ? CLIENT_READ_TRIES : 1, &reply)) {
+    req->user = c->user[0] ? c->user : NULL;
+    switch (conn_call(&c->conn, req, read ? CLIENT_READ_TRIES : 1, &reply)) {
     case CONN_OK:
         note_reply(c, reply);
-        status = show_reply(c, r, reply);
-        okr__response__free_unpacked(reply, NULL);
+        status = check_reply(c, req->body_case, reply);
+        if (status == OKR_EXIT_OK)
+            *out = reply;
+        else
+            okr__response__free_unpacked(reply, NULL);
         return status;
     case CONN_CANCELLED:
         client_error(c, read ? "interrupted" : "interrupted; the change may or may not have "
@@ -248,6 +260,17 @@ static int send_and_show(okr_client *c, cmd_request *r)
         client_error(c, "%s", c->conn.error);
         return OKR_EXIT_UNREACHABLE;
     }
+}
+
+static int send_and_show(okr_client *c, cmd_request *r)
+{
+    Okr__Response *reply;
+    int status = client_call(c, &r->request, &reply);
+    if (status != OKR_EXIT_OK)
+        return status;
+    status = show_reply(c, r, reply);
+    okr__response__free_unpacked(reply, NULL);
+    return status;
 }
 
 /* ------------------------------------------------------------ commands */
@@ -296,6 +319,8 @@ int client_run(okr_client *c, int argc, char **argv)
             int status = client_connect(c);
             return status == OKR_EXIT_OK ? watch_run(c, &request) : status;
         }
+        if (request.output == CMD_OUTPUT_PAGES)
+            return log_run(c, &request);
         return send_and_show(c, &request);
     }
 }

@@ -67,6 +67,14 @@ int client_connect(okr_client *c);
  * c->err. argv may be permuted. Returns an OKR_EXIT_* status. */
 int client_run(okr_client *c, int argc, char **argv);
 
+/* Send one request (Request.user set from c->user; reads are tried
+ * CLIENT_READ_TRIES times, changes once) and check its answer. On
+ * OKR_EXIT_OK *reply is the answer, with the body the request is due,
+ * which the caller frees with okr__response__free_unpacked. Otherwise
+ * *reply is NULL and what went wrong (a refusal, also as a JSON document
+ * with --json; no server; no reply in time) was said on c->err. */
+int client_call(okr_client *c, Okr__Request *req, Okr__Response **reply);
+
 /* Print "okr: [line N: ]message" on c->err. */
 void client_error(const okr_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -27,6 +27,7 @@ typedef enum {
     CMD_OUTPUT_SCORES,  /* another mutation: one line per score that moved */
     CMD_OUTPUT_DATA,    /* a read: the reply rendered as a table, tree ... */
     CMD_OUTPUT_STREAM,  /* watch: a live stream of events (watch.c) */
+    CMD_OUTPUT_PAGES,   /* log: events page by page, following next_seq (log.c) */
 } cmd_output;
 
 #define CMD_MAX_WATCH 64    /* ids one `watch` can follow */
@@ -64,6 +65,7 @@ typedef struct {
         Okr__TreeGet tree;
         Okr__StatusGet status;
         Okr__SnapshotGet snapshot;
+        Okr__LogGet log;
     } body;
     Okr__Period period;
     Okr__Team team;
@@ -78,7 +80,7 @@ typedef struct {
     char watch_ids[CMD_MAX_WATCH][OKR_ID_BUF];
     int n_watch_ids;
     uint64_t from_seq;          /* 0: start from a snapshot */
-    uint64_t count;             /* stop after this many events; 0: never */
+    uint64_t count;             /* watch, log: stop after this many events; 0: never */
 } cmd_request;
 
 typedef enum {

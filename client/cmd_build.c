@@ -6,6 +6,7 @@
 #include "cmd_build.h"
 
 #include "okr_limits.h"
+#include "text.h"
 
 /* Initialise the body member `member` of r and make it the request's body. */
 #define SET_BODY(r, CASE, member, init)                         \
@@ -531,6 +532,43 @@ static bool build_watch(cmd_request *r, const cmd_args *a, args_error *e)
     return true;
 }
 
+/* --since/--until DATE: a day in UTC, from its first microsecond (since)
+ * to its last (until), so both ends are inclusive. */
+static bool day_arg(const char *what, const char *text, bool end_of_day,
+                    protobuf_c_boolean *has, int64_t *us, args_error *e)
+{
+    int64_t days;
+    if (text == NULL)
+        return true;
+    if (!args_date(what, text, &days, e))
+        return false;
+    *has = true;
+    *us = (days + (end_of_day ? 1 : 0)) * OKR_US_PER_DAY - (end_of_day ? 1 : 0);
+    return true;
+}
+
+/* log [ID] [--user U] [--since DATE] [--until DATE] [--limit N]
+ * --limit is the number of events to show (none: all that match); the
+ * client pages through the log for them (log.c). */
+static bool build_log(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__LogGet *m = &r->body.log;
+    uint32_t limit = 0;
+    SET_BODY(r, LOG, log, okr__log_get__init);
+    if ((a->n_pos > 0 &&
+         !id_arg(r, 0, "ID", a->pos[0], ARGS_OBJECTIVE | ARGS_KR, &m->node, e)) ||
+        (a->user && !args_text("--user", a->user, OKR_MAX_NAME, false, e)) ||
+        !day_arg("--since", a->since, false, &m->has_since, &m->since, e) ||
+        !day_arg("--until", a->until, true, &m->has_until, &m->until, e) ||
+        (a->limit && !args_whole("--limit", a->limit, 1, UINT32_MAX, &limit, e)))
+        return false;
+    if (m->has_since && m->has_until && m->since > m->until)
+        return args_fail(e, "--since %s is after --until %s", a->since, a->until);
+    m->user = a->user;
+    r->count = limit;
+    return true;
+}
+
 /* ------------------------------------------------------------ the bindings */
 
 static const cmd_handler handlers[OKR_CMD__COUNT] = {
@@ -559,6 +597,7 @@ static const cmd_handler handlers[OKR_CMD__COUNT] = {
     [OKR_CMD_TREE] = {build_tree, CMD_OUTPUT_DATA},
     [OKR_CMD_STATUS] = {build_status, CMD_OUTPUT_DATA},
     [OKR_CMD_WATCH] = {build_watch, CMD_OUTPUT_STREAM},
+    [OKR_CMD_LOG] = {build_log, CMD_OUTPUT_PAGES},
 };
 
 const cmd_handler *cmd_handler_of(okr_cmd_id id)

@@ -12,6 +12,7 @@ typedef struct {
     char *start, *end, *parent, *team, *period, *owner, *title, *description;
     char *kind, *from, *to, *at_least, *at_most, *unit, *weight;
     char *confidence, *note, *limit, *count;
+    char *user, *since, *until;
     bool committed, aspirational, all;
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;

@@ -306,6 +306,17 @@ int json_print(FILE *out, struct json_object *doc)
 
 /* ------------------------------------------------------------ any message */
 
+/* An enum value's name as every other document spells it: "committed". */
+static struct json_object *lower_case_name(const char *name)
+{
+    char text[64];
+    size_t i = 0;
+    for (; name[i] && i < sizeof text - 1; i++)
+        text[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+    text[i] = '\0';
+    return json_object_new_string(text);
+}
+
 static struct json_object *json_field_value(const ProtobufCFieldDescriptor *f, const void *p)
 {
     switch (f->type) {
@@ -325,7 +336,7 @@ static struct json_object *json_field_value(const ProtobufCFieldDescriptor *f, c
     case PROTOBUF_C_TYPE_ENUM: {
         const ProtobufCEnumValue *v =
             protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)p);
-        return v ? json_object_new_string(v->name) : json_object_new_int(*(const int *)p);
+        return v ? lower_case_name(v->name) : json_object_new_int(*(const int *)p);
     }
     case PROTOBUF_C_TYPE_STRING: return string_or_empty(*(char *const *)p);
     case PROTOBUF_C_TYPE_BYTES: {
@@ -397,4 +408,41 @@ struct json_object *json_message(const ProtobufCMessage *m)
         }
     }
     return obj;
+}
+
+/* ------------------------------------------------------------ events */
+
+struct json_object *json_event(const Okr__Event *ev)
+{
+    char when[FMT_BUF];
+    struct json_object *o = json_object_new_object();
+    put(o, "seq", json_object_new_uint64(ev->seq));
+    put(o, "time", json_object_new_string(fmt_iso_time(ev->time, when, sizeof when)));
+    put_string(o, "actor", ev->actor);
+    put_string(o, "subject", ev->subject);
+    struct json_object *change = NULL;
+    if (ev->change && ev->change->body_case != OKR__REQUEST__BODY__NOT_SET) {
+        /* The body the change was made with, flattened, plus its type. */
+        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+            &okr__request__descriptor, (unsigned)ev->change->body_case);
+        const ProtobufCMessage *body =
+            f ? *(const ProtobufCMessage *const *)((const char *)ev->change + f->offset) : NULL;
+        change = body ? json_message(body) : json_object_new_object();
+        put_string(change, "type", f ? f->name : "change");
+    }
+    put(o, "change", change);
+    struct json_object *scores = json_object_new_array();
+    for (size_t i = 0; i < ev->n_scores; i++) {
+        struct json_object *s = json_object_new_object();
+        put_string(s, "node", ev->scores[i]->node);
+        put(s, "old", json_score(ev->scores[i]->old_score));
+        put(s, "new", json_score(ev->scores[i]->new_score));
+        json_object_array_add(scores, s);
+    }
+    put(o, "scores", scores);
+    struct json_object *nodes = json_object_new_array();
+    for (size_t i = 0; i < ev->n_nodes; i++)
+        json_object_array_add(nodes, string_or_empty(ev->nodes[i]));
+    put(o, "nodes", nodes);
+    return o;
 }

@@ -22,7 +22,8 @@ struct json_object *json_score(int64_t millionths);
 struct json_object *json_number(double value);
 
 /* Any protobuf message as a JSON object: each field that is set, by its
- * .proto name; enums by name, bytes as hex, nested messages as objects. */
+ * .proto name; enums by lower-case name ("committed"), bytes as hex, nested
+ * messages as objects. */
 struct json_object *json_message(const ProtobufCMessage *m);
 
 /* A fraction (confidence) as a number with six decimals. */
@@ -39,6 +40,12 @@ struct json_object *json_objective(const Okr__Objective *o);
  *  "weight","owner","direction" (threshold only),"confidence"|null,
  *  "checkins","updated_at"|null,"score","attainment","health"} */
 struct json_object *json_kr(const Okr__KeyResult *kr);
+
+/* One event, the line of `okr --json watch` and `okr --json log`:
+ * {"seq","time","actor","subject","change":{"type":"checkin",...the request
+ * body's fields},"scores":[{"node","old","new"}],"nodes":[...]}; "change"
+ * is null when the event carries none. */
+struct json_object *json_event(const Okr__Event *ev);
 
 /* The document for a successful reply, by its body; NULL when the reply
  * has no body. */

@@ -55,6 +55,16 @@ void render_status(const render_ctx *ctx, const Okr__Status *s);
  * latest confidence. */
 void render_tree(const render_ctx *ctx, const Okr__Graph *g, const char *root);
 
+/* An event in words (render_log.c), the one wording of `log`, `watch` and
+ * the shell's live lines. render_event_words: the change as the command
+ * that made it is typed, "obj add O4 \"Grow revenue\" (team Sales, 2026-Q4)",
+ * "period reopen 2026-Q4", into buf (cut to fit). render_event_line: one
+ * line, "#12 2026-11-22 10:06 ana checkin K3 = 16 | K3 0.000->0.160 O1
+ * 0.000->0.053": seq, time (UTC), actor, the words, then every score that
+ * moved (green up, red down when color is set). */
+void render_event_words(const Okr__Event *ev, char *buf, size_t len);
+void render_event_line(FILE *out, const Okr__Event *ev, bool color);
+
 /* The colour of a health or grade (NULL for none). */
 const char *render_health_color(Okr__Health health);
 const char *render_grade_color(Okr__Grade grade);

@@ -1,5 +1,5 @@
 /* watch.c — `okr watch`: prints the events monitor.c delivers, human lines
- * or JSON lines. Owns the SIGINT/SIGTERM handling while it runs (the only
+ * or JSON lines (worded by render_log.c and json_out.c, as `okr log`). Owns the SIGINT/SIGTERM handling while it runs (the only
  * global here is the flag those handlers set). */
 #include "watch.h"
 
@@ -7,11 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fmt.h"
 #include "json_out.h"
 #include "monitor.h"
 #include "render.h"
-#include "text.h"
 
 #define WATCH_POLL_MS 200
 #define WATCH_SILENCE_US 3500000      /* heartbeats come every second */
@@ -31,99 +29,15 @@ typedef struct {
 
 /* ------------------------------------------------------------ formatting */
 
-static const char *body_name(const Okr__Request *req)
-{
-    const ProtobufCFieldDescriptor *f =
-        req ? protobuf_c_message_descriptor_get_field(&okr__request__descriptor,
-                                                      (unsigned)req->body_case)
-            : NULL;
-    return f ? f->name : "change";
-}
-
-/* What the change did, in words, into buf. */
-static void describe(const Okr__Event *ev, char *buf, size_t len)
-{
-    const Okr__Request *q = ev->change;
-    const char *subject = ev->subject ? ev->subject : "";
-    char num[FMT_BUF];
-    if (q && q->body_case == OKR__REQUEST__BODY_CHECKIN) {
-        const Okr__CheckInAdd *c = q->checkin;
-        int n = snprintf(buf, len, "checkin %s = %s", subject, fmt_number(c->value, num, sizeof num));
-        if (c->has_confidence && n > 0 && (size_t)n < len)
-            n += snprintf(buf + n, len - (size_t)n, " (confidence %.2f)", c->confidence);
-        if (c->note && c->note[0] && n > 0 && (size_t)n < len)
-            snprintf(buf + n, len - (size_t)n, " \"%s\"", c->note);
-        text_flatten(buf);                        /* a note may have lines: one event, one line */
-    } else if (q && q->body_case == OKR__REQUEST__BODY_ALIGN && q->align->alignment) {
-        const Okr__Alignment *a = q->align->alignment;
-        snprintf(buf, len, "align %s -> %s (weight %u)", a->child ? a->child : "",
-                 a->parent ? a->parent : "", a->has_weight ? a->weight : 1);
-    } else if (q && q->body_case == OKR__REQUEST__BODY_UNALIGN) {
-        snprintf(buf, len, "unalign %s from %s", q->unalign->child ? q->unalign->child : "",
-                 q->unalign->parent ? q->unalign->parent : "");
-    } else if (q && q->body_case == OKR__REQUEST__BODY_OBJECTIVE_ADD && q->objective_add->objective) {
-        snprintf(buf, len, "objective_add %s \"%s\"", subject,
-                 q->objective_add->objective->title ? q->objective_add->objective->title : "");
-    } else if (q && q->body_case == OKR__REQUEST__BODY_KR_ADD && q->kr_add->kr) {
-        snprintf(buf, len, "kr_add %s to %s \"%s\"", subject,
-                 q->kr_add->kr->objective ? q->kr_add->kr->objective : "",
-                 q->kr_add->kr->title ? q->kr_add->kr->title : "");
-    } else {
-        snprintf(buf, len, "%s %s", body_name(q), subject);
-    }
-}
-
+/* The wording is render_log.c's and json_out.c's, shared with `okr log`. */
 void watch_print_event(FILE *out, const Okr__Event *ev, bool color)
 {
-    char when[20], what[512];
-    text_format_time(ev->time, when);
-    describe(ev, what, sizeof what);
-    fprintf(out, "#%llu %s %s %s", (unsigned long long)ev->seq, when,
-            ev->actor ? ev->actor : "?", what);
-    for (size_t i = 0; i < ev->n_scores; i++) {
-        const Okr__ScoreChange *s = ev->scores[i];
-        char from[FMT_BUF], to[FMT_BUF];
-        const char *tint = !color ? "" : s->new_score > s->old_score ? RENDER_GREEN : RENDER_RED;
-        fprintf(out, "%s %s%s %s->%s%s", i == 0 ? " |" : "", tint, s->node,
-                fmt_score(s->old_score, 3, from, sizeof from),
-                fmt_score(s->new_score, 3, to, sizeof to), color ? RENDER_RESET : "");
-    }
-    fputc('\n', out);
+    render_event_line(out, ev, color);
 }
 
 struct json_object *watch_event_json(const Okr__Event *ev)
 {
-    char when[FMT_BUF];
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "seq", json_object_new_uint64(ev->seq));
-    json_object_object_add(o, "time", json_object_new_string(fmt_iso_time(ev->time, when, sizeof when)));
-    json_object_object_add(o, "actor", json_object_new_string(ev->actor ? ev->actor : ""));
-    json_object_object_add(o, "subject", json_object_new_string(ev->subject ? ev->subject : ""));
-    struct json_object *change = NULL;
-    if (ev->change && ev->change->body_case != OKR__REQUEST__BODY__NOT_SET) {
-        /* The body the change was made with, flattened, plus its type. */
-        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
-            &okr__request__descriptor, (unsigned)ev->change->body_case);
-        const ProtobufCMessage *body =
-            f ? *(const ProtobufCMessage *const *)((const char *)ev->change + f->offset) : NULL;
-        change = body ? json_message(body) : json_object_new_object();
-        json_object_object_add(change, "type", json_object_new_string(body_name(ev->change)));
-    }
-    json_object_object_add(o, "change", change);
-    struct json_object *scores = json_object_new_array();
-    for (size_t i = 0; i < ev->n_scores; i++) {
-        struct json_object *s = json_object_new_object();
-        json_object_object_add(s, "node", json_object_new_string(ev->scores[i]->node));
-        json_object_object_add(s, "old", json_score(ev->scores[i]->old_score));
-        json_object_object_add(s, "new", json_score(ev->scores[i]->new_score));
-        json_object_array_add(scores, s);
-    }
-    json_object_object_add(o, "scores", scores);
-    struct json_object *nodes = json_object_new_array();
-    for (size_t i = 0; i < ev->n_nodes; i++)
-        json_object_array_add(nodes, json_object_new_string(ev->nodes[i]));
-    json_object_object_add(o, "nodes", nodes);
-    return o;
+    return json_event(ev);
 }
 
 /* ------------------------------------------------------------ callbacks */

@@ -21,12 +21,12 @@ int watch_run(okr_client *c, const cmd_request *r);
 void watch_events_endpoint(const char *published, const char *request_endpoint, char *out,
                            size_t len);
 
-/* One human line for an event: "#12 10:04 alice checkin K1 = 0.35 | K1
- * 0.000->0.500 O1 0.300->0.433". Exposed for tests. */
+/* One human line for an event: "#12 2026-11-22 10:04 alice checkin K1 = 0.35
+ * | K1 0.000->0.500 O1 0.300->0.433" (render_event_line, shared with `log`). */
 void watch_print_event(FILE *out, const Okr__Event *ev, bool color);
 
-/* The JSON line of an event: {"seq","time","actor","subject","change":{"type",...},
- * "scores":[{"node","old","new"}],"nodes":[...]}. Caller frees with json_object_put. */
+/* The JSON line of an event (json_event, shared with `log`). Caller frees
+ * with json_object_put. */
 struct json_object *watch_event_json(const Okr__Event *ev);
 
 #endif

@@ -73,6 +73,9 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_WATCH, NULL, "watch", "[ID...] [--from SEQ] [--count N]",
      "Follow changes live, in order, without missing one (Ctrl-C stops)",
      OPTS("from", "count"), BODY(SNAPSHOT), BODY(REPLAY)},
+    {OKR_CMD_LOG, NULL, "log", "[ID] [--user U] [--since DATE] [--until DATE] [--limit N]",
+     "Show the audit log: who changed what, when (oldest first)",
+     OPTS("user", "since", "until", "limit"), BODY(LOG), NO_BODY},
 };
 
 static int same(const char *a, const char *b)

@@ -39,6 +39,7 @@ typedef enum {
     OKR_CMD_TREE,
     OKR_CMD_STATUS,
     OKR_CMD_WATCH,
+    OKR_CMD_LOG,
     OKR_CMD__COUNT
 } okr_cmd_id;
 

@@ -22,6 +22,10 @@
 #define OKR_DEFAULT_HISTORY  100
 #define OKR_MAX_REPLAY       10000  /* events in one replay reply */
 #define OKR_DEFAULT_REPLAY   1000
+#define OKR_MAX_LOG          1000   /* matching events in one log reply (more: capped) */
+#define OKR_DEFAULT_LOG      100
+#define OKR_LOG_SCAN         20000  /* events one log request reads at most */
+#define OKR_LOG_REPLY_BYTES  (1024 * 1024)   /* stored bytes of the events one log reply holds */
 
 /* Replies (server side). A reply that would pack larger than
  * OKR_MAX_REPLY_BYTES is answered RESOURCE_EXHAUSTED instead (a mutation is

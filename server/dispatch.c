@@ -32,6 +32,7 @@
     X(STATUS, status, op_status)                          \
     X(SNAPSHOT, snapshot, op_snapshot)                    \
     X(REPLAY, replay, op_replay)                          \
+    X(LOG, log, op_log)                                   \
     X(BACKUP, backup, op_backup)
 
 /* A typed adapter per handler, so no function is called through a cast. */

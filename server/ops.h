@@ -42,7 +42,10 @@ void op_status(request *rq, const Okr__StatusGet *in);
 void op_snapshot(request *rq, const Okr__SnapshotGet *in);
 void op_replay(request *rq, const Okr__Replay *in);
 
-/* ops_admin.c */
+/* ops_log.c — the audit log: filtered, bounded reads of the event log */
+void op_log(request *rq, const Okr__LogGet *in);
+
+/* ops_admin.c — the hot backup */
 void op_backup(request *rq, const Okr__Backup *in);
 
 /* view.c — records as clients see them: with score, health, grade. */

@@ -663,7 +663,7 @@ static void test_completion_and_screen_follow_changes_made_elsewhere(void **stat
     term_type(&f->term, "history ");   /* typed, not sent: an event must not disturb it */
 
     OKR_OK(f, "--user", "maria", "kr", "add", "O1", "Churn", "--at-most", "2", "--unit", "%");
-    char *screen = term_wait(&f->term, "maria kr_add K5 to O1 \"Churn\"");
+    char *screen = term_wait(&f->term, "maria kr add K5 to O1 \"Churn\" (threshold at most 2 %)");
     assert_non_null(strstr(screen, "#16 "));
     free(screen);
     term_wait_last_line(&f->term, typed(f, "history", want, sizeof want));

@@ -14,6 +14,7 @@
 #include <zmq.h>
 
 #include "okr_limits.h"
+#include "snapshot.h"
 #include "text.h"
 
 #define HEARTBEAT_US 1000000
@@ -127,6 +128,7 @@ int server_run(okrd *s, volatile sig_atomic_t *stop)
             publish_heartbeat(&s->pub, s->last_seq, s->st.epoch, STORE_EPOCH_BYTES,
                               s->started_at, now);
             next_heartbeat = now + HEARTBEAT_US;
+            snapshot_expire(&s->st, now);   /* abandoned snapshot cursors */
         }
         long wait_ms = (long)((next_heartbeat - now + 999) / 1000);
         zmq_pollitem_t poll[] = {{s->router, 0, ZMQ_POLLIN, 0},

@@ -228,6 +228,8 @@ static int send_request(monitor *m, request_kind kind)
     if (kind == WANT_SNAPSHOT) {
         req.body_case = OKR__REQUEST__BODY_SNAPSHOT;
         req.snapshot = &snap;
+        snap.has_limit = m->opt.snapshot_page_items > 0;
+        snap.limit = m->opt.snapshot_page_items;
         if (m->snap_cursor) {     /* the next page; the same again on a retry */
             snap.has_cursor = snap.has_next = true;
             snap.cursor = m->snap_cursor;

@@ -32,6 +32,7 @@ typedef struct {
     int rcvhwm;                     /* SUB receive high-water mark (0: libzmq default) */
     int rcvbuf;                     /* SUB kernel receive buffer, bytes (0: OS default) */
     int request_timeout_ms;         /* per snapshot/replay request (0: 3000) */
+    uint32_t snapshot_page_items;   /* most nodes + edges per snapshot page (0: the server's) */
     const char *user;               /* sent as Request.user */
 } monitor_options;
 

@@ -331,6 +331,8 @@ static void check_epoch(monitor *m, const ProtobufCBinaryData *epoch)
         m->have_base = false;
         snapshot_reset(m);
         m->known_last = 0;
+        if (m->cb.on_reset)
+            m->cb.on_reset(m->ctx);
         m->pending = WANT_NOTHING;       /* drop whatever reply is still coming */
     }
     memcpy(m->epoch, epoch->data, EPOCH_BYTES);
@@ -403,6 +405,8 @@ static void on_snapshot(monitor *m, const Okr__Snapshot *snap)
     if (m->have_base)
         return;                          /* a page the epoch check made stale */
     uint32_t page = snap->has_page ? snap->page : 0;
+    if (!m->snap_cursor && page != 0)
+        return snapshot_restart(m, "a page of an abandoned snapshot");
     if (m->snap_cursor && (page != m->snap_page || snap->seq != m->snap_seq ||
                            (snap->more && snap->cursor != m->snap_cursor)))
         return snapshot_restart(m, "a page out of step");
@@ -479,6 +483,8 @@ static void on_reply(monitor *m, const Okr__Response *r)
             notice(m, "replay refused (%s); taking a fresh snapshot", r->error->message);
             m->have_base = false;
             m->known_last = 0;
+            if (m->cb.on_reset)
+                m->cb.on_reset(m->ctx);
         } else {
             snprintf(m->error, sizeof m->error, "%s: %s", wire_error_name(r->error->code),
                      r->error->message ? r->error->message : "");

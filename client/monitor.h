@@ -46,6 +46,11 @@ typedef struct {
     void (*on_snapshot)(void *ctx, const Okr__Snapshot *snapshot);
     /* The next event for this monitor, in seq order, exactly once. */
     void (*on_event)(void *ctx, const Okr__Event *event);
+    /* The monitor lost its place in the history (a new epoch, or a replay
+     * refused: pruned or beyond the log). It starts again from a fresh
+     * snapshot (want_snapshot) or from the server's last seq: whatever was
+     * built from earlier events may be stale. Optional. */
+    void (*on_reset)(void *ctx);
     /* Something a person may want to know: "server restarted", "replaying 12 events". */
     void (*on_notice)(void *ctx, const char *message);
 } monitor_callbacks;

@@ -8,7 +8,9 @@
  * replay filtered by node returns only that node's events and says which
  * range it covered; a replay of more than about 1 MiB is split. Stores are
  * filled through the real protocol, requests pipelined so okrd's group
- * commit takes hundreds per transaction. */
+ * commit takes hundreds per transaction. The shell's completion cache
+ * (client/cache.c) follows the same events: it reads again only what an
+ * event names, and ends equal to a cache read whole. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "cache.h"
 #include "harness.h"
 #include "monitor.h"
 #include "okr_limits.h"
@@ -431,7 +434,7 @@ static bool names(const Okr__Event *ev, const char *node)
 
 /* 3,000 objectives and 3,000 KRs with 190-byte titles (about 1.5 MB) do
  * not fit one page: client/monitor.c gets them in pages of at most 1 MiB
- * and ends with exactly what was written. */
+ * and ends with exactly what was written; so does the shell's cache. */
 static void test_a_store_larger_than_a_page_is_cloned_in_pages_equal_to_the_store(void **state)
 {
     (void)state;
@@ -458,6 +461,17 @@ static void test_a_store_larger_than_a_page_is_cloned_in_pages_equal_to_the_stor
     assert_false(c.objectives[BIG_ORG + 1].present);
     assert_int_equal(c.edges, BIG_ORG + ALIGNED);   /* each KR -> its objective, the aligns */
     clone_free(&c);
+
+    /* The shell's cache reads the same pages. */
+    okr_conn conn;
+    conn_init(&conn, s.requests, 5000);
+    okr_cache cache = {0};
+    assert_int_equal(cache_refresh(&cache, &conn, NULL), CONN_OK);
+    assert_int_equal(cache.n_nodes, 2 * BIG_ORG);
+    assert_non_null(cache_find(&cache, "O3000"));
+    assert_non_null(cache_find(&cache, "K3000"));
+    cache_free(&cache);
+    conn_close(&conn);
     harness_server_destroy(&s);
 }
 
@@ -697,6 +711,99 @@ static void test_replay_over_the_byte_bound_is_split(void **state)
     harness_server_destroy(&s);
 }
 
+static void okr_ok(struct harness_server *s, const char *const *args)
+{
+    struct harness_result r;
+    assert_int_equal(harness_okr_argv(s->requests, &r, NULL, args), 0);
+    harness_expect_exit(&r, 0);
+    harness_result_free(&r);
+}
+
+static void assert_same_cache(const okr_cache *a, const okr_cache *b)
+{
+    assert_int_equal(a->n_nodes, b->n_nodes);
+    for (size_t i = 0; i < a->n_nodes; i++) {
+        assert_string_equal(a->nodes[i].id, b->nodes[i].id);
+        assert_string_equal(a->nodes[i].title, b->nodes[i].title);
+        assert_string_equal(a->nodes[i].where, b->nodes[i].where);
+        assert_int_equal(a->nodes[i].kind, b->nodes[i].kind);
+        assert_int_equal(a->nodes[i].archived, b->nodes[i].archived);
+    }
+    assert_int_equal(a->n_teams, b->n_teams);
+    for (size_t i = 0; i < a->n_teams; i++)
+        assert_string_equal(a->teams[i], b->teams[i]);
+    assert_int_equal(a->n_periods, b->n_periods);
+    for (size_t i = 0; i < a->n_periods; i++) {
+        assert_string_equal(a->periods[i].name, b->periods[i].name);
+        assert_int_equal(a->periods[i].closed, b->periods[i].closed);
+    }
+}
+
+/* The shell's cache, read whole once, then given the events of others'
+ * changes (adds, edits, an archive, deletes, a team, a period): it reads
+ * only the nodes they name — never everything again — and ends equal to a
+ * cache read whole. A check-in or an alignment notes nothing to read. */
+static void test_shell_cache_follows_events_without_reading_everything_again(void **state)
+{
+    (void)state;
+    struct harness_server s = {0};
+    assert_int_equal(harness_server_start(&s, NULL), 0);
+    build_org(&s, 6, 2);
+    okr_conn conn;
+    conn_init(&conn, s.requests, 5000);
+    okr_cache cache = {0};
+    cache_changes changes = {0};
+    assert_int_equal(cache_refresh(&cache, &conn, NULL), CONN_OK);
+    uint64_t seq0 = harness_last_seq(&s);
+
+    const char *writes[][10] = {
+        {"team", "add", "Pots"},
+        {"obj", "add", "Came later", "--period", "2026-Q4", "--team", "Pots"},   /* O7 */
+        {"kr", "add", "O7", "Later result", "--from", "0", "--to", "5"},          /* K7 */
+        {"obj", "edit", "O2", "--title", "Renamed"},
+        {"kr", "edit", "K5", "--title", "Retitled"},
+        {"obj", "archive", "O6"},
+        {"obj", "delete", "O4"},                                               /* and K4 */
+        {"kr", "delete", "K3"},
+        {"period", "add", "2027", "--start", "2027-01-01", "--end", "2027-12-31"},
+        {"period", "close", "2027"},
+    };
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++)
+        okr_ok(&s, writes[i]);
+    Okr__Response *r = replay(&s, seq0, 0, NULL);
+    assert_int_equal(harness_error_code(r), OKR__ERROR_CODE__OK);
+    assert_int_equal(r->events->n_events, sizeof writes / sizeof writes[0]);
+    for (size_t i = 0; i < r->events->n_events; i++)
+        cache_note_event(&changes, r->events->events[i]);
+    okr__response__free_unpacked(r, NULL);
+    assert_false(cache_needs_reload(&cache, &changes));
+    assert_int_equal(changes.n_nodes, 7);         /* O7 K7 O2 K5 O6 O4 K3 */
+    assert_int_equal(cache_sync(&cache, &changes, &conn, NULL), CONN_OK);
+    assert_false(cache_pending(&cache, &changes));
+    assert_null(cache_find(&cache, "K4"));        /* went with O4 */
+    assert_string_equal(cache_find(&cache, "O2")->title, "Renamed");
+    assert_string_equal(cache_find(&cache, "O7")->where, "Pots, 2026-Q4");
+
+    okr_cache whole = {0};
+    assert_int_equal(cache_refresh(&whole, &conn, NULL), CONN_OK);
+    assert_same_cache(&cache, &whole);
+
+    uint64_t seq1 = harness_last_seq(&s);
+    okr_ok(&s, (const char *const[]){"checkin", "K2", "4", NULL});
+    okr_ok(&s, (const char *const[]){"obj", "align", "O5", "K1", NULL});
+    r = replay(&s, seq1, 0, NULL);
+    assert_int_equal(r->events->n_events, 2);
+    for (size_t i = 0; i < r->events->n_events; i++)
+        cache_note_event(&changes, r->events->events[i]);
+    okr__response__free_unpacked(r, NULL);
+    assert_false(cache_pending(&cache, &changes));
+
+    cache_free(&whole);
+    cache_free(&cache);
+    conn_close(&conn);
+    harness_server_destroy(&s);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -707,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_writes_between_pages_leave_the_snapshot_consistent),
         cmocka_unit_test(test_replay_with_a_node_filter_returns_only_that_nodes_events),
         cmocka_unit_test(test_replay_over_the_byte_bound_is_split),
+        cmocka_unit_test(test_shell_cache_follows_events_without_reading_everything_again),
     };
     return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
 }

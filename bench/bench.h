@@ -11,6 +11,7 @@
  *   populate.c  org_*: the generated organisation (--populate N)
  *   load.c      load_*: okrd check-ins and reads
  *   events.c    events_*: commit-to-subscriber latency
+ *   snapshot.c  snapshot_*: a whole paged snapshot through client/monitor.c
  *   report.c    report_*: figures, medians, ratios, targets, the table
  *   main.c      options and the plan of one run
  *
@@ -310,6 +311,18 @@ int events_run(const char *requests, const char *events, const org *o,
  * check-in-sized Event about every millisecond to the same subscriber
  * thread; latency = receipt - publish (result in out->commit). */
 int events_floor(const events_spec *spec, events_result *out);
+
+/* ------------------------------------------------------------ snapshot.c */
+
+typedef struct {
+    double ns;                /* monitor_new to the last page delivered */
+    size_t pages, nodes, edges;
+    size_t bytes, max_page_bytes;   /* packed Snapshot bytes: all pages, the largest */
+} snapshot_result;
+
+/* Clone the whole organisation at requests/events with client/monitor.c
+ * (want_snapshot, the server's page size), timed. 0, or -1 after a note. */
+int snapshot_clone(const char *requests, const char *events, snapshot_result *out);
 
 /* ------------------------------------------------------------ report.c */
 

@@ -578,6 +578,40 @@ static void test_open_snapshot_cursors_are_bounded(void **state)
     harness_server_destroy(&s);
 }
 
+/* The map grows (okrd starts with a 256 KiB map) while a snapshot is being
+ * paged: growing moves the map, so okrd ends the cursor first; its next
+ * page is NOT_FOUND (start again), and a new snapshot pages fine. */
+static void test_a_map_growth_ends_open_snapshot_cursors(void **state)
+{
+    (void)state;
+    struct harness_server s = {0};
+    assert_int_equal(harness_server_start(&s, "--map-size", "262144", NULL), 0);
+    build_org(&s, 10, 0);
+    Okr__SnapshotGet get = OKR__SNAPSHOT_GET__INIT;
+    get.has_limit = true;
+    get.limit = 2;
+    Okr__Response *first = snapshot_get(&s, &get);
+    assert_int_equal(harness_error_code(first), OKR__ERROR_CODE__OK);
+    assert_true(first->snapshot->more);
+    builder b;
+    for (size_t i = 0; i < 20 && !harness_server_log_contains(&s, "grown to"); i++)
+        pipeline(&s, 200, make_objective, &b);
+    assert_true(harness_server_log_contains(&s, "grown to"));
+    get.has_cursor = get.has_next = true;
+    get.cursor = first->snapshot->cursor;
+    get.next = first->snapshot->next;
+    Okr__Response *r = snapshot_get(&s, &get);
+    assert_int_equal(harness_error_code(r), OKR__ERROR_CODE__NOT_FOUND);
+    okr__response__free_unpacked(r, NULL);
+    okr__response__free_unpacked(first, NULL);
+    clone again;
+    raw_snapshot(&s, &again, 4096, 50);
+    assert_int_equal(again.seq, harness_last_seq(&s));
+    assert_true(again.pages >= 2);
+    clone_free(&again);
+    harness_server_destroy(&s);
+}
+
 /* Writes between pages (a check-in moving four scores, an objective added,
  * one deleted) do not show in the snapshot: every page has the first
  * page's seq, and the pages equal a fresh snapshot taken before the writes.
@@ -811,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_a_store_larger_than_a_page_is_cloned_in_pages_equal_to_the_store),
         cmocka_unit_test(test_plain_snapshot_get_is_the_first_page_and_pages_are_repeatable),
         cmocka_unit_test(test_open_snapshot_cursors_are_bounded),
+        cmocka_unit_test(test_a_map_growth_ends_open_snapshot_cursors),
         cmocka_unit_test(test_writes_between_pages_leave_the_snapshot_consistent),
         cmocka_unit_test(test_replay_with_a_node_filter_returns_only_that_nodes_events),
         cmocka_unit_test(test_replay_over_the_byte_bound_is_split),

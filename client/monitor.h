@@ -28,7 +28,8 @@ typedef struct {
     const char *const *nodes;       /* ids to follow; none: the whole stream */
     size_t n_nodes;
     uint64_t from_seq;              /* > 0: deliver events after this seq, no snapshot */
-    bool want_snapshot;             /* with from_seq == 0: deliver the snapshot first */
+    bool want_snapshot;             /* with from_seq == 0: deliver the snapshot first
+                                     * (else start after Status.last_seq) */
     int rcvhwm;                     /* SUB receive high-water mark (0: libzmq default) */
     int rcvbuf;                     /* SUB kernel receive buffer, bytes (0: OS default) */
     int request_timeout_ms;         /* per snapshot/replay request (0: 3000) */

@@ -3,7 +3,6 @@
  * (snapshot cursors are snapshot.c's). */
 #include "ops.h"
 
-#include <stddef.h>
 #include <string.h>
 
 #include "okr_limits.h"
@@ -299,21 +298,15 @@ static Okr__Snapshot *read_page(request *rq, store_txn *txn, const page_pos *pos
     c->limit = limit;
     c->snap = ARENA_NEW(rq->mem, Okr__Snapshot, OKR__SNAPSHOT__INIT);
     rollup_begin(&c->scores, txn);
-    static const struct {
-        unsigned phase;
-        size_t dbi_offset;
-        store_each_fn fn;
-    } phases[] = {{PHASE_OBJECTIVES, offsetof(store, objectives), snapshot_objective},
-                  {PHASE_KRS, offsetof(store, krs), snapshot_kr},
-                  {PHASE_EDGES, offsetof(store, up), snapshot_edge}};
-    for (size_t i = 0; i < 3 && !c->full && txn->rc == 0; i++) {
-        if (phases[i].phase < pos->phase)
+    const MDB_dbi dbis[] = {st->objectives, st->krs, st->up};
+    const store_each_fn fns[] = {snapshot_objective, snapshot_kr, snapshot_edge};
+    for (unsigned phase = PHASE_OBJECTIVES; phase <= PHASE_EDGES; phase++) {
+        if (phase < pos->phase || c->full || txn->rc)
             continue;
-        MDB_dbi dbi = *(const MDB_dbi *)((const char *)st + phases[i].dbi_offset);
-        bool here = phases[i].phase == pos->phase && pos->has_key;
+        bool here = phase == pos->phase && pos->has_key;
         MDB_val k = {4, (void *)pos->key}, v = {8, (void *)pos->val};
-        store_foreach_from(txn, dbi, here ? &k : NULL,
-                           here && phases[i].phase == PHASE_EDGES ? &v : NULL, phases[i].fn, c);
+        store_foreach_from(txn, dbis[phase - 1], here ? &k : NULL,
+                           here && phase == PHASE_EDGES ? &v : NULL, fns[phase - 1], c);
     }
     return c->snap;
 }

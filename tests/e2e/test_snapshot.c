@@ -181,6 +181,7 @@ static void build_org(struct harness_server *s, size_t n, size_t aligned)
 /* What a monitor built: nodes with their title and score, edges, pages. */
 typedef struct {
     char id[16];
+    char owner[16];         /* a KR's objective */
     char *title;
     int64_t score;
     bool present;
@@ -209,6 +210,7 @@ static void set_node(clone *c, const char *id, const char *title, int64_t score)
 {
     node_rec *r = slot(c, id);
     snprintf(r->id, sizeof r->id, "%s", id);
+    r->owner[0] = '\0';
     free(r->title);
     r->title = strdup(title ? title : "");
     r->score = score;
@@ -238,8 +240,11 @@ static void clone_page(clone *c, const Okr__Snapshot *snap)
     for (size_t i = 0; i < snap->n_objectives; i++)
         set_node(c, snap->objectives[i]->id, snap->objectives[i]->title,
                  snap->objectives[i]->score);
-    for (size_t i = 0; i < snap->n_krs; i++)
+    for (size_t i = 0; i < snap->n_krs; i++) {
         set_node(c, snap->krs[i]->id, snap->krs[i]->title, snap->krs[i]->score);
+        snprintf(slot(c, snap->krs[i]->id)->owner, sizeof c->krs[0].owner, "%s",
+                 snap->krs[i]->objective ? snap->krs[i]->objective : "");
+    }
     c->edges += snap->n_alignments;
     c->complete = !snap->more;
 }
@@ -276,17 +281,12 @@ static void on_event(void *ctx, const Okr__Event *ev)
     if (q->body_case == OKR__REQUEST__BODY_OBJECTIVE_ADD)
         set_node(c, ev->subject, q->objective_add->objective->title, 0);
     if (q->body_case == OKR__REQUEST__BODY_OBJECTIVE_DELETE ||
-        q->body_case == OKR__REQUEST__BODY_KR_DELETE) {
-        /* the objective and its KRs: every touched node whose record is gone */
-        for (size_t i = 0; i < ev->n_nodes; i++) {
-            node_rec *r = slot(c, ev->nodes[i]);
-            if (strcmp(ev->nodes[i], ev->subject) == 0 ||
-                (ev->nodes[i][0] == 'K' && q->body_case == OKR__REQUEST__BODY_OBJECTIVE_DELETE &&
-                 r->present && strncmp(r->title, "Result ", 7) == 0 &&
-                 strtoul(ev->nodes[i] + 1, NULL, 10) == strtoul(ev->subject + 1, NULL, 10)))
-                r->present = false;
-        }
-    }
+        q->body_case == OKR__REQUEST__BODY_KR_DELETE)
+        slot(c, ev->subject)->present = false;
+    if (q->body_case == OKR__REQUEST__BODY_OBJECTIVE_DELETE)   /* its KRs go with it */
+        for (size_t i = 1; i < c->cap; i++)
+            if (c->krs[i].present && strcmp(c->krs[i].owner, ev->subject) == 0)
+                c->krs[i].present = false;
     for (size_t i = 0; i < ev->n_scores; i++) {
         node_rec *r = slot(c, ev->scores[i]->node);
         if (r->present)

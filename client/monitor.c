@@ -473,9 +473,10 @@ static void on_reply(monitor *m, const Okr__Response *r)
     m->pending = WANT_NOTHING;
     if (r->error && r->error->code != OKR__ERROR_CODE__OK) {
         const char *why = r->error->message ? r->error->message : "";
-        if (kind == WANT_SNAPSHOT && m->snap_cursor && r->error->code == OKR__ERROR_CODE__NOT_FOUND) {
+        Okr__ErrorCode code = r->error->code;
+        if (kind == WANT_SNAPSHOT && m->snap_cursor && code == OKR__ERROR_CODE__NOT_FOUND) {
             snapshot_restart(m, why);    /* the cursor expired or the server restarted */
-        } else if (kind == WANT_SNAPSHOT && r->error->code == OKR__ERROR_CODE__RESOURCE_EXHAUSTED) {
+        } else if (kind == WANT_SNAPSHOT && code == OKR__ERROR_CODE__RESOURCE_EXHAUSTED) {
             notice(m, "snapshot: %s", why);
             m->not_before = now_us() + BUSY_BACKOFF_US;
         } else if (kind == WANT_REPLAY) {

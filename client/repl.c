@@ -173,8 +173,10 @@ static void refresh_cache(repl *r)
  * often than once a second. */
 static bool cache_due(const repl *r)
 {
-    return cache_pending(&r->cache, &r->changes) &&
-           (!cache_needs_reload(&r->cache, &r->changes) || now_us() - r->reloaded_us >= REPL_RELOAD_GAP_US);
+    if (!cache_pending(&r->cache, &r->changes))
+        return false;
+    return !cache_needs_reload(&r->cache, &r->changes) ||
+           now_us() - r->reloaded_us >= REPL_RELOAD_GAP_US;
 }
 
 /* ------------------------------------------------------------ live events */

@@ -12,6 +12,7 @@
  *   load.c      load_*: okrd check-ins and reads
  *   events.c    events_*: commit-to-subscriber latency
  *   ladder.c    ladder_*: check-ins on a ladder of diamonds and on a chain
+ *   snapshot.c  snapshot_*: a whole paged snapshot through client/monitor.c
  *   report.c    report_*: figures, medians, ratios, targets, the table
  *   main.c      options and the plan of one run
  *
@@ -334,6 +335,18 @@ typedef struct {
  * reply). */
 int ladder_run(const char *endpoint, ladder_load *l, double warmup_s, double seconds,
                bench_run *out, hist *h);
+
+/* ------------------------------------------------------------ snapshot.c */
+
+typedef struct {
+    double ns;                /* monitor_new to the last page delivered */
+    size_t pages, nodes, edges;
+    size_t bytes, max_page_bytes;   /* packed Snapshot bytes: all pages, the largest */
+} snapshot_result;
+
+/* Clone the whole organisation at requests/events with client/monitor.c
+ * (want_snapshot, the server's page size), timed. 0, or -1 after a note. */
+int snapshot_clone(const char *requests, const char *events, snapshot_result *out);
 
 /* ------------------------------------------------------------ report.c */
 

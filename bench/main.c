@@ -571,17 +571,17 @@ static void snapshot(bench *b)
     const plan *p = b->p;
     grow(b, p->snapshot, "snapshot");
     char label[96];
-    snprintf(label, sizeof label, "okrd: snapshot of %zu nodes (request to unpacked reply)",
+    snprintf(label, sizeof label, "okrd: snapshot of %zu nodes, every page (client/monitor.c)",
              b->o.nodes);
     report_figure("snapshot", label, UNIT_NS);
-    size_t bytes = 0, nodes = 0;
+    snapshot_result res = {0};
     for (int r = 0; r < p->runs; r++) {
-        double ns;
         progress("round %d/%d: snapshot", r + 1, p->runs);
-        fail_if(load_snapshot(b->okrd.requests, &ns, &bytes, &nodes), "snapshot");
-        report_add("snapshot", ns);
+        fail_if(snapshot_clone(b->okrd.requests, b->okrd.events, &res), "snapshot");
+        report_add("snapshot", res.ns);
     }
-    report_note("snapshot", "%.1f MB reply, %zu nodes", (double)bytes / 1e6, nodes);
+    report_note("snapshot", "%.1f MB in %zu pages (largest %.2f MB), %zu nodes",
+                (double)res.bytes / 1e6, res.pages, (double)res.max_page_bytes / 1e6, res.nodes);
     proc_mem m;
     if (proc_mem_of(b->okrd.pid, &m) == 0) {
         report_figure("rss.after", "okrd: anonymous RSS after the snapshots", UNIT_MIB);

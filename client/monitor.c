@@ -9,8 +9,17 @@
  * out is simply sent again on a fresh socket (Lazy Pirate).
  *
  * Following single nodes, live events arrive only for those nodes, so seqs
- * skip by design; the skipped range is checked through a replay (filtered by
- * node) before the next live event is delivered. */
+ * skip by design; the skipped range is checked through a replay filtered by
+ * node (Replay.nodes): its through_seq says how far the server looked, so
+ * the seqs it did not return are known not to concern us.
+ *
+ * A snapshot comes in pages (Snapshot.more): each page is handed to
+ * on_snapshot as it arrives, then the next is asked for with the cursor and
+ * position the page gave; `next` is fixed only by the last page. A cursor
+ * the server no longer knows (NOT_FOUND), or a page that does not follow
+ * (another seq or page number), starts the snapshot again from page 0.
+ * When the caller does not want the snapshot, a StatusGet gives the seq to
+ * start from instead: nothing is paged for nothing. */
 #include "monitor.h"
 
 #include <errno.h>
@@ -28,8 +37,9 @@
 #define EPOCH_BYTES 16
 #define DEFAULT_TIMEOUT_MS 3000
 #define REPLAY_BATCH 5000
+#define BUSY_BACKOFF_US 1000000      /* the server pages too many snapshots: wait */
 
-typedef enum { WANT_NOTHING, WANT_SNAPSHOT, WANT_REPLAY } request_kind;
+typedef enum { WANT_NOTHING, WANT_SNAPSHOT, WANT_STATUS, WANT_REPLAY } request_kind;
 
 struct monitor {
     monitor_options opt;
@@ -48,6 +58,15 @@ struct monitor {
     int64_t last_heard;
     uint64_t delivered, replayed;
     bool in_replay;               /* delivering from a replay reply */
+    /* A paged snapshot under way: the cursor, where the next page starts,
+     * its number, and the seq every page must have. cursor 0: none. */
+    uint64_t snap_cursor;
+    unsigned char *snap_next;
+    size_t snap_next_len;
+    uint32_t snap_page;
+    uint64_t snap_seq;
+    uint64_t pages;               /* snapshot pages received, all told */
+    int64_t not_before;           /* no request before this time (a busy server) */
     char error[256];
 };
 
@@ -136,10 +155,20 @@ monitor *monitor_new(const monitor_options *opt, const monitor_callbacks *cb, vo
     return m;
 }
 
+static void snapshot_reset(monitor *m)
+{
+    free(m->snap_next);
+    m->snap_next = NULL;
+    m->snap_next_len = 0;
+    m->snap_cursor = 0;
+    m->snap_page = 0;
+}
+
 void monitor_free(monitor *m)
 {
     if (m == NULL)
         return;
+    snapshot_reset(m);
     if (m->sub)
         zmq_close(m->sub);
     if (m->dealer)
@@ -170,6 +199,11 @@ uint64_t monitor_replayed(const monitor *m)
     return m->replayed;
 }
 
+uint64_t monitor_snapshot_pages(const monitor *m)
+{
+    return m->pages;
+}
+
 int64_t monitor_silence_us(const monitor *m)
 {
     return now_us() - m->last_heard;
@@ -186,6 +220,7 @@ static int send_request(monitor *m, request_kind kind)
 {
     Okr__Request req = OKR__REQUEST__INIT;
     Okr__SnapshotGet snap = OKR__SNAPSHOT_GET__INIT;
+    Okr__StatusGet status = OKR__STATUS_GET__INIT;
     Okr__Replay replay = OKR__REPLAY__INIT;
     req.has_version = req.has_request_id = true;
     req.version = OKR_PROTOCOL_VERSION;
@@ -194,12 +229,27 @@ static int send_request(monitor *m, request_kind kind)
     if (kind == WANT_SNAPSHOT) {
         req.body_case = OKR__REQUEST__BODY_SNAPSHOT;
         req.snapshot = &snap;
+        snap.has_limit = m->opt.snapshot_page_items > 0;
+        snap.limit = m->opt.snapshot_page_items;
+        if (m->snap_cursor) {     /* the next page; the same again on a retry */
+            snap.has_cursor = snap.has_next = true;
+            snap.cursor = m->snap_cursor;
+            snap.next.data = m->snap_next;
+            snap.next.len = m->snap_next_len;
+        }
+    } else if (kind == WANT_STATUS) {
+        req.body_case = OKR__REQUEST__BODY_STATUS;
+        req.status = &status;
     } else {
         req.body_case = OKR__REQUEST__BODY_REPLAY;
         req.replay = &replay;
         replay.has_after_seq = replay.has_limit = true;
         replay.after_seq = m->next - 1;
         replay.limit = REPLAY_BATCH;
+        if (m->opt.n_nodes <= OKR_MAX_REPLAY_NODES) {   /* more: filtered here only */
+            replay.n_nodes = m->opt.n_nodes;
+            replay.nodes = (char **)m->opt.nodes;
+        }
     }
     if (wire_send(m->dealer, &req.base, ZMQ_DONTWAIT) != 0) {
         snprintf(m->error, sizeof m->error, "cannot send to %s: %s", m->opt.request_endpoint,
@@ -215,10 +265,10 @@ static int send_request(monitor *m, request_kind kind)
 /* Ask for what is missing, if anything and nothing is asked already. */
 static int request_if_needed(monitor *m)
 {
-    if (m->pending != WANT_NOTHING)
+    if (m->pending != WANT_NOTHING || now_us() < m->not_before)
         return 0;
     if (!m->have_base)
-        return send_request(m, WANT_SNAPSHOT);
+        return send_request(m, m->opt.want_snapshot ? WANT_SNAPSHOT : WANT_STATUS);
     if (m->known_last >= m->next)
         return send_request(m, WANT_REPLAY);
     return 0;
@@ -280,7 +330,10 @@ static void check_epoch(monitor *m, const ProtobufCBinaryData *epoch)
     if (m->have_epoch && memcmp(m->epoch, epoch->data, EPOCH_BYTES) != 0) {
         notice(m, "the server's history changed (new epoch): taking a fresh snapshot");
         m->have_base = false;
+        snapshot_reset(m);
         m->known_last = 0;
+        if (m->cb.on_reset)
+            m->cb.on_reset(m->ctx);
         m->pending = WANT_NOTHING;       /* drop whatever reply is still coming */
     }
     memcpy(m->epoch, epoch->data, EPOCH_BYTES);
@@ -339,15 +392,58 @@ static void drain_sub(monitor *m)
     }
 }
 
+/* Start the snapshot again from its first page. */
+static void snapshot_restart(monitor *m, const char *why)
+{
+    notice(m, "snapshot: %s; starting it again", why);
+    snapshot_reset(m);
+    m->have_base = false;
+}
+
 static void on_snapshot(monitor *m, const Okr__Snapshot *snap)
 {
     check_epoch(m, &snap->epoch);
+    if (m->have_base)
+        return;                          /* a page the epoch check made stale */
+    uint32_t page = snap->has_page ? snap->page : 0;
+    if (!m->snap_cursor && page != 0)
+        return snapshot_restart(m, "a page of an abandoned snapshot");
+    if (m->snap_cursor && (page != m->snap_page || snap->seq != m->snap_seq ||
+                           (snap->more && snap->cursor != m->snap_cursor)))
+        return snapshot_restart(m, "a page out of step");
+    if (page == 0)
+        m->snap_seq = snap->seq;
+    m->pages++;
+    if (m->cb.on_snapshot)
+        m->cb.on_snapshot(m->ctx, snap);
+    if (snap->more && snap->has_cursor && snap->cursor != 0) {
+        free(m->snap_next);
+        m->snap_next = malloc(snap->next.len ? snap->next.len : 1);
+        if (m->snap_next == NULL) {
+            snprintf(m->error, sizeof m->error, "out of memory");
+            return;
+        }
+        memcpy(m->snap_next, snap->next.data, snap->next.len);
+        m->snap_next_len = snap->next.len;
+        m->snap_cursor = snap->cursor;
+        m->snap_page = page + 1;
+        return;                          /* request_if_needed asks for the next page */
+    }
+    snapshot_reset(m);
     m->have_base = true;
     m->next = snap->seq + 1;
     if (snap->seq > m->known_last)
         m->known_last = snap->seq;
-    if (m->opt.want_snapshot && m->cb.on_snapshot)
-        m->cb.on_snapshot(m->ctx, snap);
+}
+
+/* Without want_snapshot: the seq to start from is all we need. */
+static void on_status(monitor *m, const Okr__Status *st)
+{
+    check_epoch(m, &st->epoch);
+    m->have_base = true;
+    m->next = st->last_seq + 1;
+    if (st->last_seq > m->known_last)
+        m->known_last = st->last_seq;
 }
 
 static void on_events(monitor *m, const Okr__EventList *list)
@@ -356,9 +452,16 @@ static void on_events(monitor *m, const Okr__EventList *list)
     if (!m->have_base)
         return;
     m->in_replay = true;
-    for (size_t i = 0; i < list->n_events; i++)
-        deliver_in_order(m, list->events[i]);
+    for (size_t i = 0; i < list->n_events; i++) {
+        const Okr__Event *ev = list->events[i];
+        /* A filtered reply skips seqs by design: through_seq vouches for them. */
+        if (list->has_through_seq && ev->seq > m->next && ev->seq <= list->through_seq)
+            m->next = ev->seq;
+        deliver_in_order(m, ev);
+    }
     m->in_replay = false;
+    if (list->has_through_seq && list->through_seq >= m->next)
+        m->next = list->through_seq + 1;
     if (list->last_seq > m->known_last)
         m->known_last = list->last_seq;
 }
@@ -370,11 +473,20 @@ static void on_reply(monitor *m, const Okr__Response *r)
     request_kind kind = m->pending;
     m->pending = WANT_NOTHING;
     if (r->error && r->error->code != OKR__ERROR_CODE__OK) {
-        if (kind == WANT_REPLAY) {
+        const char *why = r->error->message ? r->error->message : "";
+        Okr__ErrorCode code = r->error->code;
+        if (kind == WANT_SNAPSHOT && m->snap_cursor && code == OKR__ERROR_CODE__NOT_FOUND) {
+            snapshot_restart(m, why);    /* the cursor expired or the server restarted */
+        } else if (kind == WANT_SNAPSHOT && code == OKR__ERROR_CODE__RESOURCE_EXHAUSTED) {
+            notice(m, "snapshot: %s", why);
+            m->not_before = now_us() + BUSY_BACKOFF_US;
+        } else if (kind == WANT_REPLAY) {
             /* Pruned, or the log is behind us (a restore): start over. */
             notice(m, "replay refused (%s); taking a fresh snapshot", r->error->message);
             m->have_base = false;
             m->known_last = 0;
+            if (m->cb.on_reset)
+                m->cb.on_reset(m->ctx);
         } else {
             snprintf(m->error, sizeof m->error, "%s: %s", wire_error_name(r->error->code),
                      r->error->message ? r->error->message : "");
@@ -383,6 +495,8 @@ static void on_reply(monitor *m, const Okr__Response *r)
     }
     if (r->body_case == OKR__RESPONSE__BODY_SNAPSHOT)
         on_snapshot(m, r->snapshot);
+    else if (r->body_case == OKR__RESPONSE__BODY_STATUS)
+        on_status(m, r->status);
     else if (r->body_case == OKR__RESPONSE__BODY_EVENTS)
         on_events(m, r->events);
 }

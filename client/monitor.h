@@ -1,8 +1,8 @@
 /* monitor.h — a lossless, ordered okrd event stream for C monitors.
  *
  * The clone pattern of the ZeroMQ guide over okrd's PUB socket: subscribe
- * first, then take a snapshot (or start at a given seq), then apply events in
- * seq order. Any gap — PUB dropping at its high-water mark, a reconnect, a
+ * first, then take a snapshot (paged: any organisation size), or start at a
+ * given seq, then apply events in seq order. Any gap — PUB dropping at its high-water mark, a reconnect, a
  * server restart — is filled by asking the server to replay from its event
  * log, so every event is delivered exactly once, in order. A new epoch (the
  * data directory was restored from a backup) delivers a fresh snapshot.
@@ -28,18 +28,30 @@ typedef struct {
     const char *const *nodes;       /* ids to follow; none: the whole stream */
     size_t n_nodes;
     uint64_t from_seq;              /* > 0: deliver events after this seq, no snapshot */
-    bool want_snapshot;             /* with from_seq == 0: deliver the snapshot first */
+    bool want_snapshot;             /* with from_seq == 0: deliver the snapshot first
+                                     * (else start after Status.last_seq) */
     int rcvhwm;                     /* SUB receive high-water mark (0: libzmq default) */
     int rcvbuf;                     /* SUB kernel receive buffer, bytes (0: OS default) */
     int request_timeout_ms;         /* per snapshot/replay request (0: 3000) */
+    uint32_t snapshot_page_items;   /* most nodes + edges per snapshot page (0: the server's) */
     const char *user;               /* sent as Request.user */
 } monitor_options;
 
 typedef struct {
-    /* The state every later event applies to. */
+    /* The state every later event applies to, one page at a time, in order
+     * (want_snapshot only). page 0 (snapshot->page) begins a snapshot:
+     * forget what earlier pages and events built (a snapshot can start
+     * again: an expired cursor, a new epoch). snapshot->more is false on
+     * the last page; events follow only after it. All pages of one
+     * snapshot are the same state (snapshot->seq). */
     void (*on_snapshot)(void *ctx, const Okr__Snapshot *snapshot);
     /* The next event for this monitor, in seq order, exactly once. */
     void (*on_event)(void *ctx, const Okr__Event *event);
+    /* The monitor lost its place in the history (a new epoch, or a replay
+     * refused: pruned or beyond the log). It starts again from a fresh
+     * snapshot (want_snapshot) or from the server's last seq: whatever was
+     * built from earlier events may be stale. Optional. */
+    void (*on_reset)(void *ctx);
     /* Something a person may want to know: "server restarted", "replaying 12 events". */
     void (*on_notice)(void *ctx, const char *message);
 } monitor_callbacks;
@@ -62,6 +74,9 @@ uint64_t monitor_seq(const monitor *m);
  * (a gap was filled) rather than live. */
 uint64_t monitor_delivered(const monitor *m);
 uint64_t monitor_replayed(const monitor *m);
+
+/* Snapshot pages received so far (every snapshot, every try). */
+uint64_t monitor_snapshot_pages(const monitor *m);
 
 /* Microseconds since the last heartbeat or event (a dead server grows it). */
 int64_t monitor_silence_us(const monitor *m);

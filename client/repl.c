@@ -43,16 +43,17 @@
 #define REPL_HISTORY_MAX 1000              /* lines kept in the history file */
 #define REPL_OWN_SEQS 32                   /* own changes remembered, not echoed */
 #define REPL_LIST_MAX 100                  /* lines of one completion list */
-#define REPL_REFRESH_GAP_US 1000000        /* others' changes refresh the cache at most
-                                            * once a second */
+#define REPL_RELOAD_GAP_US 1000000         /* a whole re-read of the cache at most once
+                                            * a second (single nodes: at once) */
+#define REPL_CATCH_UP_MS 300               /* wait for our own change's event this long */
 
 typedef struct {
     okr_client *c;
     shell_session session;
     bool live;                     /* show others' changes above the prompt */
-    okr_cache cache;
-    bool cache_stale;              /* refresh it (soon) */
-    int64_t refreshed_us;          /* when it was last refreshed (monotonic) */
+    okr_cache cache;               /* kept in step with the events (cache.h) */
+    cache_changes changes;         /* what events said changed, not yet read */
+    int64_t reloaded_us;           /* when it was last read whole (monotonic) */
     okr_conn background;           /* status and cache reads, short and single tries */
     monitor *events;               /* NULL until the server told us where it publishes */
     char events_endpoint[CONN_MAX_ENDPOINT];
@@ -156,14 +157,26 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Read the names again. The prompt, which may name a new period, follows
- * at the end of the loop's turn (not here: this may run inside readline's
- * completion). */
+/* Read what the events noted (cache.h): single nodes, or everything when
+ * the cache was invalidated. A failure stays noted: the next turn tries
+ * again, a whole read at most once a second. The prompt, which may name a
+ * new period, follows at the end of the loop's turn (not here: this may run
+ * inside readline's completion). */
 static void refresh_cache(repl *r)
 {
-    r->cache_stale = false;   /* failed or not: the next change or event asks again */
-    r->refreshed_us = now_us();
-    cache_refresh(&r->cache, &r->background, r->c->user[0] ? r->c->user : NULL);
+    if (cache_needs_reload(&r->cache, &r->changes))
+        r->reloaded_us = now_us();
+    cache_sync(&r->cache, &r->changes, &r->background, r->c->user[0] ? r->c->user : NULL);
+}
+
+/* Something to refresh now: single nodes at once, a whole read not more
+ * often than once a second. */
+static bool cache_due(const repl *r)
+{
+    if (!cache_pending(&r->cache, &r->changes))
+        return false;
+    return !cache_needs_reload(&r->cache, &r->changes) ||
+           now_us() - r->reloaded_us >= REPL_RELOAD_GAP_US;
 }
 
 /* ------------------------------------------------------------ live events */
@@ -182,12 +195,12 @@ static bool is_own(const repl *r, uint64_t seq)
     return false;
 }
 
-/* Each event: the names may have changed; show it unless it is ours (its
- * reply said so already) or `watch` showed it. */
+/* Each event: note what it may change in the cache; show it unless it is
+ * ours (its reply said so already) or `watch` showed it. */
 static void on_event(void *ctx, const Okr__Event *ev)
 {
     repl *r = ctx;
-    r->cache_stale = true;
+    cache_note_event(&r->changes, ev);
     if (!r->live || is_own(r, ev->seq) || ev->seq <= r->c->watch_seen_seq)
         return;
     above_prompt_begin(r);
@@ -204,6 +217,13 @@ static void on_event(void *ctx, const Okr__Event *ev)
 static void on_notice(void *ctx, const char *message)
 {
     say(ctx, "events: %s", message);
+}
+
+/* A new epoch or a lost log: the events no longer say what changed. */
+static void on_reset(void *ctx)
+{
+    repl *r = ctx;
+    r->changes.reload = true;
 }
 
 /* The server's Status, read on the background connection; NULL when it
@@ -244,7 +264,7 @@ static void follow_from(repl *r, const char *published, uint64_t last_seq)
         .request_timeout_ms = REPL_BACKGROUND_TIMEOUT_MS,
         .user = r->c->user[0] ? r->c->user : NULL,
     };
-    monitor_callbacks cb = {.on_event = on_event, .on_notice = on_notice};
+    monitor_callbacks cb = {.on_event = on_event, .on_notice = on_notice, .on_reset = on_reset};
     r->events = monitor_new(&opt, &cb, r);
 }
 
@@ -270,7 +290,7 @@ static bool connect_events(repl *r, bool greet)
     if (s->event_endpoint != NULL)
         follow_from(r, s->event_endpoint, s->last_seq);
     okr__response__free_unpacked(reply, NULL);
-    r->cache_stale = true;
+    r->changes.reload = true;   /* (again) connected: read it whole */
     return true;
 }
 
@@ -289,8 +309,23 @@ static void follow_events(repl *r)
     else if (!quiet && r->silent)
         say(r, "okrd is back");
     if (!quiet && r->silent)
-        r->cache_stale = true;
+        r->changes.reload = true;   /* back after a silence: maybe another history */
     r->silent = quiet;
+}
+
+/* After a change of ours: let the event stream bring its event (published
+ * before the reply, so it is on its way), so the cache notes what it
+ * changed before the next prompt. Without a stream, or if it does not come
+ * in time, read the cache whole instead. */
+static void catch_up(repl *r, uint64_t seq)
+{
+    int64_t deadline = now_us() + REPL_CATCH_UP_MS * 1000;
+    while (r->events != NULL && !r->silent && monitor_seq(r->events) < seq &&
+           now_us() < deadline)
+        if (monitor_poll(r->events, 10) != 0)
+            break;
+    if (r->events == NULL || monitor_seq(r->events) < seq)
+        r->changes.reload = true;
 }
 
 /* ------------------------------------------------------------ history */
@@ -384,7 +419,7 @@ static char **attempt_completion(const char *text, int start, int end)
     shell_words words;
     (void)end;
     rl_attempted_completion_over = 1;   /* never fall back to file names */
-    if (r->cache_stale)
+    if (cache_pending(&r->cache, &r->changes))
         refresh_cache(r);   /* an event a moment ago: complete what it made too */
     if (rl_completion_quote_character && start > 0 &&
         rl_line_buffer[start - 1] == rl_completion_quote_character)
@@ -517,12 +552,10 @@ static void run_line(repl *r)
     fflush(c->err);
     if (c->changes != changes) {
         remember_own(r, c->last_change_seq);
-        r->cache_stale = true;
+        catch_up(r, c->last_change_seq);
     }
     if (c->replies != replies && (r->events == NULL || r->silent))
         connect_events(r, false);   /* the server answers again: maybe on new ports */
-    else if (c->replies != replies && !r->cache.loaded)
-        r->cache_stale = true;
 }
 
 /* ------------------------------------------------------------ setup */
@@ -586,14 +619,14 @@ static void loop_once(repl *r)
         rl_callback_read_char();
     if (r->line != NULL) {
         run_line(r);
-        if (r->cache_stale && !r->session.quit)
+        if (cache_pending(&r->cache, &r->changes) && !r->session.quit)
             refresh_cache(r);   /* before the prompt, which may name a new period */
         if (!r->session.quit)
             start_reading(r);
     }
     follow_events(r);
-    if (r->cache_stale && !r->session.quit && now_us() - r->refreshed_us >= REPL_REFRESH_GAP_US)
-        refresh_cache(r);   /* a burst of events costs one refresh a second; Tab asks sooner */
+    if (cache_due(r) && !r->session.quit)
+        refresh_cache(r);   /* others' changes: the nodes they name */
     if (r->reading)
         update_prompt(r);
 }

@@ -38,6 +38,19 @@
 #define OKR_QUEUED_REPLY_RESERVE    (16 * 1024 * 1024)   /* above it, for idle peers */
 #define OKR_MAX_PEERS               4096                 /* peer table entries */
 
+#define OKR_MAX_REPLAY_BYTES (1024 * 1024)   /* packed events in one replay reply */
+#define OKR_MAX_REPLAY_SCAN  100000 /* events one filtered replay looks at */
+#define OKR_MAX_REPLAY_NODES 64     /* ids in one replay's node filter */
+
+/* Paged snapshots (docs/protocol.md): a page holds at most this many items
+ * (nodes + edges) and about this many bytes; at most this many snapshots are
+ * paged at once, each kept at most this long idle, and this long in all. */
+#define OKR_SNAPSHOT_PAGE_ITEMS  10000
+#define OKR_SNAPSHOT_PAGE_BYTES  (1024 * 1024)
+#define OKR_MAX_SNAPSHOT_CURSORS 8
+#define OKR_SNAPSHOT_IDLE_US     (30 * 1000000LL)
+#define OKR_SNAPSHOT_MAX_AGE_US  (600 * 1000000LL)
+
 /* Metric values are doubles; this bound keeps (current - start) and
  * (target - start) finite and well away from overflow. */
 #define OKR_MAX_ABS_VALUE    1e15

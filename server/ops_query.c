@@ -1,11 +1,13 @@
-/* ops_query.c — reads over the whole graph: the alignment tree and the
- * server status. Read-only. */
+/* ops_query.c — reads over the whole graph: the alignment tree, the server
+ * status, and the clone pattern's paged snapshot and replay. Read-only
+ * (snapshot cursors are snapshot.c's). */
 #include "ops.h"
 
 #include <string.h>
 
 #include "okr_limits.h"
 #include "peer.h"
+#include "snapshot.h"
 #include "version.h"
 
 
@@ -198,22 +200,71 @@ void op_status(request *rq, const Okr__StatusGet *in)
     rq->response->status = s;
 }
 
-/* ---- the clone pattern: snapshot and replay ---- */
+/* ---- the clone pattern: paged snapshots and replay ----
+ *
+ * A snapshot is objectives (by id), then KRs, then edges (child, then
+ * parent), cut into pages of at most `limit` items and about
+ * OKR_SNAPSHOT_PAGE_BYTES. A page that is not the last names where the next
+ * one starts: `next`, opaque to clients, is
+ *   [phase 1][page be32][key be32][value 8]
+ * (the first item of the next page: its key, and for an edge its dup
+ * value). A first page that fits alone needs no cursor and is read from the
+ * request's own transaction; otherwise every page is read from the
+ * cursor's (snapshot.c), so all pages are one state. */
+
+enum { PHASE_OBJECTIVES = 1, PHASE_KRS = 2, PHASE_EDGES = 3 };
+#define POS_BYTES 17
+#define ITEM_OVERHEAD 16   /* field tag, length, and the score added to a record */
+#define EDGE_BYTES 48      /* an Alignment: two ids and a weight, framed */
+
+typedef struct {
+    unsigned phase;
+    uint32_t page;
+    unsigned char key[4], val[8];
+    bool has_key;
+} page_pos;
 
 typedef struct {
     request *rq;
     Okr__Snapshot *snap;
+    rollup scores;                  /* read through the page's transaction */
     size_t cap_objectives, cap_krs, cap_alignments;
-} snapshot_ctx;
+    size_t items, limit, bytes;
+    bool full;                      /* stopped: stop holds the first item left out */
+    page_pos stop;
+} page_ctx;
+
+/* Room for one more item of `size` bytes? If not, remember where to go on. */
+static bool page_room(page_ctx *c, unsigned phase, const MDB_val *key, const MDB_val *val,
+                      size_t size)
+{
+    if (c->items > 0 && (c->items >= c->limit || c->bytes + size > OKR_SNAPSHOT_PAGE_BYTES)) {
+        c->full = true;
+        c->stop.phase = phase;
+        c->stop.has_key = key->mv_size == 4;
+        if (c->stop.has_key)
+            memcpy(c->stop.key, key->mv_data, 4);
+        if (val && val->mv_size == 8)
+            memcpy(c->stop.val, val->mv_data, 8);
+        return false;
+    }
+    c->items++;
+    c->bytes += size;
+    return true;
+}
 
 static bool snapshot_objective(void *ctx, const MDB_val *key, const MDB_val *val)
 {
-    snapshot_ctx *c = ctx;
-    Okr__Objective *o = store_unpack(c->rq->txn, &okr__objective__descriptor, val);
+    page_ctx *c = ctx;
+    if (key->mv_size != 4)
+        return true;                 /* not a record key: --verify reports it */
+    if (!page_room(c, PHASE_OBJECTIVES, key, NULL, val->mv_size + ITEM_OVERHEAD))
+        return false;
+    Okr__Objective *o = store_unpack(c->scores.txn, &okr__objective__descriptor, val);
     if (o == NULL)
         return false;
     o->has_score = true;
-    o->score = rollup_score(&c->rq->scores, okr_get_be32(key->mv_data));
+    o->score = rollup_score(&c->scores, okr_get_be32(key->mv_data));
     ops_append(c->rq->mem, (void ***)&c->snap->objectives, &c->snap->n_objectives,
                &c->cap_objectives, o);
     return true;
@@ -221,21 +272,27 @@ static bool snapshot_objective(void *ctx, const MDB_val *key, const MDB_val *val
 
 static bool snapshot_kr(void *ctx, const MDB_val *key, const MDB_val *val)
 {
-    snapshot_ctx *c = ctx;
-    Okr__KeyResult *kr = store_unpack(c->rq->txn, &okr__key_result__descriptor, val);
+    page_ctx *c = ctx;
+    if (key->mv_size != 4)
+        return true;                 /* not a record key: --verify reports it */
+    if (!page_room(c, PHASE_KRS, key, NULL, val->mv_size + ITEM_OVERHEAD))
+        return false;
+    Okr__KeyResult *kr = store_unpack(c->scores.txn, &okr__key_result__descriptor, val);
     if (kr == NULL)
         return false;
     kr->has_score = true;
-    kr->score = rollup_score(&c->rq->scores, okr_get_be32(key->mv_data));
+    kr->score = rollup_score(&c->scores, okr_get_be32(key->mv_data));
     ops_append(c->rq->mem, (void ***)&c->snap->krs, &c->snap->n_krs, &c->cap_krs, kr);
     return true;
 }
 
 static bool snapshot_edge(void *ctx, const MDB_val *key, const MDB_val *val)
 {
-    snapshot_ctx *c = ctx;
+    page_ctx *c = ctx;
     if (key->mv_size != 4 || val->mv_size != 8)
         return true;
+    if (!page_room(c, PHASE_EDGES, key, val, EDGE_BYTES))
+        return false;
     okr_node child = okr_get_be32(key->mv_data);
     okr_node parent = okr_get_be32(val->mv_data);
     uint32_t weight = okr_get_be32((const unsigned char *)val->mv_data + 4);
@@ -244,34 +301,204 @@ static bool snapshot_edge(void *ctx, const MDB_val *key, const MDB_val *val)
     return true;
 }
 
-/* SnapshotGet {} -> Snapshot: every node with its score, every edge, and the
- * seq they are consistent with — all read in this one transaction. */
-void op_snapshot(request *rq, const Okr__SnapshotGet *in)
+/* Read one page from txn, starting at pos, into a fresh Snapshot. */
+static Okr__Snapshot *read_page(request *rq, store_txn *txn, const page_pos *pos, size_t limit,
+                                page_ctx *c)
 {
-    (void)in;
+    store *st = txn->st;
+    memset(c, 0, sizeof *c);
+    c->rq = rq;
+    c->limit = limit;
+    c->snap = ARENA_NEW(rq->mem, Okr__Snapshot, OKR__SNAPSHOT__INIT);
+    rollup_begin(&c->scores, txn);
+    const MDB_dbi dbis[] = {st->objectives, st->krs, st->up};
+    const store_each_fn fns[] = {snapshot_objective, snapshot_kr, snapshot_edge};
+    for (unsigned phase = PHASE_OBJECTIVES; phase <= PHASE_EDGES; phase++) {
+        if (phase < pos->phase || c->full || txn->rc)
+            continue;
+        bool here = phase == pos->phase && pos->has_key;
+        MDB_val k = {4, (void *)pos->key}, v = {8, (void *)pos->val};
+        store_foreach_from(txn, dbis[phase - 1], here ? &k : NULL,
+                           here && phase == PHASE_EDGES ? &v : NULL, fns[phase - 1], c);
+    }
+    return c->snap;
+}
+
+static void encode_pos(request *rq, const page_pos *p, ProtobufCBinaryData *out)
+{
+    unsigned char *b = arena_alloc(rq->mem, POS_BYTES);
+    memset(b, 0, POS_BYTES);
+    b[0] = (unsigned char)p->phase;
+    okr_put_be32(b + 1, p->page);
+    memcpy(b + 5, p->key, 4);
+    memcpy(b + 9, p->val, 8);
+    out->len = POS_BYTES;
+    out->data = b;
+}
+
+static bool decode_pos(request *rq, const Okr__SnapshotGet *in, page_pos *p)
+{
+    const unsigned char *b = in->next.data;
+    if (!in->has_next || in->next.len != POS_BYTES || b[0] < PHASE_OBJECTIVES ||
+        b[0] > PHASE_EDGES)
+        return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "next is not a position this server handed out: send "
+                            "Snapshot.next back as received, with its cursor");
+    p->phase = b[0];
+    p->page = okr_get_be32(b + 1);
+    memcpy(p->key, b + 5, 4);
+    memcpy(p->val, b + 9, 8);
+    p->has_key = true;
+    return true;
+}
+
+static void answer_page(request *rq, Okr__Snapshot *snap, uint64_t seq, uint32_t page)
+{
     store *st = rq->txn->st;
-    Okr__Snapshot *snap = ARENA_NEW(rq->mem, Okr__Snapshot, OKR__SNAPSHOT__INIT);
-    snap->has_epoch = snap->has_seq = true;
+    snap->has_epoch = snap->has_seq = snap->has_page = snap->has_more = true;
     snap->epoch.len = STORE_EPOCH_BYTES;
     snap->epoch.data = st->epoch;
-    snap->seq = rq->last_seq;
-    snapshot_ctx c = {.rq = rq, .snap = snap};
-    store_foreach(rq->txn, st->objectives, snapshot_objective, &c);
-    store_foreach(rq->txn, st->krs, snapshot_kr, &c);
-    store_foreach(rq->txn, st->up, snapshot_edge, &c);
+    snap->seq = seq;
+    snap->page = page;
     rq->response->body_case = OKR__RESPONSE__BODY_SNAPSHOT;
     rq->response->snapshot = snap;
 }
 
-/* Replay { after_seq, limit? } -> EventList */
+/* A page that is not the last: where the next starts, and the cursor. */
+static void mark_more(request *rq, Okr__Snapshot *snap, const snapshot_cursor *cur,
+                      page_ctx *c, uint32_t page)
+{
+    snap->more = true;
+    snap->has_cursor = snap->has_next = true;
+    snap->cursor = cur->id;
+    c->stop.page = page + 1;
+    encode_pos(rq, &c->stop, &snap->next);
+}
+
+/* The first page of a new snapshot. */
+static void first_page(request *rq, size_t limit)
+{
+    store *st = rq->txn->st;
+    page_pos start = {.phase = PHASE_OBJECTIVES};
+    page_ctx c;
+    Okr__Snapshot *snap = read_page(rq, rq->txn, &start, limit, &c);
+    if (!c.full)
+        return answer_page(rq, snap, rq->last_seq, 0);
+    int rc;
+    snapshot_cursor *cur = snapshot_open(st, rq->now, rq->mem, &rc);
+    if (cur == NULL && rc == 0)
+        return (void)request_fail(rq, OKR__ERROR_CODE__RESOURCE_EXHAUSTED,
+                                  "%d snapshots are being paged already; try again in a few "
+                                  "seconds (an idle one ends after %lld s)",
+                                  OKR_MAX_SNAPSHOT_CURSORS,
+                                  (long long)(OKR_SNAPSHOT_IDLE_US / 1000000));
+    if (cur == NULL)
+        return (void)request_fail(rq, store_error_code(rc), "cannot open a snapshot: %s",
+                                  store_strerror(rc));
+    /* In a batch with writes, this request's transaction sees changes not
+     * yet committed; the cursor sees the last commit. Read page 0 again
+     * from the cursor then, so every page is the same state. */
+    if (cur->seq != rq->last_seq)
+        snap = read_page(rq, &cur->reader.txn, &start, limit, &c);
+    if (!c.full) {
+        snapshot_close(st, cur);
+        return answer_page(rq, snap, cur->seq, 0);
+    }
+    mark_more(rq, snap, cur, &c, 0);
+    answer_page(rq, snap, cur->seq, 0);
+}
+
+/* SnapshotGet { cursor?, next?, limit?, close? } -> Snapshot (one page)
+ * Without a cursor: the first page of a new snapshot. With one: the page at
+ * `next` of that snapshot (the same page again for the same `next`); the
+ * cursor ends with the last page, or with close. */
+void op_snapshot(request *rq, const Okr__SnapshotGet *in)
+{
+    store *st = rq->txn->st;
+    size_t limit = in->has_limit && in->limit > 0 && in->limit < OKR_SNAPSHOT_PAGE_ITEMS
+                       ? in->limit
+                       : OKR_SNAPSHOT_PAGE_ITEMS;
+    if (!in->has_cursor || in->cursor == 0) {
+        if ((in->has_next && in->next.len > 0) || in->close)
+            return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                      "%s needs the cursor of the snapshot it belongs to",
+                                      in->close ? "close" : "next");
+        return first_page(rq, limit);
+    }
+    snapshot_cursor *cur = snapshot_find(st, in->cursor, rq->now, rq->mem);
+    if (cur == NULL)
+        return (void)request_fail(rq, OKR__ERROR_CODE__NOT_FOUND,
+                                  "snapshot cursor %llu is unknown or has ended (the last page "
+                                  "was sent, it was idle %lld s, or okrd restarted); take a new "
+                                  "snapshot without a cursor",
+                                  (unsigned long long)in->cursor,
+                                  (long long)(OKR_SNAPSHOT_IDLE_US / 1000000));
+    if (in->close) {
+        uint64_t seq = cur->seq;
+        snapshot_close(st, cur);
+        Okr__Snapshot *empty = ARENA_NEW(rq->mem, Okr__Snapshot, OKR__SNAPSHOT__INIT);
+        return answer_page(rq, empty, seq, 0);
+    }
+    page_pos pos;
+    if (!decode_pos(rq, in, &pos))
+        return;
+    page_ctx c;
+    Okr__Snapshot *snap = read_page(rq, &cur->reader.txn, &pos, limit, &c);
+    uint64_t seq = cur->seq;
+    if (cur->reader.txn.rc) {
+        int rc = cur->reader.txn.rc;
+        snapshot_close(st, cur);
+        return (void)request_fail(rq, store_error_code(rc), "snapshot read failed: %s",
+                                  store_strerror(rc));
+    }
+    if (c.full)
+        mark_more(rq, snap, cur, &c, pos.page);
+    else
+        snapshot_close(st, cur);     /* the last page: a retry of it gets NOT_FOUND */
+    answer_page(rq, snap, seq, pos.page);
+}
+
+/* The node filter of a replay, as canonical ids; false (request failed) on
+ * a malformed one. */
+static bool replay_filter(request *rq, const Okr__Replay *in, const char ***ids)
+{
+    if (in->n_nodes > OKR_MAX_REPLAY_NODES)
+        return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "nodes lists %zu ids; at most %d", in->n_nodes,
+                            OKR_MAX_REPLAY_NODES);
+    *ids = in->n_nodes ? ARENA_ARRAY(rq->mem, const char *, in->n_nodes) : NULL;
+    for (size_t i = 0; i < in->n_nodes; i++) {
+        okr_node node;
+        if (!need_node_id(rq, "nodes", in->nodes[i], &node))
+            return false;
+        (*ids)[i] = request_id(rq, node);
+    }
+    return true;
+}
+
+static bool event_matches(const Okr__Event *ev, const char *const *ids, size_t n)
+{
+    for (size_t i = 0; i < ev->n_nodes; i++)
+        for (size_t j = 0; j < n; j++)
+            if (strcmp(ev->nodes[i], ids[j]) == 0)
+                return true;
+    return false;
+}
+
+/* Replay { after_seq, limit?, nodes[]? } -> EventList
+ * Events after after_seq (those naming one of `nodes` when given), at most
+ * limit (capped at OKR_MAX_REPLAY) and about OKR_MAX_REPLAY_BYTES; at least
+ * one when there is one. through_seq: the last seq looked at. */
 void op_replay(request *rq, const Okr__Replay *in)
 {
     store *st = rq->txn->st;
     uint64_t first = store_first_seq(rq->txn);
     size_t limit = in->has_limit && in->limit > 0 ? in->limit : OKR_DEFAULT_REPLAY;
     if (limit > OKR_MAX_REPLAY)
-        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
-                                  "limit %zu is over the maximum of %d", limit, OKR_MAX_REPLAY);
+        limit = OKR_MAX_REPLAY;
+    const char **ids = NULL;
+    if (!replay_filter(rq, in, &ids))
+        return;
     if (in->after_seq > rq->last_seq)
         return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                                   "after_seq %llu is ahead of the log (last seq %llu); a new "
@@ -283,20 +510,27 @@ void op_replay(request *rq, const Okr__Replay *in)
                                   "events up to seq %llu have been pruned; take a snapshot",
                                   (unsigned long long)first - 1);
     Okr__EventList *list = ARENA_NEW(rq->mem, Okr__EventList, OKR__EVENT_LIST__INIT);
-    list->has_epoch = list->has_first_seq = list->has_last_seq = true;
+    list->has_epoch = list->has_first_seq = list->has_last_seq = list->has_through_seq = true;
     list->epoch.len = STORE_EPOCH_BYTES;
     list->epoch.data = st->epoch;
     list->first_seq = first;
     list->last_seq = rq->last_seq;
-    size_t cap = 0;
-    for (uint64_t seq = in->after_seq + 1; seq <= rq->last_seq && list->n_events < limit; seq++) {
+    list->through_seq = in->after_seq;
+    size_t cap = 0, bytes = 0, looked = 0;
+    for (uint64_t seq = in->after_seq + 1; seq <= rq->last_seq; seq++) {
         MDB_val v;
-        if (!store_get_event(rq->txn, seq, &v))
+        if (list->n_events >= limit || (ids && ++looked > OKR_MAX_REPLAY_SCAN) ||
+            !store_get_event(rq->txn, seq, &v) ||
+            (list->n_events > 0 && bytes + v.mv_size > OKR_MAX_REPLAY_BYTES))
             break;
         Okr__Event *ev = store_unpack(rq->txn, &okr__event__descriptor, &v);
         if (ev == NULL)
             break;
+        list->through_seq = seq;
+        if (ids && !event_matches(ev, ids, in->n_nodes))
+            continue;
         ops_append(rq->mem, (void ***)&list->events, &list->n_events, &cap, ev);
+        bytes += v.mv_size;
     }
     rq->response->body_case = OKR__RESPONSE__BODY_EVENTS;
     rq->response->events = list;

@@ -21,6 +21,7 @@
 
 #include "endpoint.h"
 #include "okr_limits.h"
+#include "snapshot.h"
 #include "text.h"
 
 #define HEARTBEAT_US 1000000
@@ -138,6 +139,7 @@ int server_run(okrd *s, volatile sig_atomic_t *stop)
                               s->started_at, text_now_us());
             next_heartbeat = now + HEARTBEAT_US;
             peers_sweep(&s->batch.peers);       /* clients gone while we were idle */
+            snapshot_expire(&s->st, text_now_us());   /* abandoned cursors (wall clock, as requests stamp them) */
         }
         long wait_ms = (long)((next_heartbeat - now + 999) / 1000);
         zmq_pollitem_t poll[] = {{s->router, 0, ZMQ_POLLIN, 0},

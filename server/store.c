@@ -303,8 +303,46 @@ int store_new_epoch(store *st)
     return rc;
 }
 
+/* End every reader's transaction; with release, hand each back too. */
+static void end_readers(store *st, bool release)
+{
+    for (store_reader *r = st->readers, *next; r != NULL; r = next) {
+        next = r->next;
+        if (r->txn.txn) {
+            store_txn_abort(&r->txn);
+            r->txn.rc = MDB_MAP_RESIZED;
+        }
+        if (release) {
+            r->next = NULL;
+            if (r->release)
+                r->release(r);
+        }
+    }
+    if (release)
+        st->readers = NULL;
+}
+
+void store_reader_link(store *st, store_reader *r)
+{
+    r->next = st->readers;
+    st->readers = r;
+}
+
+void store_reader_end(store *st, store_reader *r)
+{
+    store_txn_abort(&r->txn);
+    for (store_reader **p = &st->readers; *p != NULL; p = &(*p)->next) {
+        if (*p == r) {
+            *p = r->next;
+            break;
+        }
+    }
+    r->next = NULL;
+}
+
 void store_close(store *st)
 {
+    end_readers(st, true);
     if (st->env)
         mdb_env_close(st->env);
     st->env = NULL;
@@ -312,6 +350,7 @@ void store_close(store *st)
 
 int store_grow(store *st)
 {
+    end_readers(st, false);     /* the map moves: no transaction may be open */
     size_t next = st->map_size * 2;
     int rc = mdb_env_set_mapsize(st->env, next);
     if (rc == 0)
@@ -963,6 +1002,28 @@ bool store_get_event(store_txn *t, uint64_t seq, MDB_val *out)
 
 void store_foreach(store_txn *t, MDB_dbi dbi, store_each_fn fn, void *ctx)
 {
+    store_foreach_from(t, dbi, NULL, NULL, fn, ctx);
+}
+
+/* Position cur at the first entry >= (key, val) of a DUPSORT database. */
+static int seek_dup(MDB_cursor *cur, const MDB_val *key, const MDB_val *val, MDB_val *k,
+                    MDB_val *v)
+{
+    *k = *key;
+    *v = *val;
+    int rc = mdb_cursor_get(cur, k, v, MDB_GET_BOTH_RANGE);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    *k = *key;                  /* no such value under key: the next key on */
+    rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+    if (rc == 0 && k->mv_size == key->mv_size && memcmp(k->mv_data, key->mv_data, k->mv_size) == 0)
+        rc = mdb_cursor_get(cur, k, v, MDB_NEXT_NODUP);
+    return rc;
+}
+
+void store_foreach_from(store_txn *t, MDB_dbi dbi, const MDB_val *from_key,
+                        const MDB_val *from_val, store_each_fn fn, void *ctx)
+{
     if (failed(t))
         return;
     MDB_cursor *cur;
@@ -972,7 +1033,14 @@ void store_foreach(store_txn *t, MDB_dbi dbi, store_each_fn fn, void *ctx)
         return;
     }
     MDB_val k, v;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    if (from_key == NULL) {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    } else if (from_val != NULL) {
+        rc = seek_dup(cur, from_key, from_val, &k, &v);
+    } else {
+        k = *from_key;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
     while (rc == 0 && !failed(t) && fn(ctx, &k, &v))
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     if (rc && rc != MDB_NOTFOUND)

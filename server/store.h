@@ -41,6 +41,8 @@
 #define STORE_DISK_FULL_BYTES ((uint64_t)1 << 20)  /* less free than this: "disk full" */
 #define STORE_SCHEMA_MISMATCH (-1)   /* store_open: the data is another schema version */
 
+typedef struct store_reader store_reader;
+
 typedef struct {
     MDB_env *env;
     MDB_dbi meta, periods, teams, objectives, krs, up, down, agg, checkins, events;
@@ -50,6 +52,7 @@ typedef struct {
     size_t map_size;
     unsigned char epoch[STORE_EPOCH_BYTES];
     uint64_t agg_reads, agg_writes;   /* store_get_agg/store_put_agg calls since open (the roll-up's cost) */
+    store_reader *readers;     /* long-lived read transactions (below), or NULL */
 } store;
 
 typedef struct {
@@ -128,6 +131,23 @@ void store_txn_abort(store_txn *t);
 Okr__ErrorCode store_error_code(int rc);
 const char *store_strerror(int rc);
 
+/* Long-lived read transactions, kept open across requests (every page of a
+ * snapshot is read from one; server/snapshot.c). The store lists them so
+ * that store_grow and store_close end them first: growing moves the map,
+ * and LMDB wants no transaction open then. Begin one with store_txn_begin
+ * (write = false, MDB_NOTLS allows several in one thread), then link it. */
+struct store_reader {
+    store_txn txn;          /* txn.txn NULL once ended (by its owner or store_grow) */
+    store_reader *next;
+    void (*release)(store_reader *r);   /* store_close calls it after ending txn */
+};
+/* List r (its txn begun) so that store_grow ends its transaction (r stays
+ * listed, txn.txn NULL, txn.rc MDB_MAP_RESIZED) and store_close ends it and
+ * calls r->release. */
+void store_reader_link(store *st, store_reader *r);
+/* End r's transaction (if still open) and unlist it; r is the caller's again. */
+void store_reader_end(store *st, store_reader *r);
+
 /* Records. get returns NULL when absent (or on error, with t->rc set). */
 Okr__Objective *store_get_objective(store_txn *t, okr_node id);
 void store_put_objective(store_txn *t, okr_node id, const Okr__Objective *o);
@@ -185,6 +205,11 @@ bool store_get_event(store_txn *t, uint64_t seq, MDB_val *out);
 /* Iterate a whole database in key order; fn returns false to stop. */
 typedef bool (*store_each_fn)(void *ctx, const MDB_val *key, const MDB_val *val);
 void store_foreach(store_txn *t, MDB_dbi dbi, store_each_fn fn, void *ctx);
+/* The same from the first entry >= from_key (and, in a DUPSORT database
+ * with from_val, the first entry >= (from_key, from_val)); from_key NULL:
+ * from the start. */
+void store_foreach_from(store_txn *t, MDB_dbi dbi, const MDB_val *from_key,
+                        const MDB_val *from_val, store_each_fn fn, void *ctx);
 /* Number of entries in a database. */
 uint64_t store_count(store_txn *t, MDB_dbi dbi);
 

@@ -66,6 +66,7 @@ typedef struct {
         Okr__StatusGet status;
         Okr__SnapshotGet snapshot;
         Okr__LogGet log;
+        Okr__Backup backup;
     } body;
     Okr__Period period;
     Okr__Team team;

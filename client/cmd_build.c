@@ -569,6 +569,21 @@ static bool build_log(cmd_request *r, const cmd_args *a, args_error *e)
     return true;
 }
 
+/* admin backup PATH: the server writes the copy, so the path is its own. */
+static bool build_admin_backup(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    SET_BODY(r, BACKUP, backup, okr__backup__init);
+    if (a->n_pos != 1)
+        return args_fail(e, "give the PATH of a new directory for the copy");
+    if (a->pos[0][0] != '/')
+        return args_fail(e, "PATH \"%s\" must be absolute: it is a directory on the server's "
+                         "machine", a->pos[0]);
+    if (!args_text("PATH", a->pos[0], OKR_MAX_PATH, true, e))
+        return false;
+    r->body.backup.path = a->pos[0];
+    return true;
+}
+
 /* ------------------------------------------------------------ the bindings */
 
 static const cmd_handler handlers[OKR_CMD__COUNT] = {
@@ -598,6 +613,7 @@ static const cmd_handler handlers[OKR_CMD__COUNT] = {
     [OKR_CMD_STATUS] = {build_status, CMD_OUTPUT_DATA},
     [OKR_CMD_WATCH] = {build_watch, CMD_OUTPUT_STREAM},
     [OKR_CMD_LOG] = {build_log, CMD_OUTPUT_PAGES},
+    [OKR_CMD_ADMIN_BACKUP] = {build_admin_backup, CMD_OUTPUT_DATA},
 };
 
 const cmd_handler *cmd_handler_of(okr_cmd_id id)

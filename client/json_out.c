@@ -266,6 +266,19 @@ static struct json_object *status(const Okr__Status *s)
     return obj;
 }
 
+static struct json_object *backup(const Okr__BackupReply *b)
+{
+    struct json_object *obj = json_object_new_object();
+    char epoch[2 * 64 + 1] = "";
+    for (size_t i = 0; i < b->epoch.len && i < 64; i++)
+        snprintf(epoch + 2 * i, 3, "%02x", b->epoch.data[i]);
+    put_string(obj, "path", b->path);
+    put(obj, "seq", json_object_new_uint64(b->seq));
+    put(obj, "bytes", json_object_new_uint64(b->bytes));
+    put_string(obj, "epoch", epoch);
+    return obj;
+}
+
 struct json_object *json_reply(const Okr__Response *r)
 {
     switch (r->body_case) {
@@ -279,6 +292,7 @@ struct json_object *json_reply(const Okr__Response *r)
     case OKR__RESPONSE__BODY_HISTORY: return history(r->history);
     case OKR__RESPONSE__BODY_GRAPH: return graph(r->graph);
     case OKR__RESPONSE__BODY_STATUS: return status(r->status);
+    case OKR__RESPONSE__BODY_BACKUP: return backup(r->backup);
     default: return NULL;
     }
 }

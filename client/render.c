@@ -449,6 +449,18 @@ void render_status(const render_ctx *ctx, const Okr__Status *s)
     field(ctx, "you are", "%s", str(s->actor));
 }
 
+void render_backup(const render_ctx *ctx, const Okr__BackupReply *b)
+{
+    char text[FMT_BUF];
+    field(ctx, "backup", "%s", str(b->path));
+    field(ctx, "last seq", "%llu", (unsigned long long)b->seq);
+    field(ctx, "data", "%s", human_bytes(b->bytes, text, sizeof text));
+    key(ctx, "new epoch");
+    for (size_t i = 0; i < b->epoch.len; i++)
+        fprintf(ctx->out, "%02x", b->epoch.data[i]);
+    fputs("\n", ctx->out);
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 void render_data(const render_ctx *ctx, const Okr__Response *reply, const char *tree_root)
@@ -463,6 +475,7 @@ void render_data(const render_ctx *ctx, const Okr__Response *reply, const char *
     case OKR__RESPONSE__BODY_HISTORY: render_history(ctx, reply->history); break;
     case OKR__RESPONSE__BODY_GRAPH: render_tree(ctx, reply->graph, tree_root); break;
     case OKR__RESPONSE__BODY_STATUS: render_status(ctx, reply->status); break;
+    case OKR__RESPONSE__BODY_BACKUP: render_backup(ctx, reply->backup); break;
     default: break;
     }
 }

@@ -76,6 +76,9 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_LOG, NULL, "log", "[ID] [--user U] [--since DATE] [--until DATE] [--limit N]",
      "Show the audit log: who changed what, when (oldest first)",
      OPTS("user", "since", "until", "limit"), BODY(LOG), NO_BODY},
+    {OKR_CMD_ADMIN_BACKUP, "admin", "backup", "PATH",
+     "Copy the data, hot and compacted, into a new directory PATH on the server's machine "
+     "(a new epoch: restore it with docs/operations.md)", NO_OPTS, BODY(BACKUP), NO_BODY},
 };
 
 static int same(const char *a, const char *b)

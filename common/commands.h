@@ -40,6 +40,7 @@ typedef enum {
     OKR_CMD_STATUS,
     OKR_CMD_WATCH,
     OKR_CMD_LOG,
+    OKR_CMD_ADMIN_BACKUP,
     OKR_CMD__COUNT
 } okr_cmd_id;
 

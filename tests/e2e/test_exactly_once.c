@@ -2,7 +2,8 @@
  * sent again with the same request id (a retry) is done once and answered
  * with the first reply, also across a restart of okrd; and okr's Lazy Pirate
  * retry of a check-in against an okrd that stalls (SIGSTOP) during the first
- * try makes exactly one check-in and exits 0.
+ * try makes exactly one check-in and exits 0 (and when okr gives up, it
+ * says it tried three times).
  *
  * Each test gets its own okrd with period 2026-Q4, objective O1 and the
  * metric KR K1 (0 -> 100) without check-ins. */
@@ -274,6 +275,26 @@ static void test_okr_retries_a_checkin_against_a_stalled_okrd_and_it_is_done_onc
     assert_int_equal(harness_last_seq(s), seq + 1);
 }
 
+/* A change that never gets an answer is tried 3 times, like a read, and the
+ * message says what a retry under the same id means. */
+static void test_okr_giving_up_on_a_change_says_it_tried_three_times(void **state)
+{
+    struct harness_server *s = *state;
+    assert_int_equal(kill(s->pid, SIGSTOP), 0);
+    struct harness_result r;
+    int ran = harness_okr(s, &r, "--timeout", "200", "checkin", "K1", "30", NULL);
+    kill(s->pid, SIGCONT);
+    assert_int_equal(ran, 0);
+    harness_expect_exit(&r, 3);
+    char want[512];
+    snprintf(want, sizeof want,
+             "okr: no reply from %s within 200 ms (3 tries); is okrd running? If it got the "
+             "change it made it once: look before running it again\n",
+             s->requests);
+    assert_string_equal(r.err, want);
+    harness_result_free(&r);
+}
+
 /* okr reading commands from a pipe (script mode), its output in a file: a
  * connection that stays open between commands. */
 typedef struct {
@@ -407,6 +428,7 @@ int main(void)
         SERVER_TEST(test_a_repeat_after_a_restart_gets_the_first_reply),
         SERVER_TEST(test_okr_retries_a_checkin_against_a_stalled_okrd_and_it_is_done_once),
         SERVER_TEST(test_a_first_try_that_reached_a_stalled_okrd_is_not_done_twice),
+        SERVER_TEST(test_okr_giving_up_on_a_change_says_it_tried_three_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

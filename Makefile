@@ -17,7 +17,7 @@
 # missing otherwise.
 
 DEB_PACKAGES := gcc make pkg-config tmux libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-                liblmdb-dev libreadline-dev libcmocka-dev libjson-c-dev libinih-dev \
+                liblmdb-dev libreadline-dev libcmocka-dev libjson-c-dev libinih-dev libsodium-dev \
                 scdoc mandoc uthash-dev faketime
 
 ifeq ($(SANITIZE),1)
@@ -31,7 +31,7 @@ OPT      := -O2 -g
 endif
 
 CC      ?= cc
-PKGS    := libzmq libprotobuf-c lmdb json-c inih
+PKGS    := libzmq libprotobuf-c lmdb json-c inih libsodium
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -D_GNU_SOURCE \
            $(OPT) $(SANFLAGS) -Icommon -I$(BUILD)/gen -MMD -MP
 LDFLAGS += $(SANFLAGS)

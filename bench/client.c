@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 #include <zmq.h>
 
 #include "okr_limits.h"
@@ -27,7 +28,12 @@ int client_open(client *c, const char *endpoint)
         client_close(c);
         return -1;
     }
-    c->next_id = 1;
+    /* A random first id (below 2^62), as okr does: okrd answers a repeated
+     * (user, request id) with its first reply, so ids must not repeat
+     * across runs. */
+    if (getrandom(&c->next_id, sizeof c->next_id, 0) != sizeof c->next_id)
+        c->next_id = (uint64_t)clock_mono_ns();
+    c->next_id = (c->next_id >> 2) | 1;
     return 0;
 }
 

@@ -7,12 +7,16 @@
  * two differ only in what answers.
  *
  * Each request id is (client << 48 | seq); a per-client ring indexed by seq
- * keeps the send time, so a reply's latency is known without a search. */
+ * keeps the send time, so a reply's latency is known without a search. seq
+ * starts at random (below 2^40) in every run: okrd answers a repeated
+ * (user, request id) with its first reply instead of doing it (exactly
+ * once), so ids must not repeat across runs. */
 #include "bench.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <zmq.h>
 
 #include "okr_limits.h"
@@ -93,6 +97,9 @@ int driver_run(const driver_spec *spec, bench_run *out, hist *h)
         cl[i].sock = zmq_socket(ctx, ZMQ_DEALER);
         cl[i].sent = times + (size_t)i * ring;
         cl[i].mask = ring - 1;
+        if (getrandom(&cl[i].next_seq, sizeof cl[i].next_seq, 0) != sizeof cl[i].next_seq)
+            cl[i].next_seq = (uint64_t)clock_mono_ns();
+        cl[i].next_seq &= ((uint64_t)1 << 40) - 1;
         int linger = 0, hwm = 100000;
         int64_t maxmsg = OKR_MAX_RESPONSE_FRAME;
         zmq_setsockopt(cl[i].sock, ZMQ_LINGER, &linger, sizeof linger);

@@ -64,7 +64,7 @@ void client_print_help(FILE *out)
             "                      ~/.config/okr/config, then %s\n"
             "  -j, --json          print one JSON document instead of tables\n"
             "  -t, --timeout MS    wait MS milliseconds for each reply (default %d);\n"
-            "                      reads are tried %d times, changes once\n"
+            "                      every request is tried %d times\n"
             "  -u, --user NAME     act as NAME (local mode; default: your login name)\n"
             "  -h, --help          show this help\n"
             "  -V, --version       show the version\n"
@@ -234,7 +234,9 @@ int client_call(okr_client *c, Okr__Request *req, Okr__Response **out)
         return status;
 
     req->user = c->user[0] ? c->user : NULL;
-    switch (conn_call(&c->conn, req, read ? CLIENT_READ_TRIES : 1, &reply)) {
+    /* Changes are resent too: every try carries the same request id, and okrd
+     * answers a repeat with the first reply without doing it again. */
+    switch (conn_call(&c->conn, req, CLIENT_READ_TRIES, &reply)) {
     case CONN_OK:
         note_reply(c, reply);
         status = check_reply(c, req->body_case, reply);
@@ -244,16 +246,14 @@ int client_call(okr_client *c, Okr__Request *req, Okr__Response **out)
             okr__response__free_unpacked(reply, NULL);
         return status;
     case CONN_CANCELLED:
-        client_error(c, read ? "interrupted" : "interrupted; the change may or may not have "
-                                               "been made");
+        client_error(c, read ? "interrupted" : "interrupted before okrd answered; look "
+                                               "before running the change again");
         return OKR_EXIT_UNREACHABLE;
     case CONN_TIMEOUT:
-        if (read)
-            client_error(c, "no reply from %s within %d ms (%d tries); is okrd running?",
-                         c->conn.endpoint, c->timeout_ms, CLIENT_READ_TRIES);
-        else
-            client_error(c, "no reply from %s within %d ms; the change may or may not "
-                            "have been made", c->conn.endpoint, c->timeout_ms);
+        client_error(c, "no reply from %s within %d ms (%d tries); is okrd running?%s",
+                     c->conn.endpoint, c->timeout_ms, CLIENT_READ_TRIES,
+                     read ? "" : " If it got the change it made it once: look before "
+                                 "running it again");
         return OKR_EXIT_UNREACHABLE;
     case CONN_FAILED:
     default:

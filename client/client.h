@@ -23,7 +23,7 @@ enum {
 
 #define CLIENT_DEFAULT_TIMEOUT_MS 5000
 #define CLIENT_MAX_TIMEOUT_MS 3600000
-#define CLIENT_READ_TRIES 3             /* reads are resent; mutations never */
+#define CLIENT_READ_TRIES 3             /* every request, changes too (same id: done once) */
 
 typedef struct {
     const char *server;             /* --server, or NULL: $OKR_SERVER, config, default */

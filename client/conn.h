@@ -3,9 +3,10 @@
  *
  * Requests carry a fresh request_id; replies with another id (stale answers
  * to an earlier, timed-out request) are dropped. Every wait is bounded by a
- * timeout. A caller that knows a request is safe to repeat (a read) asks for
- * several tries: after a timeout the socket is closed, reopened and the
- * request sent again (the Lazy Pirate pattern of the ZeroMQ guide). */
+ * timeout. A caller may ask for several tries: after a timeout the socket
+ * is closed, reopened and the request sent again with the SAME request_id
+ * (the Lazy Pirate pattern of the ZeroMQ guide), which okrd answers once for
+ * a mutation too (its reply cache, server/dedup.h). */
 #ifndef OKR_CLIENT_CONN_H
 #define OKR_CLIENT_CONN_H
 
@@ -42,9 +43,10 @@ typedef struct {
 void conn_init(okr_conn *conn, const char *endpoint, int timeout_ms);
 
 /* Send req (its version and request_id are filled in here) and wait for the
- * reply, trying up to `tries` times (1 for mutations). CONN_CANCELLED: see
- * `cancel` above (the socket is closed, as after a timeout). On CONN_OK the caller
- * owns *reply and frees it with okr__response__free_unpacked(*reply, NULL). */
+ * reply, trying up to `tries` times, every try with the same request_id.
+ * CONN_CANCELLED: see `cancel` above (the socket is closed, as after a
+ * timeout). On CONN_OK the caller owns *reply and frees it with
+ * okr__response__free_unpacked(*reply, NULL). */
 conn_status conn_call(okr_conn *conn, Okr__Request *req, int tries, Okr__Response **reply);
 
 /* Close the socket and the ZeroMQ context. The connection may be used again. */

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "requests.h"
+#include "dedup.h"
 #include "dispatch.h"
 #include "okr_limits.h"
 #include "server.h"
@@ -261,8 +262,12 @@ static int run_once(batch *b, okrd *s, uint64_t *seq)
             continue;
         }
         rq.seq = *seq + 1;
-        bool changed = txn->rc == 0 && dispatch_request(&rq, reqs[i]);
+        /* Exactly once: a repeat gets the original reply; a change leaves its reply. */
+        bool changed = txn->rc == 0 && !dedup_replay(&rq, reqs[i]) &&
+                       dispatch_request(&rq, reqs[i]);
         changed &= reply_fits(&rq);
+        if (changed)
+            dedup_record(&rq, reqs[i]);
         int rc = 0;
         if (write) {
             rc = changed ? store_txn_commit(&own) : (store_txn_abort(&own), own.rc);
@@ -284,6 +289,8 @@ static int run_once(batch *b, okrd *s, uint64_t *seq)
     }
     if (write && s->cfg.retain_events && *seq > s->cfg.retain_events)
         store_prune_events(&top, *seq - s->cfg.retain_events);
+    if (write)
+        dedup_prune(&top, text_now_us(), &dedup_default_window);
     int rc = write ? store_txn_commit(&top) : top.rc;
     if (!write)
         store_txn_abort(&top);

@@ -66,10 +66,16 @@ static int open_all(store *st, MDB_txn *txn, bool create)
     if (!rc) rc = open_dbi(txn, "by_period", dup, &st->by_period);
     if (!rc) rc = open_dbi(txn, "by_team", dup, &st->by_team);
     /* Added after schema 2 was released: a read-only open of an older store
-     * (okrd --verify) finds none, which means no users. */
+     * (okrd --verify) finds none, which means no users (no replies). */
     if (!rc) {
         rc = open_dbi(txn, "users", c, &st->users);
         st->has_users = rc == 0;
+        if (rc == MDB_NOTFOUND && !create)
+            rc = 0;
+    }
+    if (!rc) {
+        rc = open_dbi(txn, "replies", c, &st->replies);
+        st->has_replies = rc == 0;
         if (rc == MDB_NOTFOUND && !create)
             rc = 0;
     }
@@ -996,6 +1002,24 @@ bool store_get_event(store_txn *t, uint64_t seq, MDB_val *out)
     unsigned char k[8];
     okr_put_be64(k, seq);
     return get_raw(t, t->st->events, k, 8, out);
+}
+
+/* ------------------------------------------------------------ raw values */
+
+bool store_get(store_txn *t, MDB_dbi dbi, const void *key, size_t klen, MDB_val *out)
+{
+    return get_raw(t, dbi, key, klen, out);
+}
+
+void store_put(store_txn *t, MDB_dbi dbi, const void *key, size_t klen, const void *val,
+               size_t vlen)
+{
+    put_raw(t, dbi, key, klen, val, vlen, 0);
+}
+
+void store_del(store_txn *t, MDB_dbi dbi, const void *key, size_t klen)
+{
+    del_raw(t, dbi, key, klen, NULL, 0);
 }
 
 /* ------------------------------------------------------------ iteration */

@@ -14,6 +14,7 @@
  *   by_period   period name -> be32 objective  (DUPSORT, DUPFIXED)
  *   by_team     team name   -> be32 objective  (DUPSORT, DUPFIXED)
  *   users       name -> Okr__User (secure mode's people: role, public key)
+ *   replies     exactly-once reply cache: layout and rules in dedup.h
  *
  * A KR's link to its objective is an edge like an alignment: up[K] = (O, kr
  * weight). So the roll-up walks one kind of edge, and a KR's weight has one
@@ -49,6 +50,8 @@ typedef struct {
     MDB_dbi by_period, by_team;    /* indexes: name -> be32 objective (DUPSORT) */
     MDB_dbi users;
     bool has_users;                /* false: a read-only open of a store from before users */
+    MDB_dbi replies;               /* dedup.c's (actor, request id) -> reply */
+    bool has_replies;              /* false: a read-only open of a store from before it */
     size_t map_size;
     unsigned char epoch[STORE_EPOCH_BYTES];
     uint64_t agg_reads, agg_writes;   /* store_get_agg/store_put_agg calls since open (the roll-up's cost) */
@@ -201,6 +204,14 @@ void store_prune_events(store_txn *t, uint64_t upto);
 /* Event bytes at seq; false when absent. The bytes live in the map until the
  * transaction ends. */
 bool store_get_event(store_txn *t, uint64_t seq, MDB_val *out);
+
+/* Raw values, for modules that keep their own layout (dedup.c). get returns
+ * false when absent; the bytes live in the map until the transaction ends.
+ * put replaces; del of an absent key is a no-op. */
+bool store_get(store_txn *t, MDB_dbi dbi, const void *key, size_t klen, MDB_val *out);
+void store_put(store_txn *t, MDB_dbi dbi, const void *key, size_t klen, const void *val,
+               size_t vlen);
+void store_del(store_txn *t, MDB_dbi dbi, const void *key, size_t klen);
 
 /* Iterate a whole database in key order; fn returns false to stop. */
 typedef bool (*store_each_fn)(void *ctx, const MDB_val *key, const MDB_val *val);

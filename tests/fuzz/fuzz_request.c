@@ -25,7 +25,8 @@
  *   - every request has a response echoing its request_id; a refusal carries
  *     a known error code other than INTERNAL and a non-empty UTF-8 sentence,
  *     and no body; an acceptance carries the body the client expects
- *     (cmd_reply_body), a mutation's Changed the next seq;
+ *     (cmd_reply_body), a mutation's Changed the next seq (or, for a repeat
+ *     of an earlier request id, an earlier seq: its first reply, dedup.c);
  *   - every response packs and unpacks again (what the client will parse);
  *   - the event seq grew by exactly the number of accepted mutations, the
  *     store's last seq agrees, and replaying those seqs gives one event per
@@ -297,6 +298,9 @@ static bool fr_check_response(size_t i, const Okr__Request *req, const Okr__Resp
                 "expects %d", i, (int)req->body_case, (int)resp->body_case, (int)want);
     if (!dispatch_is_mutation(req->body_case))
         return false;
+    if (resp->changed && resp->changed->has_seq && resp->changed->seq >= 1 &&
+        resp->changed->seq <= *seq && req->has_request_id && req->request_id != 0)
+        return false;   /* a repeat of an earlier (actor, id): its first reply, no seq (dedup.c) */
     if (resp->changed == NULL || !resp->changed->has_seq || resp->changed->seq != *seq + 1)
         fr_fail("response %zu: accepted mutation with seq %llu, expected %llu", i,
                 resp->changed && resp->changed->has_seq

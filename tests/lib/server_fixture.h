@@ -2,7 +2,9 @@
  * temporary directory, without sockets, the way server.c runs a batch: one
  * write transaction, one nested transaction per request, dispatch_request,
  * the child committed only when the request succeeded, one commit for the
- * batch, and on MDB_MAP_FULL: abort, store_grow, run the batch again.
+ * batch, and on MDB_MAP_FULL: abort, store_grow, run the batch again. The
+ * exactly-once hooks are batch.c's too: dedup_replay before dispatch,
+ * dedup_record after a success, dedup_prune before the commit.
  *
  * For server-side unit tests only (test_store, test_rollup, test_property):
  * it needs libserver.a, which the end-to-end tests do not link, so the code
@@ -22,6 +24,7 @@
 
 #include "arena.h"
 #include "commands.h"
+#include "dedup.h"
 #include "okr.pb-c.h"
 #include "store.h"
 
@@ -37,6 +40,7 @@ typedef struct {
     okr_role role;            /* the caller's role (admin after fixture_open) */
     unsigned map_grows;       /* times a batch hit MDB_MAP_FULL and was redone */
     bool quiet;               /* no mismatch lines from fixture_verify */
+    const dedup_window *dedup;   /* the reply cache's window; NULL: okrd's */
 } fixture;
 
 /* Make a temporary directory and open a fresh store there with map_size
@@ -220,7 +224,10 @@ static int fixture_run_batch(fixture *f, const Okr__Request *const *reqs, size_t
         rq.response->has_request_id = reqs[i]->has_request_id;
         rq.response->request_id = reqs[i]->request_id;
         rq.seq = *seq + 1;
-        bool changed = txn->rc == 0 && dispatch_request(&rq, reqs[i]);
+        bool changed = txn->rc == 0 && !dedup_replay(&rq, reqs[i]) &&
+                       dispatch_request(&rq, reqs[i]);
+        if (changed)
+            dedup_record(&rq, reqs[i]);
         int rc = 0;
         if (write) {
             if (changed) {
@@ -243,6 +250,9 @@ static int fixture_run_batch(fixture *f, const Okr__Request *const *reqs, size_t
                                arena_printf(&f->mem, "storage error: %s", store_strerror(rc)));
         resps[i] = rq.response;
     }
+    if (write)
+        dedup_prune(&top, now + (int64_t)n * 1000000,
+                    f->dedup ? f->dedup : &dedup_default_window);
     int rc = top.rc;
     if (write)
         rc = store_txn_commit(&top);
@@ -413,7 +423,7 @@ unsigned char *fixture_snapshot_all(fixture *f, size_t *len)
 {
     const MDB_dbi all[] = {f->st.meta, f->st.periods, f->st.teams, f->st.objectives,
                            f->st.krs, f->st.up, f->st.down, f->st.agg, f->st.checkins,
-                           f->st.events, f->st.by_period, f->st.by_team};
+                           f->st.events, f->st.by_period, f->st.by_team, f->st.replies};
     return fixture_snapshot(f, all, sizeof all / sizeof all[0], len);
 }
 

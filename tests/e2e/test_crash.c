@@ -55,7 +55,7 @@
 #define REPLAY_PAGE        500
 #define POLL_SLICE_MS      20
 #define ID_MAX             16
-#define TITLE_MAX          32
+#define TITLE_MAX          48
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -139,7 +139,7 @@ typedef struct {
     shared_state *sh;
     pthread_t thread;
     uint64_t rng;
-    char user[ID_MAX];
+    char user[TITLE_MAX];
     char objective[ID_MAX];
     char kr[ID_MAX];           /* the KR it checks in on */
     unsigned kr_checkins;      /* check-ins sent on it */
@@ -162,10 +162,13 @@ static void shared_fail(shared_state *sh, const char *fmt, ...)
     pthread_mutex_unlock(&sh->lock);
 }
 
-static unsigned shared_generation(shared_state *sh)
+/* The current generation; *failed when the run is being abandoned. */
+static unsigned shared_generation(shared_state *sh, bool *failed)
 {
     pthread_mutex_lock(&sh->lock);
     unsigned g = sh->generation;
+    if (failed)
+        *failed = sh->failure[0] != '\0';
     pthread_mutex_unlock(&sh->lock);
     return g;
 }
@@ -310,7 +313,12 @@ static Okr__Response *writer_await(writer *w, void *sock, unsigned gen, uint64_t
     int64_t deadline = now_ms() + REPLY_DEADLINE_MS;
     *killed = false;
     while (now_ms() < deadline) {
-        bool restarted = shared_generation(w->sh) != gen;
+        bool failed;
+        bool restarted = shared_generation(w->sh, &failed) != gen;
+        if (failed) {                  /* the test is over: do not wait */
+            *killed = true;
+            return NULL;
+        }
         /* After a restart only look at what already arrived: a reply okrd sent
          * before it died still counts as acknowledged. */
         Okr__Response *resp = recv_response(sock, restarted ? 0 : POLL_SLICE_MS);
@@ -402,7 +410,7 @@ static void *writer_main(void *arg)
                         "was not killed", w->index, index, REPLY_DEADLINE_MS);
             break;
         }
-        if (killed || shared_generation(w->sh) != gen)
+        if (killed || shared_generation(w->sh, NULL) != gen)
             writer_connect(w, &sock, &gen, &stop);
         else {
             pthread_mutex_lock(&w->sh->lock);

@@ -6,6 +6,7 @@
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan (build-asan/)
 #   make fuzz       libFuzzer on the request and shell harnesses (FUZZ_SECONDS=60)
 #   make bench      benchmarks against the machine's floors and Redis (QUICK=1: < 1 min)
+#   make soak       the crash test long: 1000 SIGKILLs of okrd under load (SOAK_KILLS=N)
 #   make verify     okrd --verify on ./okrd-data
 #   make man        the manual pages okr(1), okrd(8) into build/man (scdoc)
 #   make install    okrd, okr, manuals, the systemd unit and okr.proto under
@@ -59,7 +60,7 @@ TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 OKRD := $(BUILD)/okrd
 OKR  := $(BUILD)/okr
 
-.PHONY: all deps run test unit e2e verify clean bench fuzz man install uninstall
+.PHONY: all deps run test unit e2e verify clean bench fuzz soak man install uninstall
 .DEFAULT_GOAL := all
 
 all: $(OKRD) $(OKR)
@@ -170,6 +171,19 @@ bench: deps
 	fi
 	@$(MAKE) --no-print-directory all $(OKR_BENCH)
 	$(OKR_BENCH) --okrd $(OKRD) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
+
+# ------------------------------------------------------------ soak
+# `make soak` runs the crash test of `make test` (tests/e2e/test_crash.c) long:
+# SOAK_KILLS SIGKILLs of okrd under concurrent writers (default 1000), within
+# SOAK_SECONDS (default 3600). It prints its seed; OKR_SEED=S replays a run's
+# kill moments and requests. See docs/testing.md.
+SOAK_KILLS   ?= 1000
+SOAK_SECONDS ?= 3600
+
+soak: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/test_crash
+	@OKR_CRASH_KILLS=$(SOAK_KILLS) OKR_CRASH_SECONDS=$(SOAK_SECONDS) OKRD=$(OKRD) OKR=$(OKR) \
+	  TEST_TIMEOUT=$$(( $(SOAK_SECONDS) + 600 )) tests/run.sh $(BUILD)/tests/test_crash
 
 # ------------------------------------------------------------ fuzzing
 # `make fuzz` builds the libFuzzer harnesses of tests/fuzz/ with clang

@@ -24,7 +24,7 @@
 #define OKR_DEFAULT_REPLAY   1000
 #define OKR_MAX_LOG          1000   /* matching events in one log reply (more: capped) */
 #define OKR_DEFAULT_LOG      100
-#define OKR_LOG_SCAN         20000  /* events one log request reads at most */
+#define OKR_LOG_SCAN         5000   /* events one log request reads at most (about 8 ms) */
 #define OKR_LOG_REPLY_BYTES  (1024 * 1024)   /* stored bytes of the events one log reply holds */
 
 /* Replies (server side). A reply that would pack larger than
@@ -39,7 +39,7 @@
 #define OKR_MAX_PEERS               4096                 /* peer table entries */
 
 #define OKR_MAX_REPLAY_BYTES (1024 * 1024)   /* packed events in one replay reply */
-#define OKR_MAX_REPLAY_SCAN  100000 /* events one filtered replay looks at */
+#define OKR_MAX_REPLAY_SCAN  20000  /* events one filtered replay looks at */
 #define OKR_MAX_REPLAY_NODES 64     /* ids in one replay's node filter */
 
 /* Paged snapshots (docs/protocol.md): a page holds at most this many items

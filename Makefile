@@ -14,7 +14,7 @@
 # missing otherwise.
 
 DEB_PACKAGES := gcc make pkg-config tmux libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-                liblmdb-dev libreadline-dev libcmocka-dev libjson-c-dev libinih-dev
+                liblmdb-dev libreadline-dev libcmocka-dev libjson-c-dev libinih-dev uthash-dev
 
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-asan

@@ -136,6 +136,7 @@ static void init_request(okrd *s, batch *b, request *rq, store_txn *txn, batch_i
     rq->last_seq = seq;                   /* what this transaction sees */
     rq->started_at = s->started_at;
     rq->event_endpoint = s->event_endpoint;
+    rq->pub = &s->pub;
     rq->response = new_response(b, req);
     it->response = rq->response;
     it->event = NULL;                     /* set again only if this pass commits it */

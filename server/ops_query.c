@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "okr_limits.h"
+#include "publish.h"
 #include "version.h"
 
 
@@ -185,6 +186,12 @@ void op_status(request *rq, const Okr__StatusGet *in)
     s->started_at = rq->started_at;
     s->actor = (char *)rq->actor;
     s->event_endpoint = (char *)rq->event_endpoint;
+    if (rq->pub) {
+        s->has_subscriptions = s->has_subscriptions_refused = s->has_subscribers_dropped = true;
+        s->subscriptions = publish_subscriptions(rq->pub);
+        s->subscriptions_refused = publish_refused(rq->pub);
+        s->subscribers_dropped = publish_dropped(rq->pub);
+    }
     rq->response->body_case = OKR__RESPONSE__BODY_STATUS;
     rq->response->status = s;
 }

@@ -34,6 +34,7 @@ typedef struct {
     uint64_t last_seq;                      /* last committed seq (status) */
     int64_t started_at;                     /* server start (status) */
     const char *event_endpoint;             /* the PUB socket's endpoint (status) */
+    const struct publisher *pub;            /* subscription counts (status) */
     const score_health_settings *health;
     Okr__Response *response;                /* handlers set its body */
     Okr__ErrorCode code;                    /* OK until request_fail */

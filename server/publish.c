@@ -40,6 +40,14 @@ struct topic_entry {
 #define NODE_PREFIX "node/"
 #define NODE_PREFIX_LEN 5
 #define ID_MAX_DIGITS 10      /* OKR_NODE_MAX_NUM is 2147483647 */
+#define BUDGET_CHECK_EVERY 64 /* subscription messages read between checks */
+/* Subscription messages libzmq queues from one connection before it stops
+ * reading that connection: what it may still apply after a shutdown. */
+#define INBOUND_HWM 100
+/* SO_RCVBUF of each subscriber connection (Linux doubles it): what libzmq
+ * may still read after okrd shut the connection (queued data stays
+ * readable after shutdown). Subscriptions are small; this is plenty. */
+#define INBOUND_RCVBUF (16 * 1024)
 
 /* A PAIR on the XPUB's accepted/disconnected events; the TCP port it bound
  * (0 for ipc/inproc, whose connections have no byte count to check). */
@@ -68,7 +76,10 @@ int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int snd
     int linger = 0;
     int64_t maxmsg = PUBLISH_MAX_FRAME;
     zmq_setsockopt(p->socket, ZMQ_LINGER, &linger, sizeof linger);
+    int inbound = INBOUND_HWM, rcvbuf = INBOUND_RCVBUF;
     zmq_setsockopt(p->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(p->socket, ZMQ_RCVHWM, &inbound, sizeof inbound);
+    zmq_setsockopt(p->socket, ZMQ_RCVBUF, &rcvbuf, sizeof rcvbuf);
     zmq_setsockopt(p->socket, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     if (sndbuf > 0)
         zmq_setsockopt(p->socket, ZMQ_SNDBUF, &sndbuf, sizeof sndbuf);
@@ -277,7 +288,11 @@ static void enforce_connection_budget(publisher *p)
  * apply ZMQ_SUBSCRIBE to a pipe already freed (fixed in 4.3.5). */
 void publish_read_subscriptions(publisher *p)
 {
-    for (;;) {
+    for (unsigned n = 1;; n++) {
+        /* Each receive lets libzmq read more of a flood into its trie, so
+         * the budget is checked while draining, not only after. */
+        if (n % BUDGET_CHECK_EVERY == 0)
+            enforce_connection_budget(p);
         zmq_msg_t msg;
         zmq_msg_init(&msg);
         if (zmq_msg_recv(&msg, p->socket, ZMQ_DONTWAIT) < 0) {

@@ -7,19 +7,27 @@
  *
  * libzmq keeps every subscription in its own trie, per connection, with no
  * limit but ZMQ_MAXMSGSIZE on each frame. To bound a connection's share,
- * okrd watches the XPUB's connections (a socket monitor gives each one's
- * fd) and the kernel's count of bytes received on each (TCP_INFO): one
- * over PUBLISH_MAX_CONN_BYTES is shut down, and libzmq then drops its
- * subscriptions as for any disconnection. */
+ * a guard thread watches the XPUB's connections (a socket monitor gives
+ * each one's fd) and the kernel's count of bytes received on each
+ * (TCP_INFO) whenever one sends: one over PUBLISH_MAX_CONN_BYTES is shut
+ * down, and libzmq then drops its subscriptions as for any disconnection.
+ * It is a thread because libzmq reads a flood into its trie inside okrd's
+ * own calls (one receive can take all of it), before a check between
+ * calls could run. */
 #include "publish.h"
 
 #include <errno.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <zmq.h>
 
 /* A full hash table refuses the topic instead of exiting (uthash's default):
@@ -40,7 +48,6 @@ struct topic_entry {
 #define NODE_PREFIX "node/"
 #define NODE_PREFIX_LEN 5
 #define ID_MAX_DIGITS 10      /* OKR_NODE_MAX_NUM is 2147483647 */
-#define BUDGET_CHECK_EVERY 64 /* subscription messages read between checks */
 /* Subscription messages libzmq queues from one connection before it stops
  * reading that connection: what it may still apply after a shutdown. */
 #define INBOUND_HWM 100
@@ -49,10 +56,102 @@ struct topic_entry {
  * readable after shutdown). Subscriptions are small; this is plenty. */
 #define INBOUND_RCVBUF (16 * 1024)
 
-/* A PAIR on the XPUB's accepted/disconnected events; the TCP port it bound
- * (0 for ipc/inproc, whose connections have no byte count to check). */
-static int open_monitor(publisher *p, void *ctx, const char *bound)
+/* ------------------------------------------------------------ the guard */
+
+/* The guard thread owns the monitor PAIR and an epoll set of the
+ * subscribers' connections (edge-triggered: it wakes when one sends
+ * something, as libzmq's own poller does). It never touches the XPUB. */
+
+static bool is_our_connection(const publisher *p, int fd)
 {
+    struct sockaddr_storage a;
+    socklen_t len = sizeof a;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        return false;
+    if (a.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&a)->sin_port) == p->port;
+    if (a.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&a)->sin6_port) == p->port;
+    return false;
+}
+
+/* Shut fd down once the kernel has received more than the budget on it:
+ * libzmq then sees the end of the stream and drops its subscriptions. The
+ * port check keeps a descriptor libzmq closed and reused elsewhere safe. */
+static void check_connection(publisher *p, int fd)
+{
+    struct tcp_info info;
+    socklen_t len = sizeof info;
+    memset(&info, 0, sizeof info);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
+        info.tcpi_bytes_received <= PUBLISH_MAX_CONN_BYTES || !is_our_connection(p, fd))
+        return;
+    epoll_ctl(p->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+    shutdown(fd, SHUT_RDWR);
+    atomic_fetch_add(&p->dropped, 1);
+}
+
+/* Apply the monitor's events: {uint16 event, uint32 fd}, then an address. */
+static void read_connection_events(publisher *p)
+{
+    for (;;) {
+        zmq_msg_t head, addr;
+        zmq_msg_init(&head);
+        if (zmq_msg_recv(&head, p->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&head);
+            return;
+        }
+        uint16_t event = 0;
+        uint32_t fd = 0;
+        if (zmq_msg_size(&head) >= 6) {
+            memcpy(&event, zmq_msg_data(&head), sizeof event);
+            memcpy(&fd, (const char *)zmq_msg_data(&head) + 2, sizeof fd);
+        }
+        zmq_msg_close(&head);
+        zmq_msg_init(&addr);
+        zmq_msg_recv(&addr, p->monitor, ZMQ_DONTWAIT);
+        zmq_msg_close(&addr);
+        if (event == ZMQ_EVENT_ACCEPTED) {
+            struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.fd = (int)fd};
+            epoll_ctl(p->epoll_fd, EPOLL_CTL_ADD, (int)fd, &ev);
+            check_connection(p, (int)fd);       /* what came before it was watched */
+        } else if (event == ZMQ_EVENT_DISCONNECTED) {
+            epoll_ctl(p->epoll_fd, EPOLL_CTL_DEL, (int)fd, NULL);
+        }
+    }
+}
+
+static void *guard_main(void *arg)
+{
+    publisher *p = arg;
+    for (;;) {
+        zmq_pollitem_t items[] = {{p->monitor, 0, ZMQ_POLLIN, 0},
+                                  {NULL, p->epoll_fd, ZMQ_POLLIN, 0},
+                                  {NULL, p->stop_fd, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return NULL;
+        }
+        if (items[2].revents & ZMQ_POLLIN)
+            return NULL;
+        if (items[0].revents & ZMQ_POLLIN)
+            read_connection_events(p);
+        struct epoll_event ready[64];
+        int n = epoll_wait(p->epoll_fd, ready, 64, 0);
+        for (int i = 0; i < n; i++)
+            check_connection(p, ready[i].data.fd);
+    }
+}
+
+/* The monitor PAIR, the epoll set and the thread (signals blocked in it:
+ * they are the main loop's). Only TCP endpoints: ipc has no byte count. */
+static int start_guard(publisher *p, void *ctx, const char *bound)
+{
+    const char *colon = strrchr(bound, ':');
+    if (strncmp(bound, "tcp://", 6) != 0 || colon == NULL)
+        return 0;
+    p->port = atoi(colon + 1);
     char ep[64];
     snprintf(ep, sizeof ep, "inproc://okrd-publish-monitor-%p", (void *)p);
     if (zmq_socket_monitor(p->socket, ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
@@ -60,16 +159,44 @@ static int open_monitor(publisher *p, void *ctx, const char *bound)
     p->monitor = zmq_socket(ctx, ZMQ_PAIR);
     if (p->monitor == NULL || zmq_connect(p->monitor, ep) != 0)
         return -1;
-    const char *colon = strrchr(bound, ':');
-    if (strncmp(bound, "tcp://", 6) == 0 && colon)
-        p->port = atoi(colon + 1);
+    p->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    p->stop_fd = eventfd(0, EFD_CLOEXEC);
+    if (p->epoll_fd < 0 || p->stop_fd < 0)
+        return -1;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&p->guard, NULL, guard_main, p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    p->guard_running = true;
     return 0;
+}
+
+static void stop_guard(publisher *p)
+{
+    if (p->guard_running) {
+        uint64_t one = 1;
+        if (write(p->stop_fd, &one, sizeof one) == sizeof one)
+            pthread_join(p->guard, NULL);
+        p->guard_running = false;
+    }
+    if (p->monitor)
+        zmq_close(p->monitor);
+    if (p->epoll_fd > 0)                  /* 0: a zeroed publisher, never opened */
+        close(p->epoll_fd);
+    if (p->stop_fd > 0)
+        close(p->stop_fd);
 }
 
 int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
                  char *bound, size_t len)
 {
     memset(p, 0, sizeof *p);
+    p->epoll_fd = p->stop_fd = -1;
     p->socket = zmq_socket(ctx, ZMQ_XPUB);
     if (p->socket == NULL)
         return -1;
@@ -89,7 +216,7 @@ int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int snd
         return -1;
     }
     zmq_getsockopt(p->socket, ZMQ_LAST_ENDPOINT, bound, &len);
-    if (open_monitor(p, ctx, bound) != 0) {
+    if (start_guard(p, ctx, bound) != 0) {
         fprintf(stderr, "okrd: cannot watch %s: %s\n", bound, zmq_strerror(errno));
         publish_close(p);
         return -1;
@@ -99,11 +226,9 @@ int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int snd
 
 void publish_close(publisher *p)
 {
-    if (p->monitor)
-        zmq_close(p->monitor);
+    stop_guard(p);
     if (p->socket)
         zmq_close(p->socket);
-    free(p->conns);
     struct topic_entry *e, *next;
     HASH_ITER(hh, p->topics, e, next) {
         HASH_DEL(p->topics, e);
@@ -193,91 +318,6 @@ static void unsubscribe(publisher *p, const unsigned char *t, size_t len)
     p->n_topics--;
 }
 
-/* ------------------------------------------------------------ connections */
-
-static void conn_add(publisher *p, int fd)
-{
-    if (p->n_conns == p->cap_conns) {
-        size_t cap = p->cap_conns ? p->cap_conns * 2 : 16;
-        int *grown = realloc(p->conns, cap * sizeof *grown);
-        if (grown == NULL)
-            return;                       /* unwatched: only its own frames are bounded */
-        p->conns = grown;
-        p->cap_conns = cap;
-    }
-    p->conns[p->n_conns++] = fd;
-}
-
-static void conn_remove(publisher *p, int fd)
-{
-    for (size_t i = 0; i < p->n_conns; i++) {
-        if (p->conns[i] == fd) {
-            p->conns[i] = p->conns[--p->n_conns];
-            return;
-        }
-    }
-}
-
-/* Apply the monitor's events: {uint16 event, uint32 fd}, then an address. */
-static void read_connection_events(publisher *p)
-{
-    for (;;) {
-        zmq_msg_t head, addr;
-        zmq_msg_init(&head);
-        if (zmq_msg_recv(&head, p->monitor, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&head);
-            return;
-        }
-        uint16_t event = 0;
-        uint32_t fd = 0;
-        if (zmq_msg_size(&head) >= 6) {
-            memcpy(&event, zmq_msg_data(&head), sizeof event);
-            memcpy(&fd, (const char *)zmq_msg_data(&head) + 2, sizeof fd);
-        }
-        zmq_msg_close(&head);
-        zmq_msg_init(&addr);
-        zmq_msg_recv(&addr, p->monitor, ZMQ_DONTWAIT);
-        zmq_msg_close(&addr);
-        if (event == ZMQ_EVENT_ACCEPTED && p->port)
-            conn_add(p, (int)fd);
-        else if (event == ZMQ_EVENT_DISCONNECTED)
-            conn_remove(p, (int)fd);
-    }
-}
-
-/* True when fd is still a connection to our XPUB port (not a reused fd). */
-static bool is_our_connection(const publisher *p, int fd)
-{
-    struct sockaddr_storage a;
-    socklen_t len = sizeof a;
-    if (getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        return false;
-    if (a.ss_family == AF_INET)
-        return ntohs(((struct sockaddr_in *)&a)->sin_port) == p->port;
-    if (a.ss_family == AF_INET6)
-        return ntohs(((struct sockaddr_in6 *)&a)->sin6_port) == p->port;
-    return false;
-}
-
-/* Shut down each connection that has sent more than PUBLISH_MAX_CONN_BYTES:
- * libzmq sees the end of the stream and drops its subscriptions. */
-static void enforce_connection_budget(publisher *p)
-{
-    read_connection_events(p);
-    for (size_t i = 0; i < p->n_conns; i++) {
-        struct tcp_info info;
-        socklen_t len = sizeof info;
-        memset(&info, 0, sizeof info);
-        int fd = p->conns[i];
-        if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
-            info.tcpi_bytes_received <= PUBLISH_MAX_CONN_BYTES || !is_our_connection(p, fd))
-            continue;
-        shutdown(fd, SHUT_RDWR);
-        p->dropped++;
-        p->conns[i--] = p->conns[--p->n_conns];   /* its DISCONNECTED follows */
-    }
-}
-
 /* ------------------------------------------------------------ subscriptions */
 
 /* XPUB hands us one message per change: byte 1 = subscribe, 0 = unsubscribe,
@@ -288,16 +328,11 @@ static void enforce_connection_budget(publisher *p)
  * apply ZMQ_SUBSCRIBE to a pipe already freed (fixed in 4.3.5). */
 void publish_read_subscriptions(publisher *p)
 {
-    for (unsigned n = 1;; n++) {
-        /* Each receive lets libzmq read more of a flood into its trie, so
-         * the budget is checked while draining, not only after. */
-        if (n % BUDGET_CHECK_EVERY == 0)
-            enforce_connection_budget(p);
+    for (;;) {
         zmq_msg_t msg;
         zmq_msg_init(&msg);
         if (zmq_msg_recv(&msg, p->socket, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&msg);
-            enforce_connection_budget(p);
             return;
         }
         const unsigned char *data = zmq_msg_data(&msg);
@@ -338,7 +373,7 @@ bool publish_wanted(const publisher *p, const char *topic)
 
 uint64_t publish_subscriptions(const publisher *p) { return p->n_topics; }
 uint64_t publish_refused(const publisher *p) { return p->refused; }
-uint64_t publish_dropped(const publisher *p) { return p->dropped; }
+uint64_t publish_dropped(const publisher *p) { return atomic_load(&p->dropped); }
 
 /* ------------------------------------------------------------ sending */
 
@@ -379,5 +414,4 @@ void publish_heartbeat(publisher *p, uint64_t seq, const unsigned char *epoch, s
         return;
     size_t len = okr__heartbeat__pack(&hb, buf);
     send_frames(p, "hb", buf, len);
-    enforce_connection_budget(p);         /* a duplicate topic wakes nobody */
 }

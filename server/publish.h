@@ -15,6 +15,8 @@
 #ifndef OKR_PUBLISH_H
 #define OKR_PUBLISH_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,11 +45,14 @@ typedef struct publisher {
     uint64_t n_topics;
     uint64_t refused;             /* subscriptions refused since start */
     bool overflowed;              /* a node topic was refused for room */
+    /* The guard thread (publish.c): it alone uses monitor and epoll_fd. */
     void *monitor;                /* PAIR: the XPUB's connection events */
-    int port;                     /* the XPUB's TCP port (0: not TCP) */
-    int *conns;                   /* fds of the subscribers' connections */
-    size_t n_conns, cap_conns;
-    uint64_t dropped;             /* connections shut for PUBLISH_MAX_CONN_BYTES */
+    int port;                     /* the XPUB's TCP port (0: not TCP, no guard) */
+    int epoll_fd;                 /* the subscribers' connections */
+    int stop_fd;                  /* eventfd: tells the guard to exit */
+    pthread_t guard;
+    bool guard_running;
+    _Atomic uint64_t dropped;     /* connections shut for PUBLISH_MAX_CONN_BYTES */
 } publisher;
 
 /* Create the XPUB socket on ctx, bind endpoint; the bound endpoint (with the
@@ -58,8 +63,7 @@ int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int snd
 void publish_close(publisher *p);
 
 /* Read the subscription messages waiting on the socket (call when it polls
- * readable). Each costs O(topic length). Then shut every connection that
- * has sent more than PUBLISH_MAX_CONN_BYTES (also checked each heartbeat). */
+ * readable). Each costs O(topic length). */
 void publish_read_subscriptions(publisher *p);
 
 /* True when topic (a C string okrd publishes on) may have a subscriber:

@@ -162,6 +162,7 @@ static void init_request(okrd *s, batch *b, request *rq, store_txn *txn, batch_i
     rq->started_at = s->started_at;
     rq->event_endpoint = s->event_endpoint;
     rq->peers = &b->peers;
+    rq->pub = &s->pub;
     rq->response = new_response(b, req);
     it->response = rq->response;
     it->event = NULL;                     /* set again only if this pass commits it */

@@ -39,9 +39,12 @@ static void usage(FILE *out)
             "      --at-risk R        health: at risk when score >= R x expected (0.6)\n"
             "      --low-confidence C health: confidence below C caps at at_risk (0.5)\n"
             "      --pub-hwm N        events queued per slow subscriber before they are\n"
-            "                         dropped (default 100000; monitors replay the gap)\n"
-            "      --pub-sndbuf BYTES kernel send buffer per subscriber (default: the OS's,\n"
-            "                         which may hold megabytes for a stalled subscriber)\n"
+            "                         dropped (default 1000; monitors replay the gap)\n"
+            "      --pub-sndbuf BYTES kernel send buffer per subscriber (default 65536;\n"
+            "                         0: the OS's, which grows to megabytes). A stalled\n"
+            "                         subscriber holds about N x 128 bytes + 16 KiB in okrd\n"
+            "                         and 2 x BYTES in the kernel: about 270 KiB by default,\n"
+            "                         so 100 stalled ones hold 27 MiB (docs/protocol.md)\n"
             "      --retain N         keep only the newest N events (default 0: keep all;\n"
             "                         the event log is the audit log)\n"
             "      --insecure         allow binding a non-loopback address without CURVE\n"
@@ -246,7 +249,8 @@ int main(int argc, char **argv)
         .publish = OKR_DEFAULT_PUBLISH,
         .map_size = STORE_DEFAULT_MAP_SIZE,
         .health = score_default_health,
-        .pub_hwm = 100000,
+        .pub_hwm = 1000,                  /* bounds: docs/protocol.md, "Slow subscribers" */
+        .pub_sndbuf = 65536,
     };
     bool do_verify = false, do_new_epoch = false;
     int opt;

@@ -7,6 +7,7 @@
 
 #include "okr_limits.h"
 #include "peer.h"
+#include "publish.h"
 #include "snapshot.h"
 #include "version.h"
 
@@ -195,6 +196,12 @@ void op_status(request *rq, const Okr__StatusGet *in)
         s->requests_dropped = rq->peers->dropped;
         s->reply_bytes_queued = atomic_load(&rq->peers->in_flight);
         s->peers = rq->peers->n;
+    }
+    if (rq->pub) {
+        s->has_subscriptions = s->has_subscriptions_refused = s->has_subscribers_dropped = true;
+        s->subscriptions = publish_subscriptions(rq->pub);
+        s->subscriptions_refused = publish_refused(rq->pub);
+        s->subscribers_dropped = publish_dropped(rq->pub);
     }
     rq->response->body_case = OKR__RESPONSE__BODY_STATUS;
     rq->response->status = s;

@@ -35,6 +35,7 @@ typedef struct {
     int64_t started_at;                     /* server start (status) */
     const char *event_endpoint;             /* the PUB socket's endpoint (status) */
     const struct peer_table *peers;         /* reply accounting, peer.h (status) */
+    const struct publisher *pub;            /* subscription counts (status) */
     const score_health_settings *health;
     Okr__Response *response;                /* handlers set its body */
     Okr__ErrorCode code;                    /* OK until request_fail */

@@ -19,7 +19,7 @@ enum {
     OPT_START = 256, OPT_END, OPT_PARENT, OPT_TEAM, OPT_PERIOD, OPT_OWNER, OPT_TITLE,
     OPT_DESCRIPTION, OPT_KIND, OPT_FROM, OPT_TO, OPT_AT_LEAST, OPT_AT_MOST, OPT_UNIT,
     OPT_WEIGHT, OPT_CONFIDENCE, OPT_NOTE, OPT_LIMIT, OPT_COMMITTED, OPT_ASPIRATIONAL,
-    OPT_ALL, OPT_ALIGN_TO, OPT_COUNT, OPT_USER, OPT_SINCE, OPT_UNTIL,
+    OPT_ALL, OPT_ALIGN_TO, OPT_COUNT, OPT_USER, OPT_SINCE, OPT_UNTIL, OPT_PROGRESS,
 };
 
 static const struct option known_options[] = {
@@ -49,6 +49,7 @@ static const struct option known_options[] = {
     {"user", required_argument, NULL, OPT_USER},
     {"since", required_argument, NULL, OPT_SINCE},
     {"until", required_argument, NULL, OPT_UNTIL},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -226,6 +227,7 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_USER: a->user = value; break;
     case OPT_SINCE: a->since = value; break;
     case OPT_UNTIL: a->until = value; break;
+    case OPT_PROGRESS: a->progress = value; break;
     case OPT_COMMITTED: a->committed = true; break;
     case OPT_ASPIRATIONAL: a->aspirational = true; break;
     case OPT_ALL: a->all = true; break;

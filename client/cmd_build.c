@@ -5,6 +5,8 @@
  * the cmd_request and into argv. */
 #include "cmd_build.h"
 
+#include <string.h>
+
 #include "okr_limits.h"
 #include "text.h"
 
@@ -95,6 +97,27 @@ static bool objective_type_arg(const cmd_args *a, protobuf_c_boolean *has,
                              : OKR__OBJECTIVE_TYPE__ASPIRATIONAL;
     }
     return true;
+}
+
+/* --progress krs|aligned|both: where an objective's score comes from
+ * (docs/scoring.md); sets *has only when given. */
+static bool progress_arg(const char *value, protobuf_c_boolean *has,
+                         Okr__ProgressSource *source, args_error *e)
+{
+    static const char *const names[] = {"krs", "aligned", "both"};
+    static const Okr__ProgressSource sources[] = {OKR__PROGRESS_SOURCE__PROGRESS_KRS,
+                                                  OKR__PROGRESS_SOURCE__PROGRESS_ALIGNED,
+                                                  OKR__PROGRESS_SOURCE__PROGRESS_BOTH};
+    if (value == NULL)
+        return true;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(value, names[i]) == 0) {
+            *has = true;
+            *source = sources[i];
+            return true;
+        }
+    }
+    return args_fail(e, "--progress '%s' is not krs, aligned or both", value);
 }
 
 /* --at-least V or --at-most V: the bound of a threshold KR. *given tells
@@ -212,7 +235,7 @@ static bool align_to_args(cmd_request *r, const cmd_args *a, args_error *e)
 }
 
 /* obj add TITLE [--team T] [--period P] [--committed|--aspirational] [--owner U]
- *         [--description TEXT] [--align-to ID[:WEIGHT]]...
+ *         [--description TEXT] [--align-to ID[:WEIGHT]]... [--progress krs|aligned|both]
  * Without --period the server picks the open period containing today. */
 static bool build_obj_add(cmd_request *r, const cmd_args *a, args_error *e)
 {
@@ -222,7 +245,8 @@ static bool build_obj_add(cmd_request *r, const cmd_args *a, args_error *e)
     o->type = OKR__OBJECTIVE_TYPE__ASPIRATIONAL;
     if (!title_arg("TITLE", a->pos[0], e) || !name_arg("--team", a->team, e) ||
         !name_arg("--period", a->period, e) || !name_arg("--owner", a->owner, e) ||
-        !description_arg(a->description, e) || !objective_type_arg(a, &o->has_type, &o->type, e))
+        !description_arg(a->description, e) || !objective_type_arg(a, &o->has_type, &o->type, e) ||
+        !progress_arg(a->progress, &o->has_progress, &o->progress, e))
         return false;
     o->title = a->pos[0];
     o->team = a->team;
@@ -235,7 +259,7 @@ static bool build_obj_add(cmd_request *r, const cmd_args *a, args_error *e)
 }
 
 /* obj edit ID [--title T] [--description TEXT] [--owner U] [--team T]
- *          [--committed|--aspirational] */
+ *          [--committed|--aspirational] [--progress krs|aligned|both] */
 static bool build_obj_edit(cmd_request *r, const cmd_args *a, args_error *e)
 {
     Okr__ObjectiveEdit *m = &r->body.objective_edit;
@@ -243,15 +267,17 @@ static bool build_obj_edit(cmd_request *r, const cmd_args *a, args_error *e)
     if (!id_arg(r, 0, "ID", a->pos[0], ARGS_OBJECTIVE, &m->id, e) ||
         !title_arg("--title", a->title, e) || !description_arg(a->description, e) ||
         !owner_edit_arg(a->owner, e) || !name_arg("--team", a->team, e) ||
-        !objective_type_arg(a, &m->has_type, &m->type, e))
+        !objective_type_arg(a, &m->has_type, &m->type, e) ||
+        !progress_arg(a->progress, &m->has_progress, &m->progress, e))
         return false;
     m->title = a->title;
     m->description = a->description;
     m->owner = a->owner;
     m->team = a->team;
-    if (!m->title && !m->description && !m->owner && !m->team && !m->has_type)
+    if (!m->title && !m->description && !m->owner && !m->team && !m->has_type &&
+        !m->has_progress)
         return args_fail(e, "nothing to change: give --title, --description, --owner, "
-                            "--team, --committed or --aspirational");
+                            "--team, --committed, --aspirational or --progress");
     return true;
 }
 

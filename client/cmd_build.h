@@ -13,6 +13,7 @@ typedef struct {
     char *kind, *from, *to, *at_least, *at_most, *unit, *weight;
     char *confidence, *note, *limit, *count;
     char *user, *since, *until;
+    char *progress;      /* obj add/edit --progress krs|aligned|both */
     bool committed, aspirational, all;
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;

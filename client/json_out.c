@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "score.h"
 
 /* ------------------------------------------------------------ small values */
 
@@ -104,6 +105,7 @@ struct json_object *json_objective(const Okr__Objective *o)
     put(obj, "grade", o->grade != OKR__GRADE__GRADE_NONE
                           ? json_object_new_string(fmt_grade(o->grade)) : NULL);
     put(obj, "confidence", o->has_confidence ? json_fraction(o->confidence) : NULL);
+    put_string(obj, "progress", score_source_name((score_source)o->progress));
     return obj;
 }
 
@@ -140,6 +142,8 @@ static struct json_object *links(Okr__Alignment *const *list, size_t n, bool par
         struct json_object *link = json_object_new_object();
         put_string(link, "id", parent_end ? list[i]->parent : list[i]->child);
         put(link, "weight", json_object_new_int64(weight_of(list[i])));
+        if (list[i]->has_counts)
+            put(link, "counts", json_object_new_boolean(list[i]->counts));
         json_object_array_add(array, link);
     }
     return array;
@@ -241,6 +245,8 @@ static struct json_object *graph(const Okr__Graph *g)
         put_string(edge, "child", a->child);
         put_string(edge, "parent", a->parent);
         put(edge, "weight", json_object_new_int64(weight_of(a)));
+        if (a->has_counts)
+            put(edge, "counts", json_object_new_boolean(a->counts));
         json_object_array_add(alignments, edge);
     }
     put(obj, "alignments", alignments);

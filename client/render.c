@@ -8,6 +8,7 @@
 
 #include "fmt.h"
 #include "okr_limits.h"
+#include "score.h"
 #include "table.h"
 #include "text.h"
 
@@ -39,6 +40,40 @@ const char *render_grade_color(Okr__Grade grade)
     case OKR__GRADE__RED: return RENDER_RED;
     default: return NULL;
     }
+}
+
+const char *render_judgment(Okr__Health health, Okr__Grade grade, const char **color)
+{
+    if (grade != OKR__GRADE__GRADE_NONE) {
+        *color = render_grade_color(grade);
+        return fmt_grade(grade);
+    }
+    *color = render_health_color(health);
+    return fmt_health(health);
+}
+
+Okr__Grade render_kr_grade(const Okr__KeyResult *kr, const Okr__Objective *owner)
+{
+    if (owner == NULL || owner->grade == OKR__GRADE__GRADE_NONE)
+        return OKR__GRADE__GRADE_NONE;
+    return (Okr__Grade)score_grade_of(kr->score, owner->type == OKR__OBJECTIVE_TYPE__COMMITTED);
+}
+
+const char *render_uncounted(const Okr__Alignment *a, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!a->has_counts || a->counts || a->parent == NULL)
+        return buf;
+    if (a->parent[0] == 'K')
+        snprintf(buf, len, " (does not count: %s is not a roll-up KR)", a->parent);
+    else
+        snprintf(buf, len, " (does not count: %s scores from its KRs)", a->parent);
+    return buf;
+}
+
+const char *render_source_name(Okr__ProgressSource source)
+{
+    return score_source_name((score_source)source);
 }
 
 void render_paint(const render_ctx *ctx, const char *color, const char *text)
@@ -88,14 +123,17 @@ static void field_lines(const render_ctx *ctx, const char *name, const char *tex
     fputc('\n', ctx->out);
 }
 
-/* "0.433  on_track" followed by `extra`, on a "score" line. */
+/* "0.433  on_track" (or the grade, once graded) followed by `extra`, on a
+ * "score" line. */
 static void score_line(const render_ctx *ctx, int64_t score, Okr__Health health,
-                       const char *extra)
+                       Okr__Grade grade, const char *extra)
 {
     char text[FMT_BUF];
+    const char *color;
+    const char *judgment = render_judgment(health, grade, &color);
     key(ctx, "score");
     fprintf(ctx->out, "%s  ", fmt_score(score, 3, text, sizeof text));
-    render_paint(ctx, render_health_color(health), fmt_health(health));
+    render_paint(ctx, color, judgment);
     fprintf(ctx->out, "%s\n", extra);
 }
 
@@ -107,6 +145,7 @@ static void links_line(const render_ctx *ctx, const char *name, Okr__Alignment *
     if (n == 0)
         return;
     key(ctx, name);
+    char note[96];
     for (size_t i = 0; i < n; i++) {
         const Okr__Alignment *a = list[i];
         fprintf(ctx->out, "%s%s", i ? ", " : "", str(parent_end ? a->parent : a->child));
@@ -114,6 +153,7 @@ static void links_line(const render_ctx *ctx, const char *name, Okr__Alignment *
             fprintf(ctx->out, " via %s", a->parent);
         if (a->has_weight && a->weight != 1)
             fprintf(ctx->out, " (weight %u)", a->weight);
+        fputs(render_uncounted(a, note, sizeof note), ctx->out);
     }
     fputc('\n', ctx->out);
 }
@@ -131,7 +171,9 @@ void render_changed(const render_ctx *ctx, const Okr__Changed *changed)
 
 /* ------------------------------------------------------------ objectives */
 
-static void kr_table(const render_ctx *ctx, Okr__KeyResult *const *krs, size_t n)
+/* The KRs of `owner` (NULL: not known, no grades). */
+static void kr_table(const render_ctx *ctx, Okr__KeyResult *const *krs, size_t n,
+                     const Okr__Objective *owner)
 {
     static const char *const headers[] = {"ID", "SCORE", "HEALTH", "CONF", "PROGRESS", "TITLE"};
     char score[FMT_BUF], progress[2 * FMT_BUF + 32];
@@ -140,7 +182,9 @@ static void kr_table(const render_ctx *ctx, Okr__KeyResult *const *krs, size_t n
         const Okr__KeyResult *kr = krs[i];
         table_cell(t, RENDER_BOLD, "%s", str(kr->id));
         table_cell(t, NULL, "%s", fmt_score(kr->score, 3, score, sizeof score));
-        table_cell(t, render_health_color(kr->health), "%s", fmt_health(kr->health));
+        const char *color;
+        const char *judgment = render_judgment(kr->health, render_kr_grade(kr, owner), &color);
+        table_cell(t, color, "%s", judgment);
         if (kr->has_confidence)
             table_cell(t, NULL, "%.2f", kr->confidence);
         else
@@ -168,7 +212,7 @@ void render_objective_detail(const render_ctx *ctx, const Okr__ObjectiveDetail *
     field(ctx, "type", "%s%s", fmt_type(o->type), o->archived ? ", archived" : "");
     snprintf(expected, sizeof expected, "  (expected %s)",
              fmt_score(o->expected, 3, text, sizeof text));
-    score_line(ctx, o->score, o->health, o->has_expected ? expected : "");
+    score_line(ctx, o->score, o->health, o->grade, o->has_expected ? expected : "");
     if (o->grade != OKR__GRADE__GRADE_NONE) {
         key(ctx, "grade");
         render_paint(ctx, render_grade_color(o->grade), fmt_grade(o->grade));
@@ -176,11 +220,16 @@ void render_objective_detail(const render_ctx *ctx, const Okr__ObjectiveDetail *
     }
     if (o->has_confidence)
         field(ctx, "confidence", "%.2f", o->confidence);
+    if (o->has_progress && o->progress != OKR__PROGRESS_SOURCE__PROGRESS_KRS)
+        field(ctx, "progress", "%s (%s)", render_source_name(o->progress),
+              o->progress == OKR__PROGRESS_SOURCE__PROGRESS_ALIGNED
+                  ? "the objectives aligned to it"
+                  : "its KRs and the objectives aligned to it");
     links_line(ctx, "aligned to", d->parents, d->n_parents, true, NULL);
     links_line(ctx, "aligned here", d->children, d->n_children, false, o->id);
     if (d->n_krs > 0) {
         fputc('\n', ctx->out);
-        kr_table(ctx, d->krs, d->n_krs);
+        kr_table(ctx, d->krs, d->n_krs, o);
     }
 }
 
@@ -196,7 +245,9 @@ void render_objectives(const render_ctx *ctx, const Okr__ObjectiveListReply *lis
         const Okr__Objective *o = list->objectives[i];
         table_cell(t, RENDER_BOLD, "%s", str(o->id));
         table_cell(t, NULL, "%s", fmt_score(o->score, 3, score, sizeof score));
-        table_cell(t, render_health_color(o->health), "%s", fmt_health(o->health));
+        const char *color;
+        const char *judgment = render_judgment(o->health, o->grade, &color);
+        table_cell(t, color, "%s", judgment);
         table_cell(t, NULL, "%s", fmt_type(o->type));
         table_cell(t, NULL, "%s", str(o->period));
         table_cell(t, NULL, "%s", str(o->team));
@@ -231,7 +282,8 @@ void render_kr_detail(const render_ctx *ctx, const Okr__KeyResultDetail *d)
         field(ctx, "owner", "%s", kr->owner);
     snprintf(extra, sizeof extra, "  (attainment %s)",
              fmt_score(kr->attainment, 3, text, sizeof text));
-    score_line(ctx, kr->score, kr->health, kr->has_attainment ? extra : "");
+    score_line(ctx, kr->score, kr->health, render_kr_grade(kr, d->objective),
+               kr->has_attainment ? extra : "");
     if (kr->has_confidence)
         field(ctx, "confidence", "%.2f", kr->confidence);
     if (kr->has_updated_at && kr->updated_at > 0) {
@@ -352,7 +404,7 @@ void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
     Okr__CheckIn *const *latest = h->checkins + (h->n_checkins - shown);
     spark_values(ctx, kr, latest, shown);
     spark_confidence(ctx, latest, shown);
-    score_line(ctx, kr->score, kr->health, "");
+    score_line(ctx, kr->score, kr->health, OKR__GRADE__GRADE_NONE, "");
     if (shown < h->n_checkins)
         fprintf(ctx->out, "  (the lines above show the latest %zu check-ins)\n", shown);
     fputc('\n', ctx->out);

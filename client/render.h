@@ -71,6 +71,21 @@ void render_event_line(FILE *out, const Okr__Event *ev, bool color);
 const char *render_health_color(Okr__Health health);
 const char *render_grade_color(Okr__Grade grade);
 
+/* What a node's HEALTH column says: its grade once its period is closed
+ * (grade != GRADE_NONE), else its health; *color gets the matching colour. */
+const char *render_judgment(Okr__Health health, Okr__Grade grade, const char **color);
+
+/* A KR's grade: graded like its objective (same goal) once the objective's
+ * period is closed; GRADE_NONE while open or when owner is NULL. */
+Okr__Grade render_kr_grade(const Okr__KeyResult *kr, const Okr__Objective *owner);
+
+/* " (does not count: O1 scores from its KRs)" for an alignment whose parent
+ * leaves the child out (Alignment.counts false), else "". Into buf. */
+const char *render_uncounted(const Okr__Alignment *a, char *buf, size_t len);
+
+/* "krs", "aligned" or "both". */
+const char *render_source_name(Okr__ProgressSource source);
+
 /* Write text in colour when ctx->color is set, plain otherwise. */
 void render_paint(const render_ctx *ctx, const char *color, const char *text);
 

@@ -28,6 +28,7 @@ struct line {
     okr_node node;
     uint32_t weight;      /* the alignment's, shown when > 1 */
     bool ellipsis;
+    const Okr__Alignment *edge;   /* the alignment drawn, NULL for a KR or a root */
 };
 
 /* One index row: `key` sorts first, then `sub`; `index` points into the reply. */
@@ -164,8 +165,10 @@ static void tree_free(tree *t)
 
 /* ------------------------------------------------------------ the walk */
 
-static void add_line(tree *t, const char *branch, okr_node node, uint32_t weight, bool ellipsis)
+static void add_line(tree *t, const char *branch, okr_node node, const Okr__Alignment *edge,
+                     bool ellipsis)
 {
+    uint32_t weight = edge && edge->has_weight ? edge->weight : 0;
     if (t->n_lines == t->cap_lines) {
         t->cap_lines = t->cap_lines ? 2 * t->cap_lines : 64;
         t->lines = util_xreallocarray(t->lines, t->cap_lines, sizeof *t->lines);
@@ -173,7 +176,7 @@ static void add_line(tree *t, const char *branch, okr_node node, uint32_t weight
     size_t len = strlen(t->prefix) + strlen(branch) + 1;
     char *branches = util_xcalloc(len, 1);
     snprintf(branches, len, "%s%s", t->prefix, branch);
-    t->lines[t->n_lines++] = (struct line){branches, node, weight, ellipsis};
+    t->lines[t->n_lines++] = (struct line){branches, node, weight, ellipsis, edge};
 }
 
 /* How many children a node has: an objective's KRs and the objectives
@@ -187,7 +190,7 @@ static size_t child_count(const tree *t, okr_node node)
     return krs + aligned;
 }
 
-static void walk(tree *t, okr_node node, uint32_t weight, int depth, bool last);
+static void walk(tree *t, okr_node node, const Okr__Alignment *edge, int depth, bool last);
 
 /* Walk the i-th child of `node` (KRs first, then aligned objectives). */
 static void walk_child(tree *t, okr_node node, size_t i, size_t count, int depth)
@@ -197,10 +200,10 @@ static void walk_child(tree *t, okr_node node, size_t i, size_t count, int depth
     const struct entry *edge = index_range(&t->children, node, &aligned);
     bool last = i + 1 == count;
     if (i < krs) {
-        walk(t, kr[i].sub, 0, depth + 1, last);
+        walk(t, kr[i].sub, NULL, depth + 1, last);
     } else {
         const Okr__Alignment *a = t->g->alignments[edge[i - krs].index];
-        walk(t, edge[i - krs].sub, a->has_weight ? a->weight : 1, depth + 1, last);
+        walk(t, edge[i - krs].sub, a, depth + 1, last);
     }
 }
 
@@ -213,14 +216,14 @@ static bool on_path(const tree *t, okr_node node, int depth)
 }
 
 /* Collect `node` at `depth` (0 for a root) and, below it, its children. */
-static void walk(tree *t, okr_node node, uint32_t weight, int depth, bool last)
+static void walk(tree *t, okr_node node, const Okr__Alignment *edge, int depth, bool last)
 {
     if (t->n_lines >= RENDER_TREE_MAX_LINES) {
         t->cut = true;
         return;
     }
     size_t prefix_len = strlen(t->prefix);
-    add_line(t, depth == 0 ? "" : last ? BRANCH_LAST : BRANCH_MID, node, weight, false);
+    add_line(t, depth == 0 ? "" : last ? BRANCH_LAST : BRANCH_MID, node, edge, false);
 
     size_t count = child_count(t, node);
     if (count == 0 || on_path(t, node, depth))   /* a cycle: never in a sound DAG */
@@ -228,7 +231,7 @@ static void walk(tree *t, okr_node node, uint32_t weight, int depth, bool last)
     if (depth > 0)
         strcat(t->prefix, last ? INDENT_LAST : INDENT_MID);
     if (depth == RENDER_TREE_MAX_DEPTH) {
-        add_line(t, BRANCH_LAST, node, 0, true);
+        add_line(t, BRANCH_LAST, node, NULL, true);
     } else {
         t->path[depth] = node;
         for (size_t i = 0; i < count && !t->cut; i++)
@@ -248,7 +251,7 @@ static size_t walk_roots(tree *t, bool only_roots)
         if (!okr_id_parse(t->g->objectives[i]->id, &node) ||
             (only_roots && index_has(&t->parented, node)))
             continue;
-        walk(t, node, 0, 0, true);
+        walk(t, node, NULL, 0, true);
         drawn++;
     }
     return drawn;
@@ -261,6 +264,7 @@ struct node_view {
     const char *title;
     int64_t score;
     Okr__Health health;
+    Okr__Grade grade;     /* once the period is closed */
     bool archived;
     bool has_confidence;
     double confidence;
@@ -276,12 +280,18 @@ static bool node_view_of(const tree *t, okr_node node, struct node_view *v)
         return false;
     if (is_kr) {
         const Okr__KeyResult *kr = t->g->krs[e->index];
-        *v = (struct node_view){kr->title, kr->score, kr->health, false, kr->has_confidence,
-                                kr->confidence};
+        const Okr__Objective *owner = NULL;
+        okr_node owner_id;
+        if (kr->objective && okr_id_parse(kr->objective, &owner_id)) {
+            const struct entry *o = index_range(&t->objectives, owner_id, &count);
+            owner = count ? t->g->objectives[o->index] : NULL;
+        }
+        *v = (struct node_view){kr->title, kr->score, kr->health, render_kr_grade(kr, owner),
+                                false, kr->has_confidence, kr->confidence};
     } else {
         const Okr__Objective *o = t->g->objectives[e->index];
-        *v = (struct node_view){o->title, o->score, o->health, o->archived, o->has_confidence,
-                                o->confidence};
+        *v = (struct node_view){o->title, o->score, o->health, o->grade, o->archived,
+                                o->has_confidence, o->confidence};
     }
     if (v->title == NULL)
         v->title = "";
@@ -294,18 +304,25 @@ static bool node_view_of(const tree *t, okr_node node, struct node_view *v)
 #define RIGHT_WIDTH (2 + BAR_CELLS + 2 + 5 + 2 + HEALTH_WIDTH + 2 + 4)
 #define MIN_LEFT_WIDTH 24
 
-/* The " (weight 2)" and " [archived]" that follow a title. */
+/* The " [archived]", " (weight 2)" and " (does not count: ...)" that
+ * follow a title. */
+#define NOTES_BUF 160
 static void title_notes(const struct line *l, const struct node_view *v, char *buf, size_t len)
 {
+    char uncounted[96] = "";
+    if (l->edge && !v->archived)
+        render_uncounted(l->edge, uncounted, sizeof uncounted);
     int n = snprintf(buf, len, "%s", v->archived ? " [archived]" : "");
     if (l->weight > 1 && n >= 0 && (size_t)n < len)
-        snprintf(buf + n, len - (size_t)n, " (weight %u)", l->weight);
+        n += snprintf(buf + n, len - (size_t)n, " (weight %u)", l->weight);
+    if (n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, "%s", uncounted);
 }
 
 /* Columns the left part of a line takes: branches, id, title and notes. */
 static size_t left_width(const tree *t, const struct line *l)
 {
-    char id[OKR_ID_BUF], notes[64];
+    char id[OKR_ID_BUF], notes[NOTES_BUF];
     struct node_view v;
     size_t width = table_text_width(l->branches);
     if (l->ellipsis)
@@ -356,8 +373,8 @@ static size_t draw_title(const tree *t, const char *title, size_t room)
 static void draw_numbers(const tree *t, const struct node_view *v)
 {
     const render_ctx *ctx = t->ctx;
-    const char *color = render_health_color(v->health);
-    const char *health = fmt_health(v->health);
+    const char *color;
+    const char *health = render_judgment(v->health, v->grade, &color);
     char bar[3 * BAR_CELLS + 1], score[FMT_BUF];
 
     fputs("  ", ctx->out);
@@ -374,7 +391,7 @@ static void draw_numbers(const tree *t, const struct node_view *v)
 static void draw_line(const tree *t, const struct line *l, size_t column)
 {
     const render_ctx *ctx = t->ctx;
-    char id[OKR_ID_BUF], notes[64];
+    char id[OKR_ID_BUF], notes[NOTES_BUF];
     struct node_view v;
     size_t used = table_text_width(l->branches);
 
@@ -416,7 +433,7 @@ void render_tree(const render_ctx *ctx, const Okr__Graph *g, const char *root)
     okr_node node;
     tree_build(&t);
     if (root != NULL && okr_id_parse(root, &node) && tree_has(&t, node))
-        walk(&t, node, 0, 0, true);
+        walk(&t, node, NULL, 0, true);
     else if (walk_roots(&t, true) == 0)
         walk_roots(&t, false);
     if (t.n_lines > 0) {

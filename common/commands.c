@@ -24,14 +24,14 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      BODY(TEAM_LIST), NO_BODY},
     {OKR_CMD_OBJ_ADD, "obj", "add",
      "TITLE [--team T] [--period P] [--committed|--aspirational] [--owner U] "
-     "[--description TEXT] [--align-to ID[:WEIGHT]]...",
+     "[--description TEXT] [--align-to ID[:WEIGHT]]... [--progress krs|aligned|both]",
      "Create an objective", OPTS("team", "period", "committed", "aspirational",
-     "owner", "description", "align-to"), BODY(OBJECTIVE_ADD), NO_BODY},
+     "owner", "description", "align-to", "progress"), BODY(OBJECTIVE_ADD), NO_BODY},
     {OKR_CMD_OBJ_EDIT, "obj", "edit",
      "ID [--title T] [--description TEXT] [--owner U] [--team T] "
-     "[--committed|--aspirational]",
+     "[--committed|--aspirational] [--progress krs|aligned|both]",
      "Change an objective's fields", OPTS("title", "description", "owner", "team",
-     "committed", "aspirational"), BODY(OBJECTIVE_EDIT), NO_BODY},
+     "committed", "aspirational", "progress"), BODY(OBJECTIVE_EDIT), NO_BODY},
     {OKR_CMD_OBJ_SHOW, "obj", "show", "ID", "Show an objective with its KRs",
      NO_OPTS, BODY(OBJECTIVE_GET), NO_BODY},
     {OKR_CMD_OBJ_LIST, "obj", "list", "[--period P] [--team T] [--all]",

@@ -35,9 +35,9 @@ int64_t score_attainment(double start, double target, double current)
     if (isnan(r))
         return 0;
     if (r > 1e6)
-        return (int64_t)1e12;
+        return OKR_ATTAINMENT_CAP;
     if (r < -1e6)
-        return -(int64_t)1e12;
+        return -OKR_ATTAINMENT_CAP;
     return ratio_to_millionths(r);
 }
 
@@ -91,16 +91,19 @@ score_health score_health_of(int64_t score, int64_t expected, bool has_confidenc
         h = SCORE_AT_RISK;
     else
         h = SCORE_OFF_TRACK;
-    if (h == SCORE_ON_TRACK && has_confidence && confidence < s->low_confidence)
+    if (h == SCORE_ON_TRACK && score < OKR_SCORE_ONE && has_confidence &&
+        confidence < s->low_confidence)
         h = SCORE_AT_RISK;
     return h;
 }
 
-score_grade score_grade_of(int64_t score)
+score_grade score_grade_of(int64_t score, bool committed)
 {
-    if (score < 400000)
+    int64_t yellow = committed ? 700000 : 400000;
+    int64_t green = committed ? OKR_SCORE_ONE : 700000;
+    if (score < yellow)
         return SCORE_RED;
-    if (score < 700000)
+    if (score < green)
         return SCORE_YELLOW;
     return SCORE_GREEN;
 }
@@ -125,4 +128,14 @@ const char *score_grade_name(score_grade g)
     case SCORE_GRADE_NONE: break;
     }
     return "none";
+}
+
+const char *score_source_name(score_source s)
+{
+    switch (s) {
+    case SCORE_FROM_ALIGNED: return "aligned";
+    case SCORE_FROM_BOTH: return "both";
+    case SCORE_FROM_KRS: break;
+    }
+    return "krs";
 }

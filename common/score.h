@@ -35,6 +35,13 @@ typedef enum {
     SCORE_GREEN = 3,
 } score_grade;
 
+/* An objective's progress source (proto ProgressSource, same numbers). */
+typedef enum {
+    SCORE_FROM_KRS = 0,       /* its KRs; while it has none, its aligned children */
+    SCORE_FROM_ALIGNED = 1,   /* its aligned children (edge weights) */
+    SCORE_FROM_BOTH = 2,      /* one mean over its KRs and its aligned children */
+} score_source;
+
 /* The inputs of a leaf KR (every kind but roll-up). */
 typedef struct {
     score_kind kind;
@@ -49,11 +56,14 @@ typedef struct {
  * server refuses to create such a KR). */
 int64_t score_metric(double start, double target, double current);
 
-/* Unclamped attainment in millionths, for display ("overshoot"); saturates at
- * +-1e12 so absurd values cannot overflow. */
+/* Attainment in millionths, for display ("overshoot"): not clamped to 0..1,
+ * but capped at +-OKR_ATTAINMENT_CAP (1e6 times the distance to the target)
+ * so that absurd values cannot overflow an int64. */
+#define OKR_ATTAINMENT_CAP 1000000000000LL
 int64_t score_attainment(double start, double target, double current);
 
-/* Score of a leaf KR from its inputs. A threshold KR without a value scores 0;
+/* Score of a leaf KR from its inputs. A threshold KR without a value (no
+ * check-in, no start) is not met: it scores 0 whatever its direction;
  * a milestone scores 1.0 when current == 1. Roll-up KRs are not leaves: call
  * score_weighted_mean with their children's sums instead. */
 int64_t score_leaf_kr(const score_kr_input *in);
@@ -76,14 +86,19 @@ extern const score_health_settings score_default_health;
 int64_t score_expected(int64_t start_us, int64_t end_us, int64_t now_us, bool committed);
 
 /* Health of a score against its expectation; has_confidence/confidence is
- * the latest confidence (lowest over KRs for an objective). */
+ * the latest confidence (for an objective, the lowest over its KRs not yet
+ * at their target). A score of 1.0 is never capped by a confidence: a done
+ * milestone or a KR at its target has nothing left to be unsure about. */
 score_health score_health_of(int64_t score, int64_t expected, bool has_confidence,
                              double confidence, const score_health_settings *s);
 
-/* Grade of a final score: < 0.4 red, < 0.7 yellow, else green. */
-score_grade score_grade_of(int64_t score);
+/* Grade of a final score against the objective's goal (docs/scoring.md):
+ * aspirational (goal 0.7): < 0.4 red, < 0.7 yellow, else green;
+ * committed (goal 1.0): < 0.7 red, < 1.0 yellow, 1.0 green. */
+score_grade score_grade_of(int64_t score, bool committed);
 
 const char *score_health_name(score_health h);   /* "on_track", ... */
 const char *score_grade_name(score_grade g);     /* "red", ... */
+const char *score_source_name(score_source s);   /* "krs", "aligned", "both" */
 
 #endif

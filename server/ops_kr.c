@@ -110,6 +110,70 @@ void op_kr_add(request *rq, const Okr__KeyResultAdd *in)
     rq->subject = rec.id;
 }
 
+static const char *kind_name(Okr__KrKind kind)
+{
+    switch (kind) {
+    case OKR__KR_KIND__METRIC: return "metric";
+    case OKR__KR_KIND__THRESHOLD: return "threshold";
+    case OKR__KR_KIND__MILESTONE: return "milestone";
+    case OKR__KR_KIND__ROLLUP: return "roll-up";
+    default: return "unknown";
+    }
+}
+
+/* The rules of a KR edit that values alone cannot tell (docs/scoring.md,
+ * "Editing a key result"):
+ *  - a kind change is refused once the KR has check-ins (their values were
+ *    measured for the old kind), and away from roll-up while objectives are
+ *    aligned to it (only roll-up KRs take them);
+ *  - a kind change keeps the start (a metric's baseline and a threshold's
+ *    value before its first check-in mean the same: the value until
+ *    measured) but no target or direction, whose meaning changes: a metric
+ *    or threshold needs its target (--to, or the bound) in the same edit; a
+ *    milestone's or roll-up's start/target are not values and go;
+ *  - a milestone or roll-up KR has no start or target, a metric no
+ *    direction: setting one is refused instead of being stored for nothing. */
+static bool check_edit_rules(request *rq, const Okr__KeyResult *kr, okr_node id,
+                             const Okr__KeyResultEdit *in)
+{
+    Okr__KrKind kind = in->has_kind ? in->kind : kr->kind;
+    bool changes_kind = in->has_kind && in->kind != kr->kind;
+    if ((unsigned)kind > OKR__KR_KIND__ROLLUP)
+        return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "kind %d is not metric, threshold, milestone or rollup", (int)kind);
+    if (changes_kind && kr->checkins > 0)
+        return request_fail(rq, OKR__ERROR_CODE__CONFLICT,
+                            "%s has %u check-ins measured as a %s: its kind cannot change; "
+                            "add a new key result of kind %s instead", kr->id, kr->checkins,
+                            kind_name(kr->kind), kind_name(kind));
+    store_link *kids;
+    if (changes_kind && kr->kind == OKR__KR_KIND__ROLLUP &&
+        store_children(rq->txn, id, &kids) > 0)
+        return request_fail(rq, OKR__ERROR_CODE__CONFLICT,
+                            "objectives are aligned to %s (%s first): only roll-up key "
+                            "results take aligned objectives; unalign them first", kr->id,
+                            request_id(rq, kids[0].node));
+    if ((kind == OKR__KR_KIND__MILESTONE || kind == OKR__KR_KIND__ROLLUP) &&
+        (in->has_start || in->has_target || in->has_direction))
+        return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "%s is a %s key result: it has no start, target or bound to "
+                            "set%s", kr->id, kind_name(kind),
+                            kind == OKR__KR_KIND__MILESTONE ? " (check in 1 when done)" : "");
+    if (kind == OKR__KR_KIND__METRIC && in->has_direction)
+        return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "%s is a metric key result: --at-least/--at-most are for "
+                            "threshold KRs; give --from and --to", kr->id);
+    if (changes_kind && kind == OKR__KR_KIND__METRIC && !in->has_target)
+        return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "changing %s to a metric needs its target (--to) in the same "
+                            "edit", kr->id);
+    if (changes_kind && kind == OKR__KR_KIND__THRESHOLD && !in->has_target)
+        return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "changing %s to a threshold needs its bound (--at-least or "
+                            "--at-most) in the same edit", kr->id);
+    return true;
+}
+
 /* KeyResultEdit { id, title?, kind?, start?, target?, unit?, weight?, owner?, direction? } */
 void op_kr_edit(request *rq, const Okr__KeyResultEdit *in)
 {
@@ -123,13 +187,20 @@ void op_kr_edit(request *rq, const Okr__KeyResultEdit *in)
         return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                                   "nothing to change: give a field to edit");
     if (!check_kr_text(rq, in->title, in->title != NULL, in->unit, in->owner) ||
-        (in->has_weight && !need_weight(rq, "weight", true, in->weight, &weight)))
+        (in->has_weight && !need_weight(rq, "weight", true, in->weight, &weight)) ||
+        !check_edit_rules(rq, kr, id, in))
         return;
     bool was_rollup = kr->kind == OKR__KR_KIND__ROLLUP;
     if (in->title) kr->title = in->title;
     if (in->unit) kr->unit = in->unit[0] ? in->unit : NULL;
     if (in->owner) kr->owner = in->owner;
-    if (in->has_kind) kr->kind = in->kind;
+    if (in->has_kind && in->kind != kr->kind) {
+        if (kr->kind == OKR__KR_KIND__MILESTONE || kr->kind == OKR__KR_KIND__ROLLUP)
+            kr->has_start = false;
+        kr->kind = in->kind;
+        kr->has_target = kr->has_direction = false;
+        kr->direction = OKR__THRESHOLD_DIRECTION__AT_LEAST;
+    }
     if (in->has_start) { kr->has_start = true; kr->start = in->start; }
     if (in->has_target) { kr->has_target = true; kr->target = in->target; }
     if (in->has_direction) { kr->has_direction = true; kr->direction = in->direction; }

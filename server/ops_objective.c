@@ -15,6 +15,40 @@ static bool valid_type(request *rq, Okr__ObjectiveType type)
                         "type %d is neither aspirational nor committed", (int)type);
 }
 
+static bool valid_source(request *rq, Okr__ProgressSource source)
+{
+    if ((unsigned)source <= OKR__PROGRESS_SOURCE__PROGRESS_BOTH)
+        return true;
+    return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                        "progress %d is not krs, aligned or both", (int)source);
+}
+
+static const char *kind_words(Okr__KrKind kind)
+{
+    switch (kind) {
+    case OKR__KR_KIND__METRIC: return "a metric";
+    case OKR__KR_KIND__THRESHOLD: return "a threshold";
+    case OKR__KR_KIND__MILESTONE: return "a milestone";
+    default: return "a";
+    }
+}
+
+/* DESIGN §3: only roll-up KRs take aligned objectives; a leaf KR's score
+ * comes from its check-ins, so an objective aligned to it would count for
+ * nothing. */
+static bool need_rollup_parent(request *rq, okr_node parent)
+{
+    if (!okr_node_is_kr(parent))
+        return true;
+    Okr__KeyResult *kr = store_get_kr(rq->txn, parent);
+    if (kr == NULL || kr->kind == OKR__KR_KIND__ROLLUP)
+        return true;
+    return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                        "%s is %s key result: only roll-up key results take aligned "
+                        "objectives; align to the objective %s, or to a roll-up KR",
+                        kr->id, kind_words(kr->kind), kr->objective);
+}
+
 /* The open period containing today; with several (a year and its quarter),
  * the one that started last, then the shortest. */
 typedef struct {
@@ -87,7 +121,8 @@ void op_objective_add(request *rq, const Okr__ObjectiveAdd *in)
     if (!need_text(rq, "title", o->title, OKR_MAX_TITLE, true) ||
         !need_lines(rq, "description", o->description, OKR_MAX_DESCRIPTION) ||
         !need_name(rq, "owner", o->owner, OKR_MAX_NAME, false) ||
-        (o->has_type && !valid_type(rq, o->type)))
+        (o->has_type && !valid_type(rq, o->type)) ||
+        (o->has_progress && !valid_source(rq, o->progress)))
         return;
     if (o->team && o->team[0] && need_team(rq, o->team) == NULL)
         return;
@@ -103,6 +138,7 @@ void op_objective_add(request *rq, const Okr__ObjectiveAdd *in)
     for (size_t i = 0; i < in->n_align_to; i++) {
         const Okr__Alignment *a = in->align_to[i];
         if (!need_parent(rq, "align_to parent", a->parent, &parents[i]) ||
+            !need_rollup_parent(rq, parents[i]) ||
             !need_weight(rq, "align_to weight", a->has_weight, a->weight, &weights[i]))
             return;
         for (size_t j = 0; j < i; j++)
@@ -121,12 +157,14 @@ void op_objective_add(request *rq, const Okr__ObjectiveAdd *in)
     rec.owner = o->owner && o->owner[0] ? o->owner : (char *)rq->actor;
     rec.has_type = true;
     rec.type = o->has_type ? o->type : OKR__OBJECTIVE_TYPE__ASPIRATIONAL;
+    rec.has_progress = true;
+    rec.progress = o->has_progress ? o->progress : OKR__PROGRESS_SOURCE__PROGRESS_KRS;
     rec.has_archived = true;
     rec.has_created_at = true;
     rec.created_at = rq->now;
     store_put_objective(rq->txn, id, &rec);
     store_index_objective(rq->txn, id, rec.period, rec.team, true);
-    rollup_add_node(&rq->scores, id, 0, 0);
+    rollup_add_node(&rq->scores, id, 0, rollup_source_flags(rec.progress));
     request_touch(rq, id);
     for (size_t i = 0; i < in->n_align_to; i++) {
         rollup_link(&rq->scores, id, parents[i], weights[i]);
@@ -141,14 +179,15 @@ static bool same_team(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* ObjectiveEdit { id, title?, description?, owner?, type?, team? } */
+/* ObjectiveEdit { id, title?, description?, owner?, type?, team?, progress? } */
 void op_objective_edit(request *rq, const Okr__ObjectiveEdit *in)
 {
     okr_node id;
     Okr__Objective *o = need_objective(rq, "id", in->id, &id);
     if (o == NULL || !need_open(rq, o))
         return;
-    if (!in->title && !in->description && !in->owner && !in->has_type && !in->team)
+    if (!in->title && !in->description && !in->owner && !in->has_type && !in->team &&
+        !in->has_progress)
         return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                                   "nothing to change: give a field to edit");
     if ((in->title && !need_text(rq, "title", in->title, OKR_MAX_TITLE, true)) ||
@@ -156,6 +195,7 @@ void op_objective_edit(request *rq, const Okr__ObjectiveEdit *in)
          !need_lines(rq, "description", in->description, OKR_MAX_DESCRIPTION)) ||
         (in->owner && !need_name(rq, "owner", in->owner, OKR_MAX_NAME, true)) ||
         (in->has_type && !valid_type(rq, in->type)) ||
+        (in->has_progress && !valid_source(rq, in->progress)) ||
         (in->team && in->team[0] && need_team(rq, in->team) == NULL))
         return;
     if (in->title)
@@ -173,6 +213,11 @@ void op_objective_edit(request *rq, const Okr__ObjectiveEdit *in)
             store_index_objective(rq->txn, id, NULL, team, true);
         }
         o->team = team;
+    }
+    if (in->has_progress) {
+        o->has_progress = true;
+        o->progress = in->progress;
+        rollup_set_source(&rq->scores, id, in->progress);
     }
     store_put_objective(rq->txn, id, o);
     request_touch(rq, id);
@@ -281,6 +326,7 @@ void op_align(request *rq, const Okr__Align *in)
                                   "alignment is required");
     Okr__Objective *c = need_objective(rq, "child", a->child, &child);
     if (c == NULL || !need_open(rq, c) || !need_parent(rq, "parent", a->parent, &parent) ||
+        !need_rollup_parent(rq, parent) ||
         !need_weight(rq, "weight", a->has_weight, a->weight, &weight))
         return;
     if (c->archived)

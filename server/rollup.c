@@ -1,7 +1,8 @@
 /* rollup.c — incremental score propagation and its full-recomputation check.
  *
  * How propagation works. A node's score is a function of its aggregate:
- * an objective averages its KR set (or, without KRs, its child set), a
+ * an objective averages what its progress source names (its KR set, or
+ * without KRs its child set; its child set; or both sets as one), a
  * roll-up KR averages its child set, a leaf KR has its own score. When a
  * node's score moves from old to new, every parent it contributes to gets
  * w * (new - old) added to the matching sum_ws and is re-derived. Parents
@@ -159,9 +160,28 @@ static int64_t derive(okr_node node, const store_agg *a)
             return score_weighted_mean(a->child_sum_ws, a->child_sum_w);
         return a->score;
     }
-    if (a->kr_sum_w > 0)
+    if (a->flags & STORE_AGG_FROM_BOTH)
+        return score_weighted_mean(a->kr_sum_ws + a->child_sum_ws,
+                                   a->kr_sum_w + a->child_sum_w);
+    if (!(a->flags & STORE_AGG_FROM_ALIGNED) && a->kr_sum_w > 0)
         return score_weighted_mean(a->kr_sum_ws, a->kr_sum_w);
     return score_weighted_mean(a->child_sum_ws, a->child_sum_w);
+}
+
+uint32_t rollup_source_flags(Okr__ProgressSource source)
+{
+    switch (source) {
+    case OKR__PROGRESS_SOURCE__PROGRESS_ALIGNED: return STORE_AGG_FROM_ALIGNED;
+    case OKR__PROGRESS_SOURCE__PROGRESS_BOTH: return STORE_AGG_FROM_BOTH;
+    default: return 0;
+    }
+}
+
+bool rollup_child_counts(const store_agg *parent, bool parent_is_kr)
+{
+    if (parent_is_kr)
+        return (parent->flags & STORE_AGG_ROLLUP) != 0;
+    return (parent->flags & STORE_AGG_SOURCE) != 0 || parent->kr_sum_w == 0;
 }
 
 /* `current` is only ever set by check-ins. Until the first one, a KR's value
@@ -371,6 +391,22 @@ void rollup_set_rollup(rollup *r, okr_node kr, bool is_rollup, int64_t leaf_scor
     settle(r, &p);
 }
 
+void rollup_set_source(rollup *r, okr_node objective, Okr__ProgressSource source)
+{
+    store_agg a;
+    if (!load(r, objective, &a))
+        return;
+    int64_t old_score = a.score;
+    a.flags = (a.flags & ~STORE_AGG_SOURCE) | rollup_source_flags(source);
+    a.score = derive(objective, &a);
+    store_put_agg(r->txn, objective, &a);
+    if (a.score == old_score)
+        return;
+    propagation p = {0};
+    score_moved(r, &p, objective, &a, old_score);
+    settle(r, &p);
+}
+
 /* Give each parent of node sign * (w, w * score). */
 static void add_contribution(rollup *r, propagation *p, okr_node node, const store_agg *a,
                              int sign)
@@ -497,6 +533,8 @@ static void compute(verifier *v, size_t i)
         Okr__Objective *o = store_get_objective(v->t, node);
         if (o && o->archived)
             e.flags |= STORE_AGG_ARCHIVED;
+        if (o && o->has_progress)
+            e.flags |= rollup_source_flags(o->progress);
     }
     store_link *children;
     size_t n = store_children(v->t, node, &children);

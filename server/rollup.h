@@ -50,6 +50,18 @@ void rollup_set_leaf_score(rollup *r, okr_node kr, int64_t score);
  * into a leaf with leaf_score. */
 void rollup_set_rollup(rollup *r, okr_node kr, bool is_rollup, int64_t leaf_score);
 
+/* Set an objective's progress source (krs, aligned, both): its score is
+ * re-derived from the sums it keeps and the movement goes up as usual. */
+void rollup_set_source(rollup *r, okr_node objective, Okr__ProgressSource source);
+
+/* The aggregate flags of a progress source (0 for krs). */
+uint32_t rollup_source_flags(Okr__ProgressSource source);
+
+/* Whether the parent's rule takes an aligned (not archived) child's score,
+ * from the parent's aggregate: a KR only when it is a roll-up KR; an
+ * objective when its source is aligned or both, or krs while it has no KRs. */
+bool rollup_child_counts(const store_agg *parent, bool parent_is_kr);
+
 /* Archive (stop contributing to parents) or restore an objective. */
 void rollup_set_archived(rollup *r, okr_node objective, bool archived);
 

@@ -66,8 +66,10 @@ typedef struct {
 } store_txn;
 
 /* Per-node roll-up state (DESIGN §3). For an objective, the KR set and the
- * child-objective set are kept apart: its score is the KR mean when it has
- * KRs (kr_sum_w > 0, weights are >= 1), else the child mean. A roll-up KR
+ * child-objective set are kept apart; its progress source (flags) decides:
+ * krs (no flag) the KR mean when it has KRs (kr_sum_w > 0, weights are
+ * >= 1), else the child mean; aligned the child mean; both one mean over
+ * the two sets together. A roll-up KR
  * uses the child set; a leaf KR only its score. */
 typedef struct {
     int64_t score;
@@ -79,6 +81,9 @@ typedef struct {
 
 #define STORE_AGG_ARCHIVED 1u   /* objective: contributes nothing to parents */
 #define STORE_AGG_ROLLUP   2u   /* KR: score is the child mean */
+#define STORE_AGG_FROM_ALIGNED 4u   /* objective: progress source `aligned` */
+#define STORE_AGG_FROM_BOTH    8u   /* objective: progress source `both` */
+#define STORE_AGG_SOURCE (STORE_AGG_FROM_ALIGNED | STORE_AGG_FROM_BOTH)
 
 typedef struct {
     okr_node node;

@@ -37,29 +37,43 @@ static void judge(request *rq, const char *period, bool committed, int64_t score
     if (!period_span_of(rq, period))
         return;
     if (rq->span_closed) {
-        *grade = (Okr__Grade)score_grade_of(score);
+        *grade = (Okr__Grade)score_grade_of(score, committed);
         return;
     }
     *expected = score_expected(rq->span_start_us, rq->span_end_us, rq->now, committed);
     *health = (Okr__Health)score_health_of(score, *expected, has_conf, conf, rq->health);
 }
 
-/* Lowest latest confidence over an objective's KRs. */
-static bool lowest_confidence(request *rq, okr_node id, double *out)
+/* Lowest latest confidence over an objective's KRs (*shown, what the reply
+ * carries) and over those not yet at their target (*open, what may cap its
+ * health: DESIGN §3, a KR at its target is not capped by a stale
+ * confidence, and neither is the objective because of it). */
+typedef struct {
+    bool has_shown, has_open;
+    double shown, open;
+} confidences;
+
+static void lowest_confidence(request *rq, okr_node id, confidences *c)
 {
     store_link *links;
     size_t n = store_children(rq->txn, id, &links);
-    bool any = false;
+    *c = (confidences){0};
     for (size_t i = 0; i < n; i++) {
         if (!okr_node_is_kr(links[i].node))
             continue;
         Okr__KeyResult *kr = store_get_kr(rq->txn, links[i].node);
-        if (kr && kr->has_confidence && (!any || kr->confidence < *out)) {
-            *out = kr->confidence;
-            any = true;
+        if (kr == NULL || !kr->has_confidence)
+            continue;
+        if (!c->has_shown || kr->confidence < c->shown) {
+            c->shown = kr->confidence;
+            c->has_shown = true;
+        }
+        if (rollup_score(&rq->scores, links[i].node) < OKR_SCORE_ONE &&
+            (!c->has_open || kr->confidence < c->open)) {
+            c->open = kr->confidence;
+            c->has_open = true;
         }
     }
-    return any;
 }
 
 Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *rec)
@@ -67,10 +81,14 @@ Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *r
     Okr__Objective *o = arena_dup(rq->mem, rec, sizeof *rec);
     o->has_score = true;
     o->score = rollup_score(&rq->scores, id);
-    o->has_confidence = lowest_confidence(rq, id, &o->confidence);
-    judge(rq, o->period, o->type == OKR__OBJECTIVE_TYPE__COMMITTED, o->score, o->has_confidence,
-          o->confidence, &o->health, &o->grade, &o->expected);
+    confidences c;
+    lowest_confidence(rq, id, &c);
+    o->has_confidence = c.has_shown;
+    o->confidence = c.shown;
+    judge(rq, o->period, o->type == OKR__OBJECTIVE_TYPE__COMMITTED, o->score, c.has_open,
+          c.open, &o->health, &o->grade, &o->expected);
     o->has_health = o->has_grade = o->has_expected = true;
+    o->has_progress = true;
     return o;
 }
 
@@ -109,5 +127,10 @@ Okr__Alignment *view_alignment(request *rq, okr_node child, okr_node parent, uin
     a->parent = (char *)request_id(rq, parent);
     a->has_weight = true;
     a->weight = weight;
+    store_agg p;
+    if (!okr_node_is_kr(child) && store_get_agg(rq->txn, parent, &p)) {
+        a->has_counts = true;
+        a->counts = rollup_child_counts(&p, okr_node_is_kr(parent));
+    }
     return a;
 }

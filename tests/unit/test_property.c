@@ -79,6 +79,7 @@ static double unit(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
 typedef struct {
     bool exists, archived;
     int period;
+    int source;                      /* Okr__ProgressSource: krs, aligned, both */
 } m_objective;
 
 typedef struct {
@@ -263,8 +264,8 @@ static int64_t m_mean(int64_t sum_ws, int64_t sum_w)
 
 static int64_t m_score(model *m, okr_node n);
 
-/* Weighted mean of the active objectives aligned to parent. */
-static int64_t m_children_mean(model *m, okr_node parent)
+/* Sums over the active objectives aligned to parent (edge weights). */
+static void m_children_sums(model *m, okr_node parent, int64_t *sw_out, int64_t *sws_out)
 {
     int64_t sw = 0, sws = 0;
     size_t i = okr_node_is_kr(parent) ? m->first_edge_k[okr_node_num(parent)]
@@ -276,6 +277,14 @@ static int64_t m_children_mean(model *m, okr_node parent)
         sw += e->weight;
         sws += (int64_t)e->weight * m_score(m, okr_node_objective(e->child));
     }
+    *sw_out = sw;
+    *sws_out = sws;
+}
+
+static int64_t m_children_mean(model *m, okr_node parent)
+{
+    int64_t sw, sws;
+    m_children_sums(m, parent, &sw, &sws);
     return m_mean(sws, sw);
 }
 
@@ -300,7 +309,16 @@ static int64_t m_score(model *m, okr_node n)
             sw += m->k[i].weight;
             sws += (int64_t)m->k[i].weight * m_score(m, okr_node_kr(i));
         }
-        s = sw > 0 ? m_mean(sws, sw) : m_children_mean(m, n);
+        /* DESIGN §3 progress source: krs (the KRs, or the aligned children
+         * while there are no KRs), aligned (the children only), both (one
+         * mean over KRs and children, each with its own weight). */
+        int64_t cw, cws;
+        m_children_sums(m, n, &cw, &cws);
+        switch (m->o[num].source) {
+        case OKR__PROGRESS_SOURCE__PROGRESS_ALIGNED: s = m_mean(cws, cw); break;
+        case OKR__PROGRESS_SOURCE__PROGRESS_BOTH: s = m_mean(sws + cws, sw + cw); break;
+        default: s = sw > 0 ? m_mean(sws, sw) : m_mean(cws, cw); break;
+        }
     }
     *state = 2;
     *memo = s;
@@ -428,6 +446,22 @@ static code_t m_parents_open(const model *m, uint32_t o)
     return OK;
 }
 
+/* DESIGN §3: only roll-up KRs take aligned objectives. */
+static code_t m_rollup_parent(const model *m, okr_node n)
+{
+    if (okr_node_is_kr(n) && m->k[okr_node_num(n)].kind != OKR__KR_KIND__ROLLUP)
+        return INVALID;
+    return OK;
+}
+
+static bool m_has_children(const model *m, okr_node parent)
+{
+    for (size_t i = 0; i < m->n_edges; i++)
+        if (m->edges[i].parent == parent)
+            return true;
+    return false;
+}
+
 static bool m_number_ok(bool has, double v) { return has && isfinite(v) && fabs(v) <= 1e15; }
 
 static bool m_weight_ok(bool has, uint32_t w) { return !has || (w >= 1 && w <= 1000); }
@@ -479,10 +513,10 @@ typedef struct {
 } planned;
 
 enum { OP_OBJ_ADD, OP_KR_ADD, OP_ALIGN, OP_UNALIGN, OP_CHECKIN, OP_KR_EDIT, OP_ARCHIVE,
-       OP_KR_DELETE, OP_OBJ_DELETE, OP_OBJ_GET, OP_PERIOD, OP__COUNT };
+       OP_KR_DELETE, OP_OBJ_DELETE, OP_OBJ_GET, OP_PERIOD, OP_OBJ_EDIT, OP__COUNT };
 static const char *const op_names[OP__COUNT] = {
     "obj add", "kr add", "align", "unalign", "checkin", "kr edit", "archive/restore",
-    "kr delete", "obj delete", "obj get", "close/reopen"};
+    "kr delete", "obj delete", "obj get", "close/reopen", "obj edit"};
 
 typedef struct {
     fixture f;
@@ -618,7 +652,9 @@ static void plan_objective_add(run_state *r, planned *p)
     bool has_w[4] = {0};
     char pbuf[4][OKR_ID_BUF];
     const char *pnames[4] = {0};
-    code_t c = m->period_closed[period] ? CLOSED : OK;
+    bool has_source = chance(50);
+    int source = chance(3) ? 7 : (int)below(3);
+    code_t c = has_source && source > 2 ? INVALID : m->period_closed[period] ? CLOSED : OK;
     for (size_t i = 0; i < n; i++) {
         parents[i] = pick_node(r);
         if (i > 0 && chance(10))
@@ -628,6 +664,8 @@ static void plan_objective_add(run_state *r, planned *p)
         if (c != OK)
             continue;
         c = m_need_parent(m, parents[i]);
+        if (c == OK)
+            c = m_rollup_parent(m, parents[i]);
         if (c == OK && !m_weight_ok(has_w[i], weights[i]))
             c = INVALID;
         for (size_t j = 0; c == OK && j < i; j++)
@@ -636,8 +674,10 @@ static void plan_objective_add(run_state *r, planned *p)
     }
     p->req = req_objective_add(&r->a, "random objective", period_names[period], n, pnames,
                                NULL);
-    int len = snprintf(p->desc, sizeof p->desc, "objective add in %s under",
-                       period_names[period]);
+    p->req->objective_add->objective->has_progress = has_source;
+    p->req->objective_add->objective->progress = (Okr__ProgressSource)source;
+    int len = snprintf(p->desc, sizeof p->desc, "objective add in %s progress %d%s under",
+                       period_names[period], source, has_source ? "" : " unset");
     for (size_t i = 0; i < n; i++) {
         Okr__Alignment *al = p->req->objective_add->align_to[i];
         al->has_weight = has_w[i];
@@ -649,7 +689,8 @@ static void plan_objective_add(run_state *r, planned *p)
     if (c != OK)
         return;
     uint32_t id = ++m->next_o;
-    m->o[id] = (m_objective){.exists = true, .period = period};
+    m->o[id] = (m_objective){.exists = true, .period = period,
+                             .source = has_source ? source : 0};
     for (size_t i = 0; i < n; i++)
         m_set_edge(m, id, parents[i], has_w[i] ? weights[i] : 1);
     fmt_node(okr_node_objective(id), p->expect_id);
@@ -752,6 +793,8 @@ static void plan_align(run_state *r, planned *p)
     code_t c = m_need_open_objective(m, child);
     if (c == OK)
         c = m_need_parent(m, parent);
+    if (c == OK)
+        c = m_rollup_parent(m, parent);
     if (c == OK && !m_weight_ok(has_w, w))
         c = INVALID;
     if (c == OK && m->o[okr_node_num(child)].archived)
@@ -891,7 +934,32 @@ static void plan_kr_edit(run_state *r, planned *p)
     if (c == OK && e.has_weight && !m_weight_ok(true, e.weight))
         c = INVALID;
     if (c == OK) {
+        /* docs/scoring.md "Editing a key result": the rules in their order. */
+        const m_kr *cur = &m->k[okr_node_num(k)];
+        int kind = e.has_kind ? (int)e.kind : cur->kind;
+        bool changes = e.has_kind && (int)e.kind != cur->kind;
+        bool valueless = kind == OKR__KR_KIND__MILESTONE || kind == OKR__KR_KIND__ROLLUP;
+        if (kind < 0 || kind > OKR__KR_KIND__ROLLUP)
+            c = INVALID;
+        else if (changes && cur->has_current)
+            c = CONFLICT;              /* check-ins were measured for the old kind */
+        else if (changes && cur->kind == OKR__KR_KIND__ROLLUP && m_has_children(m, k))
+            c = CONFLICT;              /* only roll-up KRs take aligned objectives */
+        else if (valueless && (e.has_start || e.has_target || e.has_direction))
+            c = INVALID;
+        else if (kind == OKR__KR_KIND__METRIC && e.has_direction)
+            c = INVALID;
+        else if (changes && !valueless && !e.has_target)
+            c = INVALID;               /* a new kind's target comes with the change */
+    }
+    if (c == OK) {
         copy = m->k[okr_node_num(k)];
+        if (e.has_kind && (int)e.kind != copy.kind) {
+            if (copy.kind == OKR__KR_KIND__MILESTONE || copy.kind == OKR__KR_KIND__ROLLUP)
+                copy.has_start = false;
+            copy.has_target = false;
+            copy.direction = 0;
+        }
         if (e.has_kind)
             copy.kind = e.kind;
         if (e.has_start) {
@@ -913,6 +981,29 @@ static void plan_kr_edit(run_state *r, planned *p)
         copy.weight = w;
     m->k[okr_node_num(k)] = copy;
     snprintf(p->expect_id, sizeof p->expect_id, "%s", kbuf);
+}
+
+/* obj edit --progress: the objective's score source changes. */
+static void plan_objective_edit(run_state *r, planned *p)
+{
+    model *m = &r->m;
+    okr_node o = chance(3) ? pick_kr(r) : pick_objective(r);
+    int source = chance(3) ? 5 : (int)below(3);
+    char obuf[OKR_ID_BUF];
+    p->req = req_new(&r->a, OKR__REQUEST__BODY_OBJECTIVE_EDIT);
+    p->req->objective_edit = ARENA_NEW(&r->a, Okr__ObjectiveEdit, OKR__OBJECTIVE_EDIT__INIT);
+    p->req->objective_edit->id = arena_strdup(&r->a, fmt_node(o, obuf));
+    p->req->objective_edit->has_progress = true;
+    p->req->objective_edit->progress = (Okr__ProgressSource)source;
+    snprintf(p->desc, sizeof p->desc, "objective edit %s progress %d", obuf, source);
+    code_t c = m_need_open_objective(m, o);
+    if (c == OK && source > OKR__PROGRESS_SOURCE__PROGRESS_BOTH)
+        c = INVALID;
+    p->expect = c;
+    if (c != OK)
+        return;
+    m->o[okr_node_num(o)].source = source;
+    snprintf(p->expect_id, sizeof p->expect_id, "%s", obuf);
 }
 
 static void plan_archive(run_state *r, planned *p)
@@ -1058,7 +1149,8 @@ static void plan_one(run_state *r, planned *p)
     } table[] = {
         {12, OP_OBJ_ADD, plan_objective_add}, {25, OP_KR_ADD, plan_kr_add},
         {40, OP_ALIGN, plan_align},           {46, OP_UNALIGN, plan_unalign},
-        {70, OP_CHECKIN, plan_checkin},       {82, OP_KR_EDIT, plan_kr_edit},
+        {67, OP_CHECKIN, plan_checkin},       {70, OP_OBJ_EDIT, plan_objective_edit},
+        {82, OP_KR_EDIT, plan_kr_edit},
         {88, OP_ARCHIVE, plan_archive},       {92, OP_KR_DELETE, plan_kr_delete},
         {95, OP_OBJ_DELETE, plan_objective_delete}, {97, OP_OBJ_GET, plan_objective_get},
         {100, OP_PERIOD, plan_period},

@@ -605,7 +605,8 @@ static void test_aligning_to_its_own_kr_is_a_cycle_and_refused(void **state)
     node_id o, k, r;
     leaf_objective(c, NULL, 0, 40, o, k);
     rollup_kr(c, o, 0, r);
-    refused(c, req_align(&c->a, o, k, 1), OKR__ERROR_CODE__CONFLICT);
+    /* Its metric KR is refused first for being a leaf (DESIGN §3). */
+    refused(c, req_align(&c->a, o, k, 1), OKR__ERROR_CODE__INVALID_ARGUMENT);
     refused(c, req_align(&c->a, o, r, 1), OKR__ERROR_CODE__CONFLICT);
     consistent(c);
 }
@@ -855,58 +856,66 @@ static void test_editing_metric_values_rescores_from_the_current_value(void **st
     consistent(c);
 }
 
-static void test_kind_change_metric_to_rollup_and_back(void **state)
+/* A roll-up KR with objectives aligned to it stays a roll-up until they are
+ * unaligned; back to a metric it needs its values, then scores its own
+ * check-ins; and once checked in its kind is fixed. */
+static void test_kind_change_rollup_to_metric_and_back(void **state)
 {
     ctx *c = C(state);
     node_id top, k, child, ck;
     objective(c, Q4, top);
-    metric(c, top, 0, 10, 0, k);
-    checkin(c, k, 3);
-    assert_int_equal(score(c, top), 300000);
-    /* An objective aligned to a metric KR does not move its score ... */
+    rollup_kr(c, top, 0, k);
     leaf_objective(c, k, 0, 90, child, ck);
-    assert_int_equal(score(c, k), 300000);
-
-    /* ... until the KR becomes a roll-up. */
-    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
-    e.id = k;
-    e.has_kind = true;
-    e.kind = OKR__KR_KIND__ROLLUP;
-    ok(c, req_kr_edit(&c->a, &e), NULL);
     assert_int_equal(score(c, k), 900000);
     assert_int_equal(score(c, top), 900000);
     refused(c, req_checkin(&c->a, k, 4), OKR__ERROR_CODE__INVALID_ARGUMENT);
-    checkin(c, ck, 50);
-    assert_int_equal(score(c, top), 500000);
 
-    /* Back to a metric: it needs its values again, then scores its own current. */
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = k;
+    e.has_kind = e.has_start = e.has_target = true;
     e.kind = OKR__KR_KIND__METRIC;
-    refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT);
-    e.has_start = e.has_target = true;
     e.start = 0;
     e.target = 4;
+    char want[200];
+    snprintf(want, sizeof want, "objectives are aligned to %s (%s first): only roll-up key "
+             "results take aligned objectives; unalign them first", k, child);
+    assert_string_equal(refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__CONFLICT), want);
+    ok(c, req_unalign(&c->a, child, k), NULL);
+    assert_int_equal(score(c, top), 0);
+
+    e.has_target = false;                       /* a metric needs its target */
+    refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    e.has_target = true;
     ok(c, req_kr_edit(&c->a, &e), NULL);
-    assert_int_equal(score(c, k), 750000);      /* current is still 3 */
+    assert_int_equal(score(c, k), 0);           /* never checked in: at its start */
+    checkin(c, k, 3);
+    assert_int_equal(score(c, k), 750000);
     assert_int_equal(score(c, top), 750000);
-    checkin(c, ck, 10);                         /* the child no longer counts */
+
+    Okr__KeyResultEdit back = OKR__KEY_RESULT_EDIT__INIT;
+    back.id = k;
+    back.has_kind = true;
+    back.kind = OKR__KR_KIND__ROLLUP;
+    refused(c, req_kr_edit(&c->a, &back), OKR__ERROR_CODE__CONFLICT);
     assert_int_equal(score(c, top), 750000);
     consistent(c);
 }
 
-static void test_kind_change_to_milestone_and_threshold(void **state)
+/* Without check-ins a KR may change kind; the start (the value until the
+ * first check-in) stays, the target and direction come with the change. */
+static void test_kind_change_to_threshold_and_milestone_before_checkins(void **state)
 {
     ctx *c = C(state);
     node_id o, k;
     objective(c, Q4, o);
-    metric(c, o, 0, 10, 0, k);
-    checkin(c, k, 10);
-    assert_int_equal(score(c, o), OKR_SCORE_ONE);
+    metric(c, o, 10, 20, 0, k);
     Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
     e.id = k;
     e.has_kind = true;
     e.kind = OKR__KR_KIND__THRESHOLD;
+    refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT);   /* no bound */
     e.has_target = true;
-    e.target = 12;                               /* at least 12: 10 is below */
+    e.target = 12;                               /* at least 12: the start 10 is below */
     ok(c, req_kr_edit(&c->a, &e), NULL);
     assert_int_equal(score(c, k), 0);
     e.has_direction = true;
@@ -914,7 +923,7 @@ static void test_kind_change_to_milestone_and_threshold(void **state)
     ok(c, req_kr_edit(&c->a, &e), NULL);
     assert_int_equal(score(c, k), OKR_SCORE_ONE);
     e.has_target = e.has_direction = false;
-    e.kind = OKR__KR_KIND__MILESTONE;           /* 10 is not "done" */
+    e.kind = OKR__KR_KIND__MILESTONE;
     ok(c, req_kr_edit(&c->a, &e), NULL);
     assert_int_equal(score(c, k), 0);
     checkin(c, k, 1);
@@ -1912,6 +1921,529 @@ static void test_a_stored_cycle_fails_the_change_instead_of_looping(void **state
     consistent(c);
 }
 
+/* ------------------------------------------------------------ alignment to leaf KRs */
+
+static void test_aligning_to_a_leaf_kr_is_refused_with_what_to_do(void **state)
+{
+    ctx *c = C(state);
+    node_id top, k, t, m, child;
+    objective(c, Q4, top);
+    metric(c, top, 0, 10, 0, k);
+    milestone(c, top, m);
+    Okr__KeyResult th = OKR__KEY_RESULT__INIT;
+    th.objective = top;
+    th.title = "Keep churn at or below 2 %";
+    th.has_kind = th.has_target = th.has_direction = true;
+    th.kind = OKR__KR_KIND__THRESHOLD;
+    th.direction = OKR__THRESHOLD_DIRECTION__AT_MOST;
+    th.target = 2;
+    ok(c, req_kr_add(&c->a, &th), t);
+    leaf_objective(c, NULL, 0, 80, child, NULL);
+    char want[200];
+    snprintf(want, sizeof want, "%s is a metric key result: only roll-up key results take "
+             "aligned objectives; align to the objective %s, or to a roll-up KR", k, top);
+    assert_string_equal(refused(c, req_align(&c->a, child, k, 1),
+                                OKR__ERROR_CODE__INVALID_ARGUMENT), want);
+    snprintf(want, sizeof want, "%s is a threshold key result: only roll-up key results take "
+             "aligned objectives; align to the objective %s, or to a roll-up KR", t, top);
+    assert_string_equal(refused(c, req_align(&c->a, child, t, 1),
+                                OKR__ERROR_CODE__INVALID_ARGUMENT), want);
+    snprintf(want, sizeof want, "%s is a milestone key result: only roll-up key results take "
+             "aligned objectives; align to the objective %s, or to a roll-up KR", m, top);
+    assert_string_equal(refused(c, req_align(&c->a, child, m, 1),
+                                OKR__ERROR_CODE__INVALID_ARGUMENT), want);
+    align(c, child, top, 1);              /* what the sentence says to do works */
+    consistent(c);
+}
+
+static void test_objective_add_refuses_align_to_a_leaf_kr(void **state)
+{
+    ctx *c = C(state);
+    node_id top, k, r;
+    objective(c, Q4, top);
+    metric(c, top, 0, 10, 0, k);
+    rollup_kr(c, top, 0, r);
+    const char *parents[] = {r, k};
+    const char *msg = refused(c, req_objective_add(&c->a, "child", Q4, 2, parents, NULL),
+                              OKR__ERROR_CODE__INVALID_ARGUMENT);
+    assert_non_null(strstr(msg, "only roll-up key results take aligned objectives"));
+    consistent(c);
+}
+
+/* ------------------------------------------------------------ progress source */
+
+static Okr__Request *req_source(ctx *c, const char *id, Okr__ProgressSource source)
+{
+    Okr__Request *r = req_new(&c->a, OKR__REQUEST__BODY_OBJECTIVE_EDIT);
+    r->objective_edit = ARENA_NEW(&c->a, Okr__ObjectiveEdit, OKR__OBJECTIVE_EDIT__INIT);
+    r->objective_edit->id = arena_strdup(&c->a, id);
+    r->objective_edit->has_progress = true;
+    r->objective_edit->progress = source;
+    return r;
+}
+
+/* An objective with one metric KR at 0.2 (weight 1) and two children aligned
+ * directly at 0.8 (weight 1) and 0.5 (weight 2). */
+static void mixed_objective(ctx *c, char *top, char *kr, char *c1, char *c2)
+{
+    objective(c, Q4, top);
+    metric(c, top, 0, 100, 0, kr);
+    checkin(c, kr, 20);
+    leaf_objective(c, top, 1, 80, c1, NULL);
+    leaf_objective(c, top, 2, 50, c2, NULL);
+}
+
+static void test_progress_source_aligned_scores_from_the_children_only(void **state)
+{
+    ctx *c = C(state);
+    node_id top, k, c1, c2;
+    mixed_objective(c, top, k, c1, c2);
+    assert_int_equal(score(c, top), 200000);            /* krs: its KR only */
+    ok(c, req_source(c, top, OKR__PROGRESS_SOURCE__PROGRESS_ALIGNED), NULL);
+    assert_int_equal(score(c, top), wmean(800000 + 2 * 500000, 3));   /* 600000 */
+    checkin(c, k, 90);                                  /* its KR no longer counts */
+    assert_int_equal(score(c, top), 600000);
+    consistent(c);
+}
+
+static void test_progress_source_both_is_one_mean_over_krs_and_children(void **state)
+{
+    ctx *c = C(state);
+    node_id top, k, c1, c2;
+    mixed_objective(c, top, k, c1, c2);
+    ok(c, req_source(c, top, OKR__PROGRESS_SOURCE__PROGRESS_BOTH), NULL);
+    assert_int_equal(score(c, top), wmean(200000 + 800000 + 2 * 500000, 4));   /* 500000 */
+    checkin(c, k, 60);
+    assert_int_equal(score(c, top), wmean(600000 + 800000 + 2 * 500000, 4));
+    consistent(c);
+}
+
+/* The source change goes up like any score change, and back again. */
+static void test_changing_the_progress_source_moves_the_ancestors(void **state)
+{
+    ctx *c = C(state);
+    node_id company, r, top, k, c1, c2;
+    objective(c, Q4, company);
+    rollup_kr(c, company, 0, r);
+    mixed_objective(c, top, k, c1, c2);
+    align(c, top, r, 1);
+    assert_int_equal(score(c, company), 200000);
+    ok(c, req_source(c, top, OKR__PROGRESS_SOURCE__PROGRESS_ALIGNED), NULL);
+    assert_int_equal(score(c, company), 600000);
+    consistent(c);
+    ok(c, req_source(c, top, OKR__PROGRESS_SOURCE__PROGRESS_KRS), NULL);
+    assert_int_equal(score(c, company), 200000);
+    /* The choice is kept in the record and reported. */
+    ok(c, req_source(c, top, OKR__PROGRESS_SOURCE__PROGRESS_BOTH), NULL);
+    run(c, req_objective_get(&c->a, top));
+    assert_true(c->last->objective->objective->has_progress);
+    assert_int_equal(c->last->objective->objective->progress,
+                     OKR__PROGRESS_SOURCE__PROGRESS_BOTH);
+    arena_reset(&c->a);
+    consistent(c);
+}
+
+static void test_an_invalid_progress_source_is_refused(void **state)
+{
+    ctx *c = C(state);
+    node_id o;
+    objective(c, Q4, o);
+    assert_string_equal(refused(c, req_source(c, o, (Okr__ProgressSource)3),
+                                OKR__ERROR_CODE__INVALID_ARGUMENT),
+                        "progress 3 is not krs, aligned or both");
+    Okr__Request *add = req_objective_add(&c->a, "x", Q4, 0, NULL, NULL);
+    add->objective_add->objective->has_progress = true;
+    add->objective_add->objective->progress = (Okr__ProgressSource)7;
+    refused(c, add, OKR__ERROR_CODE__INVALID_ARGUMENT);
+    consistent(c);
+}
+
+/* ObjectiveGet marks a child its parent's source leaves out (counts false). */
+static void test_show_says_which_aligned_children_do_not_count(void **state)
+{
+    ctx *c = C(state);
+    node_id top, k, c1, c2;
+    mixed_objective(c, top, k, c1, c2);
+    run(c, req_objective_get(&c->a, top));
+    Okr__ObjectiveDetail *d = c->last->objective;
+    assert_int_equal(d->n_children, 2);
+    for (size_t i = 0; i < d->n_children; i++) {
+        assert_true(d->children[i]->has_counts);
+        assert_false(d->children[i]->counts);
+    }
+    arena_reset(&c->a);
+    ok(c, req_source(c, top, OKR__PROGRESS_SOURCE__PROGRESS_ALIGNED), NULL);
+    run(c, req_objective_get(&c->a, c1));
+    d = c->last->objective;
+    assert_int_equal(d->n_parents, 1);
+    assert_true(d->parents[0]->has_counts && d->parents[0]->counts);
+    arena_reset(&c->a);
+    consistent(c);
+}
+
+/* ------------------------------------------------------------ health and grades */
+
+static Okr__Request *req_checkin_conf(ctx *c, const char *kr, double value, double conf)
+{
+    Okr__Request *r = req_checkin(&c->a, kr, value);
+    r->checkin->has_confidence = true;
+    r->checkin->confidence = conf;
+    return r;
+}
+
+static Okr__Health kr_health(ctx *c, const char *kr)
+{
+    run(c, req_kr_get(&c->a, kr));
+    Okr__Health h = c->last->kr->kr->health;
+    arena_reset(&c->a);
+    return h;
+}
+
+static Okr__Objective objective_view(ctx *c, const char *id)
+{
+    run(c, req_objective_get(&c->a, id));
+    Okr__Objective o = *c->last->objective->objective;
+    arena_reset(&c->a);
+    return o;            /* the scalar fields; its strings are gone */
+}
+
+/* DESIGN §3: a done milestone is not capped by a stale confidence (the
+ * `done` check-in gave none, the one before said 0.2). */
+static void test_done_milestone_is_not_capped_by_an_older_low_confidence(void **state)
+{
+    ctx *c = C(state);
+    node_id o, m;
+    objective(c, Q4, o);
+    milestone(c, o, m);
+    ok(c, req_checkin_conf(c, m, 0, 0.2), NULL);
+    checkin(c, m, 1);
+    assert_int_equal(score(c, m), OKR_SCORE_ONE);
+    assert_int_equal(kr_health(c, m), OKR__HEALTH__ON_TRACK);
+    Okr__Objective v = objective_view(c, o);
+    assert_int_equal(v.health, OKR__HEALTH__ON_TRACK);
+    assert_true(v.has_confidence && v.confidence == 0.2);   /* still shown */
+    consistent(c);
+}
+
+/* A metric at its target with a stale 0.1 does not cap its objective; a
+ * KR still under way with a low confidence does. */
+static void test_kr_at_target_does_not_cap_its_objective_by_a_stale_confidence(void **state)
+{
+    ctx *c = C(state);
+    node_id o, done, open;
+    objective(c, Q4, o);
+    metric(c, o, 0, 10, 0, done);
+    metric(c, o, 0, 10, 0, open);
+    ok(c, req_checkin_conf(c, done, 10, 0.1), NULL);
+    ok(c, req_checkin_conf(c, open, 5, 0.9), NULL);
+    assert_int_equal(kr_health(c, done), OKR__HEALTH__ON_TRACK);
+    assert_int_equal(objective_view(c, o).health, OKR__HEALTH__ON_TRACK);
+    ok(c, req_checkin_conf(c, open, 5, 0.3), NULL);
+    assert_int_equal(objective_view(c, o).health, OKR__HEALTH__AT_RISK);
+    consistent(c);
+}
+
+static void objective_of_type(ctx *c, bool committed, double value, char *id)
+{
+    node_id k;
+    Okr__Request *r = req_objective_add(&c->a, "graded", Q3, 0, NULL, NULL);
+    r->objective_add->objective->has_type = true;
+    r->objective_add->objective->type = committed ? OKR__OBJECTIVE_TYPE__COMMITTED
+                                                  : OKR__OBJECTIVE_TYPE__ASPIRATIONAL;
+    ok(c, r, id);
+    metric(c, id, 0, 100, 0, k);
+    checkin(c, k, value);
+}
+
+/* docs/scoring.md: aspirational < 0.4 red, < 0.7 yellow, else green;
+ * committed < 0.7 red, < 1.0 yellow, 1.0 green. */
+static void test_committed_objectives_are_graded_against_one(void **state)
+{
+    ctx *c = C(state);
+    node_id a80, c80, c60, c100;
+    objective_of_type(c, false, 80, a80);
+    objective_of_type(c, true, 80, c80);
+    objective_of_type(c, true, 60, c60);
+    objective_of_type(c, true, 100, c100);
+    ok(c, req_period_close(&c->a, Q3, false), NULL);
+    Okr__Objective v = objective_view(c, a80);
+    assert_int_equal(v.grade, OKR__GRADE__GREEN);
+    assert_int_equal(v.health, OKR__HEALTH__HEALTH_NONE);
+    assert_int_equal(objective_view(c, c80).grade, OKR__GRADE__YELLOW);
+    assert_int_equal(objective_view(c, c60).grade, OKR__GRADE__RED);
+    assert_int_equal(objective_view(c, c100).grade, OKR__GRADE__GREEN);
+    consistent(c);
+}
+
+/* ------------------------------------------------------------ the edge-case table
+ * docs/scoring.md "Edge cases": one test per row, through the handlers. The
+ * fixture's clock is 2026-10-14 in Q4, so something is expected already:
+ * a score of 0 is off_track, 1.0 on_track. */
+
+static Okr__KeyResult kr_view(ctx *c, const char *kr)
+{
+    run(c, req_kr_get(&c->a, kr));
+    Okr__KeyResult v = *c->last->kr->kr;
+    arena_reset(&c->a);
+    return v;
+}
+
+static void expect_kr(ctx *c, const char *kr, int64_t want_score, int64_t want_attainment,
+                      Okr__Health want_health)
+{
+    Okr__KeyResult v = kr_view(c, kr);
+    assert_int_equal(v.score, want_score);
+    assert_int_equal(v.attainment, want_attainment);
+    assert_int_equal(v.health, want_health);
+}
+
+static void threshold(ctx *c, const char *o, Okr__ThresholdDirection dir, double bound,
+                      bool has_start, double start, char *id)
+{
+    Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
+    kr.objective = (char *)o;
+    kr.title = "a threshold";
+    kr.has_kind = kr.has_target = kr.has_direction = true;
+    kr.kind = OKR__KR_KIND__THRESHOLD;
+    kr.direction = dir;
+    kr.target = bound;
+    kr.has_start = has_start;
+    kr.start = start;
+    ok(c, req_kr_add(&c->a, &kr), id);
+}
+
+static void test_table_metric_before_any_checkin_scores_zero(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, 5, 15, 0, k);
+    expect_kr(c, k, 0, 0, OKR__HEALTH__OFF_TRACK);
+    consistent(c);
+}
+
+static void test_table_metric_decimals_and_decreasing_target(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, 0.5, 0.2, 0, k);            /* refund rate 0.5 % -> 0.2 % */
+    checkin(c, k, 0.35);
+    expect_kr(c, k, 500000, 500000, OKR__HEALTH__ON_TRACK);
+    checkin(c, k, 0.4999999);
+    assert_int_equal(score(c, k), 0);        /* 0.00000033: rounds to 0 millionths */
+    consistent(c);
+}
+
+static void test_table_metric_below_baseline_scores_zero_attainment_negative(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, 10, 20, 0, k);
+    checkin(c, k, 5);
+    expect_kr(c, k, 0, -500000, OKR__HEALTH__OFF_TRACK);
+    consistent(c);
+}
+
+static void test_table_metric_overshoot_scores_one_attainment_above(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k, d;
+    objective(c, Q4, o);
+    metric(c, o, 0, 10, 0, k);
+    checkin(c, k, 15);
+    expect_kr(c, k, OKR_SCORE_ONE, 1500000, OKR__HEALTH__ON_TRACK);
+    metric(c, o, 0.5, 0.2, 0, d);            /* decreasing, past its target */
+    checkin(c, d, 0.05);
+    expect_kr(c, d, OKR_SCORE_ONE, 1500000, OKR__HEALTH__ON_TRACK);
+    assert_int_equal(score(c, o), OKR_SCORE_ONE);   /* overshoot never rolls up */
+    consistent(c);
+}
+
+static void test_table_metric_negative_values(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, -10, -5, 0, k);             /* e.g. a margin from -10 % to -5 % */
+    checkin(c, k, -7.5);
+    expect_kr(c, k, 500000, 500000, OKR__HEALTH__ON_TRACK);
+    checkin(c, k, -20);
+    expect_kr(c, k, 0, -2000000, OKR__HEALTH__OFF_TRACK);
+    consistent(c);
+}
+
+static void test_table_metric_start_equal_target_is_refused(void **state)
+{
+    ctx *c = C(state);
+    node_id o;
+    objective(c, Q4, o);
+    assert_string_equal(refused(c, req_kr_add_metric(&c->a, o, 5, 5, 0),
+                                OKR__ERROR_CODE__INVALID_ARGUMENT),
+                        "target equals start (5): a metric KR needs a change to measure");
+    consistent(c);
+}
+
+static void test_table_metric_attainment_is_capped(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, 0, 1e-9, 0, k);
+    checkin(c, k, 1e15);
+    expect_kr(c, k, OKR_SCORE_ONE, OKR_ATTAINMENT_CAP, OKR__HEALTH__ON_TRACK);
+    checkin(c, k, -1e15);
+    expect_kr(c, k, 0, -OKR_ATTAINMENT_CAP, OKR__HEALTH__OFF_TRACK);
+    consistent(c);
+}
+
+/* No check-in and no start: no value yet, so not met — even "at most 2",
+ * which a value of 0 would meet. */
+static void test_table_threshold_without_value_is_not_met(void **state)
+{
+    ctx *c = C(state);
+    node_id o, most, least;
+    objective(c, Q4, o);
+    threshold(c, o, OKR__THRESHOLD_DIRECTION__AT_MOST, 2, false, 0, most);
+    threshold(c, o, OKR__THRESHOLD_DIRECTION__AT_LEAST, -1, false, 0, least);
+    expect_kr(c, most, 0, 0, OKR__HEALTH__OFF_TRACK);
+    expect_kr(c, least, 0, 0, OKR__HEALTH__OFF_TRACK);
+    consistent(c);
+}
+
+static void test_table_threshold_with_start_scores_it_before_checkins(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    threshold(c, o, OKR__THRESHOLD_DIRECTION__AT_MOST, 2, true, 1.5, k);
+    expect_kr(c, k, OKR_SCORE_ONE, OKR_SCORE_ONE, OKR__HEALTH__ON_TRACK);
+    checkin(c, k, 2.5);
+    expect_kr(c, k, 0, 0, OKR__HEALTH__OFF_TRACK);
+    consistent(c);
+}
+
+static void test_table_threshold_exactly_at_the_bound_is_met(void **state)
+{
+    ctx *c = C(state);
+    node_id o, most, least;
+    objective(c, Q4, o);
+    threshold(c, o, OKR__THRESHOLD_DIRECTION__AT_MOST, 2, false, 0, most);
+    threshold(c, o, OKR__THRESHOLD_DIRECTION__AT_LEAST, 95, false, 0, least);
+    checkin(c, most, 2);
+    checkin(c, least, 95);
+    assert_int_equal(score(c, most), OKR_SCORE_ONE);
+    assert_int_equal(score(c, least), OKR_SCORE_ONE);
+    checkin(c, most, 2.000001);
+    checkin(c, least, 94.999999);
+    assert_int_equal(score(c, most), 0);
+    assert_int_equal(score(c, least), 0);
+    consistent(c);
+}
+
+static void test_table_threshold_negative_bound(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    threshold(c, o, OKR__THRESHOLD_DIRECTION__AT_LEAST, -5, false, 0, k);
+    checkin(c, k, -5);
+    assert_int_equal(score(c, k), OKR_SCORE_ONE);
+    checkin(c, k, -5.5);
+    assert_int_equal(score(c, k), 0);
+    consistent(c);
+}
+
+static void test_table_milestone_not_done_and_done(void **state)
+{
+    ctx *c = C(state);
+    node_id o, m;
+    objective(c, Q4, o);
+    milestone(c, o, m);
+    expect_kr(c, m, 0, 0, OKR__HEALTH__OFF_TRACK);
+    ok(c, req_checkin_conf(c, m, 0, 0.8), NULL);
+    expect_kr(c, m, 0, 0, OKR__HEALTH__OFF_TRACK);
+    checkin(c, m, 1);
+    expect_kr(c, m, OKR_SCORE_ONE, OKR_SCORE_ONE, OKR__HEALTH__ON_TRACK);
+    consistent(c);
+}
+
+/* A milestone has neither start nor target: an edit of one is refused
+ * instead of being logged and storing nothing. */
+static void test_table_milestone_start_or_target_edit_is_refused(void **state)
+{
+    ctx *c = C(state);
+    node_id o, m, r;
+    objective(c, Q4, o);
+    milestone(c, o, m);
+    rollup_kr(c, o, 0, r);
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = m;
+    e.has_target = true;
+    e.target = 5;
+    char want[160];
+    snprintf(want, sizeof want, "%s is a milestone key result: it has no start, target or "
+             "bound to set (check in 1 when done)", m);
+    assert_string_equal(refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT),
+                        want);
+    e.has_target = false;
+    e.has_start = true;
+    refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    e.id = r;
+    snprintf(want, sizeof want, "%s is a roll-up key result: it has no start, target or "
+             "bound to set", r);
+    assert_string_equal(refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT),
+                        want);
+    consistent(c);
+}
+
+static void test_table_metric_direction_edit_is_refused(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, 0, 10, 0, k);
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = k;
+    e.has_target = e.has_direction = true;
+    e.target = 3;
+    e.direction = OKR__THRESHOLD_DIRECTION__AT_MOST;
+    refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__INVALID_ARGUMENT);
+    consistent(c);
+}
+
+/* A metric checked in at 5 turned milestone used to keep 5 and score 0:
+ * its check-ins were measured as a metric, so the kind change is refused. */
+static void test_table_kind_change_after_checkins_is_refused(void **state)
+{
+    ctx *c = C(state);
+    node_id o, k;
+    objective(c, Q4, o);
+    metric(c, o, 0, 10, 0, k);
+    checkin(c, k, 5);
+    Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+    e.id = k;
+    e.has_kind = true;
+    e.kind = OKR__KR_KIND__MILESTONE;
+    char want[200];
+    snprintf(want, sizeof want, "%s has 1 check-ins measured as a metric: its kind cannot "
+             "change; add a new key result of kind milestone instead", k);
+    assert_string_equal(refused(c, req_kr_edit(&c->a, &e), OKR__ERROR_CODE__CONFLICT), want);
+    assert_int_equal(score(c, k), 500000);
+    consistent(c);
+}
+
+static void test_table_rollup_without_children_scores_zero(void **state)
+{
+    ctx *c = C(state);
+    node_id o, r;
+    objective(c, Q4, o);
+    rollup_kr(c, o, 0, r);
+    expect_kr(c, r, 0, 0, OKR__HEALTH__OFF_TRACK);
+    consistent(c);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1945,8 +2477,34 @@ int main(void)
         T(test_kr_weight_must_be_1_to_1000),
         T(test_kr_weight_change_reweights_the_objective),
         T(test_editing_metric_values_rescores_from_the_current_value),
-        T(test_kind_change_metric_to_rollup_and_back),
-        T(test_kind_change_to_milestone_and_threshold),
+        T(test_kind_change_rollup_to_metric_and_back),
+        T(test_kind_change_to_threshold_and_milestone_before_checkins),
+        T(test_aligning_to_a_leaf_kr_is_refused_with_what_to_do),
+        T(test_objective_add_refuses_align_to_a_leaf_kr),
+        T(test_progress_source_aligned_scores_from_the_children_only),
+        T(test_progress_source_both_is_one_mean_over_krs_and_children),
+        T(test_changing_the_progress_source_moves_the_ancestors),
+        T(test_an_invalid_progress_source_is_refused),
+        T(test_show_says_which_aligned_children_do_not_count),
+        T(test_done_milestone_is_not_capped_by_an_older_low_confidence),
+        T(test_kr_at_target_does_not_cap_its_objective_by_a_stale_confidence),
+        T(test_committed_objectives_are_graded_against_one),
+        T(test_table_metric_before_any_checkin_scores_zero),
+        T(test_table_metric_decimals_and_decreasing_target),
+        T(test_table_metric_below_baseline_scores_zero_attainment_negative),
+        T(test_table_metric_overshoot_scores_one_attainment_above),
+        T(test_table_metric_negative_values),
+        T(test_table_metric_start_equal_target_is_refused),
+        T(test_table_metric_attainment_is_capped),
+        T(test_table_threshold_without_value_is_not_met),
+        T(test_table_threshold_with_start_scores_it_before_checkins),
+        T(test_table_threshold_exactly_at_the_bound_is_met),
+        T(test_table_threshold_negative_bound),
+        T(test_table_milestone_not_done_and_done),
+        T(test_table_milestone_start_or_target_edit_is_refused),
+        T(test_table_metric_direction_edit_is_refused),
+        T(test_table_kind_change_after_checkins_is_refused),
+        T(test_table_rollup_without_children_scores_zero),
         T(test_archive_removes_an_objective_from_its_parents_and_restore_returns_it),
         T(test_archived_child_score_change_reaches_parents_on_restore),
         T(test_deleting_an_objective_rescores_parents_and_unaligns_children),

@@ -317,16 +317,26 @@ static void test_low_confidence_caps_on_track_at_at_risk(void **state)
 {
     (void)state;
     const score_health_settings *s = &score_default_health;
-    assert_int_equal(score_health_of(1000000, 500000, true, 0.4, s), SCORE_AT_RISK);
-    assert_int_equal(score_health_of(1000000, 500000, true, 0.49, s), SCORE_AT_RISK);
+    assert_int_equal(score_health_of(900000, 500000, true, 0.4, s), SCORE_AT_RISK);
+    assert_int_equal(score_health_of(999999, 500000, true, 0.49, s), SCORE_AT_RISK);
+}
+
+/* DESIGN §3: a done milestone or a KR at its target is not capped by a stale
+ * confidence — a score of 1.0 has nothing left to doubt. */
+static void test_score_of_one_is_not_capped_by_low_confidence(void **state)
+{
+    (void)state;
+    const score_health_settings *s = &score_default_health;
+    assert_int_equal(score_health_of(OKR_SCORE_ONE, 500000, true, 0.1, s), SCORE_ON_TRACK);
+    assert_int_equal(score_health_of(OKR_SCORE_ONE, 1000000, true, 0.0, s), SCORE_ON_TRACK);
 }
 
 static void test_confidence_at_the_limit_does_not_cap(void **state)
 {
     (void)state;
     const score_health_settings *s = &score_default_health;
-    assert_int_equal(score_health_of(1000000, 500000, true, 0.5, s), SCORE_ON_TRACK);
-    assert_int_equal(score_health_of(1000000, 500000, true, 0.9, s), SCORE_ON_TRACK);
+    assert_int_equal(score_health_of(900000, 500000, true, 0.5, s), SCORE_ON_TRACK);
+    assert_int_equal(score_health_of(900000, 500000, true, 0.9, s), SCORE_ON_TRACK);
 }
 
 static void test_missing_confidence_does_not_cap(void **state)
@@ -349,21 +359,33 @@ static void test_health_thresholds_are_settings(void **state)
     (void)state;
     score_health_settings strict = {.on_track = 1.0, .at_risk = 0.9, .low_confidence = 0.8};
     assert_int_equal(score_health_of(950000, 1000000, false, 0, &strict), SCORE_AT_RISK);
-    assert_int_equal(score_health_of(1000000, 1000000, true, 0.7, &strict), SCORE_AT_RISK);
+    assert_int_equal(score_health_of(990000, 990000, true, 0.7, &strict), SCORE_AT_RISK);
     assert_int_equal(score_health_of(899999, 1000000, false, 0, &strict), SCORE_OFF_TRACK);
 }
 
 /* ------------------------------------------------------------ grade, names */
 
-static void test_grade_boundaries_are_0_4_and_0_7(void **state)
+static void test_aspirational_grade_boundaries_are_0_4_and_0_7(void **state)
 {
     (void)state;
-    assert_int_equal(score_grade_of(0), SCORE_RED);
-    assert_int_equal(score_grade_of(399999), SCORE_RED);
-    assert_int_equal(score_grade_of(400000), SCORE_YELLOW);
-    assert_int_equal(score_grade_of(699999), SCORE_YELLOW);
-    assert_int_equal(score_grade_of(700000), SCORE_GREEN);
-    assert_int_equal(score_grade_of(OKR_SCORE_ONE), SCORE_GREEN);
+    assert_int_equal(score_grade_of(0, false), SCORE_RED);
+    assert_int_equal(score_grade_of(399999, false), SCORE_RED);
+    assert_int_equal(score_grade_of(400000, false), SCORE_YELLOW);
+    assert_int_equal(score_grade_of(699999, false), SCORE_YELLOW);
+    assert_int_equal(score_grade_of(700000, false), SCORE_GREEN);
+    assert_int_equal(score_grade_of(OKR_SCORE_ONE, false), SCORE_GREEN);
+}
+
+/* Committed objectives are graded against 1.0: green only when delivered in
+ * full, yellow from 0.7 (docs/scoring.md). */
+static void test_committed_grade_is_green_only_at_one(void **state)
+{
+    (void)state;
+    assert_int_equal(score_grade_of(0, true), SCORE_RED);
+    assert_int_equal(score_grade_of(699999, true), SCORE_RED);
+    assert_int_equal(score_grade_of(700000, true), SCORE_YELLOW);
+    assert_int_equal(score_grade_of(999999, true), SCORE_YELLOW);
+    assert_int_equal(score_grade_of(OKR_SCORE_ONE, true), SCORE_GREEN);
 }
 
 static void test_health_and_grade_names(void **state)
@@ -429,7 +451,9 @@ int main(void)
         cmocka_unit_test(test_missing_confidence_does_not_cap),
         cmocka_unit_test(test_low_confidence_never_improves_health),
         cmocka_unit_test(test_health_thresholds_are_settings),
-        cmocka_unit_test(test_grade_boundaries_are_0_4_and_0_7),
+        cmocka_unit_test(test_aspirational_grade_boundaries_are_0_4_and_0_7),
+        cmocka_unit_test(test_committed_grade_is_green_only_at_one),
+        cmocka_unit_test(test_score_of_one_is_not_capped_by_low_confidence),
         cmocka_unit_test(test_health_and_grade_names),
         cmocka_unit_test(test_default_health_settings_match_design),
     };

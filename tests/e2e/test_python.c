@@ -264,8 +264,10 @@ static int free_port(void)
  * applied in order, and its final state. */
 typedef struct {
     int snapshots;
-    uint64_t base;              /* the (last) snapshot's seq */
-    uint64_t *seqs;
+    bool new_epoch;             /* the last snapshot was taken for a new epoch */
+    char epoch[64];             /* the last snapshot's, hex */
+    uint64_t base;              /* the last snapshot's seq */
+    uint64_t *seqs;             /* events applied since the last snapshot */
     size_t n_seqs;
     struct json_object *final;  /* {"epoch", "seq", "scores": {id: millionths}} */
 } monitor_output;
@@ -283,6 +285,9 @@ static void parse_monitor(const char *path, monitor_output *m)
         if ((v = harness_json_find(doc, "snapshot")) != NULL) {
             m->snapshots++;
             m->base = (uint64_t)harness_json_int(doc, "snapshot.seq");
+            m->new_epoch = json_object_get_boolean(harness_json_find(doc, "snapshot.new_epoch"));
+            snprintf(m->epoch, sizeof m->epoch, "%s", harness_json_string(doc, "snapshot.epoch"));
+            m->n_seqs = 0;
         } else if ((v = harness_json_find(doc, "final")) != NULL) {
             m->final = json_object_get(v);
         } else {
@@ -390,6 +395,54 @@ static void test_python_monitor_sees_every_seq_once_across_a_restart(void **stat
                      (unsigned long long)(m.base + 1 + i));
     assert_int_equal(harness_json_int(m.final, "seq"), last);
     assert_true(harness_json_int(m.final, "replayed") > 0);
+    assert_scores_equal_okr(&s, m.final);
+    json_object_put(m.final);
+    free(m.seqs);
+    harness_server_destroy(&s);
+}
+
+/* okrd gets a new epoch (okrd --new-epoch) while stopped: the monitor sees
+ * the new epoch in a heartbeat, takes a new snapshot, and goes on from it
+ * with every seq once and the scores okr reads. */
+static void test_python_monitor_snapshots_again_on_a_new_epoch(void **state)
+{
+    (void)state;
+    char listen[64], publish[64], pythonpath[HARNESS_PATH_MAX + 16];
+    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", free_port());
+    snprintf(publish, sizeof publish, "tcp://127.0.0.1:%d", free_port());
+    struct harness_server s = {0};
+    assert_int_equal(harness_server_start(&s, "--listen", listen, "--publish", publish, NULL), 0);
+    generate_module(&s, pythonpath, sizeof pythonpath);
+    build_org(&s, 2);
+    uint64_t last = harness_last_seq(&s) + 2 * 30 + 2 * 30;
+    char until[24], out_path[HARNESS_PATH_MAX + 16], err_path[HARNESS_PATH_MAX + 16];
+    snprintf(until, sizeof until, "%llu", (unsigned long long)last);
+    snprintf(out_path, sizeof out_path, "%s/monitor.jsonl", s.root);
+    snprintf(err_path, sizeof err_path, "%s/monitor.err", s.root);
+    const char *args[] = {"--server", listen, "--events", publish, "--json", "--timeout", "500",
+                          "--retries", "2", "--until", until, NULL};
+    pid_t mon = spawn_script(pythonpath, "monitor.py", args, out_path, err_path);
+    wait_for_text(out_path, "\"snapshot\"", mon, err_path);
+    run_writers(&s, 2, 30, 0);
+    assert_int_equal(harness_server_stop(&s), 0);
+    struct harness_result r;
+    assert_int_equal(harness_okrd_cmd(&r, "--new-epoch", "--data", s.data_dir, NULL), 0);
+    harness_expect_exit(&r, 0);
+    harness_result_free(&r);
+    assert_int_equal(harness_server_restart(&s), 0);
+    wait_for_text(out_path, "\"new_epoch\": true", mon, err_path);
+    run_writers(&s, 2, 30, 5);
+    assert_int_equal(harness_last_seq(&s), last);
+    assert_int_equal(wait_script(mon, err_path), 0);
+
+    monitor_output m;
+    parse_monitor(out_path, &m);
+    assert_int_equal(m.snapshots, 2);
+    assert_true(m.new_epoch);
+    assert_int_equal(m.n_seqs, last - m.base);
+    for (size_t i = 0; i < m.n_seqs; i++)
+        assert_int_equal(m.seqs[i], m.base + 1 + i);
+    assert_string_equal(harness_json_string(m.final, "epoch"), m.epoch);
     assert_scores_equal_okr(&s, m.final);
     json_object_put(m.final);
     free(m.seqs);
@@ -703,6 +756,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_python_monitor_sees_every_seq_once_across_a_restart),
+        cmocka_unit_test(test_python_monitor_snapshots_again_on_a_new_epoch),
         cmocka_unit_test(test_python_monitor_following_a_node_gets_only_its_events),
         cmocka_unit_test(test_python_checkin_lands_once_and_exits_like_okr),
         cmocka_unit_test(test_python_checkin_with_a_lost_reply_finds_it_in_the_log),

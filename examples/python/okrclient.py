@@ -8,7 +8,6 @@ okr_pb2 and where the protocol is described.
 """
 
 import getpass
-import os
 import secrets
 import sys
 import time
@@ -53,7 +52,7 @@ class Client:
         self.endpoint = endpoint
         self.timeout_ms = timeout_ms
         self.ctx = ctx or zmq.Context.instance()
-        self.user = os.environ.get("OKR_USER") or getpass.getuser()
+        self.user = _login_name()
         self.sock = None
 
     def _open(self):
@@ -78,7 +77,8 @@ class Client:
     def new_request(self):
         req = okr_pb2.Request()
         req.version = okr_pb2.PROTOCOL_VERSION_1
-        req.user = self.user
+        if self.user:
+            req.user = self.user
         return req
 
     def send_once(self, req, timeout_ms=None):
@@ -115,6 +115,14 @@ class Client:
                 return resp
         raise Unreachable("no reply from %s in %d tries of %d ms"
                           % (self.endpoint, tries, self.timeout_ms))
+
+
+def _login_name():
+    """The actor name local mode records (Request.user); None when unknown."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
 
 
 def _now_ms():

@@ -67,14 +67,15 @@ static void generate_module(const struct harness_server *s, char *pythonpath, si
     snprintf(pythonpath, size, "PYTHONPATH=%s", dir);
 }
 
-/* argv for `env PYTHONPATH=... python3 examples/python/SCRIPT ARGS...`. */
-static size_t script_argv(const char **argv, size_t max, const char *pythonpath,
-                          const char *script, const char *const *args)
+/* argv for `env PYTHONPATH=... python3 examples/python/SCRIPT ARGS...`
+ * (path: room for the script's path, which argv points into). */
+static size_t script_argv(const char **argv, size_t max, char *path, size_t path_size,
+                          const char *pythonpath, const char *script, const char *const *args)
 {
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", EXAMPLES, script);
+    snprintf(path, path_size, "%s/%s", EXAMPLES, script);
     size_t n = 0;
     argv[n++] = "/usr/bin/env";
+    argv[n++] = "PYTHONDONTWRITEBYTECODE=1";   /* no __pycache__ in the source tree */
     argv[n++] = pythonpath;
     argv[n++] = python();
     argv[n++] = path;
@@ -89,7 +90,8 @@ static void run_script(struct harness_result *r, const char *pythonpath, const c
                        const char *const *args)
 {
     const char *argv[32];
-    script_argv(argv, 32, pythonpath, script, args);
+    char path[256];
+    script_argv(argv, 32, path, sizeof path, pythonpath, script, args);
     assert_int_equal(harness_run(r, NULL, DEADLINE_MS, (char *const *)argv), 0);
 }
 
@@ -98,7 +100,8 @@ static pid_t spawn_script(const char *pythonpath, const char *script, const char
                           const char *out_path, const char *err_path)
 {
     const char *argv[32];
-    script_argv(argv, 32, pythonpath, script, args);
+    char path[256];
+    script_argv(argv, 32, path, sizeof path, pythonpath, script, args);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);

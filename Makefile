@@ -19,7 +19,8 @@
 
 DEB_PACKAGES := gcc make pkg-config tmux libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
                 liblmdb-dev libreadline-dev libcmocka-dev libjson-c-dev libinih-dev libsodium-dev \
-                scdoc mandoc uthash-dev faketime
+                scdoc mandoc uthash-dev faketime \
+                python3-zmq python3-protobuf protobuf-compiler
 
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-asan

@@ -9,14 +9,11 @@ Exit status, like okr's: 0 the check-in is recorded (its event seq is
 printed), 1 the server refused it (its sentence is printed), 2 usage,
 3 okrd did not answer.
 
-A mutation is not idempotent and okrd does not deduplicate request ids, so
-the retry is careful (Lazy Pirate with a check): the check-in keeps ONE
-request id across tries; after a try goes unanswered the script reconnects
-and first reads the event log (Replay with the KR as node filter, from the
-seq okrd reported before the first try) for an event whose recorded Request
-has that id. Found: the check-in landed and only its reply was lost — done.
-Not found: it is sent again, with the same id. See docs/protocol.md,
-"Notes for client authors".
+Retries are Lazy Pirate with ONE request id for every try: okrd keeps each
+mutation's reply under (user, request id) and answers a repeat with the
+original reply without doing it again (docs/protocol.md, "Exactly once"),
+so a try whose reply was lost is resent safely and the check-in is
+recorded once.
 """
 
 import argparse
@@ -56,35 +53,7 @@ def checkin_request(cl, args):
     return req
 
 
-def landed(cl, req, after_seq):
-    """Whether the event log holds our check-in: the event, False, or None
-    when okrd did not answer (then we still do not know)."""
-    while True:
-        q = cl.new_request()
-        q.replay.after_seq = after_seq
-        q.replay.nodes.append(req.checkin.kr)
-        resp = cl.send_once(q)
-        if resp is None:
-            return None
-        if resp.error.code != okr_pb2.OK:
-            # NOT_FOUND: pruned by retention; treat as unknown, never resend blindly.
-            sys.stderr.write("checkin.py: cannot read the event log: %s\n" % resp.error.message)
-            return None
-        ev_list = resp.events
-        for ev in ev_list.events:
-            if ev.change.request_id == req.request_id and ev.change.HasField("checkin"):
-                return ev
-        if ev_list.through_seq >= ev_list.last_seq or ev_list.through_seq <= after_seq:
-            return False
-        after_seq = ev_list.through_seq
-
-
-def report(resp_or_event, is_event):
-    if is_event:
-        print("recorded %s as seq %d (the first reply was lost; found in the log)"
-              % (resp_or_event.subject, resp_or_event.seq))
-        return okrclient.EXIT_OK
-    resp = resp_or_event
+def report(resp):
     if resp.error.code != okr_pb2.OK:
         sys.stderr.write("checkin.py: %s: %s\n" % (okrclient.error_name(resp.error.code),
                                                    resp.error.message))
@@ -106,36 +75,16 @@ def run(args):
 
 
 def checkin(cl, args):
-    status_req = cl.new_request()
-    status_req.status.SetInParent()          # an empty body must be selected explicitly
-    try:
-        status = cl.call(status_req, args.retries)
-    except okrclient.Unreachable as e:
-        sys.stderr.write("checkin.py: %s\n" % e)
-        return okrclient.EXIT_UNREACHABLE
-    before = status.status.last_seq          # our event, if any, comes after this
     req = checkin_request(cl, args)
-    unsure = False                           # a try went unanswered
     for attempt in range(1, args.retries + 1):
-        if unsure:
-            found = landed(cl, req, before)
-            if found is None:
-                sys.stderr.write("checkin.py: no reply in %d ms (try %d of %d)\n"
-                                 % (args.timeout, attempt, args.retries))
-                continue
-            if found is not False:
-                return report(found, True)
-            sys.stderr.write("checkin.py: not in the log: sending request %d again\n"
-                             % req.request_id)
-        resp = cl.send_once(req)
+        resp = cl.send_once(req)             # the same request id every time
         if resp is not None:
-            return report(resp, False)
+            return report(resp)
         sys.stderr.write("checkin.py: no reply in %d ms (try %d of %d)\n"
                          % (args.timeout, attempt, args.retries))
-        unsure = True
-    sys.stderr.write("checkin.py: okrd at %s did not answer; the check-in may or may not "
-                     "be recorded (look for request id %d in `okr log %s`)\n"
-                     % (args.server, req.request_id, args.kr))
+    sys.stderr.write("checkin.py: okrd at %s did not answer; if it got the check-in it "
+                     "recorded it once (look for it with `okr log %s`)\n"
+                     % (args.server, args.kr))
     return okrclient.EXIT_UNREACHABLE
 
 

@@ -702,9 +702,10 @@ static void checkin_through_proxy(struct harness_server *s, const char *pythonpa
     }
 }
 
-/* The first reply is lost: checkin.py finds its request id in the event log
- * and does not send the check-in again. It is recorded once. */
-static void test_python_checkin_with_a_lost_reply_finds_it_in_the_log(void **state)
+/* The first reply is lost: checkin.py sends the check-in again with the same
+ * request id, okrd answers it from its reply cache (exactly once), and it is
+ * recorded once. */
+static void test_python_checkin_with_a_lost_reply_is_resent_and_recorded_once(void **state)
 {
     (void)state;
     char pythonpath[HARNESS_PATH_MAX + 16];
@@ -717,18 +718,19 @@ static void test_python_checkin_with_a_lost_reply_finds_it_in_the_log(void **sta
     int code;
     char *out;
     checkin_through_proxy(&s, pythonpath, &p, &code, &out);
-    assert_int_equal(p.n_checkins, 1);                 /* never resent */
-    char want[96];
-    snprintf(want, sizeof want, "recorded K1 as seq %llu (the first reply was lost",
-             (unsigned long long)before + 1);
-    assert_non_null(strstr(out, want));
+    assert_int_equal(code, 0);
+    assert_int_equal(p.n_checkins, 2);                 /* resent, with the same id */
+    assert_int_equal(p.checkin_ids[1], p.checkin_ids[0]);
+    char want[64];
+    snprintf(want, sizeof want, "recorded K1 as seq %llu\n", (unsigned long long)before + 1);
+    assert_non_null(strstr(out, want));                /* the original reply, from the cache */
     free(out);
     assert_int_equal(harness_last_seq(&s), before + 1);
     assert_int_equal(checkins_of_k1(&s, NULL), 1);
     harness_server_destroy(&s);
 }
 
-/* The first request is lost: checkin.py sees it is not in the log and sends
+/* The first request is lost: checkin.py times out and sends
  * it again with the SAME request id. It is recorded once. */
 static void test_python_checkin_with_a_lost_request_resends_the_same_id(void **state)
 {
@@ -762,7 +764,7 @@ int main(void)
         cmocka_unit_test(test_python_monitor_snapshots_again_on_a_new_epoch),
         cmocka_unit_test(test_python_monitor_following_a_node_gets_only_its_events),
         cmocka_unit_test(test_python_checkin_lands_once_and_exits_like_okr),
-        cmocka_unit_test(test_python_checkin_with_a_lost_reply_finds_it_in_the_log),
+        cmocka_unit_test(test_python_checkin_with_a_lost_reply_is_resent_and_recorded_once),
         cmocka_unit_test(test_python_checkin_with_a_lost_request_resends_the_same_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "requests.h"
+#include "auth.h"
 #include "dispatch.h"
 #include "okr_limits.h"
 #include "server.h"
@@ -54,9 +55,26 @@ static void discard_rest(void *sock)
     }
 }
 
+/* Secure mode: the user the ZAP handler admitted this message's connection
+ * as (its User-Id is the public key). NULL for a key no longer listed: a
+ * user removed since they connected. */
+static const auth_user *sender_of(const batch *b, batch_item *it)
+{
+    const char *key = zmq_msg_gets(&it->payload, "User-Id");
+    if (key == NULL)                          /* no body frame (bad framing) */
+        key = zmq_msg_gets(&it->identity, "User-Id");
+    return auth_find(b->auth, key);
+}
+
+static void drop_item(batch_item *it)
+{
+    zmq_msg_close(&it->identity);
+    zmq_msg_close(&it->payload);
+}
+
 /* Take one request off the ROUTER: [identity][""]?[body]. Returns false when
  * nothing is ready. */
-static bool receive_item(void *router, batch_item *it)
+static bool receive_item(const batch *b, void *router, batch_item *it)
 {
     memset(it, 0, sizeof *it);
     zmq_msg_init(&it->identity);
@@ -80,14 +98,20 @@ static bool receive_item(void *router, batch_item *it)
         it->bad_framing = true;
         discard_rest(router);
     }
+    if (b->auth && (it->user = sender_of(b, it)) == NULL)
+        it->dropped = true;                 /* a removed user: no reply, nothing */
     return true;
 }
 
 size_t batch_receive(batch *b, void *router)
 {
     b->n = 0;
-    while (b->n < BATCH_MAX && receive_item(router, &b->items[b->n]))
-        b->n++;
+    while (b->n < BATCH_MAX && receive_item(b, router, &b->items[b->n])) {
+        if (b->items[b->n].dropped)
+            drop_item(&b->items[b->n]);
+        else
+            b->n++;
+    }
     return b->n;
 }
 
@@ -129,8 +153,14 @@ static void init_request(okrd *s, batch *b, request *rq, store_txn *txn, batch_i
     memset(rq, 0, sizeof *rq);
     rq->txn = txn;
     rq->mem = &b->mem;
-    rq->actor = actor_of(req);
-    rq->role = OKR_ROLE_ADMIN;            /* local mode: whoever reaches loopback */
+    if (it->user) {                       /* secure mode: whatever Request.user says */
+        rq->actor = it->user->name;
+        rq->role = it->user->role;
+    } else {
+        rq->actor = actor_of(req);
+        rq->role = OKR_ROLE_ADMIN;        /* local mode: whoever reaches loopback */
+    }
+    rq->secure = b->auth != NULL;
     rq->now = text_now_us();
     rq->health = &s->cfg.health;
     rq->last_seq = seq;                   /* what this transaction sees */
@@ -270,6 +300,14 @@ static void reply(void *router, batch_item *it)
     if (it->delimiter)
         zmq_send(router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     wire_send(router, &it->response->base, ZMQ_DONTWAIT);
+}
+
+bool batch_users_changed(const batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->items[i].users_changed)
+            return true;
+    return false;
 }
 
 void batch_release(batch *b, void *router)

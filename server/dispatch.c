@@ -31,7 +31,11 @@
     X(TREE, tree, op_tree)                                \
     X(STATUS, status, op_status)                          \
     X(SNAPSHOT, snapshot, op_snapshot)                    \
-    X(REPLAY, replay, op_replay)
+    X(REPLAY, replay, op_replay)                          \
+    X(USER_ADD, user_add, op_user_add)                    \
+    X(USER_LIST, user_list, op_user_list)                 \
+    X(USER_ROLE, user_role, op_user_role)                 \
+    X(USER_REMOVE, user_remove, op_user_remove)
 
 /* A typed adapter per handler, so no function is called through a cast. */
 #define ADAPTER(CASE, field, fn) \

@@ -42,6 +42,12 @@ void op_status(request *rq, const Okr__StatusGet *in);
 void op_snapshot(request *rq, const Okr__SnapshotGet *in);
 void op_replay(request *rq, const Okr__Replay *in);
 
+/* ops_user.c — secure mode's users (stored in local mode too) */
+void op_user_add(request *rq, const Okr__UserAdd *in);
+void op_user_list(request *rq, const Okr__UserList *in);
+void op_user_role(request *rq, const Okr__UserRole *in);
+void op_user_remove(request *rq, const Okr__UserRemove *in);
+
 /* view.c — records as clients see them: with score, health, grade. */
 Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *rec);
 /* owner: the KR's objective when the caller has it loaded, else NULL. */

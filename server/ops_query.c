@@ -185,6 +185,9 @@ void op_status(request *rq, const Okr__StatusGet *in)
     s->started_at = rq->started_at;
     s->actor = (char *)rq->actor;
     s->event_endpoint = (char *)rq->event_endpoint;
+    s->has_secure = s->has_role = true;
+    s->secure = rq->secure;
+    s->role = (Okr__Role)rq->role;
     rq->response->body_case = OKR__RESPONSE__BODY_STATUS;
     rq->response->status = s;
 }

@@ -5,14 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "ids.h"
 #include "okr.pb-c.h"
 #include "okr_limits.h"
 
-int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
-                 char *bound, size_t len)
+/* The XPUB socket on endpoint; a (when not NULL) makes it a CURVE server.
+ * report: print why a bind failed. */
+static int open_xpub(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                     const auth *a, bool report, char *bound, size_t len)
 {
     memset(p, 0, sizeof *p);
     p->socket = zmq_socket(ctx, ZMQ_XPUB);
@@ -25,13 +28,43 @@ int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int snd
     zmq_setsockopt(p->socket, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     if (sndbuf > 0)
         zmq_setsockopt(p->socket, ZMQ_SNDBUF, &sndbuf, sizeof sndbuf);
-    if (zmq_bind(p->socket, endpoint) != 0) {
-        fprintf(stderr, "okrd: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
+    if ((a && auth_secure_socket(a, p->socket) != 0) || zmq_bind(p->socket, endpoint) != 0) {
+        if (report)
+            fprintf(stderr, "okrd: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
         publish_close(p);
         return -1;
     }
     zmq_getsockopt(p->socket, ZMQ_LAST_ENDPOINT, bound, &len);
     return 0;
+}
+
+int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                 char *bound, size_t len)
+{
+    return open_xpub(p, ctx, endpoint, hwm, sndbuf, NULL, true, bound, len);
+}
+
+int publish_open_secure(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                        const auth *a, char *bound, size_t len)
+{
+    return open_xpub(p, ctx, endpoint, hwm, sndbuf, a, true, bound, len);
+}
+
+/* libzmq closes the old listener in its I/O thread, so the port may still be
+ * taken for a moment: try again every 10 ms until the deadline. */
+int publish_rebind(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                   const auth *a, int deadline_ms)
+{
+    char bound[256];
+    publish_close(p);
+    for (int waited = 0;; waited += 10) {
+        bool last = waited >= deadline_ms;
+        if (open_xpub(p, ctx, endpoint, hwm, sndbuf, a, last, bound, sizeof bound) == 0)
+            return 0;
+        if (last)
+            return -1;
+        nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+    }
 }
 
 void publish_close(publisher *p)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
+
 typedef struct {
     void *socket;             /* XPUB */
     char **topics;            /* subscribed prefixes */
@@ -24,6 +26,15 @@ typedef struct {
  * (sndbuf 0: the OS default). Returns 0, or -1 after printing why. */
 int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
                  char *bound, size_t len);
+/* The same as a CURVE server that asks a's ZAP handler (secure mode). */
+int publish_open_secure(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                        const auth *a, char *bound, size_t len);
+/* Close the socket and bind a new one on the same endpoint (a resolved one:
+ * the same port), retrying for up to deadline_ms while the old listener is
+ * still going away. Every subscriber is cut off and must reconnect, which
+ * passes ZAP again. 0, or -1 after printing why (p is then closed). */
+int publish_rebind(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                   const auth *a, int deadline_ms);
 void publish_close(publisher *p);
 
 /* Read the subscription messages waiting on the socket (call when it polls

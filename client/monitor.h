@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conn.h"
 #include "okr.pb-c.h"
 
 typedef struct monitor monitor;
@@ -33,6 +34,7 @@ typedef struct {
     int rcvbuf;                     /* SUB kernel receive buffer, bytes (0: OS default) */
     int request_timeout_ms;         /* per snapshot/replay request (0: 3000) */
     const char *user;               /* sent as Request.user */
+    const conn_curve *curve;        /* secure mode: CURVE keys for both sockets (NULL: plain) */
 } monitor_options;
 
 typedef struct {

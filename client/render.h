@@ -45,6 +45,8 @@ void render_periods(const render_ctx *ctx, const Okr__PeriodListReply *list);
 void render_teams(const render_ctx *ctx, const Okr__TeamListReply *list);
 void render_history(const render_ctx *ctx, const Okr__HistoryReply *h);
 void render_status(const render_ctx *ctx, const Okr__Status *s);
+/* `user list`: name, role, public key, added by, added at. */
+void render_users(const render_ctx *ctx, const Okr__UserListReply *list);
 
 /* The alignment graph as an indented tree (render_tree.c): rooted at `root`
  * when it is in the graph, else at every objective without a parent in the

@@ -20,6 +20,22 @@ bool keyfile_valid_z85(const char *text)
     return zmq_z85_decode(bytes, text) != NULL;
 }
 
+int keyfile_make_dirs(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return ENAMETOOLONG;
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return errno;
+        *p = '/';
+    }
+    return mkdir(path, 0700) != 0 && errno != EEXIST ? errno : 0;
+}
+
 void keyfile_wipe(char *key, size_t len)
 {
     volatile char *p = key;

@@ -40,6 +40,10 @@ int keyfile_read_secret(const char *path, char *secret_out, char *public_out, ch
 /* Read a public key file into out (KEY_Z85_BUF bytes). 0, or -1 with err. */
 int keyfile_read_public(const char *path, char *out, char *err, size_t errlen);
 
+/* mkdir -p, each directory made with mode 0700 (where keys, or a data
+ * directory, live). Returns 0 or an errno value. */
+int keyfile_make_dirs(const char *dir);
+
 /* Overwrite a key buffer (a secret key is not left in memory). */
 void keyfile_wipe(char *key, size_t len);
 

@@ -1,6 +1,8 @@
 /* lock.c — the data directory lock (see lock.h). Never touches LMDB. */
 #include "lock.h"
 
+#include "keyfile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,23 +11,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* mkdir -p with mode 0700. */
-static int make_dirs(const char *dir)
-{
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
-        return ENAMETOOLONG;
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return errno;
-        *p = '/';
-    }
-    return mkdir(path, 0700) != 0 && errno != EEXIST ? errno : 0;
-}
 
 /* The pid the holder wrote, or 0 when unreadable. */
 static long holder_pid(int fd)
@@ -41,7 +26,7 @@ static long holder_pid(int fd)
 int lock_data_dir(const char *dir, char *err, size_t errlen)
 {
     char path[4096];
-    int rc = make_dirs(dir);
+    int rc = keyfile_make_dirs(dir);
     if (rc != 0) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(rc));
         return -1;

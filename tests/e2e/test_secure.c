@@ -822,7 +822,7 @@ static void test_secure_traffic_shows_no_title_in_clear_text(void **state)
     /* The same without --secure: the title is there for anyone to read. */
     world plain = {0};
     assert_int_equal(harness_server_start(&plain.s, NULL), 0);
-    plain.zmq = w->zmq;
+    plain.zmq = zmq_ctx_new();             /* its own: a failure leaves it, never blocks */
     memcpy(plain.server_key, w->server_key, KEY_Z85_BUF);
     struct harness_result r;
     harness_okr(&plain.s, &r, "period", "add", "2026-Q4", "--start", "2026-10-01", "--end",
@@ -838,6 +838,7 @@ static void test_secure_traffic_shows_no_title_in_clear_text(void **state)
     free(requests.seen);
     free(events.seen);
     harness_server_destroy(&plain.s);
+    zmq_ctx_term(plain.zmq);
 }
 
 /* ------------------------------------------------------------ (5) one okrd per directory */

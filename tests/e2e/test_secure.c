@@ -12,6 +12,7 @@
  * every wait is for a seq, a heartbeat or an exit, against a deadline. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -63,11 +64,11 @@ static int64_t now_ms(void)
 }
 
 /* `okr keygen` with XDG_CONFIG_HOME = root/NAME; keeps both keys. */
-static void make_person(world *w, person *p, const char *name)
+static void make_person(const char *root, person *p, const char *name)
 {
     struct harness_result r;
     p->name = name;
-    snprintf(p->home, sizeof p->home, "%s/%s", w->s.root, name);
+    snprintf(p->home, sizeof p->home, "%s/%s", root, name);
     snprintf(p->key_file, sizeof p->key_file, "%s/okr/key", p->home);
     setenv("XDG_CONFIG_HOME", p->home, 1);
     harness_okr_at("tcp://127.0.0.1:1", &r, NULL, "keygen", NULL);
@@ -145,6 +146,40 @@ static void okr_fails(world *w, const person *p, int code, const char *words, co
  * (editor) and "vic" (viewer) added by ada, a period, a team, an objective
  * O1 with a metric KR K1 and one check-in. "mallet" has a key nobody
  * listed. */
+/* The people's keys are made once (okr keygen is a process each), in a
+ * directory of their own; each test gets a fresh server. */
+static char people_root[256];
+static person people[4];
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(people_root, sizeof people_root, "%s/okr-people.XXXXXX",
+             tmp && tmp[0] ? tmp : "/tmp");
+    if (mkdtemp(people_root) == NULL)
+        return -1;
+    make_person(people_root, &people[0], "ada");
+    make_person(people_root, &people[1], "erin");
+    make_person(people_root, &people[2], "vic");
+    make_person(people_root, &people[3], "mallet");
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    if (!getenv("OKR_TEST_KEEP"))
+        nftw(people_root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
+
 static int setup(void **state)
 {
     world *w = calloc(1, sizeof *w);
@@ -153,10 +188,10 @@ static int setup(void **state)
         return -1;
     *state = w;
     w->zmq = zmq_ctx_new();
-    make_person(w, &w->admin, "ada");
-    make_person(w, &w->editor, "erin");
-    make_person(w, &w->viewer, "vic");
-    make_person(w, &w->stranger, "mallet");
+    w->admin = people[0];
+    w->editor = people[1];
+    w->viewer = people[2];
+    w->stranger = people[3];
     char none[HARNESS_PATH_MAX];
     snprintf(none, sizeof none, "%s/none", w->s.root);
     setenv("XDG_CONFIG_HOME", none, 1);          /* no config file, no default key */
@@ -351,7 +386,7 @@ static void test_okr_without_a_listed_key_gets_no_reply_and_says_why(void **stat
 static void test_a_raw_client_without_a_listed_key_gets_no_reply(void **state)
 {
     world *w = *state;
-    w->s.timeout_ms = 1000;
+    w->s.timeout_ms = 500;                  /* nothing will come: a short wait */
     use_key(w, NULL);
     assert_null(status_as(w, NULL, "ada"));
     use_key(w, &w->stranger);
@@ -414,7 +449,7 @@ static void test_a_removed_user_gets_nothing_more_and_the_others_carry_on(void *
     assert_non_null(m);
 
     /* vic's own connection works, then vic is removed */
-    w->s.timeout_ms = 1500;
+    w->s.timeout_ms = 1000;
     use_key(w, &w->viewer);
     Okr__Response *ok = status_as(w, &w->viewer, NULL);
     assert_non_null(ok);
@@ -944,17 +979,38 @@ static void test_keygen_keeps_a_key_unless_forced(void **state)
 {
     world *w = *state;
     struct harness_result r;
-    setenv("XDG_CONFIG_HOME", w->viewer.home, 1);
+    person kay;
+    make_person(w->s.root, &kay, "kay");
+    OK(w, &w->admin, "user", "add", "kay", "--role", "viewer", "--key", kay.pub);
+    setenv("XDG_CONFIG_HOME", kay.home, 1);
     harness_okr_at("tcp://127.0.0.1:1", &r, NULL, "keygen", NULL);
     harness_expect_exit(&r, 1);
     assert_non_null(strstr(r.err, "exists already"));
     harness_result_free(&r);
-    OK(w, &w->viewer, "status");                          /* still vic's key */
+    OK(w, &kay, "status");                                /* still kay's key */
     harness_okr_at("tcp://127.0.0.1:1", &r, NULL, "keygen", "--force", NULL);
     harness_expect_exit(&r, 0);
-    assert_null(strstr(r.out, w->viewer.pub));
+    assert_null(strstr(r.out, kay.pub));
     harness_result_free(&r);
-    FAILS(w, &w->viewer, 3, "refused your key", "status");  /* a new key is nobody's */
+    FAILS(w, &kay, 3, "refused your key", "status");      /* a new key is nobody's */
+}
+
+/* Without --secure too: the finding "two okrd on one data directory both
+ * start". */
+static void test_two_okrd_on_one_directory_the_second_is_refused(void **state)
+{
+    (void)state;
+    struct harness_server s;
+    assert_int_equal(harness_server_start(&s, NULL), 0);
+    char want[HARNESS_PATH_MAX + 64];
+    snprintf(want, sizeof want, "okrd: %s is in use by pid %ld", s.data_dir, (long)s.pid);
+    struct harness_result r;
+    harness_okrd_cmd(&r, "--data", s.data_dir, "--listen", "tcp://127.0.0.1:*", "--publish",
+                     "tcp://127.0.0.1:*", NULL);
+    harness_expect_exit(&r, 1);
+    assert_non_null(strstr(r.err, want));
+    harness_result_free(&r);
+    harness_server_destroy(&s);
 }
 
 /* ------------------------------------------------------------ help */
@@ -995,6 +1051,7 @@ int main(void)
         T(test_a_user_key_readable_by_others_is_refused),
         T(test_keygen_keeps_a_key_unless_forced),
         T(test_help_says_who_may_run_a_command_in_each_mode),
+        cmocka_unit_test(test_two_okrd_on_one_directory_the_second_is_refused),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -33,6 +33,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "json_out.h"
 #include "keyfile.h"
 #include "monitor.h"
 #include "requests.h"
@@ -532,7 +533,7 @@ static char *export_state(world *w)
     const char *parts[][3] = {{"tree", NULL, NULL}, {"user", "list", NULL},
                               {"period", "list", NULL}, {"team", "list", NULL},
                               {"history", "K1", NULL}};
-    size_t cap = 1 << 16, len = 0;
+    size_t cap = 1 << 20, len = 0;
     char *all = calloc(1, cap);
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         char *out = okr_ok(w, &w->admin, "--json", parts[i][0], parts[i][1], NULL);
@@ -542,6 +543,19 @@ static char *export_state(world *w)
         free(out);
     }
     use_key(w, &w->admin);
+    Okr__Request req = OKR__REQUEST__INIT;
+    Okr__SnapshotGet body = OKR__SNAPSHOT_GET__INIT;
+    req.body_case = OKR__REQUEST__BODY_SNAPSHOT;
+    req.snapshot = &body;
+    Okr__Response *snap = harness_request(&w->s, &req);
+    assert_non_null(snap);
+    assert_int_equal(snap->body_case, OKR__RESPONSE__BODY_SNAPSHOT);
+    struct json_object *j = json_message(&snap->snapshot->base);
+    char *canon = harness_json_canonical(json_object_to_json_string(j), volatile_keys);
+    len += (size_t)snprintf(all + len, cap - len, "snapshot %s\n", canon);
+    free(canon);
+    json_object_put(j);
+    okr__response__free_unpacked(snap, NULL);
     snprintf(all + len, cap - len, "last_seq %llu\n", (unsigned long long)harness_last_seq(&w->s));
     return all;
 }

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "conn.h"
 #include "okr.pb-c.h"
 
 #define BENCH_MAX_RUNS 15
@@ -146,6 +147,7 @@ typedef struct {
     /* Decode a reply: set *request_id; return 0 (ok), 1 (refused), -1 (garbage). */
     int (*parse)(void *ctx, const void *data, size_t len, uint64_t *request_id);
     void *ctx;
+    const conn_curve *curve;  /* secure mode: CURVE keys for every client (NULL: plain) */
 } driver_spec;
 
 /* Returns 0, or -1 when the peer stopped answering. h (may be NULL) gets
@@ -179,6 +181,9 @@ typedef struct {
 int proc_okrd_start(okrd_proc *p, const char *okrd_bin, const char *data_dir,
                     const char *log_path);
 /* SIGTERM, wait up to 10 s, then SIGKILL. */
+/* The same with one more okrd option (e.g. "--secure"; NULL: none). */
+int proc_okrd_start_with(okrd_proc *p, const char *okrd_bin, const char *data_dir,
+                         const char *log_path, const char *extra);
 void proc_okrd_stop(okrd_proc *p);
 /* Remember a child to SIGKILL at exit (a bench that dies leaves nothing
  * running); forget it once it has been reaped. */
@@ -286,6 +291,10 @@ void load_make_tree(void *ctx, Okr__Request *req);
 /* Run one closed-loop run of make against okrd. */
 int load_run(const char *endpoint, const org *o, void (*make)(void *, Okr__Request *),
              int clients, int window, double warmup_s, double seconds, bench_run *out);
+/* The same over CURVE with these keys (a secure-mode okrd). */
+int load_run_curve(const char *endpoint, const org *o, void (*make)(void *, Okr__Request *),
+                   int clients, int window, double warmup_s, double seconds,
+                   const conn_curve *curve, bench_run *out);
 /* SnapshotGet: time from send to reply received and unpacked. */
 int load_snapshot(const char *endpoint, double *ns, size_t *bytes, size_t *nodes);
 

@@ -106,6 +106,8 @@ int driver_run(const driver_spec *spec, bench_run *out, hist *h)
         zmq_setsockopt(cl[i].sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
         zmq_setsockopt(cl[i].sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
         zmq_setsockopt(cl[i].sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+        if (conn_curve_apply(spec->curve, cl[i].sock) != 0)
+            bench_die("CURVE keys: %s", zmq_strerror(errno));
         if (zmq_connect(cl[i].sock, spec->endpoint) != 0)
             bench_die("connect %s: %s", spec->endpoint, zmq_strerror(errno));
         items[i] = (zmq_pollitem_t){cl[i].sock, 0, ZMQ_POLLIN, 0};

@@ -61,6 +61,13 @@ void load_make_tree(void *ctx, Okr__Request *req)
 int load_run(const char *endpoint, const org *o, void (*make)(void *, Okr__Request *),
              int clients, int window, double warmup_s, double seconds, bench_run *out)
 {
+    return load_run_curve(endpoint, o, make, clients, window, warmup_s, seconds, NULL, out);
+}
+
+int load_run_curve(const char *endpoint, const org *o, void (*make)(void *, Okr__Request *),
+                   int clients, int window, double warmup_s, double seconds,
+                   const conn_curve *curve, bench_run *out)
+{
     static uint64_t seed = 0x9e3779b97f4a7c15ull;
     load_ctx l;
     load_init(&l, o, seed++);
@@ -73,6 +80,7 @@ int load_run(const char *endpoint, const org *o, void (*make)(void *, Okr__Reque
         .make = make,
         .parse = driver_parse_response,
         .ctx = &l,
+        .curve = curve,
     };
     int rc = driver_run(&spec, out, NULL);
     if (out->errors)

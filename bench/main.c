@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "keyfile.h"
 #include "okr_limits.h"
 #include "wire.h"
 
@@ -88,7 +89,7 @@ static void usage(FILE *out)
           "  --subscribers N    subscribers of the fan-out figure (default 100)\n"
           "  --idle N           idle connections for the RSS figure (default 1000)\n"
           "  --no-redis         skip the Redis comparison\n"
-          "  --only LIST        sections: floors,checkin,reads,events,ladder,snapshot,large,\n"
+          "  --only LIST        sections: floors,checkin,secure,reads,events,ladder,snapshot,large,\n"
           "                     startup\n"
           "  --markdown FILE    also write the tables as GitHub markdown\n"
           "  --keep             keep the temporary directory\n"
@@ -614,6 +615,52 @@ static void large(bench *b)
         report_note("checkin.large", "%.2f x the small organisation's", report_value("checkin.large") / small);
 }
 
+/* Check-ins against the same data with `okrd --secure` (CURVE on every
+ * message, the user looked up per request), as ratios to the plain figures
+ * of this run: a user is added offline, okrd restarted secure, measured,
+ * and restarted plain for the sections after this one. */
+static void secure_checkins(bench *b)
+{
+    const plan *p = b->p;
+    char label[96], pub[KEY_Z85_BUF], secret[KEY_Z85_BUF], out[512], err[256], path[BENCH_PATH_MAX + 16];
+    char data[BENCH_PATH_MAX], log[BENCH_PATH_MAX];
+    snprintf(data, sizeof data, "%s/data", b->root);
+    snprintf(log, sizeof log, "%s/okrd.log", b->root);
+    snprintf(label, sizeof label, "okrd --secure: durable check-ins, %d clients x %d in flight",
+             p->clients, p->window);
+    report_figure("checkin.secure", label, UNIT_RATE);
+    report_figure("checkin.secure.p50", "okrd --secure: check-in latency, 1 client, p50", UNIT_NS);
+    if (zmq_curve_keypair(pub, secret) != 0)
+        bench_die("zmq_curve_keypair: %s", zmq_strerror(errno));
+    proc_okrd_stop(&b->okrd);
+    b->okrd_up = false;
+    char *add[] = {(char *)p->okrd, "--data", data, "--add-user", "okr-bench", "--role", "editor",
+                   "--key", pub, NULL};
+    fail_if(proc_capture(add, out, sizeof out, 30) != 0, "okrd --add-user");
+    fail_if(proc_okrd_start_with(&b->okrd, p->okrd, data, log, "--secure"), "okrd --secure");
+    conn_curve keys;
+    snprintf(path, sizeof path, "%s/server.pub", data);
+    if (keyfile_read_public(path, keys.server_key, err, sizeof err) != 0)
+        bench_die("%s", err);
+    memcpy(keys.public_key, pub, sizeof pub);
+    memcpy(keys.secret_key, secret, sizeof secret);
+    for (int r = 0; r < p->runs; r++) {
+        bench_run run;
+        progress("round %d/%d: check-ins with --secure", r + 1, p->runs);
+        fail_if(load_run_curve(b->okrd.requests, &b->o, load_make_checkin, p->clients, p->window,
+                               p->warmup, p->seconds, &keys, &run),
+                "secure check-in throughput");
+        report_add("checkin.secure", run.rate);
+        fail_if(load_run_curve(b->okrd.requests, &b->o, load_make_checkin, 1, 1, p->warmup,
+                               p->seconds, &keys, &run),
+                "secure check-in latency");
+        report_add("checkin.secure.p50", run.p50);
+    }
+    proc_okrd_stop(&b->okrd);
+    fail_if(proc_okrd_start(&b->okrd, p->okrd, data, log), "okrd restart (plain)");
+    b->okrd_up = true;
+}
+
 /* Restart okrd on the data it has; time each start; then hold `idle`
  * connections and read its memory. */
 static void startup(bench *b)
@@ -761,6 +808,18 @@ static void targets(const plan *p, double ladder_ratio)
     snprintf(text, sizeof text, "%s / %s; median of the rounds' ratios", a, b1);
     snprintf(c, sizeof c, "check-in p50, %d-level diamond ladder vs chain", LADDER_LEVELS);
     report_target("7", c, ladder_ratio, 2.0, false, text, "not measured");
+    double sec = report_value("checkin.secure");
+    report_format(UNIT_RATE, sec, a, sizeof a);
+    report_format(UNIT_RATE, checkin, c, sizeof c);
+    snprintf(text, sizeof text, "%s / %s", a, c);
+    report_target("7a", "check-ins/s, --secure vs plain (same run)", sec / checkin, 0.5, true,
+                  text, "not measured");
+    double sec_lat = report_value("checkin.secure.p50");
+    report_format(UNIT_NS, sec_lat, a, sizeof a);
+    report_format(UNIT_NS, lat, c, sizeof c);
+    snprintf(text, sizeof text, "%s / %s", a, c);
+    report_target("7b", "check-in p50, --secure vs plain (same run)", sec_lat / lat, 2.0, false,
+                  text, "not measured");
 }
 
 /* ------------------------------------------------------------ main */
@@ -791,6 +850,8 @@ int main(int argc, char **argv)
 
     if (section(&p, "floors") || section(&p, "checkin"))
         floors_and_checkins(&b);
+    if (section(&p, "checkin") && section(&p, "secure"))
+        secure_checkins(&b);
     if (section(&p, "reads"))
         reads(&b, "", "", false);
     if (section(&p, "events"))

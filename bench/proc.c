@@ -106,6 +106,12 @@ static void *drain(void *arg)
 int proc_okrd_start(okrd_proc *p, const char *okrd_bin, const char *data_dir,
                     const char *log_path)
 {
+    return proc_okrd_start_with(p, okrd_bin, data_dir, log_path, NULL);
+}
+
+int proc_okrd_start_with(okrd_proc *p, const char *okrd_bin, const char *data_dir,
+                         const char *log_path, const char *extra)
+{
     memset(p, 0, sizeof *p);
     snprintf(p->data_dir, sizeof p->data_dir, "%s", data_dir);
     snprintf(p->log_path, sizeof p->log_path, "%s", log_path);
@@ -123,7 +129,7 @@ int proc_okrd_start(okrd_proc *p, const char *okrd_bin, const char *data_dir,
         dup2(devnull, 1);
         dup2(fds[1], 2);
         execl(okrd_bin, okrd_bin, "--data", data_dir, "--listen", "tcp://127.0.0.1:*",
-              "--publish", "tcp://127.0.0.1:*", (char *)NULL);
+              "--publish", "tcp://127.0.0.1:*", extra, (char *)NULL);
         fprintf(stderr, "okr-bench: cannot run %s: %s\n", okrd_bin, strerror(errno));
         _exit(127);
     }

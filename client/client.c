@@ -6,16 +6,19 @@
 #include "log.h"
 #include "watch.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
 #include "json_out.h"
+#include "keyfile.h"
 #include "render.h"
 #include "wire.h"
 
@@ -35,8 +38,10 @@ void client_init(okr_client *c)
 
 void client_free(okr_client *c)
 {
-    if (c->connected)
+    if (c->connected) {
         conn_close(&c->conn);
+        conn_set_curve(&c->conn, NULL);          /* wipes the secret key */
+    }
     c->connected = false;
 }
 
@@ -66,6 +71,11 @@ void client_print_help(FILE *out)
             "  -t, --timeout MS    wait MS milliseconds for each reply (default %d);\n"
             "                      every request is tried %d times\n"
             "  -u, --user NAME     act as NAME (local mode; default: your login name)\n"
+            "  -k, --key FILE      your secret key, for a secure-mode server (default:\n"
+            "                      $OKR_KEY, `key` in the config, then okr keygen's)\n"
+            "      --server-key KEY  the server's public key (okrd --print-key); default:\n"
+            "                      $OKR_SERVER_KEY, then `server_key` in the config.\n"
+            "                      Without one, okr talks to a local-mode server\n"
             "  -h, --help          show this help\n"
             "  -V, --version       show the version\n"
             "\n"
@@ -133,6 +143,7 @@ static void show_human(const okr_client *c, const cmd_request *r, const Okr__Res
         break;
     case CMD_OUTPUT_STREAM:          /* watch prints as events come (watch.c) */
     case CMD_OUTPUT_PAGES:           /* log prints page by page (log.c) */
+    case CMD_OUTPUT_LOCAL:           /* sends nothing */
         break;
     }
 }
@@ -175,7 +186,15 @@ int client_connect(okr_client *c)
         client_error(c, "%s", why);
         return OKR_EXIT_USAGE;
     }
+    conn_curve keys;
+    bool secure;
+    if (!config_resolve_keys(c->key_file, c->server_key, &keys, &secure, why, sizeof why)) {
+        client_error(c, "%s", why);
+        return OKR_EXIT_USAGE;
+    }
     conn_init(&c->conn, endpoint, c->timeout_ms);
+    conn_set_curve(&c->conn, secure ? &keys : NULL);
+    keyfile_wipe((char *)&keys, sizeof keys);
     c->conn.cancel = c->cancel;
     c->connected = true;
     return OKR_EXIT_OK;
@@ -275,6 +294,59 @@ static int send_and_show(okr_client *c, cmd_request *r)
 
 /* ------------------------------------------------------------ commands */
 
+/* Secure mode is the client's choice as much as the server's: without a
+ * server key, okr can only talk to a local-mode server, where everyone is
+ * admin. (Status.secure says the same from the server's side.) */
+static cmd_mode help_mode(const okr_client *c)
+{
+    conn_curve keys;
+    bool secure;
+    char why[256];
+    if (c->connected)
+        return c->conn.secure ? CMD_MODE_SECURE : CMD_MODE_LOCAL;
+    if (!config_resolve_keys(c->key_file, c->server_key, &keys, &secure, why, sizeof why))
+        return CMD_MODE_UNKNOWN;
+    keyfile_wipe((char *)&keys, sizeof keys);
+    return secure ? CMD_MODE_SECURE : CMD_MODE_LOCAL;
+}
+
+/* keygen [--force]: the user's key pair under $XDG_CONFIG_HOME/okr (0700),
+ * the secret key 0600; prints the public key. */
+static int run_keygen(const okr_client *c, const cmd_request *r)
+{
+    char dir[4096], secret[4200], public_[4200], key[KEY_Z85_BUF], why[512];
+    struct stat st;
+    if (!config_key_dir(dir, sizeof dir)) {
+        client_error(c, "keygen: set HOME or XDG_CONFIG_HOME: there is nowhere to keep the key");
+        return OKR_EXIT_USAGE;
+    }
+    snprintf(secret, sizeof secret, "%s/key", dir);
+    snprintf(public_, sizeof public_, "%s/key.pub", dir);
+    int rc = keyfile_make_dirs(dir);
+    if (rc != 0 || stat(dir, &st) != 0) {
+        client_error(c, "keygen: cannot create %s: %s", dir, strerror(rc ? rc : errno));
+        return OKR_EXIT_REFUSED;
+    }
+    if ((st.st_mode & 077) && chmod(dir, 0700) == 0)
+        client_error(c, "keygen: %s was open to others; it is now mode 0700", dir);
+    if (keyfile_generate(secret, public_, r->force, key, why, sizeof why) != 0) {
+        client_error(c, "keygen: %s%s", why, r->force ? "" : " (--force replaces it)");
+        return OKR_EXIT_REFUSED;
+    }
+    if (c->json) {
+        struct json_object *doc = json_object_new_object();
+        json_object_object_add(doc, "public_key", json_object_new_string(key));
+        json_object_object_add(doc, "key_file", json_object_new_string(secret));
+        json_print(c->out, doc);
+        json_object_put(doc);
+    } else {
+        fprintf(c->out, "%s\n", key);
+    }
+    client_error(c, "your secret key is in %s (keep it to yourself); give the public key "
+                    "above to an admin: okr user add NAME --role ROLE --key %s", secret, key);
+    return OKR_EXIT_OK;
+}
+
 static int run_help(const okr_client *c, int argc, char **argv)
 {
     args_error e;
@@ -282,7 +354,7 @@ static int run_help(const okr_client *c, int argc, char **argv)
         client_print_help(c->out);
         return OKR_EXIT_OK;
     }
-    if (!cmd_print_topic(c->out, argc, argv, &e)) {
+    if (!cmd_print_topic_in(c->out, argc, argv, help_mode(c), &e)) {
         client_error(c, "help: %s", e.msg);
         return OKR_EXIT_USAGE;
     }
@@ -306,7 +378,7 @@ int client_run(okr_client *c, int argc, char **argv)
     /* The parser sees the command's last name word as its argv[0]. */
     switch (cmd_parse(cmd, argc - words + 1, argv + words - 1, &request, &e)) {
     case CMD_PARSE_HELP:
-        cmd_print_usage(c->out, cmd, true);
+        cmd_print_usage_in(c->out, cmd, true, help_mode(c));
         return OKR_EXIT_OK;
     case CMD_PARSE_USAGE:
         client_error(c, "%s: %s", cmd_name(cmd, name, sizeof name), e.msg);
@@ -315,6 +387,8 @@ int client_run(okr_client *c, int argc, char **argv)
     case CMD_PARSE_OK:
     default:
         apply_defaults(c, &request);
+        if (request.output == CMD_OUTPUT_LOCAL)
+            return run_keygen(c, &request);
         if (request.output == CMD_OUTPUT_STREAM) {
             int status = client_connect(c);
             return status == OKR_EXIT_OK ? watch_run(c, &request) : status;

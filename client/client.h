@@ -27,6 +27,8 @@ enum {
 
 typedef struct {
     const char *server;             /* --server, or NULL: $OKR_SERVER, config, default */
+    const char *key_file;           /* --key, or NULL: $OKR_KEY, config, okr keygen's */
+    const char *server_key;         /* --server-key, or NULL: $OKR_SERVER_KEY, config */
     int timeout_ms;                 /* per try */
     bool json;                      /* --json output */
     bool color;                     /* colour in human output */
@@ -58,8 +60,9 @@ void client_init(okr_client *c);
 void client_free(okr_client *c);
 
 /* Resolve the server's address (--server, $OKR_SERVER, the config file, the
- * default) and set up c->conn, once; later calls do nothing. Nothing is sent.
- * Returns OKR_EXIT_OK, or OKR_EXIT_USAGE after saying why on c->err. */
+ * default) and, for secure mode, the keys (config.h), and set up c->conn,
+ * once; later calls do nothing. Nothing is sent. Returns OKR_EXIT_OK, or
+ * OKR_EXIT_USAGE after saying why on c->err. */
 int client_connect(okr_client *c);
 
 /* Run one command given as words ("obj", "add", "Title", "--team", "x"),

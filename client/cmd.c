@@ -20,6 +20,7 @@ enum {
     OPT_DESCRIPTION, OPT_KIND, OPT_FROM, OPT_TO, OPT_AT_LEAST, OPT_AT_MOST, OPT_UNIT,
     OPT_WEIGHT, OPT_CONFIDENCE, OPT_NOTE, OPT_LIMIT, OPT_COMMITTED, OPT_ASPIRATIONAL,
     OPT_ALL, OPT_ALIGN_TO, OPT_COUNT, OPT_USER, OPT_SINCE, OPT_UNTIL, OPT_PROGRESS,
+    OPT_ROLE, OPT_KEY, OPT_FORCE,
 };
 
 static const struct option known_options[] = {
@@ -50,6 +51,9 @@ static const struct option known_options[] = {
     {"since", required_argument, NULL, OPT_SINCE},
     {"until", required_argument, NULL, OPT_UNTIL},
     {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"role", required_argument, NULL, OPT_ROLE},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"force", no_argument, NULL, OPT_FORCE},
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -228,6 +232,9 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_SINCE: a->since = value; break;
     case OPT_UNTIL: a->until = value; break;
     case OPT_PROGRESS: a->progress = value; break;
+    case OPT_ROLE: a->role = value; break;
+    case OPT_KEY: a->key = value; break;
+    case OPT_FORCE: a->force = true; break;
     case OPT_COMMITTED: a->committed = true; break;
     case OPT_ASPIRATIONAL: a->aspirational = true; break;
     case OPT_ALL: a->all = true; break;
@@ -334,14 +341,36 @@ bool cmd_is_read(Okr__Request__BodyCase body)
 
 /* ------------------------------------------------------------ help */
 
-void cmd_print_usage(FILE *out, const okr_command *cmd, bool details)
+/* The line about who may run a command. Local mode enforces no role, so
+ * help must not pretend it does. */
+static void print_role(FILE *out, const okr_command *cmd, cmd_mode mode)
+{
+    const char *role = requests_role_name(commands_role(cmd));
+    if (commands_is_local(cmd))
+        fprintf(out, "Runs on this machine; sends nothing to the server.\n");
+    else if (mode == CMD_MODE_LOCAL)
+        fprintf(out, "Local mode (no server key is set): every caller is admin; a "
+                     "secure-mode server needs the %s role.\n", role);
+    else if (mode == CMD_MODE_SECURE)
+        fprintf(out, "Needs the %s role.\n", role);
+    else
+        fprintf(out, "Needs the %s role in secure mode.\n", role);
+}
+
+void cmd_print_usage_in(FILE *out, const okr_command *cmd, bool details, cmd_mode mode)
 {
     char name[64];
     cmd_name(cmd, name, sizeof name);
     fprintf(out, "usage: okr %s%s%s\n", name, cmd->synopsis[0] ? " " : "", cmd->synopsis);
-    if (details)
-        fprintf(out, "%s.\nNeeds the %s role.\n", cmd->summary,
-                requests_role_name(commands_role(cmd)));
+    if (details) {
+        fprintf(out, "%s.\n", cmd->summary);
+        print_role(out, cmd, mode);
+    }
+}
+
+void cmd_print_usage(FILE *out, const okr_command *cmd, bool details)
+{
+    cmd_print_usage_in(out, cmd, details, CMD_MODE_UNKNOWN);
 }
 
 static void print_command_line(FILE *out, const okr_command *cmd)
@@ -359,6 +388,11 @@ void cmd_print_commands(FILE *out)
 
 bool cmd_print_topic(FILE *out, int argc, char *const *argv, args_error *e)
 {
+    return cmd_print_topic_in(out, argc, argv, CMD_MODE_UNKNOWN, e);
+}
+
+bool cmd_print_topic_in(FILE *out, int argc, char *const *argv, cmd_mode mode, args_error *e)
+{
     if (argc == 1 && commands_is_group(argv[0])) {
         for (int i = 0; i < OKR_CMD__COUNT; i++) {
             const okr_command *c = &okr_commands[i];
@@ -373,7 +407,7 @@ bool cmd_print_topic(FILE *out, int argc, char *const *argv, args_error *e)
         return false;
     if (words != argc)
         return args_fail(e, "help takes one command, not '%.40s'", argv[words]);
-    cmd_print_usage(out, cmd, true);
+    cmd_print_usage_in(out, cmd, true, mode);
     return true;
 }
 

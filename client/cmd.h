@@ -28,6 +28,7 @@ typedef enum {
     CMD_OUTPUT_DATA,    /* a read: the reply rendered as a table, tree ... */
     CMD_OUTPUT_STREAM,  /* watch: a live stream of events (watch.c) */
     CMD_OUTPUT_PAGES,   /* log: events page by page, following next_seq (log.c) */
+    CMD_OUTPUT_LOCAL,   /* keygen: runs on the client, sends nothing */
 } cmd_output;
 
 #define CMD_MAX_WATCH 64    /* ids one `watch` can follow */
@@ -67,7 +68,12 @@ typedef struct {
         Okr__SnapshotGet snapshot;
         Okr__LogGet log;
         Okr__Backup backup;
+        Okr__UserAdd user_add;
+        Okr__UserList user_list;
+        Okr__UserRole user_role;
+        Okr__UserRemove user_remove;
     } body;
+    Okr__User user;
     Okr__Period period;
     Okr__Team team;
     Okr__Objective objective;
@@ -82,6 +88,7 @@ typedef struct {
     int n_watch_ids;
     uint64_t from_seq;          /* 0: start from a snapshot */
     uint64_t count;             /* watch, log: stop after this many events; 0: never */
+    bool force;                 /* keygen: replace an existing key */
 } cmd_request;
 
 typedef enum {
@@ -121,8 +128,18 @@ Okr__Response__BodyCase cmd_reply_body(Okr__Request__BodyCase body);
  * timeout. Mutations (answered by Changed) must never be resent blindly. */
 bool cmd_is_read(Okr__Request__BodyCase body);
 
+/* What `help` can say about roles: the client knows it talks to a
+ * secure-mode server when it has a server key, and otherwise to a local-mode
+ * one, where every caller is admin. */
+typedef enum {
+    CMD_MODE_UNKNOWN,   /* say the role, as a rule of secure mode */
+    CMD_MODE_LOCAL,     /* say the caller is admin here */
+    CMD_MODE_SECURE,    /* say the role that is needed */
+} cmd_mode;
+
 /* "usage: okr obj add TITLE ..." and, with details, the summary and role. */
 void cmd_print_usage(FILE *out, const okr_command *cmd, bool details);
+void cmd_print_usage_in(FILE *out, const okr_command *cmd, bool details, cmd_mode mode);
 
 /* Every command, one line each: name and summary. */
 void cmd_print_commands(FILE *out);
@@ -131,6 +148,7 @@ void cmd_print_commands(FILE *out);
  * "checkin") prints its usage with details. Returns false, with a message in
  * e, for an unknown topic. */
 bool cmd_print_topic(FILE *out, int argc, char *const *argv, args_error *e);
+bool cmd_print_topic_in(FILE *out, int argc, char *const *argv, cmd_mode mode, args_error *e);
 
 /* Check that every command of the table has a handler and that every option
  * the table names is known to the parser. Run once at start: a false return

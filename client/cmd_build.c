@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "keyfile.h"
 #include "okr_limits.h"
 #include "text.h"
 
@@ -610,6 +611,73 @@ static bool build_admin_backup(cmd_request *r, const cmd_args *a, args_error *e)
     return true;
 }
 
+/* ------------------------------------------------------------ users, keys */
+
+static bool role_arg(const char *what, const char *text, Okr__Role *out, args_error *e)
+{
+    okr_role role;
+    if (!requests_role_parse(text, &role))
+        return args_fail(e, "%s must be viewer, editor or admin, not '%.40s'", what, text);
+    *out = (Okr__Role)role;
+    return true;
+}
+
+/* user add NAME --role viewer|editor|admin --key PUBLIC_KEY */
+static bool build_user_add(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__User *u = &r->user;
+    okr__user__init(u);
+    if (!name_arg("NAME", a->pos[0], e) || !need(a->role, "--role", e) ||
+        !need(a->key, "--key", e) || !role_arg("--role", a->role, &u->role, e))
+        return false;
+    if (!keyfile_valid_z85(a->key))
+        return args_fail(e, "--key must be a Z85 public key: 40 characters, as okr keygen "
+                            "prints it");
+    u->name = a->pos[0];
+    u->has_role = true;
+    u->public_key = a->key;
+    SET_BODY(r, USER_ADD, user_add, okr__user_add__init);
+    r->body.user_add.user = u;
+    r->label = a->pos[0];
+    return true;
+}
+
+/* user list */
+static bool build_user_list(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    (void)a, (void)e;
+    SET_BODY(r, USER_LIST, user_list, okr__user_list__init);
+    return true;
+}
+
+/* user role NAME ROLE */
+static bool build_user_role(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__UserRole *m = &r->body.user_role;
+    SET_BODY(r, USER_ROLE, user_role, okr__user_role__init);
+    if (!name_arg("NAME", a->pos[0], e) || !role_arg("ROLE", a->pos[1], &m->role, e))
+        return false;
+    m->name = a->pos[0];
+    m->has_role = true;
+    return true;
+}
+
+/* user remove NAME */
+static bool build_user_remove(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    SET_BODY(r, USER_REMOVE, user_remove, okr__user_remove__init);
+    r->body.user_remove.name = a->pos[0];
+    return name_arg("NAME", a->pos[0], e);
+}
+
+/* keygen [--force] — sends nothing; client.c writes the files. */
+static bool build_keygen(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    (void)e;
+    r->force = a->force;
+    return true;
+}
+
 /* ------------------------------------------------------------ the bindings */
 
 static const cmd_handler handlers[OKR_CMD__COUNT] = {
@@ -640,6 +708,11 @@ static const cmd_handler handlers[OKR_CMD__COUNT] = {
     [OKR_CMD_WATCH] = {build_watch, CMD_OUTPUT_STREAM},
     [OKR_CMD_LOG] = {build_log, CMD_OUTPUT_PAGES},
     [OKR_CMD_ADMIN_BACKUP] = {build_admin_backup, CMD_OUTPUT_DATA},
+    [OKR_CMD_USER_ADD] = {build_user_add, CMD_OUTPUT_ID},
+    [OKR_CMD_USER_LIST] = {build_user_list, CMD_OUTPUT_DATA},
+    [OKR_CMD_USER_ROLE] = {build_user_role, CMD_OUTPUT_SCORES},
+    [OKR_CMD_USER_REMOVE] = {build_user_remove, CMD_OUTPUT_SCORES},
+    [OKR_CMD_KEYGEN] = {build_keygen, CMD_OUTPUT_LOCAL},
 };
 
 const cmd_handler *cmd_handler_of(okr_cmd_id id)

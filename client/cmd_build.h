@@ -11,10 +11,10 @@
 typedef struct {
     char *start, *end, *parent, *team, *period, *owner, *title, *description;
     char *kind, *from, *to, *at_least, *at_most, *unit, *weight;
-    char *confidence, *note, *limit, *count;
+    char *confidence, *note, *limit, *count, *role, *key;
     char *user, *since, *until;
     char *progress;      /* obj add/edit --progress krs|aligned|both */
-    bool committed, aspirational, all;
+    bool committed, aspirational, all, force;
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;
     char **pos;          /* positional arguments, count checked against the synopsis */

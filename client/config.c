@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyfile.h"
 #include "okr_limits.h"
 
 bool config_normalize_endpoint(const char *addr, char *out, size_t out_len, char *err,
@@ -39,29 +40,43 @@ bool config_default_path(char *out, size_t out_len)
     return n > 0 && (size_t)n < out_len;
 }
 
-struct server_key {
-    char *out;
-    size_t out_len;
-    bool found;
-    bool too_long;
+/* The keys okr reads from its config file; each buffer "" when absent. */
+struct config_values {
+    char server[1024];
+    char key[4096];
+    char server_key[128];
+    const char *too_long;      /* the key whose value did not fit */
 };
+
+static bool take(char *out, size_t len, const char *value, const char *name,
+                 struct config_values *v)
+{
+    if ((size_t)snprintf(out, len, "%s", value) >= len) {
+        v->too_long = name;
+        return false;          /* makes ini_parse_file report this line */
+    }
+    return true;
+}
 
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
-    struct server_key *key = user;
-    if ((section[0] == '\0' || strcmp(section, "okr") == 0) && strcmp(name, "server") == 0) {
-        if ((size_t)snprintf(key->out, key->out_len, "%s", value) >= key->out_len) {
-            key->too_long = true;
-            return 0;   /* makes ini_parse_file report this line */
-        }
-        key->found = true;
-    }
+    struct config_values *v = user;
+    if (section[0] != '\0' && strcmp(section, "okr") != 0)
+        return 1;
+    if (strcmp(name, "server") == 0)
+        return take(v->server, sizeof v->server, value, "server address", v);
+    if (strcmp(name, "key") == 0)
+        return take(v->key, sizeof v->key, value, "key path", v);
+    if (strcmp(name, "server_key") == 0)
+        return take(v->server_key, sizeof v->server_key, value, "server_key", v);
     return 1;
 }
 
-config_result config_read_server(const char *path, char *out, size_t out_len, char *err,
+/* Read the config file at path into *v. */
+static config_result read_config(const char *path, struct config_values *v, char *err,
                                  size_t err_len)
 {
+    memset(v, 0, sizeof *v);
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -69,15 +84,112 @@ config_result config_read_server(const char *path, char *out, size_t out_len, ch
         snprintf(err, err_len, "%s: %s", path, strerror(errno));
         return CONFIG_BROKEN;
     }
-    struct server_key key = {out, out_len, false, false};
-    int line = ini_parse_file(f, on_ini_entry, &key);
+    int line = ini_parse_file(f, on_ini_entry, v);
     fclose(f);
     if (line != 0) {
-        snprintf(err, err_len, "%s:%d: %s", path, line,
-                 key.too_long ? "server address too long" : "not valid INI");
+        snprintf(err, err_len, "%s:%d: %s%s", path, line, v->too_long ? v->too_long : "not valid INI",
+                 v->too_long ? " too long" : "");
         return CONFIG_BROKEN;
     }
-    return key.found ? CONFIG_FOUND : CONFIG_ABSENT;
+    return CONFIG_FOUND;
+}
+
+config_result config_read_server(const char *path, char *out, size_t out_len, char *err,
+                                 size_t err_len)
+{
+    struct config_values v;
+    config_result r = read_config(path, &v, err, err_len);
+    if (r != CONFIG_FOUND)
+        return r;
+    if (v.server[0] == '\0')
+        return CONFIG_ABSENT;
+    if ((size_t)snprintf(out, out_len, "%s", v.server) >= out_len) {
+        snprintf(err, err_len, "%s: server address too long", path);
+        return CONFIG_BROKEN;
+    }
+    return CONFIG_FOUND;
+}
+
+bool config_key_dir(char *out, size_t out_len)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    int n;
+    if (xdg != NULL && xdg[0] == '/')
+        n = snprintf(out, out_len, "%s/okr", xdg);
+    else if (home != NULL && home[0] != '\0')
+        n = snprintf(out, out_len, "%s/.config/okr", home);
+    else
+        return false;
+    return n > 0 && (size_t)n < out_len;
+}
+
+/* The first of flag, $env and the config file's value that is set, or NULL;
+ * *from names it for messages. */
+static const char *first_of(const char *flag, const char *flag_name, const char *env,
+                            const char *file_value, const char **from)
+{
+    const char *e = getenv(env);
+    if (flag != NULL) {
+        *from = flag_name;
+        return flag;
+    }
+    if (e != NULL && e[0] != '\0') {
+        *from = env;
+        return e;
+    }
+    if (file_value[0] != '\0') {
+        *from = "the config file";
+        return file_value;
+    }
+    return NULL;
+}
+
+bool config_resolve_keys(const char *key_flag, const char *server_key_flag, conn_curve *out,
+                         bool *secure, char *err, size_t err_len)
+{
+    struct config_values v;
+    char path[4096], default_key[4096];
+    const char *key_from = NULL, *server_from = NULL;
+    memset(&v, 0, sizeof v);
+    *secure = false;
+    if (config_default_path(path, sizeof path) &&
+        read_config(path, &v, err, err_len) == CONFIG_BROKEN)
+        return false;
+    const char *key = first_of(key_flag, "--key", "OKR_KEY", v.key, &key_from);
+    const char *server_key = first_of(server_key_flag, "--server-key", "OKR_SERVER_KEY",
+                                      v.server_key, &server_from);
+    if (server_key == NULL) {
+        if (key != NULL) {
+            snprintf(err, err_len, "a key (%s) needs the server's public key too: give "
+                     "--server-key, OKR_SERVER_KEY or server_key in the config", key_from);
+            return false;
+        }
+        return true;                              /* local mode */
+    }
+    if (!keyfile_valid_z85(server_key)) {
+        snprintf(err, err_len, "the server key from %s is not a Z85 public key "
+                 "(40 characters; okrd --print-key shows it)", server_from);
+        return false;
+    }
+    if (key == NULL && config_key_dir(default_key, sizeof default_key - 8)) {
+        strcat(default_key, "/key");
+        key = default_key;
+        key_from = "the default key";
+    }
+    if (key == NULL) {
+        snprintf(err, err_len, "secure mode needs your key: run okr keygen, or give --key FILE");
+        return false;
+    }
+    if (keyfile_read_secret(key, out->secret_key, out->public_key, err, err_len) != 0) {
+        if (errno == ENOENT && key == default_key)
+            snprintf(err, err_len, "secure mode needs your key and %s has none: run okr "
+                     "keygen, or give --key FILE", default_key);
+        return false;
+    }
+    memcpy(out->server_key, server_key, KEY_Z85_BUF);   /* valid: 40 chars + NUL */
+    *secure = true;
+    return true;
 }
 
 bool config_resolve_server(const char *flag, char *out, size_t out_len, char *err,

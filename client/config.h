@@ -1,12 +1,15 @@
 /* config.h — where okr finds its server: --server, then $OKR_SERVER, then
  * the `server` key of the config file ($XDG_CONFIG_HOME/okr/config, by
  * default ~/.config/okr/config; INI, section [okr] or none), then
- * OKR_DEFAULT_ENDPOINT. Reads the environment and the file; never prints. */
+ * OKR_DEFAULT_ENDPOINT; and, for secure mode, the keys (`key`, `server_key`).
+ * Reads the environment and the file; never prints. */
 #ifndef OKR_CLIENT_CONFIG_H
 #define OKR_CLIENT_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "conn.h"
 
 /* Turn a server address into a ZeroMQ endpoint: a bare "host:port" gets
  * "tcp://" in front; anything with "://" is kept. Returns false (with a
@@ -35,5 +38,19 @@ config_result config_read_server(const char *path, char *out, size_t out_len, ch
  * message in err for a broken config file or an unusable address. */
 bool config_resolve_server(const char *flag, char *out, size_t out_len, char *err,
                            size_t err_len);
+
+/* The directory of okr's own files: $XDG_CONFIG_HOME/okr, else
+ * $HOME/.config/okr (keygen writes `key` and `key.pub` there). */
+bool config_key_dir(char *out, size_t out_len);
+
+/* Secure mode's keys. The server's public key comes from `server_flag`
+ * (--server-key), $OKR_SERVER_KEY, or `server_key` in the config file; the
+ * secret key file from `key_flag` (--key), $OKR_KEY, `key` in the config
+ * file, or the key okr keygen wrote. No server key: *secure = false (local
+ * mode). Otherwise the secret key is read (keyfile_read_secret's checks)
+ * and *out filled. Returns false with a sentence in err when a key is
+ * missing, malformed or unsafe. */
+bool config_resolve_keys(const char *key_flag, const char *server_flag, conn_curve *out,
+                         bool *secure, char *err, size_t err_len);
 
 #endif

@@ -59,9 +59,102 @@ void conn_init(okr_conn *c, const char *endpoint, int timeout_ms)
 
 static void close_socket(okr_conn *c)
 {
+    if (c->events != NULL) {
+        zmq_close(c->events);
+        c->events = NULL;
+    }
     if (c->socket != NULL) {
+        zmq_socket_monitor(c->socket, NULL, 0);
         zmq_close(c->socket);
         c->socket = NULL;
+    }
+}
+
+void conn_set_curve(okr_conn *c, const conn_curve *keys)
+{
+    c->secure = keys != NULL;
+    if (keys)
+        c->curve = *keys;
+    else
+        keyfile_wipe((char *)&c->curve, sizeof c->curve);
+}
+
+const conn_curve *conn_curve_of(const okr_conn *c)
+{
+    return c->secure ? &c->curve : NULL;
+}
+
+int conn_curve_apply(const conn_curve *k, void *sock)
+{
+    if (k == NULL)
+        return 0;
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, k->server_key, KEY_Z85_LEN) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, k->public_key, KEY_Z85_LEN) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, k->secret_key, KEY_Z85_LEN) != 0)
+        return -1;
+    return 0;
+}
+
+#define HANDSHAKE_FAILURES \
+    (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | \
+     ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+
+/* Watch the socket's handshakes (libzmq's socket monitor, over inproc). */
+static int watch_handshakes(okr_conn *c)
+{
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "inproc://okr-conn-%p-%u", (void *)c, c->monitors++);
+    if (zmq_socket_monitor(c->socket, endpoint, HANDSHAKE_FAILURES) != 0)
+        return -1;
+    c->events = zmq_socket(c->zctx, ZMQ_PAIR);
+    return c->events != NULL && zmq_connect(c->events, endpoint) == 0 ? 0 : -1;
+}
+
+/* The sentence for a failed handshake; CONN_OK when it is not one (a plain
+ * connection's NO_DETAIL: a peer that went away mid-greeting). */
+static conn_status handshake_failed(okr_conn *c, uint16_t event, uint32_t value)
+{
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        return fail(c, "%s refused your key %s (status %u): it is not the key of a user "
+                    "there; an admin adds it with: okr user add NAME --role ROLE --key %s",
+                    c->endpoint, c->curve.public_key, (unsigned)value, c->curve.public_key);
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && c->secure)
+        return fail(c, "%s does not take a CURVE handshake: it is not in secure mode (give "
+                    "no --server-key for a local-mode server)", c->endpoint);
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        return fail(c, "%s is in secure mode: give your key and the server's public key "
+                    "(--key FILE --server-key KEY, or key = and server_key = in the config; "
+                    "okr keygen makes a key)", c->endpoint);
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && c->secure)
+        return fail(c, "the secure handshake with %s failed: the server's key %s is wrong "
+                    "(okrd --print-key shows the right one)", c->endpoint, c->curve.server_key);
+    return CONN_OK;
+}
+
+/* Read the socket monitor's events; CONN_FAILED on a failed handshake. */
+static conn_status read_events(okr_conn *c)
+{
+    for (;;) {
+        zmq_msg_t head, addr;
+        zmq_msg_init(&head);
+        zmq_msg_init(&addr);
+        if (zmq_msg_recv(&head, c->events, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&head);
+            zmq_msg_close(&addr);
+            return CONN_OK;
+        }
+        if (zmq_msg_more(&head))
+            zmq_msg_recv(&addr, c->events, 0);
+        uint16_t event = 0;
+        uint32_t value = 0;
+        if (zmq_msg_size(&head) >= 6) {
+            memcpy(&event, zmq_msg_data(&head), 2);
+            memcpy(&value, (const char *)zmq_msg_data(&head) + 2, 4);
+        }
+        zmq_msg_close(&head);
+        zmq_msg_close(&addr);
+        if (handshake_failed(c, event, value) != CONN_OK)
+            return CONN_FAILED;
     }
 }
 
@@ -88,6 +181,7 @@ static conn_status open_socket(okr_conn *c)
     if (c->socket == NULL)
         return fail(c, "cannot create a socket: %s", zmq_strerror(errno));
     if (set_socket_options(c->socket, c->timeout_ms) != 0 ||
+        conn_curve_apply(conn_curve_of(c), c->socket) != 0 || watch_handshakes(c) != 0 ||
         zmq_connect(c->socket, c->endpoint) != 0) {
         fail(c, "cannot connect to %s: %s", c->endpoint, zmq_strerror(errno));
         close_socket(c);
@@ -147,8 +241,9 @@ static conn_status await_reply(okr_conn *c, uint64_t id, Okr__Response **reply)
         int64_t left = deadline - now_ms();
         if (left <= 0)
             return CONN_TIMEOUT;
-        zmq_pollitem_t item = {.socket = c->socket, .events = ZMQ_POLLIN};
-        int ready = zmq_poll(&item, 1, (long)left);
+        zmq_pollitem_t items[] = {{.socket = c->socket, .events = ZMQ_POLLIN},
+                                  {.socket = c->events, .events = ZMQ_POLLIN}};
+        int ready = zmq_poll(items, 2, (long)left);
         if (ready < 0 && errno == EINTR && c->cancel != NULL && *c->cancel)
             return CONN_CANCELLED;
         if (ready < 0 && errno == EINTR)
@@ -157,6 +252,10 @@ static conn_status await_reply(okr_conn *c, uint64_t id, Okr__Response **reply)
             return fail(c, "waiting for %s: %s", c->endpoint, zmq_strerror(errno));
         if (ready == 0)
             return CONN_TIMEOUT;
+        if ((items[1].revents & ZMQ_POLLIN) && read_events(c) != CONN_OK)
+            return CONN_FAILED;
+        if (!(items[0].revents & ZMQ_POLLIN))
+            continue;
 
         Okr__Response *r;
         conn_status status = receive(c, &r);

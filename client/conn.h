@@ -11,11 +11,24 @@
 #define OKR_CLIENT_CONN_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "keyfile.h"
 #include "okr.pb-c.h"
 
 #define CONN_MAX_ENDPOINT 256
+
+/* Secure mode: the keys of a CURVE client (Z85). The secret key never
+ * appears in a message. */
+typedef struct {
+    char server_key[KEY_Z85_BUF];       /* okrd's public key */
+    char public_key[KEY_Z85_BUF];       /* ours (what an admin adds with user add) */
+    char secret_key[KEY_Z85_BUF];
+} conn_curve;
+
+/* Make sock a CURVE client with keys (NULL: leave it plain). 0 or -1. */
+int conn_curve_apply(const conn_curve *keys, void *sock);
 
 typedef enum {
     CONN_OK,        /* *reply holds the matching response */
@@ -36,11 +49,24 @@ typedef struct {
      * shell's Ctrl-C). A wait interrupted by a signal gives up when it is
      * non-zero, so a person never has to sit out the timeout. */
     volatile sig_atomic_t *cancel;
+    bool secure;                        /* CURVE with `curve` (conn_set_curve) */
+    conn_curve curve;
+    void *events;                       /* PAIR on the socket monitor: handshake failures */
+    unsigned monitors;                  /* makes each monitor endpoint unique */
 } okr_conn;
 
 /* Prepare a connection to `endpoint` (copied; must be a ZeroMQ endpoint such
  * as "tcp://host:port"). Nothing is opened until the first call. */
 void conn_init(okr_conn *conn, const char *endpoint, int timeout_ms);
+
+/* Use CURVE with these keys (copied) from the next socket on; NULL: plain.
+ * A failed handshake then ends a call at once with CONN_FAILED and a
+ * sentence saying why: the key refused, the server key wrong, or the
+ * server (not) in secure mode. */
+void conn_set_curve(okr_conn *conn, const conn_curve *keys);
+
+/* The keys in use, or NULL in plain mode. */
+const conn_curve *conn_curve_of(const okr_conn *conn);
 
 /* Send req (its version and request_id are filled in here) and wait for the
  * reply, trying up to `tries` times, every try with the same request_id.

@@ -9,6 +9,7 @@
 
 #include "fmt.h"
 #include "score.h"
+#include "requests.h"
 
 /* ------------------------------------------------------------ small values */
 
@@ -254,6 +255,22 @@ static struct json_object *graph(const Okr__Graph *g)
     return obj;
 }
 
+static struct json_object *users(const Okr__UserListReply *list)
+{
+    struct json_object *array = json_object_new_array();
+    for (size_t i = 0; i < list->n_users; i++) {
+        const Okr__User *u = list->users[i];
+        struct json_object *obj = json_object_new_object();
+        put_string(obj, "name", u->name);
+        put_string(obj, "role", requests_role_name((okr_role)u->role));
+        put_string(obj, "public_key", u->public_key);
+        put_string(obj, "added_by", u->added_by);
+        put(obj, "added_at", time_or_null(u->has_added_at, u->added_at));
+        json_object_array_add(array, obj);
+    }
+    return array;
+}
+
 static struct json_object *status(const Okr__Status *s)
 {
     struct json_object *obj = json_object_new_object();
@@ -269,6 +286,8 @@ static struct json_object *status(const Okr__Status *s)
     put(obj, "data_bytes", json_object_new_uint64(s->data_bytes));
     put(obj, "started_at", time_or_null(s->has_started_at, s->started_at));
     put_string(obj, "actor", s->actor);
+    put(obj, "secure", json_object_new_boolean(s->has_secure && s->secure));
+    put_string(obj, "role", requests_role_name((okr_role)s->role));
     return obj;
 }
 
@@ -299,6 +318,7 @@ struct json_object *json_reply(const Okr__Response *r)
     case OKR__RESPONSE__BODY_GRAPH: return graph(r->graph);
     case OKR__RESPONSE__BODY_STATUS: return status(r->status);
     case OKR__RESPONSE__BODY_BACKUP: return backup(r->backup);
+    case OKR__RESPONSE__BODY_USERS: return users(r->users);
     default: return NULL;
     }
 }

@@ -20,6 +20,8 @@ static const struct option global_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"timeout", required_argument, NULL, 't'},
     {"user", required_argument, NULL, 'u'},
+    {"key", required_argument, NULL, 'k'},
+    {"server-key", required_argument, NULL, 'K'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -43,6 +45,12 @@ static bool apply_option(okr_client *c, int opt, const char *value, args_error *
             return false;
         c->timeout_ms = (int)timeout;
         return true;
+    case 'k':
+        c->key_file = value;
+        return true;
+    case 'K':
+        c->server_key = value;
+        return true;
     case 'u':
         if (!args_text("--user", value, OKR_MAX_NAME, false, e))
             return false;
@@ -61,7 +69,7 @@ static bool parse_global_options(okr_client *c, int argc, char **argv, enum acti
     int opt;
     *action = RUN;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+:s:jt:u:hV", global_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:s:jt:u:k:hV", global_options, NULL)) != -1) {
         switch (opt) {
         case 'h':
             *action = SHOW_HELP;

@@ -68,6 +68,7 @@ struct monitor {
     uint64_t pages;               /* snapshot pages received, all told */
     int64_t not_before;           /* no request before this time (a busy server) */
     char error[256];
+    conn_curve curve;             /* opt.curve points here in secure mode */
 };
 
 static int64_t now_us(void)
@@ -102,6 +103,7 @@ static void *new_socket(monitor *m, int type)
         zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
         zmq_setsockopt(sock, ZMQ_IPV6, &ipv6, sizeof ipv6);     /* tcp://[::1]:P */
         zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+        conn_curve_apply(m->opt.curve, sock);   /* secure mode: CURVE client */
     }
     return sock;
 }
@@ -138,6 +140,10 @@ monitor *monitor_new(const monitor_options *opt, const monitor_callbacks *cb, vo
     if (m == NULL)
         return NULL;
     m->opt = *opt;
+    if (opt->curve) {                   /* keep our own copy: the caller's may go */
+        m->curve = *opt->curve;
+        m->opt.curve = &m->curve;
+    }
     if (m->opt.request_timeout_ms <= 0)
         m->opt.request_timeout_ms = DEFAULT_TIMEOUT_MS;
     m->cb = *cb;
@@ -175,6 +181,7 @@ void monitor_free(monitor *m)
         zmq_close(m->dealer);
     if (m->zmq)
         zmq_ctx_term(m->zmq);
+    keyfile_wipe((char *)&m->curve, sizeof m->curve);
     free(m);
 }
 

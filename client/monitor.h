@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conn.h"
 #include "okr.pb-c.h"
 
 typedef struct monitor monitor;
@@ -35,6 +36,7 @@ typedef struct {
     int request_timeout_ms;         /* per snapshot/replay request (0: 3000) */
     uint32_t snapshot_page_items;   /* most nodes + edges per snapshot page (0: the server's) */
     const char *user;               /* sent as Request.user */
+    const conn_curve *curve;        /* secure mode: CURVE keys for both sockets (NULL: plain) */
 } monitor_options;
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include "fmt.h"
 #include "okr_limits.h"
 #include "score.h"
+#include "requests.h"
 #include "table.h"
 #include "text.h"
 
@@ -462,6 +463,29 @@ void render_teams(const render_ctx *ctx, const Okr__TeamListReply *list)
     table_free(t);
 }
 
+/* ------------------------------------------------------------ users */
+
+void render_users(const render_ctx *ctx, const Okr__UserListReply *list)
+{
+    static const char *const headers[] = {"NAME", "ROLE", "KEY", "ADDED BY", "ADDED AT"};
+    char when[FMT_BUF];
+    if (list->n_users == 0)
+        return;
+    table *t = table_new(5, headers);
+    for (size_t i = 0; i < list->n_users; i++) {
+        const Okr__User *u = list->users[i];
+        table_cell(t, RENDER_BOLD, "%s", str(u->name));
+        table_cell(t, NULL, "%s", requests_role_name((okr_role)u->role));
+        table_cell(t, NULL, "%s", str(u->public_key));
+        table_cell(t, NULL, "%s", str(u->added_by));
+        if (u->has_added_at)
+            text_format_time(u->added_at, when);
+        table_cell(t, NULL, "%s", u->has_added_at ? when : "-");
+    }
+    table_print(t, ctx->out, ctx->color);
+    table_free(t);
+}
+
 /* ------------------------------------------------------------ status */
 
 static const char *human_bytes(uint64_t bytes, char *buf, size_t len)
@@ -499,6 +523,10 @@ void render_status(const render_ctx *ctx, const Okr__Status *s)
         field(ctx, "started", "%s UTC", text);
     }
     field(ctx, "you are", "%s", str(s->actor));
+    if (s->has_secure && s->secure)
+        field(ctx, "mode", "secure (CURVE; your role: %s)", requests_role_name((okr_role)s->role));
+    else if (s->has_secure)
+        field(ctx, "mode", "local (no keys; every caller is admin)");
 }
 
 void render_backup(const render_ctx *ctx, const Okr__BackupReply *b)
@@ -528,6 +556,7 @@ void render_data(const render_ctx *ctx, const Okr__Response *reply, const char *
     case OKR__RESPONSE__BODY_GRAPH: render_tree(ctx, reply->graph, tree_root); break;
     case OKR__RESPONSE__BODY_STATUS: render_status(ctx, reply->status); break;
     case OKR__RESPONSE__BODY_BACKUP: render_backup(ctx, reply->backup); break;
+    case OKR__RESPONSE__BODY_USERS: render_users(ctx, reply->users); break;
     default: break;
     }
 }

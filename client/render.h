@@ -47,6 +47,8 @@ void render_history(const render_ctx *ctx, const Okr__HistoryReply *h);
 void render_status(const render_ctx *ctx, const Okr__Status *s);
 /* admin backup: where the copy is, its last seq, size and new epoch. */
 void render_backup(const render_ctx *ctx, const Okr__BackupReply *b);
+/* `user list`: name, role, public key, added by, added at. */
+void render_users(const render_ctx *ctx, const Okr__UserListReply *list);
 
 /* The alignment graph as an indented tree (render_tree.c): rooted at `root`
  * when it is in the graph, else at every objective without a parent in the

@@ -263,6 +263,7 @@ static void follow_from(repl *r, const char *published, uint64_t last_seq)
         .from_seq = from,
         .request_timeout_ms = REPL_BACKGROUND_TIMEOUT_MS,
         .user = r->c->user[0] ? r->c->user : NULL,
+        .curve = conn_curve_of(&r->c->conn),
     };
     monitor_callbacks cb = {.on_event = on_event, .on_notice = on_notice, .on_reset = on_reset};
     r->events = monitor_new(&opt, &cb, r);
@@ -648,6 +649,7 @@ int shell_run_interactive(okr_client *c)
               c->timeout_ms < REPL_BACKGROUND_TIMEOUT_MS ? c->timeout_ms
                                                          : REPL_BACKGROUND_TIMEOUT_MS);
     r.background.cancel = &glue.interrupted;
+    conn_set_curve(&r.background, conn_curve_of(&c->conn));
     set_signals(old);
     setup_readline();
     history_open(&r);
@@ -664,6 +666,7 @@ int shell_run_interactive(okr_client *c)
     restore_signals(old);
     monitor_free(r.events);
     conn_close(&r.background);
+    conn_set_curve(&r.background, NULL);
     cache_free(&r.cache);
     complete_list_free(&r.matches);
     c->cancel = NULL;

@@ -126,6 +126,7 @@ int watch_run(okr_client *c, const cmd_request *r)
         .from_seq = r->from_seq,
         .request_timeout_ms = c->timeout_ms,
         .user = c->user[0] ? c->user : NULL,
+        .curve = conn_curve_of(&c->conn),
     };
     watch_state w = {.c = c, .limit = r->count};
     monitor_callbacks cb = {.on_event = on_event, .on_notice = on_notice};

@@ -73,6 +73,18 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_WATCH, NULL, "watch", "[ID...] [--from SEQ] [--count N]",
      "Follow changes live, in order, without missing one (Ctrl-C stops)",
      OPTS("from", "count"), BODY(SNAPSHOT), BODY(REPLAY)},
+    {OKR_CMD_USER_ADD, "user", "add", "NAME --role viewer|editor|admin --key PUBLIC_KEY",
+     "Let a person in (secure mode): their name, role and public key", OPTS("role", "key"),
+     BODY(USER_ADD), NO_BODY},
+    {OKR_CMD_USER_LIST, "user", "list", "", "List users: name, role, key, who added them",
+     NO_OPTS, BODY(USER_LIST), NO_BODY},
+    {OKR_CMD_USER_ROLE, "user", "role", "NAME ROLE", "Change a user's role (viewer, editor, admin)",
+     NO_OPTS, BODY(USER_ROLE), NO_BODY},
+    {OKR_CMD_USER_REMOVE, "user", "remove", "NAME",
+     "Remove a user: their key gets nothing more", NO_OPTS, BODY(USER_REMOVE), NO_BODY},
+    {OKR_CMD_KEYGEN, NULL, "keygen", "[--force]",
+     "Make your key pair for secure mode and print the public key", OPTS("force"),
+     NO_BODY, NO_BODY},
     {OKR_CMD_LOG, NULL, "log", "[ID] [--user U] [--since DATE] [--until DATE] [--limit N]",
      "Show the audit log: who changed what, when (oldest first)",
      OPTS("user", "since", "until", "limit"), BODY(LOG), NO_BODY},
@@ -103,6 +115,11 @@ int commands_is_group(const char *word)
         if (same(okr_commands[i].group, word))
             return 1;
     return 0;
+}
+
+int commands_is_local(const okr_command *cmd)
+{
+    return cmd->body == NO_BODY;
 }
 
 okr_role commands_role(const okr_command *cmd)

@@ -39,6 +39,11 @@ typedef enum {
     OKR_CMD_TREE,
     OKR_CMD_STATUS,
     OKR_CMD_WATCH,
+    OKR_CMD_USER_ADD,
+    OKR_CMD_USER_LIST,
+    OKR_CMD_USER_ROLE,
+    OKR_CMD_USER_REMOVE,
+    OKR_CMD_KEYGEN,
     OKR_CMD_LOG,
     OKR_CMD_ADMIN_BACKUP,
     OKR_CMD__COUNT
@@ -51,7 +56,7 @@ typedef struct {
     const char *synopsis;              /* arguments, e.g. "KR VALUE [--note TEXT]" */
     const char *summary;               /* one line for `help` */
     const char *const *options;        /* long option names, NULL-terminated */
-    Okr__Request__BodyCase body;       /* request it sends */
+    Okr__Request__BodyCase body;       /* request it sends (NOT_SET: runs locally) */
     Okr__Request__BodyCase body_also;  /* a second request it may send (watch: replay) */
 } okr_command;
 
@@ -61,11 +66,15 @@ extern const okr_command okr_commands[OKR_CMD__COUNT];
  * commands), or NULL. */
 const okr_command *commands_find(const char *group, const char *name);
 
-/* True when `word` is a command group ("obj", "kr", "period", "team"). */
+/* True when `word` is a command group ("obj", "kr", "period", "team", "user"). */
 int commands_is_group(const char *word);
 
 /* The least role that may run a command: the strictest role of the request
- * bodies it sends (common/requests.c). */
+ * bodies it sends (common/requests.c). Meaningless for a local command
+ * (body NOT_SET, such as keygen): check commands_is_local first. */
 okr_role commands_role(const okr_command *cmd);
+
+/* True for a command that runs on the client alone and sends nothing. */
+int commands_is_local(const okr_command *cmd);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include "requests.h"
 #include "dedup.h"
+#include "auth.h"
 #include "dispatch.h"
 #include "okr_limits.h"
 #include "server.h"
@@ -69,9 +70,20 @@ static void discard_rest(void *sock)
     }
 }
 
+/* Secure mode: the user the ZAP handler admitted this message's connection
+ * as (its User-Id is the public key). NULL for a key no longer listed: a
+ * user removed since they connected. */
+static const auth_user *sender_of(const batch *b, batch_item *it)
+{
+    const char *key = zmq_msg_gets(&it->payload, "User-Id");
+    if (key == NULL)                          /* no body frame (bad framing) */
+        key = zmq_msg_gets(&it->identity, "User-Id");
+    return auth_find(b->auth, key);
+}
+
 /* Take one request off the ROUTER: [identity][""]?[body]. Returns false when
  * nothing is ready. */
-static bool receive_item(void *router, batch_item *it)
+static bool receive_item(const batch *b, void *router, batch_item *it)
 {
     memset(it, 0, sizeof *it);
     zmq_msg_init(&it->identity);
@@ -84,17 +96,19 @@ static bool receive_item(void *router, batch_item *it)
     /* Frames after the identity are already queued: blocking receives are safe. */
     if (!zmq_msg_more(&it->identity)) {
         it->bad_framing = true;
-        return true;
-    }
-    zmq_msg_recv(&it->payload, router, 0);
-    if (zmq_msg_size(&it->payload) == 0 && zmq_msg_more(&it->payload)) {
-        it->delimiter = true;
+    } else {
         zmq_msg_recv(&it->payload, router, 0);
+        if (zmq_msg_size(&it->payload) == 0 && zmq_msg_more(&it->payload)) {
+            it->delimiter = true;
+            zmq_msg_recv(&it->payload, router, 0);
+        }
+        if (zmq_msg_more(&it->payload)) {
+            it->bad_framing = true;
+            discard_rest(router);
+        }
     }
-    if (zmq_msg_more(&it->payload)) {
-        it->bad_framing = true;
-        discard_rest(router);
-    }
+    if (b->auth && (it->user = sender_of(b, it)) == NULL)
+        it->dropped = true;                 /* a removed user: no reply, nothing */
     return true;
 }
 
@@ -103,8 +117,12 @@ size_t batch_receive(batch *b, void *router)
     b->n = 0;
     for (size_t reads = 0; b->n < BATCH_MAX && reads < 4 * BATCH_MAX; reads++) {
         batch_item *it = &b->items[b->n];
-        if (!receive_item(router, it))
+        if (!receive_item(b, router, it))
             break;
+        if (it->dropped) {
+            item_close(b, it);                /* a removed user: no reply, nothing */
+            continue;
+        }
         it->peer = peers_ref(&b->peers, zmq_msg_data(&it->identity),
                              zmq_msg_size(&it->identity));
         if (peers_admit(&b->peers, it->peer))
@@ -154,8 +172,14 @@ static void init_request(okrd *s, batch *b, request *rq, store_txn *txn, batch_i
     memset(rq, 0, sizeof *rq);
     rq->txn = txn;
     rq->mem = &b->mem;
-    rq->actor = actor_of(req);
-    rq->role = OKR_ROLE_ADMIN;            /* local mode: whoever reaches loopback */
+    if (it->user) {                       /* secure mode: whatever Request.user says */
+        rq->actor = it->user->name;
+        rq->role = it->user->role;
+    } else {
+        rq->actor = actor_of(req);
+        rq->role = OKR_ROLE_ADMIN;        /* local mode: whoever reaches loopback */
+    }
+    rq->secure = b->auth != NULL;
     rq->now = text_now_us();
     rq->health = &s->cfg.health;
     rq->last_seq = seq;                   /* what this transaction sees */
@@ -359,6 +383,14 @@ static void reply(batch *b, void *router, batch_item *it)
         zmq_send(router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     if (zmq_msg_send(&body, router, ZMQ_DONTWAIT) < 0)
         zmq_msg_close(&body);
+}
+
+bool batch_users_changed(const batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->items[i].users_changed)
+            return true;
+    return false;
 }
 
 void batch_release(batch *b, void *router)

@@ -17,6 +17,8 @@
 #define BATCH_MAX 256
 
 typedef struct okrd okrd;
+typedef struct auth auth;              /* auth.h */
+typedef struct auth_user auth_user;
 
 typedef struct {
     zmq_msg_t identity;
@@ -33,6 +35,8 @@ typedef struct {
     const char **nodes;       /* the event's node ids (topics) */
     size_t n_nodes;
     bool users_changed;       /* committed a change to the users (auth must reload) */
+    const auth_user *user;    /* secure mode: the authenticated sender */
+    bool dropped;             /* secure mode: sender not (or no longer) a user */
 } batch_item;
 
 typedef struct {
@@ -40,6 +44,7 @@ typedef struct {
     size_t n;
     arena mem;
     peer_table peers;         /* reply bytes in flight, per sender and in total */
+    const auth *auth;       /* secure mode: who may send (NULL: local mode) */
 } batch;
 
 void batch_init(batch *b);
@@ -62,5 +67,8 @@ void batch_run(batch *b, okrd *s);
  * then drop the batch's messages and reset its arena. Events are the
  * caller's to publish first. */
 void batch_release(batch *b, void *router);
+
+/* True when a request of the batch committed a change to the users. */
+bool batch_users_changed(const batch *b);
 
 #endif

@@ -32,6 +32,10 @@
     X(STATUS, status, op_status)                          \
     X(SNAPSHOT, snapshot, op_snapshot)                    \
     X(REPLAY, replay, op_replay)                          \
+    X(USER_ADD, user_add, op_user_add)                    \
+    X(USER_LIST, user_list, op_user_list)                 \
+    X(USER_ROLE, user_role, op_user_role)                 \
+    X(USER_REMOVE, user_remove, op_user_remove) \
     X(LOG, log, op_log)                                   \
     X(BACKUP, backup, op_backup)
 

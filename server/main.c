@@ -9,10 +9,18 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "keyfile.h"
+#include "lock.h"
 #include "okr_limits.h"
 #include "integrity.h"
 #include "rollup.h"
 #include "server.h"
+#include "text.h"
+#include "wire.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -47,7 +55,12 @@ static void usage(FILE *out)
             "                         so 100 stalled ones hold 27 MiB (docs/protocol.md)\n"
             "      --retain N         keep only the newest N events (default 0: keep all;\n"
             "                         the event log is the audit log)\n"
+            "      --secure           secure mode: CURVE on both sockets, only users' keys\n"
+            "                         get in, roles apply (makes DIR/server.key at first)\n"
             "      --insecure         allow binding a non-loopback address without CURVE\n"
+            "      --print-key        print the server's public key (Z85) and exit\n"
+            "      --add-user NAME --role viewer|editor|admin --key PUBLIC_KEY\n"
+            "                         add a user offline (the first admin) and exit\n"
             "      --verify           recompute every score from scratch, read the whole\n"
             "                         event log and check every reference; report each\n"
             "                         difference or problem (exit 1), and exit\n"
@@ -200,6 +213,16 @@ static void print_problem(void *ctx, const char *problem)
     printf("%s\n", problem);
 }
 
+/* The data directory's lock, or -1 after saying who holds it. */
+static int lock_or_say(const char *dir)
+{
+    char err[512];
+    int fd = lock_data_dir(dir, err, sizeof err);
+    if (fd < 0)
+        fprintf(stderr, "okrd: %s\n", err);
+    return fd;
+}
+
 static int verify(const okrd_config *cfg)
 {
     store st;
@@ -221,10 +244,106 @@ static int verify(const okrd_config *cfg)
     return diffs ? 1 : 0;
 }
 
+/* --print-key: the public key, made with the pair when there is none yet. */
+static int print_key(const okrd_config *cfg)
+{
+    char key[KEY_Z85_BUF], err[512];
+    if (auth_read_public_key(cfg->data_dir, key, err, sizeof err) != 0) {
+        int lock = lock_or_say(cfg->data_dir);
+        if (lock < 0)
+            return 1;
+        auth a = {0};
+        int rc = auth_load_server_key(&a, cfg->data_dir, true, err, sizeof err);
+        lock_release(lock);
+        if (rc != 0) {
+            fprintf(stderr, "okrd: %s\n", err);
+            return 1;
+        }
+        memcpy(key, a.public_key, sizeof key);
+        auth_close(&a);
+    }
+    printf("%s\n", key);
+    return 0;
+}
+
+/* The person running an offline command, for added_by. */
+static const char *login_name(void)
+{
+    const struct passwd *pw = getpwuid(geteuid());
+    const char *name = pw ? pw->pw_name : getenv("USER");
+    return name && name[0] && strlen(name) <= OKR_MAX_NAME ? name : "okrd";
+}
+
+/* --add-user NAME --role R --key K: the UserAdd handler itself (the same
+ * checks and the same event as `okr user add`), run in one transaction on
+ * the locked directory. */
+static int add_user_offline(const okrd_config *cfg, const char *name, const char *role_name,
+                            const char *key)
+{
+    okr_role role;
+    if (role_name == NULL || !requests_role_parse(role_name, &role)) {
+        fprintf(stderr, "okrd: --add-user needs --role viewer, editor or admin\n");
+        return 2;
+    }
+    if (key == NULL) {
+        fprintf(stderr, "okrd: --add-user needs --key PUBLIC_KEY (the user's okr keygen "
+                        "prints it)\n");
+        return 2;
+    }
+    int lock = lock_or_say(cfg->data_dir);
+    if (lock < 0)
+        return 1;
+    store st;
+    char err[512];
+    int status = 1;
+    if (store_open(&st, cfg->data_dir, cfg->map_size, true, err, sizeof err) != 0) {
+        fprintf(stderr, "okrd: %s\n", err);
+        lock_release(lock);
+        return 1;
+    }
+    arena mem;
+    arena_init(&mem);
+    Okr__User user = OKR__USER__INIT;
+    user.name = (char *)name;
+    user.has_role = true;
+    user.role = (Okr__Role)role;
+    user.public_key = (char *)key;
+    Okr__UserAdd add = OKR__USER_ADD__INIT;
+    add.user = &user;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.has_version = true;
+    req.version = OKR_PROTOCOL_VERSION;
+    req.body_case = OKR__REQUEST__BODY_USER_ADD;
+    req.user_add = &add;
+
+    store_txn t;
+    store_txn_begin(&t, &st, NULL, true, &mem);
+    request rq = {.txn = &t, .mem = &mem, .actor = login_name(), .role = OKR_ROLE_ADMIN,
+                  .now = text_now_us(), .health = &cfg->health};
+    rq.last_seq = store_last_seq(&t);
+    rq.seq = rq.last_seq + 1;
+    rq.response = ARENA_NEW(&mem, Okr__Response, OKR__RESPONSE__INIT);
+    bool changed = dispatch_request(&rq, &req);
+    int rc = changed ? store_txn_commit(&t) : (store_txn_abort(&t), t.rc);
+    if (!changed && rq.code != OKR__ERROR_CODE__OK)
+        fprintf(stderr, "okrd: %s\n", rq.message);
+    else if (rc)
+        fprintf(stderr, "okrd: cannot add the user: %s\n", store_strerror(rc));
+    else {
+        printf("okrd: added %s (%s) to %s\n", name, role_name, cfg->data_dir);
+        status = 0;
+    }
+    arena_free(&mem);
+    store_close(&st);
+    lock_release(lock);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
-    enum { OPT_MAP = 256, OPT_ON_TRACK, OPT_AT_RISK, OPT_LOW_CONF, OPT_INSECURE, OPT_VERIFY, OPT_NEW_EPOCH,
-           OPT_RETAIN, OPT_PUB_HWM, OPT_PUB_SNDBUF };
+    enum { OPT_MAP = 256, OPT_ON_TRACK, OPT_AT_RISK, OPT_LOW_CONF, OPT_INSECURE, OPT_VERIFY,
+           OPT_NEW_EPOCH, OPT_RETAIN, OPT_PUB_HWM, OPT_PUB_SNDBUF, OPT_SECURE, OPT_PRINT_KEY,
+           OPT_ADD_USER, OPT_ROLE, OPT_KEY };
     static const struct option options[] = {
         {"data", required_argument, NULL, 'd'},
         {"listen", required_argument, NULL, 'l'},
@@ -239,6 +358,11 @@ int main(int argc, char **argv)
         {"pub-sndbuf", required_argument, NULL, OPT_PUB_SNDBUF},
         {"verify", no_argument, NULL, OPT_VERIFY},
         {"new-epoch", no_argument, NULL, OPT_NEW_EPOCH},
+        {"secure", no_argument, NULL, OPT_SECURE},
+        {"print-key", no_argument, NULL, OPT_PRINT_KEY},
+        {"add-user", required_argument, NULL, OPT_ADD_USER},
+        {"role", required_argument, NULL, OPT_ROLE},
+        {"key", required_argument, NULL, OPT_KEY},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -252,7 +376,8 @@ int main(int argc, char **argv)
         .pub_hwm = 1000,                  /* bounds: docs/protocol.md, "Slow subscribers" */
         .pub_sndbuf = 65536,
     };
-    bool do_verify = false, do_new_epoch = false;
+    bool do_verify = false, do_new_epoch = false, do_print_key = false;
+    const char *add_user = NULL, *role = NULL, *key = NULL;
     int opt;
     while ((opt = getopt_long(argc, argv, "d:l:p:hV", options, NULL)) != -1) {
         switch (opt) {
@@ -277,6 +402,11 @@ int main(int argc, char **argv)
             break;
         case OPT_VERIFY: do_verify = true; break;
         case OPT_NEW_EPOCH: do_new_epoch = true; break;
+        case OPT_SECURE: cfg.secure = true; break;
+        case OPT_PRINT_KEY: do_print_key = true; break;
+        case OPT_ADD_USER: add_user = optarg; break;
+        case OPT_ROLE: role = optarg; break;
+        case OPT_KEY: key = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("okrd %s\n", OKR_VERSION); return 0;
         default: usage(stderr); return 2;
@@ -294,20 +424,41 @@ int main(int argc, char **argv)
         fprintf(stderr, "okrd: --at-risk must not be above --on-track\n");
         return 2;
     }
+    if ((role || key) && !add_user) {
+        fprintf(stderr, "okrd: --role and --key go with --add-user NAME\n");
+        return 2;
+    }
+    if (do_print_key)
+        return print_key(&cfg);
+    if (add_user)
+        return add_user_offline(&cfg, add_user, role, key);
+    /* --verify reads in one read-only transaction: it may run beside a
+     * server (LMDB readers never block the writer), so it takes no lock. */
     if (do_verify)
         return verify(&cfg);
-    if (do_new_epoch)
-        return new_epoch(&cfg);
+    if (!do_new_epoch && server_check_endpoints(&cfg) != 0)
+        return 1;                              /* before the lock makes the directory */
+    int lock = lock_or_say(cfg.data_dir);
+    if (lock < 0)
+        return 1;
+    if (do_new_epoch) {
+        int status = new_epoch(&cfg);
+        lock_release(lock);
+        return status;
+    }
 
     install_stop_handlers();
 
     raise_fd_limit();
     okrd server;
     int open_rc = server_open(&server, &cfg);
-    if (open_rc != 0)
+    if (open_rc != 0) {
+        lock_release(lock);
         return open_rc == -2 ? 2 : 1;
+    }
     int rc = server_run(&server, &stop_requested);
     server_close(&server);
+    lock_release(lock);
     fprintf(stderr, "okrd: stopped\n");
     return rc == 0 ? 0 : 1;
 }

@@ -47,6 +47,11 @@ void op_log(request *rq, const Okr__LogGet *in);
 
 /* ops_admin.c — the hot backup */
 void op_backup(request *rq, const Okr__Backup *in);
+/* ops_user.c — secure mode's users (stored in local mode too) */
+void op_user_add(request *rq, const Okr__UserAdd *in);
+void op_user_list(request *rq, const Okr__UserList *in);
+void op_user_role(request *rq, const Okr__UserRole *in);
+void op_user_remove(request *rq, const Okr__UserRemove *in);
 
 /* view.c — records as clients see them: with score, health, grade. */
 Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *rec);

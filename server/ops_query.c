@@ -203,6 +203,9 @@ void op_status(request *rq, const Okr__StatusGet *in)
         s->subscriptions_refused = publish_refused(rq->pub);
         s->subscribers_dropped = publish_dropped(rq->pub);
     }
+    s->has_secure = s->has_role = true;
+    s->secure = rq->secure;
+    s->role = (Okr__Role)rq->role;
     rq->response->body_case = OKR__RESPONSE__BODY_STATUS;
     rq->response->status = s;
 }

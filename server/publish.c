@@ -27,6 +27,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -154,8 +155,11 @@ static int start_guard(publisher *p, void *ctx, const char *bound)
     if (strncmp(bound, "tcp://", 6) != 0 || colon == NULL)
         return 0;
     p->port = atoi(colon + 1);
-    char ep[64];
-    snprintf(ep, sizeof ep, "inproc://okrd-publish-monitor-%p", (void *)p);
+    char ep[96];
+    /* A new name for every socket: a re-bound XPUB's monitor must not meet
+     * the old one's endpoint, which libzmq releases only later. */
+    snprintf(ep, sizeof ep, "inproc://okrd-publish-monitor-%p-%llu", (void *)p,
+             (unsigned long long)p->generation);
     if (zmq_socket_monitor(p->socket, ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
         return -1;
     p->monitor = zmq_socket(ctx, ZMQ_PAIR);
@@ -194,10 +198,13 @@ static void stop_guard(publisher *p)
         close(p->stop_fd);
 }
 
-int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
-                 char *bound, size_t len)
+/* The XPUB socket on endpoint; a (when not NULL) makes it a CURVE server.
+ * report: print why a bind failed. */
+static int open_xpub(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                     const auth *a, bool report, uint64_t generation, char *bound, size_t len)
 {
     memset(p, 0, sizeof *p);
+    p->generation = generation;
     p->epoll_fd = p->stop_fd = -1;
     p->socket = zmq_socket(ctx, ZMQ_XPUB);
     if (p->socket == NULL)
@@ -213,8 +220,9 @@ int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int snd
     if (sndbuf > 0)
         zmq_setsockopt(p->socket, ZMQ_SNDBUF, &sndbuf, sizeof sndbuf);
     endpoint_set_ipv6(p->socket, endpoint);
-    if (zmq_bind(p->socket, endpoint) != 0) {
-        fprintf(stderr, "okrd: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
+    if ((a && auth_secure_socket(a, p->socket) != 0) || zmq_bind(p->socket, endpoint) != 0) {
+        if (report)
+            fprintf(stderr, "okrd: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
         publish_close(p);
         return -1;
     }
@@ -225,6 +233,40 @@ int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int snd
         return -1;
     }
     return 0;
+}
+
+int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                 char *bound, size_t len)
+{
+    return open_xpub(p, ctx, endpoint, hwm, sndbuf, NULL, true, 0, bound, len);
+}
+
+int publish_open_secure(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                        const auth *a, char *bound, size_t len)
+{
+    return open_xpub(p, ctx, endpoint, hwm, sndbuf, a, true, 0, bound, len);
+}
+
+/* libzmq closes the old listener in its I/O thread, so the port may still be
+ * taken for a moment: try again every 10 ms until the deadline. */
+int publish_rebind(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                   const auth *a, int deadline_ms)
+{
+    char bound[256];
+    uint64_t refused = p->refused, dropped = p->dropped, generation = p->generation;
+    publish_close(p);
+    for (int waited = 0;; waited += 10) {
+        bool last = waited >= deadline_ms;
+        if (open_xpub(p, ctx, endpoint, hwm, sndbuf, a, last, ++generation, bound,
+                      sizeof bound) == 0) {
+            p->refused = refused;
+            p->dropped = dropped;
+            return 0;
+        }
+        if (last)
+            return -1;
+        nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+    }
 }
 
 void publish_close(publisher *p)

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
+
 /* Longest topic kept: "node/" + an id of 11 characters + "/" is 17. */
 #define PUBLISH_MAX_TOPIC 32
 /* Distinct topics kept (all subscribers together; see docs/protocol.md,
@@ -50,6 +52,7 @@ typedef struct publisher {
     /* The guard thread (publish.c): it alone uses monitor and epoll_fd. */
     void *monitor;                /* PAIR: the XPUB's connection events */
     int port;                     /* the XPUB's TCP port (0: not TCP, no guard) */
+    uint64_t generation;          /* sockets this publisher has had (re-binds) */
     int epoll_fd;                 /* the subscribers' connections */
     int stop_fd;                  /* eventfd: tells the guard to exit */
     pthread_t guard;
@@ -62,6 +65,26 @@ typedef struct publisher {
  * (sndbuf 0: the OS default). Returns 0, or -1 after printing why. */
 int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
                  char *bound, size_t len);
+/* The same as a CURVE server that asks a's ZAP handler (secure mode; a NULL:
+ * plain, as publish_open). */
+int publish_open_secure(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                        const auth *a, char *bound, size_t len);
+/* Close the socket and bind a new one on the same endpoint (a resolved one:
+ * the same port), retrying for up to deadline_ms while the old listener is
+ * still going away. Every subscriber is cut off and must reconnect, which
+ * passes ZAP again. The counters (refused, dropped) carry over. 0, or -1
+ * after printing why (p is then closed). */
+int publish_rebind(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                   const auth *a, int deadline_ms);
+/* The same as a CURVE server that asks a's ZAP handler (secure mode). */
+int publish_open_secure(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                        const auth *a, char *bound, size_t len);
+/* Close the socket and bind a new one on the same endpoint (a resolved one:
+ * the same port), retrying for up to deadline_ms while the old listener is
+ * still going away. Every subscriber is cut off and must reconnect, which
+ * passes ZAP again. 0, or -1 after printing why (p is then closed). */
+int publish_rebind(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
+                   const auth *a, int deadline_ms);
 void publish_close(publisher *p);
 
 /* Read the subscription messages waiting on the socket (call when it polls

@@ -29,6 +29,7 @@ typedef struct {
     arena *mem;
     const char *actor;                      /* who is asking */
     okr_role role;
+    bool secure;                            /* secure mode (status says so) */
     int64_t now;                            /* request time, Unix us */
     uint64_t seq;                           /* mutations: the event seq it will get */
     uint64_t last_seq;                      /* last committed seq (status) */

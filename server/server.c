@@ -44,7 +44,8 @@ static void *open_router(okrd *s, const char *endpoint)
     zmq_setsockopt(sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     endpoint_set_ipv6(sock, endpoint);
-    if (zmq_bind(sock, endpoint) != 0) {
+    if ((s->auth.secure && auth_secure_socket(&s->auth, sock) != 0) ||
+        zmq_bind(sock, endpoint) != 0) {
         fprintf(stderr, "okrd: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
         zmq_close(sock);
         return NULL;
@@ -54,20 +55,50 @@ static void *open_router(okrd *s, const char *endpoint)
     return sock;
 }
 
+/* Secure mode: the key pair, the users, and the ZAP handler, bound before
+ * either socket binds so that no handshake can happen without it. */
+static int start_auth(okrd *s)
+{
+    char err[512];
+    s->auth.secure = true;
+    s->batch.auth = &s->auth;
+    if (auth_load_server_key(&s->auth, s->cfg.data_dir, true, err, sizeof err) != 0 ||
+        auth_open(&s->auth, s->zmq, err, sizeof err) != 0) {
+        fprintf(stderr, "okrd: %s\n", err);
+        return -1;
+    }
+    int rc = auth_load_users(&s->auth, &s->st, NULL);
+    if (rc) {
+        fprintf(stderr, "okrd: cannot read the users: %s\n", store_strerror(rc));
+        return -1;
+    }
+    if (s->auth.n_users == 0)
+        fprintf(stderr, "okrd: secure mode and no users yet: nobody can connect; add the "
+                        "first admin with okrd --data %s --add-user NAME --role admin "
+                        "--key PUBLIC_KEY\n", s->cfg.data_dir);
+    return 0;
+}
+
+int server_check_endpoints(const okrd_config *cfg)
+{
+    char err[1024];
+    const char *eps[] = {cfg->listen, cfg->publish};
+    for (size_t i = 0; i < 2; i++) {
+        if (endpoint_check_bind(eps[i], cfg->secure, cfg->insecure, err, sizeof err) != 0) {
+            fprintf(stderr, "okrd: %s\n", err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int server_open(okrd *s, const okrd_config *cfg)
 {
     char err[1024];
     memset(s, 0, sizeof *s);
     s->cfg = *cfg;
-    /* Before anything is created or opened: a refused endpoint leaves no trace.
-     * Secure mode (CURVE) is not built on this branch: it passes false. */
-    const char *eps[] = {cfg->listen, cfg->publish};
-    for (size_t i = 0; i < 2; i++) {
-        if (endpoint_check_bind(eps[i], false, cfg->insecure, err, sizeof err) != 0) {
-            fprintf(stderr, "okrd: %s\n", err);
-            return -1;
-        }
-    }
+    if (server_check_endpoints(cfg) != 0)
+        return -1;
     int open_rc = store_open(&s->st, cfg->data_dir, cfg->map_size, true, err, sizeof err);
     if (open_rc != 0) {
         fprintf(stderr, "okrd: %s\n", err);
@@ -83,12 +114,18 @@ int server_open(okrd *s, const okrd_config *cfg)
         goto fail;
     }
     s->zmq = zmq_ctx_new();
+    if (cfg->secure && start_auth(s) != 0)
+        goto fail;
     s->router = open_router(s, cfg->listen);
     if (s->router == NULL ||
-        publish_open(&s->pub, s->zmq, cfg->publish, cfg->pub_hwm, cfg->pub_sndbuf,
-                     s->event_endpoint, sizeof s->event_endpoint) != 0)
+        publish_open_secure(&s->pub, s->zmq, cfg->publish, cfg->pub_hwm, cfg->pub_sndbuf,
+                            cfg->secure ? &s->auth : NULL, s->event_endpoint,
+                            sizeof s->event_endpoint) != 0)
         goto fail;
     s->started_at = text_now_us();
+    if (cfg->secure)
+        fprintf(stderr, "okrd: secure mode: CURVE on both sockets, %zu user%s, server key %s\n",
+                s->auth.n_users, s->auth.n_users == 1 ? "" : "s", s->auth.public_key);
     fprintf(stderr, "okrd: ready requests=%s events=%s data=%s\n", s->request_endpoint,
             s->event_endpoint, cfg->data_dir);
     fflush(stderr);
@@ -111,11 +148,33 @@ static void answer(okrd *s, batch *b)
     batch_release(b, s->router);
 }
 
+/* After a batch that changed users: reload the table (the next request of
+ * a removed user is dropped) and, when someone lost access, re-bind the
+ * XPUB socket so that every subscriber reconnects through ZAP again: the
+ * removed key gets nothing more, the others fill the gap by replay. */
+static void users_changed(okrd *s)
+{
+    bool lost = false;
+    if (!s->auth.secure)
+        return;
+    int rc = auth_load_users(&s->auth, &s->st, &lost);
+    if (rc) {
+        fprintf(stderr, "okrd: cannot reload the users: %s\n", store_strerror(rc));
+        return;
+    }
+    if (lost && publish_rebind(&s->pub, s->zmq, s->event_endpoint, s->cfg.pub_hwm,
+                               s->cfg.pub_sndbuf, &s->auth, 2000) != 0)
+        fprintf(stderr, "okrd: events are not published until a restart\n");
+}
+
 static void serve_ready(okrd *s)
 {
     if (batch_receive(&s->batch, s->router) > 0) {
         batch_run(&s->batch, s);
+        bool users = batch_users_changed(&s->batch);
         answer(s, &s->batch);
+        if (users)
+            users_changed(s);
     }
     peers_sweep(&s->batch.peers);
 }
@@ -143,15 +202,20 @@ int server_run(okrd *s, volatile sig_atomic_t *stop)
         }
         long wait_ms = (long)((next_heartbeat - now + 999) / 1000);
         zmq_pollitem_t poll[] = {{s->router, 0, ZMQ_POLLIN, 0},
-                                 {s->pub.socket, 0, ZMQ_POLLIN, 0}};
-        int rc = zmq_poll(poll, 2, wait_ms);
+                                 {s->pub.socket, 0, ZMQ_POLLIN, 0},
+                                 {s->auth.zap, 0, ZMQ_POLLIN, 0}};
+        if (s->pub.socket == NULL)                /* a failed re-bind: not fd 0 */
+            poll[1] = poll[0];
+        int rc = zmq_poll(poll, s->auth.zap ? 3 : 2, wait_ms);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
             fprintf(stderr, "okrd: poll failed: %s\n", zmq_strerror(errno));
             return -1;
         }
-        if (poll[1].revents & ZMQ_POLLIN)
+        if (s->auth.zap && (poll[2].revents & ZMQ_POLLIN))
+            auth_serve_zap(&s->auth);
+        if (s->pub.socket && (poll[1].revents & ZMQ_POLLIN))
             publish_read_subscriptions(&s->pub);
         if (poll[0].revents & ZMQ_POLLIN)
             serve_ready(s);
@@ -164,6 +228,7 @@ void server_close(okrd *s)
     if (s->router)
         zmq_close(s->router);
     publish_close(&s->pub);
+    auth_close(&s->auth);
     if (s->zmq)
         zmq_ctx_term(s->zmq);
     s->router = s->zmq = NULL;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "batch.h"
 #include "publish.h"
 #include "score.h"
@@ -24,6 +25,7 @@ typedef struct {
     const char *publish;       /* PUB endpoint for events */
     size_t map_size;           /* initial LMDB map size; grows on MDB_MAP_FULL */
     bool insecure;             /* allow binding non-loopback without CURVE */
+    bool secure;               /* CURVE + ZAP on both sockets; users and roles apply */
     uint64_t retain_events;    /* keep this many newest events; 0 keeps all */
     int pub_hwm;               /* messages queued per subscriber before PUB drops */
     int pub_sndbuf;            /* kernel send buffer per subscriber, bytes (0: OS) */
@@ -38,12 +40,17 @@ struct okrd {
     void *zmq;
     void *router;
     publisher pub;
+    auth auth;                 /* secure mode: key pair, users, ZAP handler */
     batch batch;               /* the requests being served */
     uint64_t last_seq;         /* last committed event seq */
     int64_t started_at;
     char request_endpoint[256];
     char event_endpoint[256];
 };
+
+/* Whether both endpoints may be bound in this mode (endpoint.c); prints why
+ * not. Call it before anything is created: the data directory, its lock. */
+int server_check_endpoints(const okrd_config *cfg);
 
 /* Open the store and bind the sockets; prints the "okrd: ready ..." line on
  * stderr. Returns 0, or after printing why: -2 when the data directory's

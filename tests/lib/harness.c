@@ -401,25 +401,22 @@ static int spawn_server(struct harness_server *s)
     }
 }
 
-int harness_server_start(struct harness_server *s, ...)
+/* The temporary directory and the extra arguments, without starting okrd. */
+static int prepare_v(struct harness_server *s, va_list ap)
 {
     memset(s, 0, sizeof *s);
     s->timeout_ms = 5000;
     s->next_request_id = 1000;
 
-    va_list ap;
-    va_start(ap, s);
     int n = 0;
     for (const char *a; (a = va_arg(ap, const char *)) != NULL;) {
         if (n == HARNESS_MAX_EXTRA_ARGS) {
-            va_end(ap);
             fprintf(stderr, "harness: too many extra okrd arguments\n");
             harness_server_destroy(s);
             return -1;
         }
         s->extra_args[n++] = xstrdup(a);
     }
-    va_end(ap);
 
     const char *tmp = getenv("TMPDIR");
     if (tmp == NULL || *tmp == '\0')
@@ -439,11 +436,34 @@ int harness_server_start(struct harness_server *s, ...)
         harness_server_destroy(s);
         return -1;
     }
+    return 0;
+}
+
+int harness_server_prepare(struct harness_server *s, ...)
+{
+    va_list ap;
+    va_start(ap, s);
+    int rc = prepare_v(s, ap);
+    va_end(ap);
+    return rc;
+}
+
+int harness_server_launch(struct harness_server *s)
+{
     if (spawn_server(s) != 0) {
         harness_server_destroy(s);      /* the log was printed already */
         return -1;
     }
     return 0;
+}
+
+int harness_server_start(struct harness_server *s, ...)
+{
+    va_list ap;
+    va_start(ap, s);
+    int rc = prepare_v(s, ap);
+    va_end(ap);
+    return rc == 0 ? harness_server_launch(s) : -1;
 }
 
 int harness_server_stop(struct harness_server *s)
@@ -844,12 +864,29 @@ static int ensure_client(struct harness_server *s)
     int64_t maxmsg = 64 * 1024 * 1024;
     zmq_setsockopt(s->dealer, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s->dealer, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (s->curve_on) {
+        zmq_setsockopt(s->dealer, ZMQ_CURVE_SERVERKEY, s->curve_server, 40);
+        zmq_setsockopt(s->dealer, ZMQ_CURVE_PUBLICKEY, s->curve_public, 40);
+        zmq_setsockopt(s->dealer, ZMQ_CURVE_SECRETKEY, s->curve_secret, 40);
+    }
     if (zmq_connect(s->dealer, s->requests) != 0) {
         fprintf(stderr, "harness: connect %s: %s\n", s->requests, zmq_strerror(errno));
         close_client(s);
         return -1;
     }
     return 0;
+}
+
+void harness_client_curve(struct harness_server *s, const char *server_key,
+                          const char *public_key, const char *secret_key)
+{
+    s->curve_on = server_key != NULL;
+    if (s->curve_on) {
+        snprintf(s->curve_server, sizeof s->curve_server, "%s", server_key);
+        snprintf(s->curve_public, sizeof s->curve_public, "%s", public_key);
+        snprintf(s->curve_secret, sizeof s->curve_secret, "%s", secret_key);
+    }
+    close_client(s);
 }
 
 void harness_client_reset(struct harness_server *s)

@@ -48,6 +48,8 @@ struct harness_server {
     void *dealer;
     uint64_t next_request_id;
     int timeout_ms;                   /* raw client receive timeout (5000) */
+    bool curve_on;                    /* raw client: CURVE with these keys (Z85) */
+    char curve_server[41], curve_public[41], curve_secret[41];
 };
 
 /* Output of one child process. */
@@ -73,6 +75,13 @@ struct harness_result {
  * exited, or never ready; its log is printed) and cleaning up: *s is then
  * zeroed and its directory removed (harness_server_destroy is a no-op). */
 int harness_server_start(struct harness_server *s, ...);
+
+/* harness_server_start in two steps, for what must happen to the data
+ * directory before okrd first runs (okrd --add-user): prepare makes the
+ * directory and keeps the extra arguments; launch starts okrd and waits for
+ * its ready line (on failure *s is destroyed, as by harness_server_start). */
+int harness_server_prepare(struct harness_server *s, ...);
+int harness_server_launch(struct harness_server *s);
 
 /* SIGTERM, wait up to 10 s, then SIGKILL. Returns okrd's exit status (0 for a
  * clean shutdown), 128+N when a signal N ended it, -1 when it had to be
@@ -167,6 +176,12 @@ int harness_send_raw(struct harness_server *s, const void *bytes, size_t len, bo
 /* Receive one frame within timeout_ms. Returns 1 with *resp (or *resp NULL when
  * it did not unpack), 0 on timeout. */
 int harness_recv_raw(struct harness_server *s, int timeout_ms, Okr__Response **resp);
+
+/* Secure mode: make the raw client a CURVE client with these Z85 keys
+ * (server_key NULL: plain again). Takes effect on the next connection (the
+ * current one is closed). */
+void harness_client_curve(struct harness_server *s, const char *server_key,
+                          const char *public_key, const char *secret_key);
 
 /* Close and reopen the raw client's socket (a fresh connection). */
 void harness_client_reset(struct harness_server *s);

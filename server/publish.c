@@ -7,6 +7,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "logging.h"
 #include "endpoint.h"
 #include "ids.h"
 #include "okr.pb-c.h"
@@ -28,11 +29,12 @@ int publish_open(publisher *p, void *ctx, const char *endpoint, int hwm, int snd
         zmq_setsockopt(p->socket, ZMQ_SNDBUF, &sndbuf, sizeof sndbuf);
     endpoint_set_ipv6(p->socket, endpoint);
     if (zmq_bind(p->socket, endpoint) != 0) {
-        fprintf(stderr, "okrd: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
+        log_error("cannot bind %s: %s", endpoint, zmq_strerror(errno));
         publish_close(p);
         return -1;
     }
     zmq_getsockopt(p->socket, ZMQ_LAST_ENDPOINT, bound, &len);
+    log_info("publishing events on %s", bound);
     return 0;
 }
 

@@ -44,12 +44,13 @@ static void *open_router(okrd *s, const char *endpoint)
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     endpoint_set_ipv6(sock, endpoint);
     if (zmq_bind(sock, endpoint) != 0) {
-        fprintf(stderr, "okrd: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
+        log_error("cannot bind %s: %s", endpoint, zmq_strerror(errno));
         zmq_close(sock);
         return NULL;
     }
     size_t len = sizeof s->request_endpoint;
     zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, s->request_endpoint, &len);
+    log_info("listening for requests on %s", s->request_endpoint);
     return sock;
 }
 
@@ -63,13 +64,13 @@ int server_open(okrd *s, const okrd_config *cfg)
     const char *eps[] = {cfg->listen, cfg->publish};
     for (size_t i = 0; i < 2; i++) {
         if (endpoint_check_bind(eps[i], false, cfg->insecure, err, sizeof err) != 0) {
-            fprintf(stderr, "okrd: %s\n", err);
+            log_error("%s", err);
             return -1;
         }
     }
     int open_rc = store_open(&s->st, cfg->data_dir, cfg->map_size, true, err, sizeof err);
     if (open_rc != 0) {
-        fprintf(stderr, "okrd: %s\n", err);
+        log_error("%s", err);
         return store_open_refused_data(open_rc) ? -2 : -1;
     }
     batch_init(&s->batch);
@@ -78,7 +79,7 @@ int server_open(okrd *s, const okrd_config *cfg)
     s->last_seq = store_last_seq(&t);
     store_txn_abort(&t);
     if (t.rc) {
-        fprintf(stderr, "okrd: cannot read the event log: %s\n", store_strerror(t.rc));
+        log_error("cannot read the event log: %s", store_strerror(t.rc));
         goto fail;
     }
     s->zmq = zmq_ctx_new();
@@ -88,9 +89,8 @@ int server_open(okrd *s, const okrd_config *cfg)
                      s->event_endpoint, sizeof s->event_endpoint) != 0)
         goto fail;
     s->started_at = text_now_us();
-    fprintf(stderr, "okrd: ready requests=%s events=%s data=%s\n", s->request_endpoint,
-            s->event_endpoint, cfg->data_dir);
-    fflush(stderr);
+    log_notice("ready requests=%s events=%s data=%s", s->request_endpoint,
+               s->event_endpoint, cfg->data_dir);
     return 0;
 fail:
     server_close(s);
@@ -146,7 +146,7 @@ int server_run(okrd *s, volatile sig_atomic_t *stop)
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
-            fprintf(stderr, "okrd: poll failed: %s\n", zmq_strerror(errno));
+            log_error("poll failed: %s", zmq_strerror(errno));
             return -1;
         }
         if (poll[1].revents & ZMQ_POLLIN)

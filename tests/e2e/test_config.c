@@ -6,7 +6,8 @@
  * `FILE:LINE: key "KEY": why`, before anything is made on disk;
  * --print-config reads back to itself; --log-level warn keeps warnings (a
  * slow batch) and drops info lines; --slow-ms 0 logs each batch's request
- * types and actors; --syslog serves and writes nothing on stderr. */
+ * types and actors; --syslog serves and writes nothing on stderr; lines
+ * to the journal carry their syslog priority. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
@@ -414,6 +415,39 @@ static void test_syslog_serves_and_leaves_stderr_empty(void **state)
     site_remove(&s);
 }
 
+/* systemd names the journal stream it gave as stderr in $JOURNAL_STREAM
+ * ("DEV:INODE"); okrd then starts each line with its syslog priority for
+ * journald to record. Here the "journal" is the log file itself. */
+static void test_lines_to_the_journal_carry_their_priority(void **state)
+{
+    (void)state;
+    site s;
+    site_make(&s);
+    write_conf(&s, serve_conf);
+    write_text(s.log, "");
+    struct stat st;
+    assert_int_equal(stat(s.log, &st), 0);
+    char stream[64];
+    snprintf(stream, sizeof stream, "%llu:%llu", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    const char *saved = getenv("JOURNAL_STREAM");
+    char *restore = saved ? strdup(saved) : NULL;
+    setenv("JOURNAL_STREAM", stream, 1);
+    start(&s, "--config", s.conf, NULL);
+    if (restore)
+        setenv("JOURNAL_STREAM", restore, 1);
+    else
+        unsetenv("JOURNAL_STREAM");
+    free(restore);
+    wait_for_log(&s, "\n<5>okrd: ready requests=ipc://");
+    assert_int_equal(stop(&s), 0);
+    char *log = read_text(s.log);
+    assert_int_equal(strncmp(log, "<6>okrd: starting okrd ", 23), 0);
+    assert_non_null(strstr(log, "\n<6>okrd: stopped\n"));
+    free(log);
+    site_remove(&s);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -426,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_a_slow_batch_is_logged_with_its_request_types_and_actors),
         cmocka_unit_test(test_log_level_warn_keeps_warnings_and_drops_info),
         cmocka_unit_test(test_syslog_serves_and_leaves_stderr_empty),
+        cmocka_unit_test(test_lines_to_the_journal_carry_their_priority),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,9 +125,6 @@ static int serve(const okrd_options *o)
 {
     char summary[4096];
     log_setup(o->cfg.log_level, o->cfg.use_syslog);
-    options_summary(o, summary, sizeof summary);
-    log_info("starting okrd %s: config=%s %s", OKR_VERSION,
-             o->config_path[0] ? o->config_path : "(none)", summary);
     install_stop_handlers();
     raise_fd_limit();
     okrd server;
@@ -136,6 +133,10 @@ static int serve(const okrd_options *o)
         log_close();
         return open_rc == -2 ? 2 : 1;
     }
+    /* After the ready line, not before: a refused start prints only why. */
+    options_summary(o, summary, sizeof summary);
+    log_info("started okrd %s: config=%s %s", OKR_VERSION,
+             o->config_path[0] ? o->config_path : "(none)", summary);
     int rc = server_run(&server, &stop_requested);
     server_close(&server);
     log_info("stopped");

@@ -382,7 +382,7 @@ static void test_log_level_warn_keeps_warnings_and_drops_info(void **state)
     char *log = harness_server_log(&s);
     /* The ready line is for scripts: every level prints it. */
     assert_non_null(strstr(log, "okrd: ready requests="));
-    assert_null(strstr(log, "okrd: starting"));
+    assert_null(strstr(log, "okrd: started"));
     assert_null(strstr(log, "okrd: listening"));
     assert_null(strstr(log, "okrd: stopped"));
     free(log);
@@ -442,7 +442,8 @@ static void test_lines_to_the_journal_carry_their_priority(void **state)
     wait_for_log(&s, "\n<5>okrd: ready requests=ipc://");
     assert_int_equal(stop(&s), 0);
     char *log = read_text(s.log);
-    assert_int_equal(strncmp(log, "<6>okrd: starting okrd ", 23), 0);
+    assert_int_equal(strncmp(log, "<6>okrd: listening for requests on ipc://", 41), 0);
+    assert_non_null(strstr(log, "\n<6>okrd: started okrd "));
     assert_non_null(strstr(log, "\n<6>okrd: stopped\n"));
     free(log);
     site_remove(&s);

@@ -156,6 +156,7 @@ int main(int argc, char **argv)
         case OKRD_VERIFY: rc = verify(&o.cfg); break;
         case OKRD_NEW_EPOCH: rc = new_epoch(&o.cfg); break;
         case OKRD_SERVE: rc = serve(&o); break;
+        case OKRD_PARAMETER: break;             /* never o.action */
         }
     }
     options_free(&o);

@@ -429,6 +429,8 @@ static int take_action(okrd_options *o, size_t row)
 {
     const okrd_action_row *a = &okrd_actions[row];
     o->action_arg[row] = optarg ? optarg : "";
+    if (a->action == OKRD_PARAMETER)
+        return 0;
     if (o->action != OKRD_SERVE && o->action != a->action) {
         for (size_t i = 0; i < okrd_actions_count; i++)
             if (okrd_actions[i].action == o->action)

@@ -57,6 +57,8 @@ typedef enum {
     OKRD_PRINT_CONFIG,
     OKRD_HELP,              /* --help and --version act at once: nothing after */
     OKRD_VERSION,           /* them is parsed, no file is read */
+    OKRD_PARAMETER,         /* not an action: an argument of one (say --role of
+                             * --add-user), found in action_arg[its row] */
 } okrd_action;
 
 typedef struct {

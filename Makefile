@@ -8,9 +8,9 @@
 #   make bench      benchmarks against the machine's floors and Redis (QUICK=1: < 1 min)
 #   make soak       the crash test long: 1000 SIGKILLs of okrd under load (SOAK_KILLS=N)
 #   make verify     okrd --verify on ./okrd-data
-#   make man        the manual pages okr(1), okrd(8) into build/man (scdoc)
-#   make install    okrd, okr, manuals, the systemd unit and okr.proto under
-#                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
+#   make man        the manual pages okr(1), okrd(8), okrd.conf(5) into build/man (scdoc)
+#   make install    okrd, okr, manuals, the systemd unit, okr.proto and the example
+#                   okrd.conf under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
 #   make clean
 #
 # Dependencies are Debian packages; `make deps` installs the missing ones with
@@ -230,7 +230,7 @@ verify: all
 # The manuals are scdoc sources in docs/man; okr(1)'s COMMANDS section is
 # generated from the command table (tools/mancommands.c), so `okr help CMD`
 # and the manual say the same thing.
-MAN_PAGES := $(BUILD)/man/okr.1 $(BUILD)/man/okrd.8
+MAN_PAGES := $(BUILD)/man/okr.1 $(BUILD)/man/okrd.8 $(BUILD)/man/okrd.conf.5
 MANCOMMANDS := $(BUILD)/tools/mancommands
 
 man: $(MAN_PAGES)
@@ -254,22 +254,26 @@ BINDIR  := $(PREFIX)/bin
 MANDIR  := $(PREFIX)/share/man
 UNITDIR := $(PREFIX)/lib/systemd/system
 DATADIR := $(PREFIX)/share/okrd
+DOCDIR  := $(PREFIX)/share/doc/okrd
 INSTALLED := $(BINDIR)/okrd $(BINDIR)/okr $(MANDIR)/man1/okr.1 $(MANDIR)/man8/okrd.8 \
-             $(UNITDIR)/okrd.service $(DATADIR)/okr.proto
+             $(UNITDIR)/okrd.service $(DATADIR)/okr.proto $(MANDIR)/man5/okrd.conf.5 \
+             $(DOCDIR)/okrd.conf.example
 
 install: all man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
-	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(OKRD) $(OKR) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(BUILD)/man/okr.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(BUILD)/man/okrd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(BUILD)/man/okrd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 docs/okrd.conf.example $(DESTDIR)$(DOCDIR)/
 	sed 's|@BINDIR@|$(BINDIR)|g' docs/okrd.service > $(DESTDIR)$(UNITDIR)/okrd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/okrd.service
 	install -m 0644 proto/okr.proto $(DESTDIR)$(DATADIR)/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz

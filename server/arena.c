@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logging.h"
+
 #define ARENA_ALIGN 16
 #define ARENA_FIRST_CHUNK (64 * 1024)
 
@@ -23,7 +25,7 @@ static arena_chunk *chunk_new(size_t size)
 {
     arena_chunk *c = malloc(sizeof(*c) + size);
     if (c == NULL) {
-        fprintf(stderr, "okrd: out of memory (arena chunk of %zu bytes)\n", size);
+        log_error("out of memory (arena chunk of %zu bytes)", size);
         abort();
     }
     c->next = NULL;

@@ -2,6 +2,7 @@
  * Owns who may connect; never decides what a user may do (dispatch.c reads
  * the role against common/requests.c). Never logs a secret key. */
 #include "auth.h"
+#include "logging.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -38,8 +39,7 @@ int auth_load_server_key(auth *a, const char *dir, bool create, char *err, size_
     if (!have_secret && !have_public && create) {
         if (keyfile_generate(secret_path, public_path, false, a->public_key, err, errlen) != 0)
             return -1;
-        fprintf(stderr, "okrd: made the server key pair %s (public key in %s)\n", secret_path,
-                public_path);
+        log_info("made the server key pair %s (public key in %s)", secret_path, public_path);
     }
     if (!have_secret && have_public) {
         snprintf(err, errlen, "%s exists but %s does not: restore the secret key, or remove "
@@ -165,11 +165,10 @@ static void log_denial(auth *a, const char *address, const char *why)
         return;
     }
     if (a->denials_not_logged)
-        fprintf(stderr, "okrd: denied a connection from %s: %s (and %u more denied "
-                        "since the last such line)\n", address, why, a->denials_not_logged);
+        log_warn("denied a connection from %s: %s (and %u more denied since the last such "
+                 "line)", address, why, a->denials_not_logged);
     else
-        fprintf(stderr, "okrd: denied a connection from %s: %s\n", address, why);
-    fflush(stderr);
+        log_warn("denied a connection from %s: %s", address, why);
     a->last_denial_log = now;
     a->denials_not_logged = 0;
 }

@@ -20,6 +20,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "requests.h"
 #include "dedup.h"
@@ -342,7 +343,35 @@ static void refuse_all(batch *b, int rc)
     }
 }
 
-void batch_run(batch *b, okrd *s)
+static int64_t elapsed_us(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - since->tv_sec) * 1000000 + (now.tv_nsec - since->tv_nsec) / 1000;
+}
+
+/* A batch that took slow_ms or more: one warning naming its time and each
+ * request's type and actor (the first few; a batch holds up to 256). The
+ * requests are decoded again, into the batch arena: it costs only when slow. */
+static void log_slow(batch *b, int64_t us)
+{
+    char list[512];
+    size_t used = 0, shown = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < b->n && shown < 8 && used < sizeof list; i++) {
+        const Okr__Request *req = decode(b, &b->items[i]);
+        const okr_request_type *t = req ? requests_find(req->body_case) : NULL;
+        int n = snprintf(list + used, sizeof list - used, "%s%s by %s", shown ? ", " : "",
+                         t ? t->name : "malformed", actor_of(req));
+        used += n > 0 ? (size_t)n : 0;
+        shown++;
+    }
+    log_warn("slow batch: %lld.%03lld ms for %zu request%s: %s%s", (long long)(us / 1000),
+             (long long)(us % 1000), b->n, b->n == 1 ? "" : "s", list,
+             b->n > shown ? ", ..." : "");
+}
+
+static void run_until_committed(batch *b, okrd *s)
 {
     for (;;) {
         uint64_t seq = s->last_seq;
@@ -351,20 +380,29 @@ void batch_run(batch *b, okrd *s)
             size_t before = s->st.map_size;
             rc = store_grow(&s->st);
             if (rc == 0) {
-                fprintf(stderr, "okrd: map full at %zu bytes; grown to %zu\n", before,
-                        s->st.map_size);
+                log_info("map full at %zu bytes; grown to %zu", before, s->st.map_size);
                 arena_reset(&b->mem);
                 continue;                       /* run the batch again */
             }
         }
         if (rc) {
-            fprintf(stderr, "okrd: batch not committed: %s\n", store_strerror(rc));
+            log_error("batch not committed: %s", store_strerror(rc));
             refuse_all(b, rc);
             return;
         }
         s->last_seq = seq;
         return;
     }
+}
+
+void batch_run(batch *b, okrd *s)
+{
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    run_until_committed(b, s);
+    int64_t us = elapsed_us(&started);
+    if (s->cfg.slow_ms >= 0 && us >= (int64_t)s->cfg.slow_ms * 1000 && log_enabled(LOG_LEVEL_WARN))
+        log_slow(b, us);
 }
 
 /* ------------------------------------------------------------ replying */

@@ -1,22 +1,28 @@
-/* main.c — okrd's command line: options, signals, serve or verify.
- * The only global is the stop flag the signal handler sets. */
-#include <errno.h>
-#include <getopt.h>
+/* main.c — okrd's command line: the settings (options.c reads the flags and
+ * the config file), signals, then serve or carry out the action (--verify,
+ * --new-epoch, --print-key, --add-user, --print-config). The only global is the stop flag the
+ * signal handler sets.
+ *
+ * The actions and usage errors talk to the terminal (stdout, stderr) even
+ * with --syslog: they are answers to the person who typed the command, not
+ * log lines. Serving logs through logging.c. */
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-
-#include <pwd.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "dispatch.h"
+#include "integrity.h"
 #include "keyfile.h"
 #include "lock.h"
+#include "logging.h"
 #include "okr_limits.h"
-#include "integrity.h"
+#include "options.h"
 #include "rollup.h"
 #include "server.h"
 #include "text.h"
@@ -28,117 +34,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
-}
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: okrd [OPTIONS]\n"
-            "\n"
-            "The okrd OKR server: keeps objectives, key results and check-ins in LMDB,\n"
-            "answers okr clients over ZeroMQ and publishes live progress events.\n"
-            "\n"
-            "  -d, --data DIR         data directory (default: $XDG_DATA_HOME/okrd,\n"
-            "                         else ~/.local/share/okrd)\n"
-            "  -l, --listen EP        request endpoint (default %s)\n"
-            "  -p, --publish EP       event endpoint (default %s)\n"
-            "      --map-size BYTES   initial LMDB map size (default 1 GiB; grows when full)\n"
-            "      --on-track R       health: on track when score >= R x expected (0.85)\n"
-            "      --at-risk R        health: at risk when score >= R x expected (0.6)\n"
-            "      --low-confidence C health: confidence below C caps at at_risk (0.5)\n"
-            "      --pub-hwm N        events queued per slow subscriber before they are\n"
-            "                         dropped (default 1000; monitors replay the gap)\n"
-            "      --pub-sndbuf BYTES kernel send buffer per subscriber (default 65536;\n"
-            "                         0: the OS's, which grows to megabytes). A stalled\n"
-            "                         subscriber holds about N x 128 bytes + 16 KiB in okrd\n"
-            "                         and 2 x BYTES in the kernel: about 270 KiB by default,\n"
-            "                         so 100 stalled ones hold 27 MiB (docs/protocol.md)\n"
-            "      --retain N         keep only the newest N events (default 0: keep all;\n"
-            "                         the event log is the audit log)\n"
-            "      --secure           secure mode: CURVE on both sockets, only users' keys\n"
-            "                         get in, roles apply (makes DIR/server.key at first)\n"
-            "      --insecure         allow binding a non-loopback address without CURVE\n"
-            "      --print-key        print the server's public key (Z85) and exit\n"
-            "      --add-user NAME --role viewer|editor|admin --key PUBLIC_KEY\n"
-            "                         add a user offline (the first admin) and exit\n"
-            "      --verify           recompute every score from scratch, read the whole\n"
-            "                         event log and check every reference; report each\n"
-            "                         difference or problem (exit 1), and exit\n"
-            "      --new-epoch        give the data directory a new epoch and exit: do this\n"
-            "                         to a copy before starting a server on it (a restore),\n"
-            "                         so monitors take a fresh snapshot\n"
-            "  -h, --help             show this help\n"
-            "  -V, --version          show the version\n"
-            "\n"
-            "Use tcp://127.0.0.1:* to bind a free port; the ready line on stderr names it.\n",
-            OKR_DEFAULT_ENDPOINT, OKR_DEFAULT_PUBLISH);
-}
-
-/* $XDG_DATA_HOME/okrd, else ~/.local/share/okrd, into buf. */
-static const char *default_data_dir(char *buf, size_t len)
-{
-    const char *xdg = getenv("XDG_DATA_HOME");
-    const char *home = getenv("HOME");
-    if (xdg && xdg[0])
-        snprintf(buf, len, "%s/okrd", xdg);
-    else if (home && home[0])
-        snprintf(buf, len, "%s/.local/share/okrd", home);
-    else
-        snprintf(buf, len, "okrd-data");
-    return buf;
-}
-
-static bool parse_ratio(const char *text, const char *name, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !(v >= 0 && v <= 1)) {
-        fprintf(stderr, "okrd: %s must be a number from 0 to 1, not \"%s\"\n", name, text);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-static bool parse_size(const char *text, size_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || end == text || *end || v < 65536) {
-        fprintf(stderr, "okrd: --map-size must be a whole number of bytes >= 65536, not "
-                        "\"%s\"\n", text);
-        return false;
-    }
-    *out = (size_t)v;
-    return true;
-}
-
-static bool parse_count(const char *text, const char *name, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || end == text || *end || text[0] == '-') {
-        fprintf(stderr, "okrd: %s must be a whole number, not \"%s\"\n", name, text);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-static bool parse_int(const char *text, const char *name, int min, int *out)
-{
-    uint64_t v;
-    if (!parse_count(text, name, &v))
-        return false;
-    if (v < (uint64_t)min || v > INT32_MAX) {
-        fprintf(stderr, "okrd: %s must be from %d to %d\n", name, min, INT32_MAX);
-        return false;
-    }
-    *out = (int)v;
-    return true;
 }
 
 /* SIGTERM stops okrd cleanly, and so does SIGINT unless okrd was started
@@ -176,43 +71,6 @@ static void print_mismatch(void *ctx, okr_node node, const char *what, int64_t s
            (long long)stored, (long long)expected);
 }
 
-/* A copy of a data directory made for a restore (mdb_copy, a file copy)
- * becomes a history of its own: monitors that knew the original see a new
- * epoch and take a fresh snapshot instead of splicing two histories. */
-static int new_epoch(const okrd_config *cfg)
-{
-    store st;
-    char err[512], path[4200];
-    struct stat sb;
-    snprintf(path, sizeof path, "%s/data.mdb", cfg->data_dir);
-    if (stat(path, &sb) != 0) {
-        fprintf(stderr, "okrd: %s holds no okrd data (no data.mdb)\n", cfg->data_dir);
-        return 2;
-    }
-    int rc = store_open(&st, cfg->data_dir, cfg->map_size, true, err, sizeof err);
-    if (rc != 0) {
-        fprintf(stderr, "okrd: %s\n", err);
-        return 2;
-    }
-    rc = store_new_epoch(&st);
-    if (rc == 0) {
-        printf("okrd: %s has a new epoch ", cfg->data_dir);
-        for (size_t i = 0; i < STORE_EPOCH_BYTES; i++)
-            printf("%02x", st.epoch[i]);
-        printf("\n");
-    } else {
-        fprintf(stderr, "okrd: cannot write a new epoch: %s\n", store_strerror(rc));
-    }
-    store_close(&st);
-    return rc == 0 ? 0 : 1;
-}
-
-static void print_problem(void *ctx, const char *problem)
-{
-    (void)ctx;
-    printf("%s\n", problem);
-}
-
 /* The data directory's lock, or -1 after saying who holds it. */
 static int lock_or_say(const char *dir)
 {
@@ -221,27 +79,6 @@ static int lock_or_say(const char *dir)
     if (fd < 0)
         fprintf(stderr, "okrd: %s\n", err);
     return fd;
-}
-
-static int verify(const okrd_config *cfg)
-{
-    store st;
-    char err[512];
-    if (store_open(&st, cfg->data_dir, cfg->map_size, false, err, sizeof err) != 0) {
-        fprintf(stderr, "okrd: %s\n", err);
-        return 2;
-    }
-    int rc = 0;
-    size_t diffs = rollup_verify(&st, print_mismatch, NULL, &rc);
-    if (rc == 0)
-        diffs += integrity_check(&st, print_problem, NULL, &rc);
-    store_close(&st);
-    if (rc) {
-        fprintf(stderr, "okrd: verify could not read the data: %s\n", store_strerror(rc));
-        return 2;
-    }
-    printf("okrd: verify: %zu difference%s\n", diffs, diffs == 1 ? "" : "s");
-    return diffs ? 1 : 0;
 }
 
 /* --print-key: the public key, made with the pair when there is none yet. */
@@ -339,126 +176,135 @@ static int add_user_offline(const okrd_config *cfg, const char *name, const char
     return status;
 }
 
-int main(int argc, char **argv)
+/* A copy of a data directory made for a restore (mdb_copy, a file copy)
+ * becomes a history of its own: monitors that knew the original see a new
+ * epoch and take a fresh snapshot instead of splicing two histories. */
+static int new_epoch(const okrd_config *cfg)
 {
-    enum { OPT_MAP = 256, OPT_ON_TRACK, OPT_AT_RISK, OPT_LOW_CONF, OPT_INSECURE, OPT_VERIFY,
-           OPT_NEW_EPOCH, OPT_RETAIN, OPT_PUB_HWM, OPT_PUB_SNDBUF, OPT_SECURE, OPT_PRINT_KEY,
-           OPT_ADD_USER, OPT_ROLE, OPT_KEY };
-    static const struct option options[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"listen", required_argument, NULL, 'l'},
-        {"publish", required_argument, NULL, 'p'},
-        {"map-size", required_argument, NULL, OPT_MAP},
-        {"on-track", required_argument, NULL, OPT_ON_TRACK},
-        {"at-risk", required_argument, NULL, OPT_AT_RISK},
-        {"low-confidence", required_argument, NULL, OPT_LOW_CONF},
-        {"insecure", no_argument, NULL, OPT_INSECURE},
-        {"retain", required_argument, NULL, OPT_RETAIN},
-        {"pub-hwm", required_argument, NULL, OPT_PUB_HWM},
-        {"pub-sndbuf", required_argument, NULL, OPT_PUB_SNDBUF},
-        {"verify", no_argument, NULL, OPT_VERIFY},
-        {"new-epoch", no_argument, NULL, OPT_NEW_EPOCH},
-        {"secure", no_argument, NULL, OPT_SECURE},
-        {"print-key", no_argument, NULL, OPT_PRINT_KEY},
-        {"add-user", required_argument, NULL, OPT_ADD_USER},
-        {"role", required_argument, NULL, OPT_ROLE},
-        {"key", required_argument, NULL, OPT_KEY},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    okrd_config cfg = {
-        .data_dir = NULL,
-        .listen = OKR_DEFAULT_ENDPOINT,
-        .publish = OKR_DEFAULT_PUBLISH,
-        .map_size = STORE_DEFAULT_MAP_SIZE,
-        .health = score_default_health,
-        .pub_hwm = 1000,                  /* bounds: docs/protocol.md, "Slow subscribers" */
-        .pub_sndbuf = 65536,
-    };
-    bool do_verify = false, do_new_epoch = false, do_print_key = false;
-    const char *add_user = NULL, *role = NULL, *key = NULL;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "d:l:p:hV", options, NULL)) != -1) {
-        switch (opt) {
-        case 'd': cfg.data_dir = optarg; break;
-        case 'l': cfg.listen = optarg; break;
-        case 'p': cfg.publish = optarg; break;
-        case OPT_MAP: if (!parse_size(optarg, &cfg.map_size)) return 2; break;
-        case OPT_ON_TRACK: if (!parse_ratio(optarg, "--on-track", &cfg.health.on_track)) return 2; break;
-        case OPT_AT_RISK: if (!parse_ratio(optarg, "--at-risk", &cfg.health.at_risk)) return 2; break;
-        case OPT_LOW_CONF:
-            if (!parse_ratio(optarg, "--low-confidence", &cfg.health.low_confidence)) return 2;
-            break;
-        case OPT_INSECURE: cfg.insecure = true; break;
-        case OPT_RETAIN: if (!parse_count(optarg, "--retain", &cfg.retain_events)) return 2; break;
-        case OPT_PUB_HWM:
-            if (!parse_int(optarg, "--pub-hwm", 1, &cfg.pub_hwm))
-                return 2;
-            break;
-        case OPT_PUB_SNDBUF:
-            if (!parse_int(optarg, "--pub-sndbuf", 0, &cfg.pub_sndbuf))
-                return 2;
-            break;
-        case OPT_VERIFY: do_verify = true; break;
-        case OPT_NEW_EPOCH: do_new_epoch = true; break;
-        case OPT_SECURE: cfg.secure = true; break;
-        case OPT_PRINT_KEY: do_print_key = true; break;
-        case OPT_ADD_USER: add_user = optarg; break;
-        case OPT_ROLE: role = optarg; break;
-        case OPT_KEY: key = optarg; break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("okrd %s\n", OKR_VERSION); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "okrd: unexpected argument \"%s\"\n", argv[optind]);
-        usage(stderr);
+    store st;
+    char err[512], path[4200];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/data.mdb", cfg->data_dir);
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "okrd: %s holds no okrd data (no data.mdb)\n", cfg->data_dir);
         return 2;
     }
-    char data_dir[4096];
-    if (cfg.data_dir == NULL)
-        cfg.data_dir = default_data_dir(data_dir, sizeof data_dir);
-    if (cfg.health.at_risk > cfg.health.on_track) {
-        fprintf(stderr, "okrd: --at-risk must not be above --on-track\n");
+    int rc = store_open(&st, cfg->data_dir, cfg->map_size, true, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "okrd: %s\n", err);
         return 2;
     }
-    if ((role || key) && !add_user) {
-        fprintf(stderr, "okrd: --role and --key go with --add-user NAME\n");
+    rc = store_new_epoch(&st);
+    if (rc == 0) {
+        printf("okrd: %s has a new epoch ", cfg->data_dir);
+        for (size_t i = 0; i < STORE_EPOCH_BYTES; i++)
+            printf("%02x", st.epoch[i]);
+        printf("\n");
+    } else {
+        fprintf(stderr, "okrd: cannot write a new epoch: %s\n", store_strerror(rc));
+    }
+    store_close(&st);
+    return rc == 0 ? 0 : 1;
+}
+
+static void print_problem(void *ctx, const char *problem)
+{
+    (void)ctx;
+    printf("%s\n", problem);
+}
+
+static int verify(const okrd_config *cfg)
+{
+    store st;
+    char err[512];
+    if (store_open(&st, cfg->data_dir, cfg->map_size, false, err, sizeof err) != 0) {
+        fprintf(stderr, "okrd: %s\n", err);
         return 2;
     }
-    if (do_print_key)
-        return print_key(&cfg);
-    if (add_user)
-        return add_user_offline(&cfg, add_user, role, key);
-    /* --verify reads in one read-only transaction: it may run beside a
-     * server (LMDB readers never block the writer), so it takes no lock. */
-    if (do_verify)
-        return verify(&cfg);
-    if (!do_new_epoch && server_check_endpoints(&cfg) != 0)
-        return 1;                              /* before the lock makes the directory */
-    int lock = lock_or_say(cfg.data_dir);
-    if (lock < 0)
+    int rc = 0;
+    size_t diffs = rollup_verify(&st, print_mismatch, NULL, &rc);
+    if (rc == 0)
+        diffs += integrity_check(&st, print_problem, NULL, &rc);
+    store_close(&st);
+    if (rc) {
+        fprintf(stderr, "okrd: verify could not read the data: %s\n", store_strerror(rc));
+        return 2;
+    }
+    printf("okrd: verify: %zu difference%s\n", diffs, diffs == 1 ? "" : "s");
+    return diffs ? 1 : 0;
+}
+
+static int serve(const okrd_options *o)
+{
+    char summary[4096];
+    log_setup(o->cfg.log_level, o->cfg.use_syslog);
+    if (server_check_endpoints(&o->cfg) != 0) {       /* before the lock makes the directory */
+        log_close();
         return 1;
-    if (do_new_epoch) {
-        int status = new_epoch(&cfg);
-        lock_release(lock);
-        return status;
     }
-
+    int lock = lock_or_say(o->cfg.data_dir);
+    if (lock < 0) {
+        log_close();
+        return 1;
+    }
     install_stop_handlers();
-
     raise_fd_limit();
     okrd server;
-    int open_rc = server_open(&server, &cfg);
+    int open_rc = server_open(&server, &o->cfg);
     if (open_rc != 0) {
         lock_release(lock);
+        log_close();
         return open_rc == -2 ? 2 : 1;
     }
+    /* After the ready line, not before: a refused start prints only why. */
+    options_summary(o, summary, sizeof summary);
+    log_info("started okrd %s: config=%s %s", OKR_VERSION,
+             o->config_path[0] ? o->config_path : "(none)", summary);
     int rc = server_run(&server, &stop_requested);
     server_close(&server);
     lock_release(lock);
-    fprintf(stderr, "okrd: stopped\n");
+    log_info("stopped");
+    log_close();
     return rc == 0 ? 0 : 1;
+}
+
+/* --new-epoch writes: one writer per directory, as for serving. */
+static int new_epoch_locked(const okrd_config *cfg)
+{
+    int lock = lock_or_say(cfg->data_dir);
+    if (lock < 0)
+        return 1;
+    int rc = new_epoch(cfg);
+    lock_release(lock);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    okrd_options o;
+    int rc = options_load(&o, argc, argv, OKRD_DEFAULT_CONFIG);
+    const char *role = options_action_arg(&o, "role"), *key = options_action_arg(&o, "key");
+    if (rc == 0 && (role || key) && o.action != OKRD_ADD_USER) {
+        fprintf(stderr, "okrd: --role and --key go with --add-user NAME\n");
+        rc = 2;
+    }
+    if (rc == 0) {
+        switch (o.action) {
+        case OKRD_HELP: options_usage(stdout); break;
+        case OKRD_VERSION: printf("okrd %s\n", OKR_VERSION); break;
+        case OKRD_PRINT_CONFIG: options_print_config(&o, stdout); break;
+        /* --verify reads in one read-only transaction: it may run beside a
+         * server (LMDB readers never block the writer), so it takes no lock. */
+        case OKRD_VERIFY: rc = verify(&o.cfg); break;
+        case OKRD_NEW_EPOCH: rc = new_epoch_locked(&o.cfg); break;
+        case OKRD_PRINT_KEY: rc = print_key(&o.cfg); break;
+        case OKRD_ADD_USER:
+            rc = add_user_offline(&o.cfg, options_action_arg(&o, "add-user"), role, key);
+            break;
+        case OKRD_SERVE: rc = serve(&o); break;
+        case OKRD_PARAMETER: break;             /* never o.action */
+        }
+    }
+    options_free(&o);
+    return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "logging.h"
 #include "okr_limits.h"
 
 /* Backup { path }: a compacted, consistent copy of the committed data in a
@@ -31,8 +32,8 @@ void op_backup(request *rq, const Okr__Backup *in)
                                              : store_error_code(rc);
         return (void)request_fail(rq, code, "%s", err);
     }
-    fprintf(stderr, "okrd: backup by %s to %s: seq %llu, %llu bytes\n", rq->actor, in->path,
-            (unsigned long long)info.seq, (unsigned long long)info.bytes);
+    log_info("backup by %s to %s: seq %llu, %llu bytes", rq->actor, in->path,
+             (unsigned long long)info.seq, (unsigned long long)info.bytes);
     Okr__BackupReply *r = ARENA_NEW(rq->mem, Okr__BackupReply, OKR__BACKUP_REPLY__INIT);
     r->path = in->path;
     r->has_seq = r->has_bytes = r->has_epoch = true;

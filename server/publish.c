@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "logging.h"
 /* A full hash table refuses the topic instead of exiting (uthash's default):
  * add_failed is a local of subscribe(). */
 #define HASH_NONFATAL_OOM 1
@@ -222,13 +223,15 @@ static int open_xpub(publisher *p, void *ctx, const char *endpoint, int hwm, int
     endpoint_set_ipv6(p->socket, endpoint);
     if ((a && auth_secure_socket(a, p->socket) != 0) || zmq_bind(p->socket, endpoint) != 0) {
         if (report)
-            fprintf(stderr, "okrd: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
+            log_error("cannot bind %s: %s", endpoint, zmq_strerror(errno));
         publish_close(p);
         return -1;
     }
     zmq_getsockopt(p->socket, ZMQ_LAST_ENDPOINT, bound, &len);
+    if (report)
+        log_info("publishing events on %s", bound);
     if (start_guard(p, ctx, bound) != 0) {
-        fprintf(stderr, "okrd: cannot watch %s: %s\n", bound, zmq_strerror(errno));
+        log_error("cannot watch %s: %s", bound, zmq_strerror(errno));
         publish_close(p);
         return -1;
     }

@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "score.h"
+#include "logging.h"
 
 /* One node of the affected set: its parents, the deltas summed so far for its
  * KR set and its child set, and its children in the set not yet visited. */
@@ -63,7 +64,7 @@ typedef struct {
 
 static _Noreturn void out_of_memory(void)
 {
-    fprintf(stderr, "okrd: out of memory (roll-up)\n");
+    log_error("out of memory (roll-up)");
     abort();
 }
 

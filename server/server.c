@@ -46,12 +46,13 @@ static void *open_router(okrd *s, const char *endpoint)
     endpoint_set_ipv6(sock, endpoint);
     if ((s->auth.secure && auth_secure_socket(&s->auth, sock) != 0) ||
         zmq_bind(sock, endpoint) != 0) {
-        fprintf(stderr, "okrd: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
+        log_error("cannot bind %s: %s", endpoint, zmq_strerror(errno));
         zmq_close(sock);
         return NULL;
     }
     size_t len = sizeof s->request_endpoint;
     zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, s->request_endpoint, &len);
+    log_info("listening for requests on %s", s->request_endpoint);
     return sock;
 }
 
@@ -64,18 +65,18 @@ static int start_auth(okrd *s)
     s->batch.auth = &s->auth;
     if (auth_load_server_key(&s->auth, s->cfg.data_dir, true, err, sizeof err) != 0 ||
         auth_open(&s->auth, s->zmq, err, sizeof err) != 0) {
-        fprintf(stderr, "okrd: %s\n", err);
+        log_error("%s", err);
         return -1;
     }
     int rc = auth_load_users(&s->auth, &s->st, NULL);
     if (rc) {
-        fprintf(stderr, "okrd: cannot read the users: %s\n", store_strerror(rc));
+        log_error("cannot read the users: %s", store_strerror(rc));
         return -1;
     }
     if (s->auth.n_users == 0)
-        fprintf(stderr, "okrd: secure mode and no users yet: nobody can connect; add the "
-                        "first admin with okrd --data %s --add-user NAME --role admin "
-                        "--key PUBLIC_KEY\n", s->cfg.data_dir);
+        log_warn("secure mode and no users yet: nobody can connect; add the first admin "
+                 "with okrd --data %s --add-user NAME --role admin --key PUBLIC_KEY",
+                 s->cfg.data_dir);
     return 0;
 }
 
@@ -85,7 +86,7 @@ int server_check_endpoints(const okrd_config *cfg)
     const char *eps[] = {cfg->listen, cfg->publish};
     for (size_t i = 0; i < 2; i++) {
         if (endpoint_check_bind(eps[i], cfg->secure, cfg->insecure, err, sizeof err) != 0) {
-            fprintf(stderr, "okrd: %s\n", err);
+            log_error("%s", err);
             return -1;
         }
     }
@@ -101,7 +102,7 @@ int server_open(okrd *s, const okrd_config *cfg)
         return -1;
     int open_rc = store_open(&s->st, cfg->data_dir, cfg->map_size, true, err, sizeof err);
     if (open_rc != 0) {
-        fprintf(stderr, "okrd: %s\n", err);
+        log_error("%s", err);
         return store_open_refused_data(open_rc) ? -2 : -1;
     }
     batch_init(&s->batch);
@@ -110,7 +111,7 @@ int server_open(okrd *s, const okrd_config *cfg)
     s->last_seq = store_last_seq(&t);
     store_txn_abort(&t);
     if (t.rc) {
-        fprintf(stderr, "okrd: cannot read the event log: %s\n", store_strerror(t.rc));
+        log_error("cannot read the event log: %s", store_strerror(t.rc));
         goto fail;
     }
     s->zmq = zmq_ctx_new();
@@ -124,11 +125,10 @@ int server_open(okrd *s, const okrd_config *cfg)
         goto fail;
     s->started_at = text_now_us();
     if (cfg->secure)
-        fprintf(stderr, "okrd: secure mode: CURVE on both sockets, %zu user%s, server key %s\n",
-                s->auth.n_users, s->auth.n_users == 1 ? "" : "s", s->auth.public_key);
-    fprintf(stderr, "okrd: ready requests=%s events=%s data=%s\n", s->request_endpoint,
-            s->event_endpoint, cfg->data_dir);
-    fflush(stderr);
+        log_info("secure mode: CURVE on both sockets, %zu user%s, server key %s",
+                 s->auth.n_users, s->auth.n_users == 1 ? "" : "s", s->auth.public_key);
+    log_notice("ready requests=%s events=%s data=%s", s->request_endpoint,
+               s->event_endpoint, cfg->data_dir);
     return 0;
 fail:
     server_close(s);
@@ -159,12 +159,12 @@ static void users_changed(okrd *s)
         return;
     int rc = auth_load_users(&s->auth, &s->st, &lost);
     if (rc) {
-        fprintf(stderr, "okrd: cannot reload the users: %s\n", store_strerror(rc));
+        log_error("cannot reload the users: %s", store_strerror(rc));
         return;
     }
     if (lost && publish_rebind(&s->pub, s->zmq, s->event_endpoint, s->cfg.pub_hwm,
                                s->cfg.pub_sndbuf, &s->auth, 2000) != 0)
-        fprintf(stderr, "okrd: events are not published until a restart\n");
+        log_error("events are not published until a restart");
 }
 
 static void serve_ready(okrd *s)
@@ -210,7 +210,7 @@ int server_run(okrd *s, volatile sig_atomic_t *stop)
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
-            fprintf(stderr, "okrd: poll failed: %s\n", zmq_strerror(errno));
+            log_error("poll failed: %s", zmq_strerror(errno));
             return -1;
         }
         if (s->auth.zap && (poll[2].revents & ZMQ_POLLIN))

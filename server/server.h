@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "auth.h"
 #include "batch.h"
+#include "logging.h"
 #include "publish.h"
 #include "score.h"
 #include "store.h"
@@ -30,6 +31,9 @@ typedef struct {
     int pub_hwm;               /* messages queued per subscriber before PUB drops */
     int pub_sndbuf;            /* kernel send buffer per subscriber, bytes (0: OS) */
     score_health_settings health;
+    int slow_ms;               /* log batches taking at least this long; -1: never */
+    log_level log_level;       /* log lines at this level and more severe */
+    bool use_syslog;           /* log to syslog(3) instead of stderr */
 } okrd_config;
 
 typedef struct okrd okrd;

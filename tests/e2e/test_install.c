@@ -36,8 +36,11 @@ static const char *const installed[] = {
     PREFIX "/share/man/man8/okrd.8",
     PREFIX "/lib/systemd/system/okrd.service",
     PREFIX "/share/okrd/okr.proto",
+    PREFIX "/share/man/man5/okrd.conf.5",
+    PREFIX "/share/doc/okrd/okrd.conf.example",
 };
-static const mode_t modes[] = {0755, 0755, 0644, 0644, 0644, 0644};
+static const mode_t modes[] = {0755, 0755, 0644, 0644, 0644, 0644, 0644, 0644};
+static const size_t manuals[] = {2, 3, 6};         /* the indexes of the manuals */
 #define N_INSTALLED (sizeof installed / sizeof installed[0])
 
 static struct harness_result run_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -110,7 +113,8 @@ static void test_every_file_is_installed_with_its_mode(void **state)
 static void test_the_manuals_render_cleanly(void **state)
 {
     fixture *f = *state;
-    for (size_t i = 2; i <= 3; i++) {
+    for (size_t m = 0; m < sizeof manuals / sizeof manuals[0]; m++) {
+        size_t i = manuals[m];
         struct harness_result r = run_sh("MANWIDTH=80 man -l '%s%s' >/dev/null", f->dest,
                                          installed[i]);
         harness_expect_exit(&r, 0);
@@ -180,6 +184,54 @@ static void test_okrd_8_documents_every_option(void **state)
     harness_result_free(&page);
 }
 
+/* Every key `okrd --print-config` prints is documented in okrd.conf(5), as
+ * an item "KEY = VALUE". */
+static void test_okrd_conf_5_documents_every_key(void **state)
+{
+    fixture *f = *state;
+    struct harness_result page = run_sh("MANWIDTH=3000 man -l '%s%s' 2>/dev/null", f->dest,
+                                        installed[6]);
+    harness_expect_exit(&page, 0);
+    struct harness_result conf;
+    harness_okrd_cmd(&conf, "--print-config", NULL);
+    harness_expect_exit(&conf, 0);
+    int keys = 0;
+    for (char *line = strtok(conf.out, "\n"); line; line = strtok(NULL, "\n")) {
+        char key[64], item[80];
+        if (line[0] == '#' || sscanf(line, "%63[a-z_] =", key) != 1)
+            continue;
+        keys++;
+        snprintf(item, sizeof item, "\n       %s = ", key);
+        if (strstr(page.out, item) == NULL)
+            fail_msg("okrd.conf(5) does not document the key %s", key);
+    }
+    assert_true(keys >= 14);
+    harness_result_free(&conf);
+    harness_result_free(&page);
+}
+
+/* The installed example, every key uncommented (but data, which depends on
+ * $HOME), is exactly okrd's defaults. */
+static void test_the_example_config_holds_every_key_at_its_default(void **state)
+{
+    fixture *f = *state;
+    const char *okrd = getenv("OKRD") && getenv("OKRD")[0] ? getenv("OKRD") : "build/okrd";
+    struct harness_result r = run_sh(
+        "sed -e 's/^#\\([a-z_]* = \\)/\\1/' -e '/^data = /d' '%s%s' > '%s/all.conf' && "
+        "grep -c '^[a-z_]* = ' '%s/all.conf' && "
+        "'%s' --config '%s/all.conf' --print-config > '%s/example.out' && "
+        "'%s' --print-config > '%s/defaults.out' && "
+        "cmp '%s/example.out' '%s/defaults.out'",
+        f->dest, installed[7], f->dest, f->dest, okrd, f->dest, f->dest, okrd, f->dest,
+        f->dest, f->dest);
+    harness_expect_exit(&r, 0);
+    assert_int_equal(atoi(r.out), 14);              /* every key but data */
+    harness_result_free(&r);
+    r = run_sh("rm -f '%s/all.conf' '%s/example.out' '%s/defaults.out'", f->dest, f->dest,
+               f->dest);
+    harness_result_free(&r);
+}
+
 static void test_the_systemd_unit_parses(void **state)
 {
     fixture *f = *state;
@@ -218,6 +270,8 @@ int main(void)
         cmocka_unit_test(test_the_manuals_render_cleanly),
         cmocka_unit_test(test_okr_1_says_what_okr_help_says),
         cmocka_unit_test(test_okrd_8_documents_every_option),
+        cmocka_unit_test(test_okrd_conf_5_documents_every_key),
+        cmocka_unit_test(test_the_example_config_holds_every_key_at_its_default),
         cmocka_unit_test(test_the_systemd_unit_parses),
         cmocka_unit_test(test_uninstall_removes_every_file),
     };

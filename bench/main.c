@@ -74,7 +74,7 @@ static void usage(FILE *out)
           "a durable LMDB commit, redis-benchmark) in one run and prints every figure,\n"
           "ratio and target. Loopback only; every phase is bounded in time.\n"
           "\n"
-          "  --quick            small sizes, 3 runs of 0.5 s: under a minute\n"
+          "  --quick            small sizes, 3 runs of 0.5 s: about two minutes\n"
           "  --okrd PATH        the server (default $OKRD, else build/okrd)\n"
           "  --clients N        concurrent clients (default 8)\n"
           "  --window W         requests in flight per client (default 8)\n"

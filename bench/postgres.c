@@ -38,7 +38,7 @@
 
 /* ------------------------------------------------------------ processes */
 
-/* Run argv with stdout captured into out (NULL: discarded), stderr appended
+/* Run argv with stdout captured into out (NULL: read and dropped), stderr appended
  * to the cluster's log, optionally as the server's user, with one extra
  * environment entry (NULL: none). Killed after timeout_s. Returns the exit
  * code, or -1. */
@@ -55,7 +55,7 @@ static int run(const pg_cluster *pg, char *const argv[], bool as_server, const c
         int devnull = open("/dev/null", O_RDWR);
         int log = open(pg->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(devnull, 0);
-        dup2(out ? fds[1] : devnull, 1);
+        dup2(fds[1], 1);            /* always the pipe: its EOF is the child's exit */
         dup2(log >= 0 ? log : devnull, 2);
         if (as_server && pg->drop &&
             (setgroups(0, NULL) != 0 || setgid(pg->gid) != 0 || setuid(pg->uid) != 0))
@@ -374,6 +374,11 @@ static int write_org(const char *dir, pg_org *po)
         bench_note("postgres: writing the organisation in %s failed", dir);
         return -1;
     }
+    /* The server reads them (COPY FROM a file), as its own user: whatever our umask. */
+    snprintf(path, sizeof path, "%s/node.tsv", dir);
+    chmod(path, 0644);
+    snprintf(path, sizeof path, "%s/edge.tsv", dir);
+    chmod(path, 0644);
     return 0;
 }
 

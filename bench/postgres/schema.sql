@@ -17,7 +17,7 @@ SET client_min_messages = warning;
 
 -- kind: 0 objective, 1 roll-up KR, 2 metric KR. start/target: metric only.
 CREATE TABLE node (
-    id     integer PRIMARY KEY,
+    id     integer NOT NULL,
     kind   smallint NOT NULL CHECK (kind IN (0, 1, 2)),
     start  double precision,
     target double precision,
@@ -32,7 +32,6 @@ CREATE TABLE edge (
 );
 
 -- Load first, index after: COPY into bare tables, then one sort per index.
-ALTER TABLE node DROP CONSTRAINT node_pkey;
 \set node_file :dir '/node.tsv'
 \set edge_file :dir '/edge.tsv'
 COPY node FROM :'node_file';

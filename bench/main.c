@@ -630,11 +630,12 @@ static void large(bench *b)
 
 /* The PostgreSQL peers (bench/postgres.c, docs/performance.md) on the
  * organisation okrd holds now (the small one, then the large one): okrd's
- * durable check-ins with as many clients as pgbench's, one request in flight
- * each, and its ObjectiveGet of a top objective, interleaved round by round
- * with peer A (compute-on-read) and peer B (incremental PL/pgSQL); then B's
- * stored scores against a recomputation. `size` names the figures ("1k",
- * "1M"). The cluster starts on first use and stops at the end of the run. */
+ * durable check-ins with as many clients as pgbench's (N x W in flight, the
+ * targets' figure, and N x 1, pgbench's one statement at a time) and its
+ * ObjectiveGet of a top objective, interleaved round by round with peer A
+ * (compute-on-read) and peer B (incremental PL/pgSQL); then B's stored
+ * scores against a recomputation. `size` names the figures ("1k", "1M").
+ * The cluster starts on first use; main stops it after the large size. */
 static void postgres_peers(bench *b, const char *size)
 {
     const plan *p = b->p;

@@ -5,7 +5,7 @@
 #   make test       install deps, build, run every test (prints "N passed, N failed")
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan (build-asan/)
 #   make fuzz       libFuzzer on the request and shell harnesses (FUZZ_SECONDS=60)
-#   make bench      benchmarks against the machine's floors and Redis (QUICK=1: < 1 min)
+#   make bench      benchmarks against the machine's floors, Redis and PostgreSQL (QUICK=1: ~2 min)
 #   make soak       the crash test long: 1000 SIGKILLs of okrd under load (SOAK_KILLS=N)
 #   make verify     okrd --verify on ./okrd-data
 #   make man        the manual pages okr(1), okrd(8), okrd.conf(5) into build/man (scdoc)
@@ -147,10 +147,11 @@ run: deps
 
 # ------------------------------------------------------------ benchmarks
 # `make bench` builds bench/okr-bench and runs the whole suite (about 5 min);
-# `make bench QUICK=1` runs it small (under a minute). BENCH_ARGS passes more
+# `make bench QUICK=1` runs it small (about two minutes). BENCH_ARGS passes more
 # options (see `build/okr-bench --help` and docs/performance.md). As root it
-# installs redis-server + redis-tools for the Redis comparison when missing;
-# otherwise that figure is skipped with a note.
+# installs redis-server + redis-tools for the Redis comparison and postgresql
+# for the PostgreSQL peers when missing; otherwise those figures are skipped
+# with a note.
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 OKR_BENCH := $(BUILD)/okr-bench
@@ -168,6 +169,15 @@ bench: deps
 	      || echo "could not install redis-server: the Redis figure will be skipped"; \
 	  else \
 	    echo "redis-server not installed: the Redis figure will be skipped (apt-get install redis-server redis-tools)"; \
+	  fi; \
+	fi
+	@if ! ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing postgresql (for the PostgreSQL peers)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null \
+	      || echo "could not install postgresql: the PostgreSQL peers will be skipped"; \
+	  else \
+	    echo "postgresql not installed: the PostgreSQL peers will be skipped (apt-get install postgresql)"; \
 	  fi; \
 	fi
 	@$(MAKE) --no-print-directory all $(OKR_BENCH)

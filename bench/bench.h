@@ -13,6 +13,7 @@
  *   events.c    events_*: commit-to-subscriber latency
  *   ladder.c    ladder_*: check-ins on a ladder of diamonds and on a chain
  *   snapshot.c  snapshot_*: a whole paged snapshot through client/monitor.c
+ *   postgres.c  pg_*: the PostgreSQL peers (a throw-away cluster, pgbench)
  *   report.c    report_*: figures, medians, ratios, targets, the table
  *   main.c      options and the plan of one run
  *
@@ -356,6 +357,70 @@ typedef struct {
 /* Clone the whole organisation at requests/events with client/monitor.c
  * (want_snapshot, the server's page size), timed. 0, or -1 after a note. */
 int snapshot_clone(const char *requests, const char *events, snapshot_result *out);
+
+/* ------------------------------------------------------------ postgres.c */
+
+/* A throw-away PostgreSQL cluster: initdb into a fresh temporary directory,
+ * the server as user postgres when we are root, TCP on 127.0.0.1:port only,
+ * fsync and synchronous_commit on. psql and pgbench run as children. */
+typedef struct {
+    bool available;
+    char why[200];                 /* when not available */
+    char initdb[BENCH_PATH_MAX], postgres[BENCH_PATH_MAX];
+    char psql[BENCH_PATH_MAX], pgbench[BENCH_PATH_MAX];
+    char sql_dir[BENCH_PATH_MAX];  /* bench/postgres: schema.sql, top_score.sql */
+    char dir[BENCH_PATH_MAX - 64]; /* the cluster, scripts, logs (room for names) */
+    char log[BENCH_PATH_MAX];      /* server, initdb and psql stderr */
+    int port;
+    pid_t pid;
+    bool drop;                     /* run the server as uid/gid (we are root) */
+    uid_t uid;
+    gid_t gid;
+} pg_cluster;
+
+/* One organisation in its own database: populate.c's shape (trees of
+ * `depth` levels, `fanout` children, 3 KRs per objective). Ids: one space;
+ * the top objectives are top_first .. +n_top, the deepest-level KRs (the
+ * ones check-ins go to) leaf_first .. +n_leaf. */
+typedef struct {
+    char db[32];
+    size_t trees, nodes;
+    int depth, fanout;
+    uint32_t top_first, leaf_first;
+    size_t n_top, n_leaf;
+    double load_s;                 /* generate, COPY, index, B's initial state */
+} pg_org;
+
+typedef enum {
+    PG_CHECKIN_A,   /* INSERT INTO a.checkin */
+    PG_CHECKIN_B,   /* SELECT b.checkin_add(kr, value): store and propagate */
+    PG_TOP_A,       /* top_score.sql: the recursive query over a.checkin */
+    PG_TOP_B,       /* the stored score of a top objective */
+} pg_script;
+
+typedef struct {
+    long differences, nodes;       /* b.agg vs recompute() */
+    long top_differences, tops;    /* top_score.sql on B's check-ins vs b.agg */
+} pg_check;
+
+/* Start a cluster. Returns 0, or -1 with pg->why set (not installed, no
+ * postgres user, initdb or start failed). */
+int pg_start(pg_cluster *pg);
+/* Stop the server and remove its directory (unless keep). */
+void pg_stop(pg_cluster *pg, bool keep);
+/* Create database db and load `trees` trees into it (COPY, then indexes). */
+int pg_load(pg_cluster *pg, pg_org *po, const char *db, size_t trees, int depth, int fanout);
+/* pgbench -M prepared -c clients -j 2 -T seconds of script s: rate = its tps
+ * (without connection time); latencies from its per-transaction log. */
+int pg_bench(pg_cluster *pg, const pg_org *po, pg_script s, int clients, int seconds,
+             bench_run *out);
+/* Compare peer B's stored state with a recomputation from scratch, and peer
+ * A's query (on B's check-ins) with B's stored score for up to 32 top
+ * objectives. */
+int pg_verify(pg_cluster *pg, const pg_org *po, pg_check *out);
+/* okrd: ObjectiveGet of a random one of tops (objective numbers), one at a time. */
+int pg_okrd_show_top(const char *endpoint, const uint32_t *tops, size_t n, double warmup_s,
+                     double seconds, bench_run *out);
 
 /* ------------------------------------------------------------ report.c */
 

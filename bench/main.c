@@ -75,7 +75,7 @@ static void usage(FILE *out)
           "a durable LMDB commit, redis-benchmark) in one run and prints every figure,\n"
           "ratio and target. Loopback only; every phase is bounded in time.\n"
           "\n"
-          "  --quick            small sizes, 3 runs of 0.5 s: under a minute\n"
+          "  --quick            small sizes, 3 runs of 0.5 s: about two minutes\n"
           "  --okrd PATH        the server (default $OKRD, else build/okrd)\n"
           "  --clients N        concurrent clients (default 8)\n"
           "  --window W         requests in flight per client (default 8)\n"
@@ -90,7 +90,7 @@ static void usage(FILE *out)
           "  --idle N           idle connections for the RSS figure (default 1000)\n"
           "  --no-redis         skip the Redis comparison\n"
           "  --only LIST        sections: floors,checkin,secure,reads,events,ladder,snapshot,large,\n"
-          "                     startup\n"
+          "                     startup,postgres (the PostgreSQL peers, at --small and --large)\n"
           "  --markdown FILE    also write the tables as GitHub markdown\n"
           "  --keep             keep the temporary directory\n"
           "  --populate N       add an organisation of N nodes (whole trees) and exit\n"
@@ -250,6 +250,11 @@ typedef struct {
     redis_floor redis;
     int round;
     double ladder_ratio;     /* ladder p50 / chain p50: median of rounds; NAN unmeasured */
+    uint32_t *tops;          /* top objectives (level 0 of each tree), for the peers */
+    size_t n_tops, cap_tops;
+    pg_cluster pg;           /* the PostgreSQL peers' cluster, once started */
+    bool pg_tried;
+    size_t pg_nodes[2];      /* organisation size of the peers' small and large rows */
 } bench;
 
 static void fail_if(int rc, const char *what)
@@ -260,10 +265,20 @@ static void fail_if(int rc, const char *what)
 
 static void grow(bench *b, size_t nodes, const char *what)
 {
-    size_t before = b->o.nodes;
+    size_t before = b->o.nodes, first = b->o.n_objectives, trees = b->o.trees;
     double seconds = b->o.seconds;
     progress("populating the %s organisation to %zu nodes", what, nodes);
     fail_if(org_grow(&b->o, b->okrd.requests, nodes, 1024), "populating");
+    /* org_grow creates level by level: the new trees' top objectives come first. */
+    for (size_t t = 0; t < b->o.trees - trees; t++) {
+        if (b->n_tops == b->cap_tops) {
+            b->cap_tops = b->cap_tops ? 2 * b->cap_tops : 1024;
+            b->tops = realloc(b->tops, b->cap_tops * sizeof *b->tops);
+            if (b->tops == NULL)
+                bench_die("out of memory");
+        }
+        b->tops[b->n_tops++] = b->o.objectives[first + t];
+    }
     double took = b->o.seconds - seconds;
     if (b->o.nodes - before >= 50000 && took > 0) {     /* small ones measure the barriers */
         report_figure("populate", "populate: nodes created per second (pipelined, 1024 in flight)",
@@ -661,6 +676,105 @@ static void secure_checkins(bench *b)
     b->okrd_up = true;
 }
 
+/* The PostgreSQL peers (bench/postgres.c, docs/performance.md) on the
+ * organisation okrd holds now (the small one, then the large one): okrd's
+ * durable check-ins with as many clients as pgbench's (N x W in flight, the
+ * targets' figure, and N x 1, pgbench's one statement at a time) and its
+ * ObjectiveGet of a top objective, interleaved round by round with peer A
+ * (compute-on-read) and peer B (incremental PL/pgSQL); then B's stored
+ * scores against a recomputation. `size` names the figures ("1k", "1M").
+ * The cluster starts on first use; main stops it after the large size. */
+static void postgres_peers(bench *b, const char *size)
+{
+    const plan *p = b->p;
+    char key[9][32], label[9][96];
+    static const char *const keys[9] = {"ci.okrd", "ci.a", "ci.b", "top.okrd", "top.a", "top.b",
+                                        "diff.b", "load", "ci1.okrd"};
+    for (int i = 0; i < 9; i++)
+        snprintf(key[i], sizeof key[i], "pg.%s.%s", keys[i], size);
+    size_t nodes = b->o.nodes;
+    b->pg_nodes[strcmp(size, "1k") != 0] = nodes;
+    const char *q = p->quick && strcmp(size, "1M") == 0 ? " (QUICK)" : "";
+    snprintf(label[0], sizeof label[0], "okrd: durable check-ins, %d clients x %d in flight, %zu nodes%s",
+             p->clients, p->window, nodes, q);
+    snprintf(label[8], sizeof label[8], "okrd: durable check-ins, %d clients x 1 in flight, %zu nodes%s",
+             p->clients, nodes, q);
+    snprintf(label[1], sizeof label[1], "peer A (PostgreSQL, compute-on-read): check-ins, pgbench -c %d",
+             p->clients);
+    snprintf(label[2], sizeof label[2], "peer B (PostgreSQL, incremental PL/pgSQL): check-ins, pgbench -c %d",
+             p->clients);
+    snprintf(label[3], sizeof label[3], "okrd: show of a top objective, 1 client, p50, %zu nodes%s", nodes, q);
+    snprintf(label[4], sizeof label[4], "peer A: top objective's score (recursive CTE), 1 client, p50");
+    snprintf(label[5], sizeof label[5], "peer B: top objective's stored score, 1 client, p50");
+    snprintf(label[6], sizeof label[6], "peer B: stored scores != full recomputation, %zu nodes", nodes);
+    snprintf(label[7], sizeof label[7], "PostgreSQL: load %zu nodes (generate, COPY, index)", nodes);
+    if (!b->pg_tried) {
+        b->pg_tried = true;
+        progress("starting a PostgreSQL cluster for the peers");
+        if (pg_start(&b->pg) != 0)
+            bench_note("PostgreSQL peers skipped: %s", b->pg.why);
+    }
+    if (!b->pg.available) {
+        for (int i = 0; i < 9; i++)
+            report_skip(key[i], label[i], i == 6 ? UNIT_COUNT : i == 7 ? UNIT_SECONDS
+                                          : i < 3 || i == 8 ? UNIT_RATE : UNIT_NS, b->pg.why);
+        return;
+    }
+    pg_org po;
+    char db[32];
+    snprintf(db, sizeof db, "org_%s", strcmp(size, "1k") == 0 ? "small" : "large");
+    progress("loading %zu trees (%zu nodes) into PostgreSQL", b->o.trees, nodes);
+    fail_if(pg_load(&b->pg, &po, db, b->o.trees, b->o.depth, b->o.fanout), "loading PostgreSQL");
+    if (po.nodes != nodes)
+        bench_die("PostgreSQL got %zu nodes, okrd %zu", po.nodes, nodes);
+    report_figure(key[7], label[7], UNIT_SECONDS);
+    report_add(key[7], po.load_s);
+    report_figure(key[0], label[0], UNIT_RATE);
+    report_figure(key[8], label[8], UNIT_RATE);
+    report_figure(key[1], label[1], UNIT_RATE);
+    report_figure(key[2], label[2], UNIT_RATE);
+    report_figure(key[3], label[3], UNIT_NS);
+    report_figure(key[4], label[4], UNIT_NS);
+    report_figure(key[5], label[5], UNIT_NS);
+    int seconds = p->seconds < 1.5 ? 1 : (int)(p->seconds + 0.5);     /* pgbench -T: whole seconds */
+    for (int r = 0; r < p->runs; r++) {
+        bench_run run;
+        progress("round %d/%d: okrd and the PostgreSQL peers, %zu nodes", r + 1, p->runs, nodes);
+        fail_if(load_run(b->okrd.requests, &b->o, load_make_checkin, p->clients, p->window,
+                         p->warmup, seconds, &run), "okrd check-ins (peers)");
+        report_add(key[0], run.rate);
+        fail_if(load_run(b->okrd.requests, &b->o, load_make_checkin, p->clients, 1, p->warmup,
+                         seconds, &run), "okrd check-ins, 1 in flight (peers)");
+        report_add(key[8], run.rate);
+        fail_if(pg_bench(&b->pg, &po, PG_CHECKIN_A, p->clients, seconds, &run), "peer A check-ins");
+        report_add(key[1], run.rate);
+        fail_if(pg_bench(&b->pg, &po, PG_CHECKIN_B, p->clients, seconds, &run), "peer B check-ins");
+        report_add(key[2], run.rate);
+        fail_if(pg_okrd_show_top(b->okrd.requests, b->tops, b->n_tops, p->warmup, p->seconds, &run),
+                "okrd top objective");
+        report_add(key[3], run.p50);
+        fail_if(pg_bench(&b->pg, &po, PG_TOP_A, 1, seconds, &run), "peer A read");
+        report_add(key[4], run.p50);
+        fail_if(pg_bench(&b->pg, &po, PG_TOP_B, 1, seconds, &run), "peer B read");
+        report_add(key[5], run.p50);
+    }
+    report_note(key[8], "%.2f x peer A's, %.2f x peer B's", report_value(key[8]) / report_value(key[1]),
+                report_value(key[8]) / report_value(key[2]));
+    report_note(key[4], "%.0f x okrd's", report_value(key[4]) / report_value(key[3]));
+    report_note(key[5], "%.2f x okrd's", report_value(key[5]) / report_value(key[3]));
+    progress("checking peer B's stored scores against a recomputation (%zu nodes)", nodes);
+    pg_check check;
+    fail_if(pg_verify(&b->pg, &po, &check), "checking peer B");
+    report_figure(key[6], label[6], UNIT_COUNT);
+    report_add(key[6], (double)check.differences);
+    report_note(key[6], "of %ld; A's query = B's score for %ld of %ld top objectives", check.nodes,
+                check.tops - check.top_differences, check.tops);
+    if (check.differences || check.top_differences || check.nodes != (long)nodes)
+        bench_note("peer B is WRONG: %ld of %ld nodes differ from the recomputation, A's query "
+                   "disagrees on %ld of %ld top objectives",
+                   check.differences, check.nodes, check.top_differences, check.tops);
+}
+
 /* Restart okrd on the data it has; time each start; then hold `idle`
  * connections and read its memory. */
 static void startup(bench *b)
@@ -822,6 +936,42 @@ static void targets(const plan *p, double ladder_ratio)
                   text, "not measured");
 }
 
+/* Issue 10: okrd against the PostgreSQL peers (postgres_peers), at the sizes
+ * they ran on (nodes[0] small, nodes[1] large; QUICK's large is 100,044). */
+static void postgres_targets(const size_t nodes[2])
+{
+    char text[200], a[48], c[48], what[120];
+    const char *why = report_skip_note("pg.ci.b.1k");
+    const char *sizes[2] = {"1k", "1M"};
+    for (int i = 0; i < 2; i++) {
+        char ko[32], kb[32];
+        snprintf(ko, sizeof ko, "pg.ci.okrd.%s", sizes[i]);
+        snprintf(kb, sizeof kb, "pg.ci.b.%s", sizes[i]);
+        double okrd = report_value(ko), peer = report_value(kb);
+        report_format(UNIT_RATE, okrd, a, sizeof a);
+        report_format(UNIT_RATE, peer, c, sizeof c);
+        snprintf(text, sizeof text, "%s / %s", a, c);
+        snprintf(what, sizeof what, "check-ins/s vs PostgreSQL peer B (incremental), %zu nodes",
+                 nodes[i]);
+        report_target(i ? "10b" : "10a", what, okrd / peer, 10.0, true, text,
+                      why ? why : "not measured");
+    }
+    double okrd = report_value("pg.ci.okrd.1M"), peer = report_value("pg.ci.a.1M");
+    report_format(UNIT_RATE, okrd, a, sizeof a);
+    report_format(UNIT_RATE, peer, c, sizeof c);
+    snprintf(text, sizeof text, "%s / %s", a, c);
+    snprintf(what, sizeof what, "check-ins/s vs PostgreSQL peer A (compute-on-read), %zu nodes",
+             nodes[1]);
+    report_target("10c", what, okrd / peer, 2.0, true, text, why ? why : "not measured");
+    double cte = report_value("pg.top.a.1M"), show = report_value("pg.top.okrd.1M");
+    report_format(UNIT_NS, cte, a, sizeof a);
+    report_format(UNIT_NS, show, c, sizeof c);
+    snprintf(text, sizeof text, "%s / %s", a, c);
+    snprintf(what, sizeof what, "top-objective read p50: peer A's recursive CTE vs okrd, %zu nodes",
+             nodes[1]);
+    report_target("10d", what, cte / show, 1000.0, true, text, why ? why : "not measured");
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -858,16 +1008,26 @@ int main(int argc, char **argv)
         events(&b);
     if (section(&p, "ladder"))
         ladder(&b);
+    if (section(&p, "postgres"))
+        postgres_peers(&b, "1k");
     if (section(&p, "snapshot"))
         snapshot(&b);
     if (section(&p, "large"))
         large(&b);
+    if (section(&p, "postgres")) {
+        if (b.pg.available)
+            grow(&b, p.large, "large");
+        postgres_peers(&b, "1M");
+        if (b.pg.dir[0])
+            pg_stop(&b.pg, p.keep);
+    }
     if (section(&p, "startup"))
         startup(&b);
     if (b.okrd_up)
         proc_okrd_stop(&b.okrd);
 
     targets(&p, b.ladder_ratio);
+    postgres_targets(b.pg_nodes);
     char title[256];
     snprintf(title, sizeof title,
              "okr-bench %s: %d runs of %.1f s per figure (median; min – max of the runs), %ld "
@@ -887,5 +1047,6 @@ int main(int argc, char **argv)
     else
         bench_note("kept %s", b.root);
     org_free(&b.o);
+    free(b.tops);
     return 0;
 }

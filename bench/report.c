@@ -7,8 +7,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-#define MAX_FIGURES 64
-#define MAX_TARGETS 16
+#define MAX_FIGURES 96
+#define MAX_TARGETS 24
 
 typedef struct {
     char name[16];

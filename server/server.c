@@ -188,6 +188,18 @@ static int64_t monotonic_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* A process that died holding a read transaction on the data (an
+ * `okrd --verify` killed mid-way, any LMDB reader) leaves its reader slot
+ * taken, and every page it could see stays pinned: the file only grows.
+ * LMDB can tell such slots by their dead pid; okrd asks every heartbeat. */
+static void release_dead_readers(okrd *s)
+{
+    int cleared = 0;
+    if (store_reader_check(&s->st, &cleared) == 0 && cleared > 0)
+        log_info("released %d reader slot%s left by dead processes", cleared,
+                 cleared == 1 ? "" : "s");
+}
+
 int server_run(okrd *s, volatile sig_atomic_t *stop)
 {
     int64_t next_heartbeat = monotonic_us();
@@ -199,6 +211,7 @@ int server_run(okrd *s, volatile sig_atomic_t *stop)
             next_heartbeat = now + HEARTBEAT_US;
             peers_sweep(&s->batch.peers);       /* clients gone while we were idle */
             snapshot_expire(&s->st, text_now_us());   /* abandoned cursors (wall clock, as requests stamp them) */
+            release_dead_readers(s);
         }
         long wait_ms = (long)((next_heartbeat - now + 999) / 1000);
         zmq_pollitem_t poll[] = {{s->router, 0, ZMQ_POLLIN, 0},

@@ -16,6 +16,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <signal.h>
 
 #include <cmocka.h>
 
@@ -233,6 +236,65 @@ static void test_new_epoch_changes_only_the_epoch(void **state)
     harness_server_stop(&f->s);
 }
 
+/* ------------------------------------------------------------ dead readers */
+
+static int count_reader(const char *msg, void *ctx)
+{
+    long *want = ctx;                       /* pid to look for; becomes the count */
+    long pid = 0;
+    if (sscanf(msg, " %ld", &pid) == 1 && pid == want[0])
+        want[1]++;
+    return 0;
+}
+
+/* Reader slots of pid in the environment's lock table. */
+static long readers_of(const char *dir, pid_t pid)
+{
+    MDB_env *env;
+    long counter[2] = {pid, 0};
+    if (mdb_env_create(&env) != 0)
+        return -1;
+    mdb_env_set_maxdbs(env, 16);
+    if (mdb_env_open(env, dir, MDB_RDONLY, 0600) == 0)
+        mdb_reader_list(env, count_reader, counter);
+    mdb_env_close(env);
+    return counter[1];
+}
+
+/* A process that dies holding a read transaction (a --verify killed
+ * mid-way) leaves its reader slot; okrd releases it while it serves, within
+ * a few heartbeats, so old pages are not pinned and the file does not grow. */
+static void test_a_dead_readers_slot_is_released_while_serving(void **state)
+{
+    (void)state;
+    struct harness_server s;
+    assert_int_equal(harness_server_start(&s, NULL), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        MDB_env *env;
+        MDB_txn *txn;
+        if (mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 16) == 0 &&
+            mdb_env_open(env, s.data_dir, MDB_RDONLY, 0600) == 0 &&
+            mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0)
+            raise(SIGKILL);                 /* die holding the slot */
+        _exit(1);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(readers_of(s.data_dir, child), 1);      /* the slot is left */
+    long left = 1;
+    for (int i = 0; i < 100 && left > 0; i++) {             /* 10 s at most */
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        left = readers_of(s.data_dir, child);
+    }
+    assert_int_equal(left, 0);
+    assert_true(harness_server_log_contains(&s, "released 1 reader slot"));
+    harness_server_destroy(&s);
+}
+
 /* ------------------------------------------------------------ a full disk */
 
 static Okr__Response *checkin(struct harness_server *s, double value)
@@ -331,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_an_empty_data_file_is_refused_not_made_new),
         cmocka_unit_test(test_another_programs_lmdb_environment_is_not_taken_over),
         cmocka_unit_test(test_new_epoch_changes_only_the_epoch),
+        cmocka_unit_test(test_a_dead_readers_slot_is_released_while_serving),
         cmocka_unit_test(test_a_full_disk_is_reported_as_full_and_loses_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

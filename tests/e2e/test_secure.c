@@ -835,7 +835,12 @@ static void add_through_relays(world *w, const person *p, relay *requests, relay
     snprintf(ev_ep, sizeof ev_ep, "tcp://127.0.0.1:%d", events->port);
     subscriber sub;
     sub_open(w, &sub, p, ev_ep);
-    sub_drain(&sub, 0);
+    /* A heartbeat proves the subscription has reached okrd through the
+     * relay: only then can the event not be missed. */
+    int64_t ready = now_ms() + WAIT_MS;
+    while (sub.heartbeats == 0 && now_ms() < ready)
+        sub_drain(&sub, 50);
+    assert_true(sub.heartbeats > 0);
     struct harness_result r;
     const char *args[] = {"--key", p ? p->key_file : "", "--server-key", w->server_key,
                           "--json", "obj", "add", title, "--team", "core", "--period",

@@ -39,7 +39,8 @@ typedef struct {
     arena frames;             /* one batch's packed requests (the raw frames) */
     uint64_t last_seq;        /* last committed event seq */
     int64_t now;              /* request time: advances 1 s per request */
-    const char *actor;
+    const char *actor;        /* the caller ("tester"); NULL: local mode, as okrd
+                                 without --secure (Request.user, else "local"; admin) */
     okr_role role;            /* the caller's role (admin after fixture_open) */
     unsigned map_grows;       /* times a batch hit MDB_MAP_FULL and was redone */
     int batch_rc;             /* the last batch: 0, or the storage failure that refused it */

@@ -8,7 +8,7 @@
  * a NUL in a string, a varint too big for its field) is refused with
  * INVALID_ARGUMENT by batch.c before any handler sees it, and changes
  * nothing, so it is left out of the batch here. The rest lose their unknown
- * fields (wire_strip_unknown, as batch.c's decode does) and run through
+ * fields (wire_strip_unknown, as batch_core.c's decode does) and run through
  * fixture_batch (tests/lib/server_fixture.h): okrd's own group commit
  * (server/batch_core.c), the code batch.c runs.
  *
@@ -346,7 +346,7 @@ int fuzz_request_input(const uint8_t *data, size_t size)
             continue;
         const char *refusal;
         Okr__Request *req = wire_unpack_request(&fr.in.pb, lens[i], frames[i], &refusal);
-        if (req == NULL || refusal)       /* as batch.c: refused before any handler */
+        if (req == NULL || refusal)       /* as batch_core.c: refused before any handler */
             continue;
         mutates |= dispatch_is_mutation(req->body_case);
         reqs[n++] = req;

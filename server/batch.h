@@ -1,5 +1,5 @@
-/* batch.h — group commit: one batch of requests, from the ROUTER socket to
- * replies and events, in one LMDB write transaction.
+/* batch.h — one batch of requests from the ROUTER socket, through the
+ * socket-free group commit (batch_core.h), to replies on the socket.
  *
  * A batch owns its arena: everything decoded or built for its requests lives
  * there until batch_release. */
@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include "arena.h"
+#include "batch_core.h"
 #include "okr.pb-c.h"
 #include "peer.h"
 
@@ -18,29 +19,17 @@
 
 typedef struct okrd okrd;
 typedef struct auth auth;              /* auth.h */
-typedef struct auth_user auth_user;
 
+/* The frames of one request as the ROUTER delivered them. */
 typedef struct {
     zmq_msg_t identity;
     zmq_msg_t payload;
     bool delimiter;           /* REQ-style empty frame between identity and body */
-    bool bad_framing;         /* no body frame, or more than one */
-    const char *refusal;      /* why the body is refused (wire_unpack_request), or NULL */
-    bool skipped;             /* not executed: its peer is over its reply budget */
-    peer *peer;               /* the sender's reply accounting */
-    size_t reply_len;         /* packed size of response */
-    Okr__Response *response;
-    const void *event;        /* packed Event, when this request committed a change */
-    size_t event_len;
-    const char **nodes;       /* the event's node ids (topics) */
-    size_t n_nodes;
-    bool users_changed;       /* committed a change to the users (auth must reload) */
-    const auth_user *user;    /* secure mode: the authenticated sender */
-    bool dropped;             /* secure mode: sender not (or no longer) a user */
-} batch_item;
+} batch_frames;
 
 typedef struct {
-    batch_item items[BATCH_MAX];
+    core_item items[BATCH_MAX];   /* what batch_core runs; replies and events */
+    batch_frames frames[BATCH_MAX];
     size_t n;
     arena mem;
     peer_table peers;         /* reply bytes in flight, per sender and in total */
@@ -56,11 +45,8 @@ void batch_free(batch *b);
  * number taken; 0 when none was ready or all were dropped. */
 size_t batch_receive(batch *b, void *router);
 
-/* Handle every request of the batch in one write transaction (or one read
- * transaction when none mutates), each in its own nested transaction; commit
- * once. MDB_MAP_FULL: abort, grow the map, run again. Any other failure to
- * commit: every request is answered with the storage error. Advances
- * s->last_seq by the changes committed. */
+/* Run the batch through batch_core (core_run says how) with okrd's
+ * settings; advances s->last_seq by the changes committed. */
 void batch_run(batch *b, okrd *s);
 
 /* Send each reply on the ROUTER socket (accounted to its peer, see peer.h),

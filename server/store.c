@@ -22,6 +22,24 @@ static void fail(store_txn *t, int rc)
         t->rc = rc;
 }
 
+/* ------------------------------------------------------------ faults */
+
+static int injected(const store *st, store_fault_op op)
+{
+    return st->fault ? st->fault(st->fault_arg, op) : 0;
+}
+
+int store_fault_countdown_hook(void *arg, store_fault_op op)
+{
+    store_fault_countdown *c = arg;
+    if (!(c->mask & (1u << op)) || c->fired)
+        return 0;
+    if (++c->calls != c->fail_at)
+        return 0;
+    c->fired = true;
+    return c->rc;
+}
+
 Okr__ErrorCode store_error_code(int rc)
 {
     switch (rc) {
@@ -434,6 +452,7 @@ void store_txn_begin(store_txn *t, store *st, store_txn *parent, bool write, are
     t->st = st;
     t->mem = mem;
     t->txn = NULL;
+    t->parent = parent != NULL;
     t->rc = mdb_txn_begin(st->env, parent ? parent->txn : NULL, write ? 0 : MDB_RDONLY,
                           &t->txn);
     if (t->rc)
@@ -458,6 +477,8 @@ int store_txn_commit(store_txn *t)
 {
     if (t->txn == NULL)
         return t->rc ? t->rc : EINVAL;
+    if (t->rc == 0)
+        t->rc = injected(t->st, t->parent ? STORE_FAULT_COMMIT : STORE_FAULT_SYNC);
     if (t->rc) {
         mdb_txn_abort(t->txn);
     } else {
@@ -497,7 +518,9 @@ static void put_raw(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
     if (failed(t))
         return;
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    int rc = mdb_put(t->txn, dbi, &k, &v, flags);
+    int rc = injected(t->st, STORE_FAULT_WRITE);
+    if (rc == 0)
+        rc = mdb_put(t->txn, dbi, &k, &v, flags);
     if (rc && !(rc == MDB_KEYEXIST && (flags & MDB_NODUPDATA)))
         fail(t, rc);
 }
@@ -509,7 +532,9 @@ static void del_raw(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
     if (failed(t))
         return;
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    int rc = mdb_del(t->txn, dbi, &k, val ? &v : NULL);
+    int rc = injected(t->st, STORE_FAULT_WRITE);
+    if (rc == 0)
+        rc = mdb_del(t->txn, dbi, &k, val ? &v : NULL);
     if (rc && rc != MDB_NOTFOUND)
         fail(t, rc);
 }
@@ -539,7 +564,9 @@ static void put_msg(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
         return;
     size_t len = protobuf_c_message_get_packed_size(m);
     MDB_val k = {klen, (void *)key}, v = {len, NULL};
-    int rc = mdb_put(t->txn, dbi, &k, &v, MDB_RESERVE);
+    int rc = injected(t->st, STORE_FAULT_WRITE);
+    if (rc == 0)
+        rc = mdb_put(t->txn, dbi, &k, &v, MDB_RESERVE);
     if (rc) {
         fail(t, rc);
         return;
@@ -927,7 +954,9 @@ void store_del_checkins(store_txn *t, okr_node kr)
     }
     MDB_val k, v;
     while (!failed(t) && seek_checkins(t, cur, kr, &k, &v)) {
-        rc = mdb_cursor_del(cur, 0);
+        rc = injected(t->st, STORE_FAULT_WRITE);
+        if (rc == 0)
+            rc = mdb_cursor_del(cur, 0);
         if (rc)
             fail(t, rc);
     }
@@ -988,7 +1017,9 @@ void store_prune_events(store_txn *t, uint64_t upto)
     MDB_val k, v;
     while ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0 && k.mv_size == 8 &&
            okr_get_be64(k.mv_data) <= upto) {
-        rc = mdb_cursor_del(cur, 0);
+        rc = injected(t->st, STORE_FAULT_WRITE);
+        if (rc == 0)
+            rc = mdb_cursor_del(cur, 0);
         if (rc)
             break;
     }

@@ -44,6 +44,34 @@
 
 typedef struct store_reader store_reader;
 
+/* Fault injection (tests; after SQLite's and beanstalkd's fault tests): when
+ * store.fault is set it is asked before every write (mdb_put, mdb_del,
+ * mdb_cursor_del), every nested commit and every top-level commit (the one
+ * that writes and syncs the pages); a non-zero return (ENOSPC, EIO,
+ * MDB_MAP_FULL...) is that call's failure and LMDB is not called. Always
+ * compiled in: a NULL check per write is nothing beside LMDB's own work, and
+ * the tests exercise the very objects okrd links, not a -D variant. okrd
+ * never sets it. */
+typedef enum {
+    STORE_FAULT_WRITE,     /* mdb_put / mdb_del / mdb_cursor_del */
+    STORE_FAULT_COMMIT,    /* commit of a nested transaction */
+    STORE_FAULT_SYNC,      /* commit of a top-level write transaction (write + fsync) */
+} store_fault_op;
+
+typedef int (*store_fault_fn)(void *arg, store_fault_op op);
+
+/* A ready-made hook: counts the calls of the ops in `mask` (1u << op); the
+ * one numbered `fail_at` (1-based; 0: never) fails with `rc`, once. */
+typedef struct {
+    unsigned mask;
+    unsigned long fail_at;
+    int rc;
+    unsigned long calls;     /* ops of the mask seen so far */
+    bool fired;
+} store_fault_countdown;
+
+int store_fault_countdown_hook(void *arg, store_fault_op op);
+
 typedef struct {
     MDB_env *env;
     MDB_dbi meta, periods, teams, objectives, krs, up, down, agg, checkins, events;
@@ -56,6 +84,8 @@ typedef struct {
     unsigned char epoch[STORE_EPOCH_BYTES];
     uint64_t agg_reads, agg_writes;   /* store_get_agg/store_put_agg calls since open (the roll-up's cost) */
     store_reader *readers;     /* long-lived read transactions (below), or NULL */
+    store_fault_fn fault;      /* fault injection (above); NULL in okrd */
+    void *fault_arg;
 } store;
 
 typedef struct {
@@ -63,6 +93,7 @@ typedef struct {
     MDB_txn *txn;
     arena *mem;     /* unpacked records and lists are allocated here */
     int rc;         /* sticky: 0, or the first LMDB/errno failure */
+    bool parent;    /* nested in another write transaction */
 } store_txn;
 
 /* Per-node roll-up state (DESIGN §3). For an objective, the KR set and the

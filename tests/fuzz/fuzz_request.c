@@ -8,9 +8,9 @@
  * a NUL in a string, a varint too big for its field) is refused with
  * INVALID_ARGUMENT by batch.c before any handler sees it, and changes
  * nothing, so it is left out of the batch here. The rest lose their unknown
- * fields (wire_strip_unknown, as batch.c's decode does) and run through
- * fixture_batch (tests/lib/server_fixture.h): one write transaction, a
- * nested transaction per request, dispatch_request — exactly batch.c.
+ * fields (wire_strip_unknown, as batch_core.c's decode does) and run through
+ * fixture_batch (tests/lib/server_fixture.h): okrd's own group commit
+ * (server/batch_core.c), the code batch.c runs.
  *
  * One store per process, opened and seeded on first use (three periods, one
  * of them closed; two teams; objectives O1..O6, O6 archived; KRs K1..K6 of
@@ -239,16 +239,6 @@ static size_t fr_split(const uint8_t *data, size_t size, const uint8_t **frames,
     return n;
 }
 
-/* batch.c's actor_of: local mode records the login name the client claims,
- * when it is sane. (The fixture has one actor per batch: the first's.) */
-static const char *fr_actor(const Okr__Request *req)
-{
-    const char *u = req->user;
-    if (u == NULL || u[0] == '\0' || strlen(u) > OKR_MAX_NAME || !text_valid_utf8(u, strlen(u)))
-        return "local";
-    return u;
-}
-
 static bool fr_known_code(Okr__ErrorCode code)
 {
     return protobuf_c_enum_descriptor_get_value(&okr__error_code__descriptor, (int)code) != NULL;
@@ -356,7 +346,7 @@ int fuzz_request_input(const uint8_t *data, size_t size)
             continue;
         const char *refusal;
         Okr__Request *req = wire_unpack_request(&fr.in.pb, lens[i], frames[i], &refusal);
-        if (req == NULL || refusal)       /* as batch.c: refused before any handler */
+        if (req == NULL || refusal)       /* as batch_core.c: refused before any handler */
             continue;
         mutates |= dispatch_is_mutation(req->body_case);
         reqs[n++] = req;
@@ -369,7 +359,7 @@ int fuzz_request_input(const uint8_t *data, size_t size)
     unsigned char *before = mutates ? fixture_snapshot_all(&fr.f, &before_len) : NULL;
     uint64_t seq_before = fr.f.last_seq;
     Okr__Response *resps[FUZZ_MAX_FRAMES];
-    fr.f.actor = fr_actor(reqs[0]);
+    fr.f.actor = NULL;                    /* local mode: each request's Request.user */
     fixture_batch(&fr.f, reqs, n, resps);
 
     uint64_t seq = seq_before;
@@ -399,7 +389,6 @@ int fuzz_request_input(const uint8_t *data, size_t size)
     free(before);
     if (n_accepted > 0)
         fr_check_events(seq_before, accepted, n_accepted);
-    fr.f.actor = "local";                 /* the user string dies with this input */
     if (fixture_verify(&fr.f) != 0)
         fr_fail("stored aggregates differ from a full recomputation (lines above)");
     return 0;

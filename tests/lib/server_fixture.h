@@ -1,17 +1,18 @@
-/* server_fixture.h — run okrd's real request handlers on a store in a
- * temporary directory, without sockets, the way server.c runs a batch: one
- * write transaction, one nested transaction per request, dispatch_request,
- * the child committed only when the request succeeded, one commit for the
- * batch, and on MDB_MAP_FULL: abort, store_grow, run the batch again. The
- * exactly-once hooks are batch.c's too: dedup_replay before dispatch,
- * dedup_record after a success, dedup_prune before the commit.
+/* server_fixture.h — run okrd's real group commit (server/batch_core.c,
+ * the very code okrd's batch.c calls) on a store in a temporary directory,
+ * without sockets: each request is packed into a frame, as a client sends
+ * it, and the batch of frames goes through core_run — nested transactions,
+ * dedup, the reply bound, the MDB_MAP_FULL redo and the refuse-all of a
+ * failed commit included. Time is the fixture's: request i of a batch runs
+ * at f->now + i s (the clock hook of core_ctx).
  *
- * For server-side unit tests only (test_store, test_rollup, test_property):
- * it needs libserver.a, which the end-to-end tests do not link, so the code
- * lives in this header and is compiled into exactly one place per test
- * program — the file that defines SERVER_FIXTURE_IMPLEMENTATION before
- * including it. (A .c file in tests/lib would be linked into every e2e binary
- * too, and fail there for want of libserver.a.)
+ * For server-side unit tests only (test_store, test_rollup, test_property,
+ * test_faults, ...): it needs libserver.a, which the end-to-end tests do not
+ * link, so the code lives in this header and is compiled into exactly one
+ * place per test program — the file that defines
+ * SERVER_FIXTURE_IMPLEMENTATION before including it. (A .c file in
+ * tests/lib would be linked into every e2e binary too, and fail there for
+ * want of libserver.a.)
  *
  * Responses and everything they point to live in the fixture's arena and
  * stay valid until the next fixture_do/fixture_batch. */
@@ -23,6 +24,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "batch_core.h"
 #include "commands.h"
 #include "dedup.h"
 #include "okr.pb-c.h"
@@ -34,11 +36,14 @@ typedef struct {
     char dir[256];            /* mkdtemp directory holding the environment */
     store st;
     arena mem;                /* one batch's allocations (like okrd's) */
+    arena frames;             /* one batch's packed requests (the raw frames) */
     uint64_t last_seq;        /* last committed event seq */
     int64_t now;              /* request time: advances 1 s per request */
-    const char *actor;
+    const char *actor;        /* the caller ("tester"); NULL: local mode, as okrd
+                                 without --secure (Request.user, else "local"; admin) */
     okr_role role;            /* the caller's role (admin after fixture_open) */
     unsigned map_grows;       /* times a batch hit MDB_MAP_FULL and was redone */
+    int batch_rc;             /* the last batch: 0, or the storage failure that refused it */
     bool quiet;               /* no mismatch lines from fixture_verify */
     const dedup_window *dedup;   /* the reply cache's window; NULL: okrd's */
 } fixture;
@@ -171,6 +176,7 @@ int fixture_open(fixture *f, size_t map_size)
         return -1;
     }
     arena_init(&f->mem);
+    arena_init(&f->frames);
     f->now = FIXTURE_START_US;
     f->actor = "tester";
     f->role = OKR_ROLE_ADMIN;
@@ -182,6 +188,8 @@ void fixture_close(fixture *f)
     store_close(&f->st);
     if (f->mem.head)
         arena_free(&f->mem);
+    if (f->frames.head)
+        arena_free(&f->frames);
     fixture_rmtree(f->dir);
     f->dir[0] = '\0';
 }
@@ -193,72 +201,28 @@ Okr__ErrorCode fixture_code(const Okr__Response *resp)
     return resp->error && resp->error->has_code ? resp->error->code : OKR__ERROR_CODE__OK;
 }
 
-/* One pass over the batch, as server.c's run_batch. Returns 0, MDB_MAP_FULL
- * (run it again after growing) or another storage failure of the commit. */
-static int fixture_run_batch(fixture *f, const Okr__Request *const *reqs, size_t n,
-                             Okr__Response **resps, uint64_t *seq, int64_t now)
+/* core_ctx's clock: request i of the batch at the batch's start + i s. */
+static int64_t fixture_clock(void *arg, size_t i)
 {
-    bool write = false;
-    for (size_t i = 0; i < n; i++)
-        write |= dispatch_is_mutation(reqs[i]->body_case);
-    store_txn top;
-    store_txn_begin(&top, &f->st, NULL, write, &f->mem);
-    for (size_t i = 0; i < n && top.rc == 0; i++) {
-        request rq;
-        store_txn own;
-        store_txn *txn = &top;
-        if (write) {
-            store_txn_begin(&own, &f->st, &top, true, &f->mem);
-            txn = &own;
-        }
-        memset(&rq, 0, sizeof rq);
-        rq.txn = txn;
-        rq.mem = &f->mem;
-        rq.actor = f->actor;
-        rq.role = f->role;
-        rq.now = now + (int64_t)i * 1000000;
-        rq.health = &score_default_health;
-        rq.last_seq = *seq;
-        rq.started_at = FIXTURE_START_US;
-        rq.response = ARENA_NEW(&f->mem, Okr__Response, OKR__RESPONSE__INIT);
-        rq.response->has_request_id = reqs[i]->has_request_id;
-        rq.response->request_id = reqs[i]->request_id;
-        rq.seq = *seq + 1;
-        bool changed = txn->rc == 0 && !dedup_replay(&rq, reqs[i]) &&
-                       dispatch_request(&rq, reqs[i]);
-        if (changed)
-            dedup_record(&rq, reqs[i]);
-        int rc = 0;
-        if (write) {
-            if (changed) {
-                rc = store_txn_commit(&own);
-            } else {
-                store_txn_abort(&own);
-                rc = own.rc;
-            }
-            if (rc == MDB_MAP_FULL) {
-                store_txn_abort(&top);
-                return MDB_MAP_FULL;
-            }
-        }
-        if (changed && rc == 0)
-            *seq += 1;
-        if (rq.code != OKR__ERROR_CODE__OK)
-            dispatch_set_error(rq.response, &f->mem, rq.code, rq.message);
-        else if (rc)
-            dispatch_set_error(rq.response, &f->mem, store_error_code(rc),
-                               arena_printf(&f->mem, "storage error: %s", store_strerror(rc)));
-        resps[i] = rq.response;
+    const int64_t *start = arg;
+    return *start + (int64_t)i * 1000000;
+}
+
+/* Each request packed into a frame in f->frames, as a client sends it. */
+static core_item *fixture_frames(fixture *f, const Okr__Request *const *reqs, size_t n)
+{
+    core_item *items = ARENA_ARRAY(&f->frames, core_item, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        memset(&items[i], 0, sizeof items[i]);
+        size_t len = protobuf_c_message_get_packed_size(&reqs[i]->base);
+        void *buf = arena_alloc(&f->frames, len ? len : 1);
+        protobuf_c_message_pack(&reqs[i]->base, buf);
+        items[i].data = buf;
+        items[i].len = len;
+        items[i].actor = f->actor;
+        items[i].role = f->role;
     }
-    if (write)
-        dedup_prune(&top, now + (int64_t)n * 1000000,
-                    f->dedup ? f->dedup : &dedup_default_window);
-    int rc = top.rc;
-    if (write)
-        rc = store_txn_commit(&top);
-    else
-        store_txn_abort(&top);
-    return rc;
+    return items;
 }
 
 void fixture_batch(fixture *f, const Okr__Request *const *reqs, size_t n,
@@ -266,26 +230,23 @@ void fixture_batch(fixture *f, const Okr__Request *const *reqs, size_t n,
 {
     int64_t now = f->now;
     f->now += (int64_t)n * 1000000;
-    for (;;) {
-        arena_reset(&f->mem);
-        memset(resps, 0, n * sizeof *resps);
-        uint64_t seq = f->last_seq;
-        int rc = fixture_run_batch(f, reqs, n, resps, &seq, now);
-        if (rc == MDB_MAP_FULL && store_grow(&f->st) == 0) {
-            f->map_grows++;
-            continue;
-        }
-        if (rc) {
-            fprintf(stderr, "fixture: batch not committed: %s\n", store_strerror(rc));
-            for (size_t i = 0; i < n; i++) {
-                resps[i] = ARENA_NEW(&f->mem, Okr__Response, OKR__RESPONSE__INIT);
-                dispatch_set_error(resps[i], &f->mem, store_error_code(rc), "batch failed");
-            }
-            return;
-        }
-        f->last_seq = seq;
-        return;
-    }
+    arena_reset(&f->frames);
+    core_item *items = fixture_frames(f, reqs, n);   /* reqs may live in f->mem */
+    arena_reset(&f->mem);
+    core_ctx ctx = {
+        .st = &f->st,
+        .health = &score_default_health,
+        .last_seq = f->last_seq,
+        .started_at = FIXTURE_START_US,
+        .dedup = f->dedup,
+        .clock = fixture_clock,
+        .clock_arg = &now,
+    };
+    f->batch_rc = core_run(&ctx, items, n, &f->mem);
+    f->map_grows += ctx.map_grows;
+    f->last_seq = ctx.last_seq;
+    for (size_t i = 0; i < n; i++)
+        resps[i] = items[i].response;
 }
 
 Okr__ErrorCode fixture_do(fixture *f, const Okr__Request *req, Okr__Response **resp)

@@ -5,8 +5,9 @@
  * CONFLICT; a refused mutation is not remembered; the window keeps what it
  * promises and pruning is bounded; the records survive reopening the store.
  *
- * The fixture (tests/lib/server_fixture.h) calls dedup_replay, dedup_record
- * and dedup_prune at the same places as server/batch.c's run_once. */
+ * The fixture (tests/lib/server_fixture.h) runs okrd's own group commit
+ * (server/batch_core.c), which calls dedup_replay, dedup_record and
+ * dedup_prune. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

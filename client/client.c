@@ -129,11 +129,9 @@ static void show_human(const okr_client *c, const cmd_request *r, const Okr__Res
     render_ctx ctx = {.out = c->out, .color = c->color, .width = output_width(c),
                       .server = c->conn.endpoint};
     switch (r->output) {
-    case CMD_OUTPUT_ID: {
-        const char *id = reply->changed->id;
-        fprintf(c->out, "%s\n", r->label ? r->label : id ? id : "");
+    case CMD_OUTPUT_ID:
+        render_added(&ctx, r->label, reply->changed);
         break;
-    }
     case CMD_OUTPUT_SCORES:
         render_changed(&ctx, reply->changed);
         break;

@@ -170,6 +170,12 @@ void render_changed(const render_ctx *ctx, const Okr__Changed *changed)
     }
 }
 
+void render_added(const render_ctx *ctx, const char *label, const Okr__Changed *changed)
+{
+    fprintf(ctx->out, "%s\n", label ? label : str(changed->id));
+    render_changed(ctx, changed);
+}
+
 /* ------------------------------------------------------------ objectives */
 
 /* The KRs of `owner` (NULL: not known, no grades). */

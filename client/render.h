@@ -34,6 +34,12 @@ typedef struct {
 /* One line per score that moved: "K1 0.000000 -> 0.500000". */
 void render_changed(const render_ctx *ctx, const Okr__Changed *changed);
 
+/* What an add prints: the new id (or `label` when not NULL, for an add whose
+ * reply has no id) on the first line, then the scores it moved, as
+ * render_changed (a KR or an alignment added to a scored tree moves its
+ * parents). */
+void render_added(const render_ctx *ctx, const char *label, const Okr__Changed *changed);
+
 /* The data of a read reply (any body but Changed), by its body. tree_root is
  * the id a tree was asked for, or NULL. */
 void render_data(const render_ctx *ctx, const Okr__Response *reply, const char *tree_root);

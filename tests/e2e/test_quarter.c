@@ -159,6 +159,33 @@ static void test_script_use_of_an_unknown_team_fails_its_own_line(void **state)
     harness_result_free(&r);
 }
 
+/* ------------------------------------------------------------ 5: nothing listens */
+
+/* okr never got through, so a refused connect is final: it says so at once
+ * instead of waiting out three tries (with --timeout 30000 those would
+ * outlast the harness's deadline, and the run would be killed). Nothing was
+ * delivered, so a change says the same. */
+static void test_nothing_listening_is_said_at_once(void **state)
+{
+    struct harness_server *s = *state;
+    char endpoint[HARNESS_ENDPOINT_MAX], want[HARNESS_ENDPOINT_MAX + 64];
+    snprintf(endpoint, sizeof endpoint, "%s", s->requests);
+    assert_int_equal(harness_server_stop(s), 0);
+    snprintf(want, sizeof want, "okr: cannot reach okrd at %s: connection refused\n", endpoint);
+
+    struct harness_result r;
+    harness_okr_at(endpoint, &r, NULL, "--timeout", "30000", "status", NULL);
+    harness_expect_exit(&r, 3);
+    assert_false(r.timed_out);
+    assert_string_equal(r.err, want);
+    assert_string_equal(r.out, "");
+    harness_result_free(&r);
+    harness_okr_at(endpoint, &r, NULL, "--timeout", "30000", "team", "add", "eng", NULL);
+    harness_expect_exit(&r, 3);
+    assert_string_equal(r.err, want);
+    harness_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +194,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_adds_print_the_scores_they_move, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_use_of_an_unknown_team_fails_its_own_line,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nothing_listening_is_said_at_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "history.h"
 #include "json_out.h"
 #include "keyfile.h"
 #include "render.h"
@@ -285,7 +286,10 @@ static int send_and_show(okr_client *c, cmd_request *r)
     int status = client_call(c, &r->request, &reply);
     if (status != OKR_EXIT_OK)
         return status;
-    status = show_reply(c, r, reply);
+    if (history_wants_log(c, reply))
+        status = history_show_rollup(c, reply->history);   /* no check-ins: the log */
+    else
+        status = show_reply(c, r, reply);
     okr__response__free_unpacked(reply, NULL);
     return status;
 }

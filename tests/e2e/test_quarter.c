@@ -159,6 +159,57 @@ static void test_script_use_of_an_unknown_team_fails_its_own_line(void **state)
     harness_result_free(&r);
 }
 
+/* ------------------------------------------------------------ 4: roll-up history */
+
+/* A roll-up KR takes no check-ins; its history is its score moves, from the
+ * events that moved it. The time column depends on the clock: the rest of
+ * each line is exact. */
+static void test_history_of_a_rollup_kr_shows_its_score_moves(void **state)
+{
+    struct harness_server *s = *state;
+    build_quarter(s);
+    struct harness_result r;
+    okr_expect(s, &r, 0, "kr", "add", "O1", "Roll", "--kind", "rollup", NULL);
+    harness_result_free(&r);
+    okr_expect(s, &r, 0, "history", "K2", NULL);
+    assert_string_equal(r.out, "K2  Roll\n  no score moves yet (a roll-up KR moves with the "
+                               "objectives aligned to it)\n");
+    harness_result_free(&r);
+
+    okr_expect(s, &r, 0, "obj", "add", "Child", "--team", "eng", "--period", "2026-Q4",
+               "--align-to", "K2", NULL);
+    harness_result_free(&r);
+    okr_expect(s, &r, 0, "kr", "add", "O2", "m", "--from", "0", "--to", "10", NULL);
+    harness_result_free(&r);
+    okr_expect(s, &r, 0, "checkin", "K3", "8", NULL);
+    harness_result_free(&r);
+    okr_expect(s, &r, 0, "obj", "add", "Second", "--team", "eng", "--period", "2026-Q4",
+               "--align-to", "K2", NULL);
+    harness_result_free(&r);
+
+    okr_expect(s, &r, 0, "history", "K2", NULL);
+    const char *want[] = {
+        "K2  Roll\n  progress     ", "  0.000 → 0.400\n  score        0.400  ",
+        "\n\nTIME (UTC)        SCORE  WAS    BY    CHANGE\n",
+        "  0.800  0.000  root  checkin K3 = 8\n",
+        "  0.400  0.800  root  obj add O3 \"Second\" (team eng, 2026-Q4, aligned to K2)\n",
+    };
+    const char *at = r.out;
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const char *found = strstr(at, want[i]);
+        if (found == NULL) {
+            fprintf(stderr, "history K2 printed:\n%s\nwithout (in order): %s\n", r.out,
+                    want[i]);
+            harness_result_free(&r);
+            fail();
+        }
+        at = found + strlen(want[i]);
+    }
+    assert_string_equal(at, "");
+    assert_null(strstr(r.out, "no check-ins"));
+    harness_result_free(&r);
+}
+
 /* ------------------------------------------------------------ 5: nothing listens */
 
 /* okr never got through, so a refused connect is final: it says so at once
@@ -194,6 +245,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_adds_print_the_scores_they_move, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_use_of_an_unknown_team_fails_its_own_line,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_of_a_rollup_kr_shows_its_score_moves, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_nothing_listening_is_said_at_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "history.h"
 #include "json_out.h"
+#include "period_note.h"
 #include "keyfile.h"
 #include "render.h"
 #include "wire.h"
@@ -290,6 +291,7 @@ static int send_and_show(okr_client *c, cmd_request *r)
         status = history_show_rollup(c, reply->history);   /* no check-ins: the log */
     else
         status = show_reply(c, r, reply);
+    period_note_default(c, r, reply);   /* overlapping periods: which one obj add used */
     okr__response__free_unpacked(reply, NULL);
     return status;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -112,6 +113,115 @@ static void test_json_change_keeps_the_edit_type_field(void **state)
     assert_string_equal(harness_json_string(ev, "change.id"), "O1");
     json_object_put(ev);
     free(text);
+    harness_result_free(&r);
+}
+
+/* ------------------------------------------------------------ 2: overlapping periods */
+
+/* today + days as "YYYY-MM-DD" (UTC, as okrd counts days). */
+static void date_from_today(int days, char out[16])
+{
+    time_t t = time(NULL) + (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+/* A year and a quarter both containing today: both are accepted, and an
+ * obj add without --period says which one it took. */
+static void test_overlapping_periods_obj_add_says_which_it_used(void **state)
+{
+    struct harness_server *s = *state;
+    char y0[16], y1[16], q0[16], q1[16];
+    date_from_today(-100, y0);
+    date_from_today(100, y1);
+    date_from_today(-10, q0);
+    date_from_today(10, q1);
+    okr_prints(s, "Y\n", "period", "add", "Y", "--start", y0, "--end", y1, NULL);
+    struct harness_result r;
+    okr_expect(s, &r, 0, "obj", "add", "Only one", NULL);
+    assert_string_equal(r.out, "O1\n");
+    assert_string_equal(r.err, "");         /* one candidate: nothing to say */
+    harness_result_free(&r);
+
+    okr_prints(s, "Q\n", "period", "add", "Q", "--start", q0, "--end", q1, NULL);
+    okr_expect(s, &r, 0, "obj", "add", "Which one", NULL);
+    assert_string_equal(r.out, "O2\n");
+    assert_string_equal(r.err, "okr: (period Q: the newest of 2 open periods containing "
+                               "today; --period picks another)\n");
+    harness_result_free(&r);
+    okr_expect(s, &r, 0, "obj", "add", "Named", "--period", "Y", NULL);
+    assert_string_equal(r.err, "");
+    harness_result_free(&r);
+    okr_expect(s, &r, 0, "--json", "show", "O2", NULL);
+    struct json_object *o = harness_json_parse(r.out);
+    assert_string_equal(harness_json_string(o, "period"), "Q");
+    json_object_put(o);
+    harness_result_free(&r);
+}
+
+static void expect_refused(struct harness_server *s, const char *err, const char *a, ...)
+{
+    struct harness_result r;
+    va_list ap;
+    va_start(ap, a);
+    okr_run(s, &r, NULL, a, ap);
+    va_end(ap);
+    harness_expect_exit(&r, 1);
+    assert_string_equal(r.err, err);
+    harness_result_free(&r);
+}
+
+/* period edit changes dates and renames (the objectives follow, indexes
+ * too: okrd --verify agrees); period delete takes only an empty period;
+ * a closed period cannot be edited; a refusal changes nothing. */
+static void test_period_edit_and_delete(void **state)
+{
+    struct harness_server *s = *state;
+    build_quarter(s);
+    okr_prints(s, "Spare\n", "period", "add", "Spare", "--start", "2027-01-01", "--end",
+               "2027-03-31", NULL);
+    okr_prints(s, "", "period", "edit", "2026-Q4", "--end", "2026-12-20", "--name", "Q4", NULL);
+    const char *periods = "NAME   START       END         STATE\n"
+                          "Q4     2026-10-01  2026-12-20  open\n"
+                          "Spare  2027-01-01  2027-03-31  open\n";
+    okr_prints(s, periods, "period", "list", NULL);
+    struct harness_result r;
+    okr_expect(s, &r, 0, "--json", "show", "O1", NULL);
+    struct json_object *o = harness_json_parse(r.out);
+    assert_string_equal(harness_json_string(o, "period"), "Q4");
+    json_object_put(o);
+    harness_result_free(&r);
+    okr_expect(s, &r, 0, "--json", "obj", "list", "--period", "Q4", NULL);
+    assert_non_null(strstr(r.out, "\"id\":\"O1\""));
+    harness_result_free(&r);
+
+    expect_refused(s, "okr: CONFLICT: period Q4 has 1 objective (archived ones included); "
+                      "delete them or move them first\n", "period", "delete", "Q4", NULL);
+    expect_refused(s, "okr: INVALID_ARGUMENT: end 2026-09-01 is before start 2026-10-01\n",
+                   "period", "edit", "Q4", "--end", "2026-09-01", NULL);
+    expect_refused(s, "okr: CONFLICT: period \"Spare\" exists already\n", "period", "edit",
+                   "Q4", "--name", "Spare", NULL);
+    expect_refused(s, "okr: NOT_FOUND: no period \"2026-Q4\"\n", "period", "edit", "2026-Q4",
+                   "--end", "2026-12-31", NULL);
+    okr_prints(s, periods, "period", "list", NULL);
+
+    okr_prints(s, "", "period", "delete", "Spare", NULL);
+    okr_prints(s, "NAME  START       END         STATE\n"
+                  "Q4    2026-10-01  2026-12-20  open\n", "period", "list", NULL);
+    okr_expect(s, &r, 0, "period", "close", "Q4", NULL);
+    harness_result_free(&r);
+    expect_refused(s, "okr: CONFLICT: period Q4 is closed: reopen it to edit it\n", "period",
+                   "edit", "Q4", "--start", "2026-10-02", NULL);
+
+    okr_expect(s, &r, 0, "log", NULL);
+    assert_non_null(strstr(r.out, " root period edit 2026-Q4 --end 2026-12-20 --name Q4\n"));
+    assert_non_null(strstr(r.out, " root period delete Spare\n"));
+    harness_result_free(&r);
+
+    assert_int_equal(harness_server_stop(s), 0);
+    harness_okrd_cmd(&r, "--verify", "--data", s->data_dir, NULL);
+    harness_expect_exit(&r, 0);
     harness_result_free(&r);
 }
 
@@ -242,6 +352,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_json_change_keeps_the_edit_type_field, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_overlapping_periods_obj_add_says_which_it_used,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_period_edit_and_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_adds_print_the_scores_they_move, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_use_of_an_unknown_team_fails_its_own_line,
                                         setup, teardown),

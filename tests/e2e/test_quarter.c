@@ -111,8 +111,18 @@ static void test_json_change_keeps_the_edit_type_field(void **state)
     assert_string_equal(harness_json_string(ev, "change.request"), "objective_edit");
     assert_string_equal(harness_json_string(ev, "change.type"), "committed");
     assert_string_equal(harness_json_string(ev, "change.id"), "O1");
+    char from[32];
+    snprintf(from, sizeof from, "%lld", (long long)harness_json_int(ev, "seq") - 1);
     json_object_put(ev);
     free(text);
+    harness_result_free(&r);
+
+    /* watch prints the same document for the same event. */
+    okr_expect(s, &r, 0, "--json", "watch", "--from", from, "--count", "1", NULL);
+    ev = harness_json_parse(r.out);
+    assert_string_equal(harness_json_string(ev, "change.request"), "objective_edit");
+    assert_string_equal(harness_json_string(ev, "change.type"), "committed");
+    json_object_put(ev);
     harness_result_free(&r);
 }
 

@@ -29,13 +29,16 @@ static void log_pages_free(log_pages *l)
     free(l->events);
 }
 
-/* Keep reply (a LogReply page) and its events. 0, or -1 out of memory. */
+/* Keep reply (a LogReply page) and its events; l owns reply from here on,
+ * even on failure. 0, or -1 out of memory. */
 static int log_pages_add(log_pages *l, Okr__Response *reply)
 {
     const Okr__LogReply *page = reply->log;
     Okr__Response **pages = realloc(l->pages, sizeof *pages * (l->n_pages + 1));
-    if (pages == NULL)
+    if (pages == NULL) {
+        okr__response__free_unpacked(reply, NULL);
         return -1;
+    }
     l->pages = pages;
     l->pages[l->n_pages++] = reply;
     Okr__Event **events = realloc(l->events, sizeof *events * (l->n_events + page->n_events + 1));

@@ -17,7 +17,9 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "history.h"
 #include "json_out.h"
+#include "period_note.h"
 #include "keyfile.h"
 #include "render.h"
 #include "wire.h"
@@ -129,11 +131,9 @@ static void show_human(const okr_client *c, const cmd_request *r, const Okr__Res
     render_ctx ctx = {.out = c->out, .color = c->color, .width = output_width(c),
                       .server = c->conn.endpoint};
     switch (r->output) {
-    case CMD_OUTPUT_ID: {
-        const char *id = reply->changed->id;
-        fprintf(c->out, "%s\n", r->label ? r->label : id ? id : "");
+    case CMD_OUTPUT_ID:
+        render_added(&ctx, r->label, reply->changed);
         break;
-    }
     case CMD_OUTPUT_SCORES:
         render_changed(&ctx, reply->changed);
         break;
@@ -287,7 +287,11 @@ static int send_and_show(okr_client *c, cmd_request *r)
     int status = client_call(c, &r->request, &reply);
     if (status != OKR_EXIT_OK)
         return status;
-    status = show_reply(c, r, reply);
+    if (history_wants_log(c, reply))
+        status = history_show_rollup(c, reply->history);   /* no check-ins: the log */
+    else
+        status = show_reply(c, r, reply);
+    period_note_default(c, r, reply);   /* overlapping periods: which one obj add used */
     okr__response__free_unpacked(reply, NULL);
     return status;
 }

@@ -47,6 +47,8 @@ typedef struct {
         Okr__PeriodAdd period_add;
         Okr__PeriodList period_list;
         Okr__PeriodClose period_close;
+        Okr__PeriodEdit period_edit;
+        Okr__PeriodDelete period_delete;
         Okr__TeamAdd team_add;
         Okr__TeamList team_list;
         Okr__ObjectiveAdd objective_add;

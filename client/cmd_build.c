@@ -161,6 +161,34 @@ static bool build_period_add(cmd_request *r, const cmd_args *a, args_error *e)
     return true;
 }
 
+/* period edit NAME [--start D] [--end D] [--name NEW] */
+static bool build_period_edit(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    int64_t day;
+    if (!name_arg("NAME", a->pos[0], e) || !name_arg("--name", a->name, e) ||
+        (a->start && !args_date("--start", a->start, &day, e)) ||
+        (a->end && !args_date("--end", a->end, &day, e)))
+        return false;
+    if (a->start == NULL && a->end == NULL && a->name == NULL)
+        return args_fail(e, "give --start, --end or --name");
+    SET_BODY(r, PERIOD_EDIT, period_edit, okr__period_edit__init);
+    r->body.period_edit.name = a->pos[0];
+    r->body.period_edit.new_name = a->name;
+    r->body.period_edit.start = a->start;
+    r->body.period_edit.end = a->end;
+    return true;
+}
+
+/* period delete NAME */
+static bool build_period_delete(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    if (!name_arg("NAME", a->pos[0], e))
+        return false;
+    SET_BODY(r, PERIOD_DELETE, period_delete, okr__period_delete__init);
+    r->body.period_delete.name = a->pos[0];
+    return true;
+}
+
 /* period list */
 static bool build_period_list(cmd_request *r, const cmd_args *a, args_error *e)
 {
@@ -708,6 +736,8 @@ static const cmd_handler handlers[OKR_CMD__COUNT] = {
     [OKR_CMD_WATCH] = {build_watch, CMD_OUTPUT_STREAM},
     [OKR_CMD_LOG] = {build_log, CMD_OUTPUT_PAGES},
     [OKR_CMD_ADMIN_BACKUP] = {build_admin_backup, CMD_OUTPUT_DATA},
+    [OKR_CMD_PERIOD_EDIT] = {build_period_edit, CMD_OUTPUT_SCORES},
+    [OKR_CMD_PERIOD_DELETE] = {build_period_delete, CMD_OUTPUT_SCORES},
     [OKR_CMD_USER_ADD] = {build_user_add, CMD_OUTPUT_ID},
     [OKR_CMD_USER_LIST] = {build_user_list, CMD_OUTPUT_DATA},
     [OKR_CMD_USER_ROLE] = {build_user_role, CMD_OUTPUT_SCORES},

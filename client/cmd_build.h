@@ -9,6 +9,7 @@
 /* Option values as typed (NULL when not given) and the positional
  * arguments. Strings point into argv. */
 typedef struct {
+    char *name;                        /* period edit --name */
     char *start, *end, *parent, *team, *period, *owner, *title, *description;
     char *kind, *from, *to, *at_least, *at_most, *unit, *weight;
     char *confidence, *note, *limit, *count, *role, *key;

@@ -98,13 +98,18 @@ int conn_curve_apply(const conn_curve *k, void *sock)
 #define HANDSHAKE_FAILURES \
     (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | \
      ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+/* libzmq connects in the background: CONNECT_RETRIED is its word for a
+ * connect that failed (refused: nothing listens there) and will be tried
+ * again; CONNECTED, for one that got through. */
+#define CONNECT_EVENTS (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED)
 
-/* Watch the socket's handshakes (libzmq's socket monitor, over inproc). */
+/* Watch the socket's connects and handshakes (libzmq's socket monitor, over
+ * inproc). */
 static int watch_handshakes(okr_conn *c)
 {
     char endpoint[64];
     snprintf(endpoint, sizeof endpoint, "inproc://okr-conn-%p-%u", (void *)c, c->monitors++);
-    if (zmq_socket_monitor(c->socket, endpoint, HANDSHAKE_FAILURES) != 0)
+    if (zmq_socket_monitor(c->socket, endpoint, HANDSHAKE_FAILURES | CONNECT_EVENTS) != 0)
         return -1;
     c->events = zmq_socket(c->zctx, ZMQ_PAIR);
     return c->events != NULL && zmq_connect(c->events, endpoint) == 0 ? 0 : -1;
@@ -131,7 +136,23 @@ static conn_status handshake_failed(okr_conn *c, uint16_t event, uint32_t value)
     return CONN_OK;
 }
 
-/* Read the socket monitor's events; CONN_FAILED on a failed handshake. */
+/* A refused connect ends the call at once, with no tries left to wait out,
+ * when this connection has never got through: nothing listens at a tcp://
+ * endpoint, so nothing was delivered either. Once a socket of it has
+ * connected, a refusal is a server restarting, and the tries go on (a
+ * mutation's resend with the same request_id included). CONN_OK otherwise. */
+static conn_status connect_event(okr_conn *c, uint16_t event)
+{
+    if (event == ZMQ_EVENT_CONNECTED)
+        c->reached = true;
+    if (event == ZMQ_EVENT_CONNECT_RETRIED && !c->reached &&
+        strncmp(c->endpoint, "tcp://", 6) == 0)
+        return fail(c, "cannot reach okrd at %s: connection refused", c->endpoint);
+    return CONN_OK;
+}
+
+/* Read the socket monitor's events; CONN_FAILED on a failed handshake or a
+ * connect refused before any got through (connect_event). */
 static conn_status read_events(okr_conn *c)
 {
     for (;;) {
@@ -153,7 +174,7 @@ static conn_status read_events(okr_conn *c)
         }
         zmq_msg_close(&head);
         zmq_msg_close(&addr);
-        if (handshake_failed(c, event, value) != CONN_OK)
+        if (handshake_failed(c, event, value) != CONN_OK || connect_event(c, event) != CONN_OK)
             return CONN_FAILED;
     }
 }
@@ -262,6 +283,7 @@ static conn_status await_reply(okr_conn *c, uint64_t id, Okr__Response **reply)
         if (status != CONN_OK)
             return status;
         if (r != NULL && r->has_request_id && r->request_id == id) {
+            c->reached = true;   /* whether or not CONNECTED was read yet */
             *reply = r;
             return CONN_OK;
         }

@@ -53,6 +53,7 @@ typedef struct {
     conn_curve curve;
     void *events;                       /* PAIR on the socket monitor: handshake failures */
     unsigned monitors;                  /* makes each monitor endpoint unique */
+    bool reached;                       /* some socket of this connection got through */
 } okr_conn;
 
 /* Prepare a connection to `endpoint` (copied; must be a ZeroMQ endpoint such

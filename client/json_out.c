@@ -462,13 +462,15 @@ struct json_object *json_event(const Okr__Event *ev)
     put_string(o, "subject", ev->subject);
     struct json_object *change = NULL;
     if (ev->change && ev->change->body_case != OKR__REQUEST__BODY__NOT_SET) {
-        /* The body the change was made with, flattened, plus its type. */
+        /* The body the change was made with, flattened, plus its name under
+         * "request": no body has a field of that name, so it cannot
+         * overwrite one (ObjectiveEdit has a "type"). */
         const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
             &okr__request__descriptor, (unsigned)ev->change->body_case);
         const ProtobufCMessage *body =
             f ? *(const ProtobufCMessage *const *)((const char *)ev->change + f->offset) : NULL;
         change = body ? json_message(body) : json_object_new_object();
-        put_string(change, "type", f ? f->name : "change");
+        put_string(change, "request", f ? f->name : "change");
     }
     put(o, "change", change);
     struct json_object *scores = json_object_new_array();

@@ -170,6 +170,12 @@ void render_changed(const render_ctx *ctx, const Okr__Changed *changed)
     }
 }
 
+void render_added(const render_ctx *ctx, const char *label, const Okr__Changed *changed)
+{
+    fprintf(ctx->out, "%s\n", label ? label : str(changed->id));
+    render_changed(ctx, changed);
+}
+
 /* ------------------------------------------------------------ objectives */
 
 /* The KRs of `owner` (NULL: not known, no grades). */
@@ -426,6 +432,59 @@ void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
         text_flatten(note);
         table_cell(t, NULL, "%s", note);
     }
+    table_print(t, ctx->out, ctx->color);
+    table_free(t);
+}
+
+/* The score a roll-up KR moved to in each event (oldest first), the events
+ * whose scores moved it: "  score        ▁▃▅  0.000 → 0.800" then one row
+ * per move, with the change that made it. */
+void render_rollup_history(const render_ctx *ctx, const Okr__KeyResult *kr,
+                           Okr__Event *const *events, size_t n)
+{
+    static const char *const headers[] = {"TIME (UTC)", "SCORE", "WAS", "BY", "CHANGE"};
+    const Okr__ScoreChange *moves[SPARK_MAX];
+    size_t n_moves = 0, total = 0;
+    char time[32], now[FMT_BUF], was[FMT_BUF], words[RENDER_EVENT_WORDS];
+
+    heading(ctx, kr->id, kr->title);
+    table *t = table_new(5, headers);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < events[i]->n_scores; k++) {
+            const Okr__ScoreChange *m = events[i]->scores[k];
+            if (m->node == NULL || kr->id == NULL || strcmp(m->node, kr->id) != 0)
+                continue;
+            if (n_moves == SPARK_MAX)
+                memmove(moves, moves + 1, sizeof moves[0] * (SPARK_MAX - 1));
+            moves[n_moves < SPARK_MAX ? n_moves++ : SPARK_MAX - 1] = m;
+            total++;
+            text_format_time(events[i]->time, time);
+            table_cell(t, NULL, "%s", time);
+            table_cell(t, NULL, "%s", fmt_score(m->new_score, 3, now, sizeof now));
+            table_cell(t, NULL, "%s", fmt_score(m->old_score, 3, was, sizeof was));
+            table_cell(t, NULL, "%s", str(events[i]->actor));
+            render_event_words(events[i], words, sizeof words);
+            table_cell(t, NULL, "%s", words);
+        }
+    if (n_moves == 0) {
+        fprintf(ctx->out, "  no score moves yet (a roll-up KR moves with the objectives "
+                          "aligned to it)\n");
+        table_free(t);
+        return;
+    }
+    double values[SPARK_MAX];
+    char spark[3 * SPARK_MAX + 1], first[FMT_BUF];
+    for (size_t i = 0; i < n_moves; i++)
+        values[i] = (double)moves[i]->new_score / OKR_SCORE_ONE;
+    key(ctx, "progress");
+    render_paint(ctx, render_health_color(kr->health),
+                 fmt_sparkline(values, NULL, n_moves, 0, 1, spark, sizeof spark));
+    fprintf(ctx->out, "  %s → %s\n", fmt_score(moves[0]->old_score, 3, first, sizeof first),
+            fmt_score(moves[n_moves - 1]->new_score, 3, now, sizeof now));
+    score_line(ctx, kr->score, kr->health, OKR__GRADE__GRADE_NONE, "");
+    if (n_moves < total)
+        fprintf(ctx->out, "  (the line above shows the latest %zu score moves)\n", n_moves);
+    fputc('\n', ctx->out);
     table_print(t, ctx->out, ctx->color);
     table_free(t);
 }

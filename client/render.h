@@ -34,6 +34,12 @@ typedef struct {
 /* One line per score that moved: "K1 0.000000 -> 0.500000". */
 void render_changed(const render_ctx *ctx, const Okr__Changed *changed);
 
+/* What an add prints: the new id (or `label` when not NULL, for an add whose
+ * reply has no id) on the first line, then the scores it moved, as
+ * render_changed (a KR or an alignment added to a scored tree moves its
+ * parents). */
+void render_added(const render_ctx *ctx, const char *label, const Okr__Changed *changed);
+
 /* The data of a read reply (any body but Changed), by its body. tree_root is
  * the id a tree was asked for, or NULL. */
 void render_data(const render_ctx *ctx, const Okr__Response *reply, const char *tree_root);
@@ -44,6 +50,12 @@ void render_objectives(const render_ctx *ctx, const Okr__ObjectiveListReply *lis
 void render_periods(const render_ctx *ctx, const Okr__PeriodListReply *list);
 void render_teams(const render_ctx *ctx, const Okr__TeamListReply *list);
 void render_history(const render_ctx *ctx, const Okr__HistoryReply *h);
+/* The history of a roll-up KR, which takes no check-ins: the scores it
+ * moved to, read from `events` (oldest first; those of a LogGet for the
+ * KR), as a sparkline and a table of moves with the change behind each. */
+#define RENDER_EVENT_WORDS 256
+void render_rollup_history(const render_ctx *ctx, const Okr__KeyResult *kr,
+                           Okr__Event *const *events, size_t n);
 void render_status(const render_ctx *ctx, const Okr__Status *s);
 /* admin backup: where the copy is, its last seq, size and new epoch. */
 void render_backup(const render_ctx *ctx, const Okr__BackupReply *b);

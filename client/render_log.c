@@ -204,6 +204,18 @@ static void say_period_add(words *w, const Okr__PeriodAdd *a, const char *subjec
         say(w, " (%s to %s)", p->start, p->end);
 }
 
+/* "period edit 2026-Q4 --end 2026-12-20 --name 2026-Q4b": as typed. */
+static void say_period_edit(words *w, const Okr__PeriodEdit *e)
+{
+    say(w, "period edit %s", given(e->name) ? e->name : "?");
+    if (given(e->start))
+        say(w, " --start %s", e->start);
+    if (given(e->end))
+        say(w, " --end %s", e->end);
+    if (given(e->new_name))
+        say(w, " --name %s", e->new_name);
+}
+
 static void say_alignment(words *w, const Okr__Align *a)
 {
     const Okr__Alignment *al = a->alignment;
@@ -249,6 +261,8 @@ static void say_change(words *w, const Okr__Event *ev)
     case OKR__REQUEST__BODY_PERIOD_CLOSE:
         say(w, "period %s %s", q->period_close->reopen ? "reopen" : "close", subject);
         break;
+    case OKR__REQUEST__BODY_PERIOD_EDIT: say_period_edit(w, q->period_edit); break;
+    case OKR__REQUEST__BODY_PERIOD_DELETE: say(w, "period delete %s", subject); break;
     case OKR__REQUEST__BODY_TEAM_ADD:
         say(w, "team add %s", subject);
         if (q->team_add->team && given(q->team_add->team->parent))

@@ -655,6 +655,9 @@ int shell_run_interactive(okr_client *c)
     history_open(&r);
     if (connect_events(&r, true))
         refresh_cache(&r);
+    /* The shell got through: a later refusal is okrd restarting, and its
+     * commands keep trying (conn.c refuses at once only if never reached). */
+    c->conn.reached = c->conn.reached || r.background.reached;
     start_reading(&r);
 
     while (!r.session.quit && !r.eof && !glue.terminated)

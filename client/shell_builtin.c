@@ -1,6 +1,7 @@
 /* shell_builtin.c — `use`, `live`, `help`, `quit`/`exit`, and the dispatch
  * of one shell line to them or to client_run (see shell_builtin.h). Output
- * on the client's out/err; never talks to the server. */
+ * on the client's out/err. Talks to the server only when `use` must check a
+ * name and there is no loaded cache to check it against (a script). */
 #include "shell_builtin.h"
 
 #include <string.h>
@@ -57,6 +58,39 @@ static void show_defaults(const okr_client *c)
             c->default_team[0] ? c->default_team : "-");
 }
 
+/* Whether the server has the period (or team) `name`, asked with a period
+ * or team list: a script has no cache, and a name it cannot use must fail
+ * the `use` line itself, not the next one. Sets *known; returns
+ * OKR_EXIT_OK, or client_call's status after it said why. */
+static int server_has_name(okr_client *c, bool period, const char *name, bool *known)
+{
+    Okr__Request req = OKR__REQUEST__INIT;
+    Okr__PeriodList periods = OKR__PERIOD_LIST__INIT;
+    Okr__TeamList teams = OKR__TEAM_LIST__INIT;
+    if (period) {
+        req.body_case = OKR__REQUEST__BODY_PERIOD_LIST;
+        req.period_list = &periods;
+    } else {
+        req.body_case = OKR__REQUEST__BODY_TEAM_LIST;
+        req.team_list = &teams;
+    }
+    Okr__Response *reply = NULL;
+    int rc = client_call(c, &req, &reply);
+    if (rc != OKR_EXIT_OK)
+        return rc;
+    *known = false;
+    if (period)
+        for (size_t i = 0; i < reply->periods->n_periods && !*known; i++)
+            *known = reply->periods->periods[i]->name &&
+                     strcmp(reply->periods->periods[i]->name, name) == 0;
+    else
+        for (size_t i = 0; i < reply->teams->n_teams && !*known; i++)
+            *known = reply->teams->teams[i]->name &&
+                     strcmp(reply->teams->teams[i]->name, name) == 0;
+    okr__response__free_unpacked(reply, NULL);
+    return OKR_EXIT_OK;
+}
+
 /* use period P | use team T | use period - | use team - | use */
 static int run_use(shell_session *s, int argc, char **argv)
 {
@@ -82,8 +116,14 @@ static int run_use(shell_session *s, int argc, char **argv)
         client_error(c, "use: %s", e.msg);
         return OKR_EXIT_USAGE;
     }
-    bool known = s->cache == NULL || !s->cache->loaded ||
-                 (period ? cache_has_period(s->cache, name) : cache_has_team(s->cache, name));
+    bool known = true;
+    if (s->cache != NULL && s->cache->loaded) {
+        known = period ? cache_has_period(s->cache, name) : cache_has_team(s->cache, name);
+    } else {
+        int rc = server_has_name(c, period, name, &known);
+        if (rc != OKR_EXIT_OK)
+            return rc;
+    }
     if (!known) {
         client_error(c, "use: no %s '%s' (see '%s list')", argv[1], name, argv[1]);
         return OKR_EXIT_USAGE;

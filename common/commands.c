@@ -91,6 +91,11 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_ADMIN_BACKUP, "admin", "backup", "PATH",
      "Copy the data, hot and compacted, into a new directory PATH on the server's machine "
      "(a new epoch: restore it with docs/operations.md)", NO_OPTS, BODY(BACKUP), NO_BODY},
+    {OKR_CMD_PERIOD_EDIT, "period", "edit", "NAME [--start YYYY-MM-DD] [--end YYYY-MM-DD] "
+     "[--name NEW]", "Change an open cycle's dates or name (its objectives follow)",
+     OPTS("start", "end", "name"), BODY(PERIOD_EDIT), NO_BODY},
+    {OKR_CMD_PERIOD_DELETE, "period", "delete", "NAME",
+     "Delete a cycle that has no objectives", NO_OPTS, BODY(PERIOD_DELETE), NO_BODY},
 };
 
 static int same(const char *a, const char *b)

@@ -46,6 +46,8 @@ typedef enum {
     OKR_CMD_KEYGEN,
     OKR_CMD_LOG,
     OKR_CMD_ADMIN_BACKUP,
+    OKR_CMD_PERIOD_EDIT,
+    OKR_CMD_PERIOD_DELETE,
     OKR_CMD__COUNT
 } okr_cmd_id;
 

@@ -13,6 +13,8 @@ const okr_request_type okr_request_types[] = {
     R(PERIOD_CLOSE,      period_close,      ADMIN,  true,  CHANGED)
     R(TEAM_ADD,          team_add,          ADMIN,  true,  CHANGED)
     R(TEAM_LIST,         team_list,         VIEWER, false, TEAMS)
+    R(PERIOD_EDIT,       period_edit,       ADMIN,  true,  CHANGED)
+    R(PERIOD_DELETE,     period_delete,     ADMIN,  true,  CHANGED)
     R(OBJECTIVE_ADD,     objective_add,     EDITOR, true,  CHANGED)
     R(OBJECTIVE_EDIT,    objective_edit,    EDITOR, true,  CHANGED)
     R(OBJECTIVE_GET,     objective_get,     VIEWER, false, OBJECTIVE)

@@ -14,6 +14,8 @@
     X(PERIOD_CLOSE, period_close, op_period_close)        \
     X(TEAM_ADD, team_add, op_team_add)                    \
     X(TEAM_LIST, team_list, op_team_list)                 \
+    X(PERIOD_EDIT, period_edit, op_period_edit)           \
+    X(PERIOD_DELETE, period_delete, op_period_delete)     \
     X(OBJECTIVE_ADD, objective_add, op_objective_add)     \
     X(OBJECTIVE_EDIT, objective_edit, op_objective_edit)  \
     X(OBJECTIVE_GET, objective_get, op_objective_get)     \

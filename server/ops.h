@@ -15,6 +15,8 @@
 void op_period_add(request *rq, const Okr__PeriodAdd *in);
 void op_period_list(request *rq, const Okr__PeriodList *in);
 void op_period_close(request *rq, const Okr__PeriodClose *in);
+void op_period_edit(request *rq, const Okr__PeriodEdit *in);
+void op_period_delete(request *rq, const Okr__PeriodDelete *in);
 void op_team_add(request *rq, const Okr__TeamAdd *in);
 void op_team_list(request *rq, const Okr__TeamList *in);
 

@@ -1,4 +1,5 @@
-/* ops_period.c — cycles (periods) and teams: create, list, close/reopen. */
+/* ops_period.c — cycles (periods) and teams: create, list, close/reopen,
+ * edit (dates, rename) and delete (an empty period). */
 #include "ops.h"
 
 #include <string.h>
@@ -168,6 +169,81 @@ void op_period_close(request *rq, const Okr__PeriodClose *in)
     p->has_closed = true;
     p->closed = !in->reopen;
     store_put_period(rq->txn, p);
+    rq->subject = p->name;
+}
+
+/* The period's objectives follow its rename: each record and the by_period
+ * index move from `from` to `to`. */
+static void move_objectives(request *rq, const char *from, char *to)
+{
+    okr_node *ids;
+    size_t n = store_objectives_of(rq->txn, rq->txn->st->by_period, from, &ids);
+    for (size_t i = 0; i < n; i++) {
+        Okr__Objective *o = store_get_objective(rq->txn, ids[i]);
+        if (o == NULL)
+            continue;
+        o->period = to;
+        store_put_objective(rq->txn, ids[i], o);
+        store_index_objective(rq->txn, ids[i], from, NULL, false);
+        store_index_objective(rq->txn, ids[i], to, NULL, true);
+    }
+}
+
+/* PeriodEdit { name, new_name, start, end }
+ * A closed period's scores and grades are frozen against its dates, so only
+ * an open one may change. */
+void op_period_edit(request *rq, const Okr__PeriodEdit *in)
+{
+    Okr__Period *p = need_period(rq, in->name);
+    int64_t start, end;
+    if (p == NULL)
+        return;
+    if (p->closed)
+        return (void)request_fail(rq, OKR__ERROR_CODE__CONFLICT,
+                                  "period %s is closed: reopen it to edit it", p->name);
+    bool renamed = in->new_name != NULL && strcmp(in->new_name, p->name) != 0;
+    if (in->new_name == NULL && in->start == NULL && in->end == NULL)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "nothing to change: give new_name, start or end");
+    if ((in->new_name && !need_name(rq, "new_name", in->new_name, OKR_MAX_NAME, true)) ||
+        !need_date(rq, "start", in->start ? in->start : p->start, &start) ||
+        !need_date(rq, "end", in->end ? in->end : p->end, &end))
+        return;
+    const char *new_start = in->start ? in->start : p->start;
+    const char *new_end = in->end ? in->end : p->end;
+    if (end < start)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "end %s is before start %s", new_end, new_start);
+    if (renamed && store_get_period(rq->txn, in->new_name))
+        return (void)request_fail(rq, OKR__ERROR_CODE__CONFLICT,
+                                  "period \"%s\" exists already", in->new_name);
+    char *old_name = p->name;
+    p->start = (char *)new_start;
+    p->end = (char *)new_end;
+    if (renamed) {
+        move_objectives(rq, old_name, in->new_name);
+        store_del(rq->txn, rq->txn->st->periods, old_name, strlen(old_name));
+        p->name = in->new_name;
+    }
+    store_put_period(rq->txn, p);
+    rq->subject = p->name;
+}
+
+/* PeriodDelete { name }: only a period no objective belongs to (archived
+ * ones count: they keep their period). */
+void op_period_delete(request *rq, const Okr__PeriodDelete *in)
+{
+    Okr__Period *p = need_period(rq, in->name);
+    if (p == NULL)
+        return;
+    okr_node *ids;
+    size_t n = store_objectives_of(rq->txn, rq->txn->st->by_period, p->name, &ids);
+    if (n > 0)
+        return (void)request_fail(rq, OKR__ERROR_CODE__CONFLICT,
+                                  "period %s has %zu objective%s (archived ones included); "
+                                  "delete them or move them first", p->name, n,
+                                  n == 1 ? "" : "s");
+    store_del(rq->txn, rq->txn->st->periods, p->name, strlen(p->name));
     rq->subject = p->name;
 }
 

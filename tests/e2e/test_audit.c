@@ -205,7 +205,7 @@ static void test_json_log_is_one_event_per_line(void **state)
     assert_int_equal(harness_json_int(o, "seq"), 3);
     assert_string_equal(harness_json_string(o, "actor"), "ana");
     assert_string_equal(harness_json_string(o, "subject"), "O1");
-    assert_string_equal(harness_json_string(o, "change.type"), "objective_add");
+    assert_string_equal(harness_json_string(o, "change.request"), "objective_add");
     assert_string_equal(harness_json_string(o, "change.objective.title"), "Grow revenue");
     assert_string_equal(harness_json_string(o, "change.objective.type"), "committed");
     assert_int_equal(strlen(harness_json_string(o, "time")), strlen("2026-11-22T10:00:10Z"));
@@ -221,7 +221,7 @@ static void test_json_log_is_one_event_per_line(void **state)
     out = OKR(s, 0, "--json", "log", "K1", "--user", "bob");
     o = harness_json_parse(out);
     assert_int_equal(harness_json_int(o, "seq"), 5);
-    assert_string_equal(harness_json_string(o, "change.type"), "checkin");
+    assert_string_equal(harness_json_string(o, "change.request"), "checkin");
     assert_string_equal(harness_json_text(o, "change.value"), "16");
     assert_string_equal(harness_json_string(o, "scores.0.node"), "K1");
     assert_string_equal(harness_json_text(o, "scores.0.new"), "0.400000");

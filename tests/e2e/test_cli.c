@@ -270,8 +270,8 @@ static void build_company_rollup(struct harness_server *s)
     OKR_PRINTS(s, "K4", "kr", "add", "O2", "Two product lines reach trust targets", "--kind",
                "rollup");
     OKR_OK(s, "obj", "align", "O1", "K4");
-    OKR_PRINTS(s, "K5", "kr", "add", "O2", "Retail partners signed", "--from", "0", "--to",
-               "10");
+    OKR_PRINTS(s, "K5\nO2 0.433333 -> 0.216667", "kr", "add", "O2", "Retail partners signed",
+               "--from", "0", "--to", "10");   /* an add prints the scores it moved */
     OKR_OK(s, "checkin", "K5", "5");
     OKR_PRINTS(s, "Pans", "team", "add", "Pans");
     OKR_PRINTS(s, "O3", "obj", "add", "Pan buyers trust us", "--team", "Pans", "--period",
@@ -467,8 +467,8 @@ static void test_rollup_kr_is_weighted_mean_of_aligned_objectives(void **state)
     json_object_put(o2);
 
     /* a second KR on O2: the objective is the mean of both, half up */
-    OKR_PRINTS(s, "K5", "kr", "add", "O2", "Retail partners signed", "--from", "0", "--to",
-               "10");
+    OKR_PRINTS(s, "K5\nO2 0.433333 -> 0.216667", "kr", "add", "O2", "Retail partners signed",
+               "--from", "0", "--to", "10");   /* an add prints the scores it moved */
     assert_node_score(s, "O2", "0.216667");          /* 433333 / 2 = 216666.5 */
     OKR_OK(s, "checkin", "K5", "5");
     assert_node_score(s, "O2", "0.466667");          /* 933333 / 2 */

@@ -165,7 +165,7 @@ static void test_ipv6_loopback_binds_and_serves(void **state)
         struct json_object *doc = harness_json_parse(line);
         assert_int_equal(harness_json_int(doc, "seq"), ++seq);
         if (seq == 5)
-            assert_string_equal(harness_json_string(doc, "change.type"), "checkin");
+            assert_string_equal(harness_json_string(doc, "change.request"), "checkin");
         json_object_put(doc);
     }
     assert_int_equal(seq, 5);

@@ -321,7 +321,7 @@ static void test_every_watcher_sees_every_event_once_in_order(void **state)
     while (fgets(line, sizeof line, f)) {
         struct json_object *doc = harness_json_parse(line);
         assert_int_equal(harness_json_int(doc, "seq"), expect);
-        assert_string_equal(harness_json_string(doc, "change.type"), "checkin");
+        assert_string_equal(harness_json_string(doc, "change.request"), "checkin");
         json_object_put(doc);
         expect++;
     }

@@ -45,11 +45,23 @@ static void print_valued_options(FILE *out)
     }
 }
 
+static bool has_option(const okr_command *c, const char *name)
+{
+    for (const char *const *o = c->options; *o; o++)
+        if (strcmp(*o, name) == 0)
+            return true;
+    return false;
+}
+
+/* The command's options, then the global ones it does not have itself. */
 static void print_options_of(FILE *out, const okr_command *c)
 {
     for (const char *const *o = c->options; *o; o++)
         fprintf(out, "--%s ", *o);
     fputs("--help", out);
+    for (const struct option *g = client_global_options; g->name; g++)
+        if (!has_option(c, g->name) && strcmp(g->name, "help") != 0)
+            fprintf(out, " --%s", g->name);
 }
 
 /* One `case` branch per group ("obj) cands=...") with its members, or per
@@ -62,7 +74,7 @@ static void print_cases(FILE *out, bool members)
             fprintf(out, "    '%s%s%s') cands=\"", c->group ? c->group : "",
                     c->group ? " " : "", c->name);
             print_options_of(out, c);
-            fputs(" $cands\" ;;\n", out);
+            fputs("\" ;;\n", out);
             continue;
         }
         if (c->group == NULL || (i > 0 && okr_commands[i - 1].group &&

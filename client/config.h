@@ -58,7 +58,8 @@ typedef struct {
 
 /* Read `user`, `timeout`, `color` and `pager` from the config file (a
  * missing file sets nothing). Returns false with "PATH:LINE: why" in err
- * when the file is unreadable, not INI, or a value is wrong. The caller
+ * when the file is unreadable, not INI, or a value is wrong (then *out
+ * sets nothing; config_resolve_server fails with the same error). The caller
  * applies them under the flags and the environment (docs/cli.md). */
 bool config_read_settings(config_settings *out, char *err, size_t err_len);
 

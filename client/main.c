@@ -158,13 +158,14 @@ static bool hoist_global_options(okr_client *c, invocation *inv, int *argc, char
 }
 
 /* The config file's settings and $OKR_USER, $NO_COLOR, under the flags:
- * flag > environment > file > default. */
+ * flag > environment > file > default. A broken file is ignored here: the
+ * commands that reach the server read it again and stop with its error, so
+ * help, completion and keygen always work. */
 static bool apply_settings(okr_client *c, const invocation *inv, args_error *e)
 {
     config_settings s;
     char why[sizeof e->msg];
-    if (!config_read_settings(&s, why, sizeof why))
-        return args_fail(e, "%s", why);
+    (void)config_read_settings(&s, why, sizeof why);   /* broken: s sets nothing */
     const char *env_user = getenv("OKR_USER");
     if (!inv->user_set && env_user != NULL && env_user[0] != '\0') {
         if (!args_text("OKR_USER", env_user, OKR_MAX_NAME, false, e))

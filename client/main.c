@@ -161,7 +161,7 @@ static bool hoist_global_options(okr_client *c, invocation *inv, int *argc, char
  * flag > environment > file > default. A broken file is ignored here: the
  * commands that reach the server read it again and stop with its error, so
  * help, completion and keygen always work. */
-static bool apply_settings(okr_client *c, const invocation *inv, args_error *e)
+static bool apply_settings(okr_client *c, invocation *inv, args_error *e)
 {
     config_settings s;
     char why[sizeof e->msg];
@@ -174,6 +174,8 @@ static bool apply_settings(okr_client *c, const invocation *inv, args_error *e)
     } else if (!inv->user_set && s.user[0] != '\0') {
         strcpy(c->user, s.user);
     }
+    if (s.pager == 0)
+        inv->no_pager = true;
     if (!inv->timeout_set && s.timeout_ms > 0)
         c->timeout_ms = s.timeout_ms;
     if (getenv("NO_COLOR") == NULL && s.color == CONFIG_COLOR_ALWAYS)
@@ -229,10 +231,6 @@ static int run_file(okr_client *c, const invocation *inv)
 static int run(okr_client *c, const invocation *inv, int argc, char **argv)
 {
     bool page = !inv->no_pager;
-    config_settings s;
-    char why[256];
-    if (config_read_settings(&s, why, sizeof why) && s.pager == 0)
-        page = false;
     if ((inv->line != NULL) + (inv->script != NULL) + (argc > 0) > 1) {
         client_error(c, "give one of -c LINE, -f FILE or a command (try 'okr --help')");
         return OKR_EXIT_USAGE;

@@ -33,12 +33,9 @@ static size_t count_lines(const char *s, size_t len)
     return n + (len > 0 && s[len - 1] != '\n');
 }
 
-/* Write p's text through the pager; false when it could not be started. */
-static bool run_pager(const pager *p)
+/* Write p's text through the pager `cmd`; false when it could not be started. */
+static bool run_pager(const pager *p, const char *cmd)
 {
-    const char *cmd = getenv("PAGER");
-    if (cmd == NULL || cmd[0] == '\0')
-        cmd = PAGER_DEFAULT;
     fflush(p->real_out);
     FILE *pipe = popen(cmd, "w");
     if (pipe == NULL)
@@ -57,10 +54,13 @@ void pager_end(pager *p, okr_client *c)
     fclose(p->stream);
     c->out = p->real_out;
     c->width = 0;
-    if (count_lines(p->buf, p->len) <= (size_t)p->rows || !run_pager(p)) {
-        if (count_lines(p->buf, p->len) > (size_t)p->rows)
-            client_error(c, "cannot run the pager (%s); set PAGER or use --no-pager",
-                         getenv("PAGER") && getenv("PAGER")[0] ? getenv("PAGER") : PAGER_DEFAULT);
+    const char *cmd = getenv("PAGER");
+    if (cmd == NULL || cmd[0] == '\0')
+        cmd = PAGER_DEFAULT;
+    bool longer = count_lines(p->buf, p->len) > (size_t)p->rows;
+    if (!longer || !run_pager(p, cmd)) {
+        if (longer)
+            client_error(c, "cannot run the pager (%s); set PAGER or use --no-pager", cmd);
         fwrite(p->buf, 1, p->len, c->out);
     }
     free(p->buf);

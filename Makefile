@@ -265,9 +265,11 @@ MANDIR  := $(PREFIX)/share/man
 UNITDIR := $(PREFIX)/lib/systemd/system
 DATADIR := $(PREFIX)/share/okrd
 DOCDIR  := $(PREFIX)/share/doc/okrd
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
 INSTALLED := $(BINDIR)/okrd $(BINDIR)/okr $(MANDIR)/man1/okr.1 $(MANDIR)/man8/okrd.8 \
              $(UNITDIR)/okrd.service $(DATADIR)/okr.proto $(MANDIR)/man5/okrd.conf.5 \
-             $(DOCDIR)/okrd.conf.example
+             $(DOCDIR)/okrd.conf.example $(BASHCOMPDIR)/okr $(ZSHCOMPDIR)/_okr
 
 install: all man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
@@ -280,6 +282,10 @@ install: all man
 	sed 's|@BINDIR@|$(BINDIR)|g' docs/okrd.service > $(DESTDIR)$(UNITDIR)/okrd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/okrd.service
 	install -m 0644 proto/okr.proto $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	$(OKR) completion bash > $(DESTDIR)$(BASHCOMPDIR)/okr
+	$(OKR) completion zsh > $(DESTDIR)$(ZSHCOMPDIR)/_okr
+	chmod 0644 $(DESTDIR)$(BASHCOMPDIR)/okr $(DESTDIR)$(ZSHCOMPDIR)/_okr
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))

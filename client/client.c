@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "completion.h"
+#include "table.h"
 #include "config.h"
 #include "history.h"
 #include "json_out.h"
@@ -23,6 +25,25 @@
 #include "keyfile.h"
 #include "render.h"
 #include "wire.h"
+
+const struct option client_global_options[] = {
+    {"server", required_argument, NULL, 's'},
+    {"json", no_argument, NULL, 'j'},
+    {"csv", no_argument, NULL, CLIENT_OPT_CSV},
+    {"tsv", no_argument, NULL, CLIENT_OPT_TSV},
+    {"timeout", required_argument, NULL, 't'},
+    {"user", required_argument, NULL, 'u'},
+    {"key", required_argument, NULL, 'k'},
+    {"server-key", required_argument, NULL, CLIENT_OPT_SERVER_KEY},
+    {"no-pager", no_argument, NULL, CLIENT_OPT_NO_PAGER},
+    {"command", required_argument, NULL, 'c'},
+    {"file", required_argument, NULL, 'f'},
+    {"echo", no_argument, NULL, CLIENT_OPT_ECHO},
+    {"keep-going", no_argument, NULL, CLIENT_OPT_KEEP_GOING},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
 
 void client_init(okr_client *c)
 {
@@ -63,21 +84,33 @@ void client_print_help(FILE *out)
 {
     fprintf(out,
             "usage: okr [OPTIONS] COMMAND [ARGS...]\n"
+            "       okr [OPTIONS] -c LINE\n"
+            "       okr [OPTIONS] -f FILE [--echo] [--keep-going]\n"
             "       okr [OPTIONS]       (a shell on a terminal, else a script on stdin)\n"
             "\n"
-            "Options, given before COMMAND:\n"
+            "Options, before COMMAND or after it (the command's own option of the same\n"
+            "name wins: log --user filters):\n"
             "  -s, --server ADDR   okrd's address, host:port or a ZeroMQ endpoint;\n"
             "                      default: $OKR_SERVER, then `server` in\n"
             "                      ~/.config/okr/config, then %s\n"
             "  -j, --json          print one JSON document instead of tables\n"
-            "  -t, --timeout MS    wait MS milliseconds for each reply (default %d);\n"
-            "                      every request is tried %d times\n"
-            "  -u, --user NAME     act as NAME (local mode; default: your login name)\n"
+            "      --csv, --tsv    print tables as CSV (RFC 4180) or TSV\n"
+            "  -t, --timeout MS    wait MS milliseconds for each reply (default: `timeout`\n"
+            "                      in the config, then %d); every request is tried %d times\n"
+            "  -u, --user NAME     act as NAME (local mode; default: $OKR_USER, `user` in\n"
+            "                      the config, then your login name)\n"
             "  -k, --key FILE      your secret key, for a secure-mode server (default:\n"
             "                      $OKR_KEY, `key` in the config, then okr keygen's)\n"
             "      --server-key KEY  the server's public key (okrd --print-key); default:\n"
             "                      $OKR_SERVER_KEY, then `server_key` in the config.\n"
             "                      Without one, okr talks to a local-mode server\n"
+            "  -c, --command LINE  run one shell-quoted line\n"
+            "  -f, --file FILE     run a script (- for stdin); it stops at the first\n"
+            "                      failing line unless --keep-going\n"
+            "      --echo          print each script line before running it\n"
+            "      --keep-going    run every line; exit with the first failure's status\n"
+            "      --no-pager      never page (default: $PAGER, else less -FRX, when\n"
+            "                      output to a terminal is longer than it; `pager` in the config)\n"
             "  -h, --help          show this help\n"
             "  -V, --version       show the version\n"
             "\n"
@@ -85,9 +118,122 @@ void client_print_help(FILE *out)
             OKR_DEFAULT_ENDPOINT, CLIENT_DEFAULT_TIMEOUT_MS, CLIENT_READ_TRIES);
     cmd_print_commands(out);
     fprintf(out, "\n"
-                 "'okr help COMMAND' shows a command's arguments and options.\n"
+                 "'okr help COMMAND' shows a command's arguments and options;\n"
+                 "'okr completion bash|zsh' prints a tab-completion script.\n"
+                 "Settings: a flag, then the environment, then the config file, then the default.\n"
                  "Exit status: 0 done, 1 refused by the server, 2 usage error,\n"
                  "3 server unreachable or no reply in time.\n");
+}
+
+/* ------------------------------------------------------------ did you mean */
+
+#define SUGGEST_MAX_DISTANCE 2
+
+/* Edit distance (insertions, deletions, substitutions and swaps of two
+ * neighbours) between a and b; anything over 32 bytes counts as far. */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    int d[33][33];
+    if (n > 32 || m > 32)
+        return 99;
+    for (size_t i = 0; i <= n; i++)
+        for (size_t j = 0; j <= m; j++) {
+            if (i == 0 || j == 0) {
+                d[i][j] = (int)(i + j);
+                continue;
+            }
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[n][m];
+}
+
+/* Keep `candidate` in *best when it is nearer to `typed` than the best so far. */
+static void consider(const char *typed, const char *candidate, const char **best, int *distance)
+{
+    int d = edit_distance(typed, candidate);
+    if (d <= SUGGEST_MAX_DISTANCE && d < *distance) {
+        *best = candidate;
+        *distance = d;
+    }
+}
+
+const char *client_suggest_command(int argc, char *const *argv, char *buf, size_t len)
+{
+    const char *best = NULL;
+    int distance = SUGGEST_MAX_DISTANCE + 1;
+    if (argc < 1)
+        return NULL;
+    if (commands_is_group(argv[0])) {
+        for (int i = 0; argc >= 2 && i < OKR_CMD__COUNT; i++)
+            if (okr_commands[i].group && strcmp(okr_commands[i].group, argv[0]) == 0)
+                consider(argv[1], okr_commands[i].name, &best, &distance);
+        if (best == NULL)
+            return NULL;
+        snprintf(buf, len, "%s %s", argv[0], best);
+        return buf;
+    }
+    consider(argv[0], "help", &best, &distance);
+    consider(argv[0], "completion", &best, &distance);
+    for (int i = 0; i < OKR_CMD__COUNT; i++)
+        consider(argv[0], okr_commands[i].group ? okr_commands[i].group : okr_commands[i].name,
+                 &best, &distance);
+    if (best == NULL)
+        return NULL;
+    snprintf(buf, len, "%s", best);
+    return buf;
+}
+
+/* The command could not be found: say so, with a guess when one is near. */
+static void say_unknown_command(const okr_client *c, int argc, char **argv, const char *why)
+{
+    char guess[80];
+    if (client_suggest_command(argc, argv, guess, sizeof guess) == NULL) {
+        client_error(c, "%s", why);
+        return;
+    }
+    if (commands_is_group(argv[0]))
+        client_error(c, "unknown command \"%.40s %.40s\"; did you mean \"%s\"?", argv[0],
+                     argv[1], guess);
+    else
+        client_error(c, "unknown command \"%.40s\"; did you mean \"%s\"?", argv[0], guess);
+}
+
+/* An unknown --option of cmd near one of its own (or --help): that one, or NULL. */
+static const char *suggest_option(const okr_command *cmd, const char *why, char *typed,
+                                  size_t len)
+{
+    const char *prefix = "unknown option '--";
+    const char *best = NULL;
+    int distance = SUGGEST_MAX_DISTANCE + 1;
+    if (strncmp(why, prefix, strlen(prefix)) != 0)
+        return NULL;
+    snprintf(typed, len, "%.60s", why + strlen(prefix));
+    typed[strcspn(typed, "'=")] = '\0';
+    consider(typed, "help", &best, &distance);
+    for (const char *const *o = cmd->options; *o; o++)
+        consider(typed, *o, &best, &distance);
+    return best;
+}
+
+static void say_usage_error(const okr_client *c, const okr_command *cmd, const char *why)
+{
+    char name[64], typed[64];
+    const char *guess = suggest_option(cmd, why, typed, sizeof typed);
+    if (guess != NULL)
+        client_error(c, "%s: unknown option \"--%s\"; did you mean \"--%s\"?",
+                     cmd_name(cmd, name, sizeof name), typed, guess);
+    else
+        client_error(c, "%s: %s", cmd_name(cmd, name, sizeof name), why);
+    cmd_print_usage(c->err, cmd, false);
 }
 
 /* ------------------------------------------------------------ replies */
@@ -121,6 +267,8 @@ static void warn_truncated(const okr_client *c, const Okr__Response *reply)
 static int output_width(const okr_client *c)
 {
     struct winsize ws;
+    if (c->width > 0)
+        return c->width;
     if (!isatty(fileno(c->out)) || ioctl(fileno(c->out), TIOCGWINSZ, &ws) != 0)
         return 0;
     return ws.ws_col;
@@ -365,18 +513,29 @@ static int run_help(const okr_client *c, int argc, char **argv)
     return OKR_EXIT_OK;
 }
 
+/* completion bash|zsh: the script on c->out (completion.c). */
+static int run_completion(const okr_client *c, int argc, char **argv)
+{
+    if (argc != 1 || !completion_print(c->out, argv[0])) {
+        client_error(c, "completion: give the shell, bash or zsh (okr completion bash)");
+        return OKR_EXIT_USAGE;
+    }
+    return OKR_EXIT_OK;
+}
+
 int client_run(okr_client *c, int argc, char **argv)
 {
     args_error e;
     int words;
-    char name[64];
     cmd_request request;
 
     if (argc > 0 && strcmp(argv[0], "help") == 0)
         return run_help(c, argc - 1, argv + 1);
+    if (argc > 0 && strcmp(argv[0], "completion") == 0)
+        return run_completion(c, argc - 1, argv + 1);
     const okr_command *cmd = cmd_lookup(argc, argv, &words, &e);
     if (cmd == NULL) {
-        client_error(c, "%s", e.msg);
+        say_unknown_command(c, argc, argv, e.msg);
         return OKR_EXIT_USAGE;
     }
     /* The parser sees the command's last name word as its argv[0]. */
@@ -385,12 +544,12 @@ int client_run(okr_client *c, int argc, char **argv)
         cmd_print_usage_in(c->out, cmd, true, help_mode(c));
         return OKR_EXIT_OK;
     case CMD_PARSE_USAGE:
-        client_error(c, "%s: %s", cmd_name(cmd, name, sizeof name), e.msg);
-        cmd_print_usage(c->err, cmd, false);
+        say_usage_error(c, cmd, e.msg);
         return OKR_EXIT_USAGE;
     case CMD_PARSE_OK:
     default:
         apply_defaults(c, &request);
+        table_set_format((table_format)c->table_format);
         if (request.output == CMD_OUTPUT_LOCAL)
             return run_keygen(c, &request);
         if (request.output == CMD_OUTPUT_STREAM) {

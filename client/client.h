@@ -4,6 +4,7 @@
 #ifndef OKR_CLIENT_CLIENT_H
 #define OKR_CLIENT_CLIENT_H
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,6 +26,18 @@ enum {
 #define CLIENT_MAX_TIMEOUT_MS 3600000
 #define CLIENT_READ_TRIES 3             /* every request, changes too (same id: done once) */
 
+/* okr's global options (main.c parses them, completion.c lists them); the
+ * long-only ones have these values: */
+enum {
+    CLIENT_OPT_CSV = 256,
+    CLIENT_OPT_TSV,
+    CLIENT_OPT_SERVER_KEY,
+    CLIENT_OPT_NO_PAGER,
+    CLIENT_OPT_ECHO,
+    CLIENT_OPT_KEEP_GOING,
+};
+extern const struct option client_global_options[];
+
 typedef struct {
     const char *server;             /* --server, or NULL: $OKR_SERVER, config, default */
     const char *key_file;           /* --key, or NULL: $OKR_KEY, config, okr keygen's */
@@ -32,6 +45,8 @@ typedef struct {
     int timeout_ms;                 /* per try */
     bool json;                      /* --json output */
     bool color;                     /* colour in human output */
+    int table_format;               /* TABLE_TEXT, TABLE_CSV or TABLE_TSV (table.h) */
+    int width;                      /* terminal width when c->out is a buffer (pager); 0: ask c->out */
     char user[OKR_MAX_NAME + 1];    /* sent as Request.user; "" sends none */
     FILE *out, *err;                /* stdout and stderr, unless a test says otherwise */
     long line;                      /* script line being run, for messages; 0: none */
@@ -81,6 +96,11 @@ int client_call(okr_client *c, Okr__Request *req, Okr__Response **reply);
 /* Print "okr: [line N: ]message" on c->err. */
 void client_error(const okr_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* The command a mistyped one most likely meant: the command table's names
+ * (and "help", "completion") within edit distance 2 of `typed` ("stauts"
+ * gives "status"; "obj lsit" gives "obj list"), or NULL. Copies into buf. */
+const char *client_suggest_command(int argc, char *const *argv, char *buf, size_t len);
 
 /* The general help: usage, global options, the command list, exit statuses. */
 void client_print_help(FILE *out);

@@ -1,5 +1,6 @@
 /* config.c — the server address from flag, environment, config file or
- * default (see config.h). The INI file is parsed by inih, never by hand. */
+ * default, the keys, and the session settings (user, timeout, color,
+ * pager) of the config file (see config.h). The INI file is parsed by inih, never by hand. */
 #include "config.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "keyfile.h"
 #include "okr_limits.h"
@@ -45,8 +47,80 @@ struct config_values {
     char server[1024];
     char key[4096];
     char server_key[128];
+    config_settings settings;
     const char *too_long;      /* the key whose value did not fit */
+    const char *bad;           /* why a setting's value is wrong */
 };
+
+/* A boolean setting: true/yes/on/1 or false/no/off/0; -1 for anything else. */
+static int parse_bool(const char *value)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(value, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(value, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+static int take_timeout(const char *value, struct config_values *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long ms = strtoul(value, &end, 10);
+    if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || ms < 1 ||
+        ms > CONFIG_MAX_TIMEOUT_MS) {
+        v->bad = "timeout must be a whole number of milliseconds from 1 to 3600000";
+        return 0;
+    }
+    v->settings.timeout_ms = (int)ms;
+    return 1;
+}
+
+static int take_color(const char *value, struct config_values *v)
+{
+    int b = parse_bool(value);
+    if (strcmp(value, "auto") == 0)
+        v->settings.color = CONFIG_COLOR_AUTO;
+    else if (strcmp(value, "always") == 0 || b == 1)
+        v->settings.color = CONFIG_COLOR_ALWAYS;
+    else if (strcmp(value, "never") == 0 || b == 0)
+        v->settings.color = CONFIG_COLOR_NEVER;
+    else {
+        v->bad = "color must be auto, always or never";
+        return 0;
+    }
+    return 1;
+}
+
+static int take_user(const char *value, struct config_values *v)
+{
+    size_t len = strlen(value);
+    if (len == 0 || len > OKR_MAX_NAME) {
+        v->bad = "user must be a name of 1 to 64 bytes";
+        return 0;
+    }
+    memcpy(v->settings.user, value, len + 1);
+    return 1;
+}
+
+/* user, timeout, color, pager: the session settings. */
+static int take_setting(const char *name, const char *value, struct config_values *v)
+{
+    if (strcmp(name, "user") == 0)
+        return take_user(value, v);
+    if (strcmp(name, "timeout") == 0)
+        return take_timeout(value, v);
+    if (strcmp(name, "color") == 0)
+        return take_color(value, v);
+    if ((v->settings.pager = parse_bool(value)) < 0) {
+        v->bad = "pager must be true or false";
+        return 0;
+    }
+    return 1;
+}
 
 static bool take(char *out, size_t len, const char *value, const char *name,
                  struct config_values *v)
@@ -69,6 +143,9 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
         return take(v->key, sizeof v->key, value, "key path", v);
     if (strcmp(name, "server_key") == 0)
         return take(v->server_key, sizeof v->server_key, value, "server_key", v);
+    if (strcmp(name, "user") == 0 || strcmp(name, "timeout") == 0 ||
+        strcmp(name, "color") == 0 || strcmp(name, "pager") == 0)
+        return take_setting(name, value, v);
     return 1;
 }
 
@@ -77,6 +154,8 @@ static config_result read_config(const char *path, struct config_values *v, char
                                  size_t err_len)
 {
     memset(v, 0, sizeof *v);
+    v->settings.color = CONFIG_COLOR_UNSET;
+    v->settings.pager = -1;
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -87,8 +166,11 @@ static config_result read_config(const char *path, struct config_values *v, char
     int line = ini_parse_file(f, on_ini_entry, v);
     fclose(f);
     if (line != 0) {
-        snprintf(err, err_len, "%s:%d: %s%s", path, line, v->too_long ? v->too_long : "not valid INI",
-                 v->too_long ? " too long" : "");
+        if (v->bad != NULL)
+            snprintf(err, err_len, "%s:%d: %s", path, line, v->bad);
+        else
+            snprintf(err, err_len, "%s:%d: %s%s", path, line,
+                     v->too_long ? v->too_long : "not valid INI", v->too_long ? " too long" : "");
         return CONFIG_BROKEN;
     }
     return CONFIG_FOUND;
@@ -108,6 +190,27 @@ config_result config_read_server(const char *path, char *out, size_t out_len, ch
         return CONFIG_BROKEN;
     }
     return CONFIG_FOUND;
+}
+
+bool config_read_settings(config_settings *out, char *err, size_t err_len)
+{
+    struct config_values v;
+    char path[4096];
+    memset(out, 0, sizeof *out);
+    out->color = CONFIG_COLOR_UNSET;
+    out->pager = -1;
+    if (!config_default_path(path, sizeof path))
+        return true;
+    switch (read_config(path, &v, err, err_len)) {
+    case CONFIG_BROKEN:
+        return false;
+    case CONFIG_FOUND:
+        *out = v.settings;
+        return true;
+    case CONFIG_ABSENT:
+    default:
+        return true;
+    }
 }
 
 bool config_key_dir(char *out, size_t out_len)

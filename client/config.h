@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "conn.h"
+#include "okr_limits.h"
 
 /* Turn a server address into a ZeroMQ endpoint: a bare "host:port" gets
  * "tcp://" in front; anything with "://" is kept. Returns false (with a
@@ -42,6 +43,25 @@ bool config_resolve_server(const char *flag, char *out, size_t out_len, char *er
 /* The directory of okr's own files: $XDG_CONFIG_HOME/okr, else
  * $HOME/.config/okr (keygen writes `key` and `key.pub` there). */
 bool config_key_dir(char *out, size_t out_len);
+
+#define CONFIG_MAX_TIMEOUT_MS 3600000   /* CLIENT_MAX_TIMEOUT_MS */
+
+enum { CONFIG_COLOR_UNSET = -1, CONFIG_COLOR_NEVER, CONFIG_COLOR_ALWAYS, CONFIG_COLOR_AUTO };
+
+/* The session settings the config file may give; unset ones as noted. */
+typedef struct {
+    char user[OKR_MAX_NAME + 1];  /* `user = NAME`; "" unset */
+    int timeout_ms;               /* `timeout = MS` (1..3600000); 0 unset */
+    int color;                    /* `color = auto|always|never` (or a boolean); CONFIG_COLOR_* */
+    int pager;                    /* `pager = true|false`; -1 unset */
+} config_settings;
+
+/* Read `user`, `timeout`, `color` and `pager` from the config file (a
+ * missing file sets nothing). Returns false with "PATH:LINE: why" in err
+ * when the file is unreadable, not INI, or a value is wrong (then *out
+ * sets nothing; config_resolve_server fails with the same error). The caller
+ * applies them under the flags and the environment (docs/cli.md). */
+bool config_read_settings(config_settings *out, char *err, size_t err_len);
 
 /* Secure mode's keys. The server's public key comes from `server_flag`
  * (--server-key), $OKR_SERVER_KEY, or `server_key` in the config file; the

@@ -107,7 +107,27 @@ const char *shell_split_error(shell_split_result result)
 
 /* ------------------------------------------------------------ scripts */
 
-int shell_run_script(okr_client *c, FILE *in)
+/* Run one line of a script: split it, echo it, run it. */
+static int run_script_line(shell_session *session, char *line, const shell_script_opts *opts)
+{
+    okr_client *c = session->c;
+    shell_words words;
+    shell_split_result split = shell_split(line, &words);
+    if (split != SHELL_SPLIT_OK) {
+        client_error(c, "%s", shell_split_error(split));
+        return OKR_EXIT_USAGE;
+    }
+    if (opts->echo && words.argc > 0) {
+        fprintf(c->out, "%s\n", line);
+        fflush(c->out);
+    }
+    int status = shell_run_words(session, words.argc, words.argv);
+    shell_words_free(&words);
+    fflush(c->out);   /* keep output and error messages in order */
+    return status;
+}
+
+int shell_run_script_with(okr_client *c, FILE *in, const shell_script_opts *opts)
 {
     char *line = NULL;
     size_t capacity = 0;
@@ -118,17 +138,10 @@ int shell_run_script(okr_client *c, FILE *in)
     for (c->line = 1; (len = getline(&line, &capacity, in)) >= 0; c->line++) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
-        shell_words words;
-        shell_split_result split = shell_split(line, &words);
-        if (split != SHELL_SPLIT_OK) {
-            client_error(c, "%s", shell_split_error(split));
-            status = OKR_EXIT_USAGE;
-            break;
-        }
-        status = shell_run_words(&session, words.argc, words.argv);
-        shell_words_free(&words);
-        fflush(c->out);   /* keep output and error messages in order */
-        if (session.quit || status != OKR_EXIT_OK)
+        int line_status = run_script_line(&session, line, opts);
+        if (line_status != OKR_EXIT_OK && status == OKR_EXIT_OK)
+            status = line_status;
+        if (session.quit || (line_status != OKR_EXIT_OK && !opts->keep_going))
             break;
     }
     if (ferror(in)) {
@@ -137,5 +150,30 @@ int shell_run_script(okr_client *c, FILE *in)
     }
     c->line = 0;
     free(line);
+    return status;
+}
+
+int shell_run_script(okr_client *c, FILE *in)
+{
+    const shell_script_opts opts = {false, false};
+    return shell_run_script_with(c, in, &opts);
+}
+
+int shell_run_line(okr_client *c, const char *line)
+{
+    shell_session session = {.c = c};
+    shell_words words;
+    shell_split_result split = shell_split(line, &words);
+    if (split != SHELL_SPLIT_OK) {
+        client_error(c, "-c: %s", shell_split_error(split));
+        return OKR_EXIT_USAGE;
+    }
+    if (words.argc == 0) {
+        shell_words_free(&words);
+        client_error(c, "-c: no command given");
+        return OKR_EXIT_USAGE;
+    }
+    int status = shell_run_words(&session, words.argc, words.argv);
+    shell_words_free(&words);
     return status;
 }

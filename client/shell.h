@@ -5,6 +5,7 @@
 #ifndef OKR_CLIENT_SHELL_H
 #define OKR_CLIENT_SHELL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "client.h"
@@ -45,6 +46,20 @@ const char *shell_split_error(shell_split_result result);
  * script early. Returns the failed command's exit status (OKR_EXIT_USAGE for
  * a line that cannot be split), or 0. */
 int shell_run_script(okr_client *c, FILE *in);
+
+/* How a script runs (okr -f FILE --echo --keep-going). */
+typedef struct {
+    bool echo;         /* print each command line on c->out before running it */
+    bool keep_going;   /* run every line; return the first failure's status */
+} shell_script_opts;
+
+/* shell_run_script with options: with keep_going a failing line is
+ * reported and the next one runs; the status is the first failure's. */
+int shell_run_script_with(okr_client *c, FILE *in, const shell_script_opts *opts);
+
+/* okr -c LINE: split one line like a script's and run it (built-ins too).
+ * An empty line or a split error is a usage error. Returns its status. */
+int shell_run_line(okr_client *c, const char *line);
 
 /* The interactive shell (repl.c): a prompt naming the server and the
  * current period, line editing and history kept in

@@ -1,4 +1,4 @@
-/* table.c — aligned text tables (see table.h). */
+/* table.c — aligned text tables, and their CSV and TSV forms (see table.h). */
 #include "table.h"
 
 #include <stdarg.h>
@@ -10,6 +10,13 @@
 
 #define SGR_RESET "\033[0m"
 #define SGR_BOLD "\033[1m"
+
+static table_format output_format = TABLE_TEXT;
+
+void table_set_format(table_format format)
+{
+    output_format = format;
+}
 
 struct cell {
     char *text;
@@ -104,8 +111,56 @@ size_t table_text_fit(const char *s, size_t columns)
     return (size_t)(p - (const unsigned char *)s);
 }
 
+static void print_csv_field(const char *text, FILE *out)
+{
+    if (strpbrk(text, ",\"\r\n") == NULL) {
+        fputs(text, out);
+        return;
+    }
+    fputc('"', out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void print_tsv_field(const char *text, FILE *out)
+{
+    for (const char *p = text; *p; p++) {
+        switch (*p) {
+        case '\\': fputs("\\\\", out); break;
+        case '\t': fputs("\\t", out); break;
+        case '\n': fputs("\\n", out); break;
+        case '\r': fputs("\\r", out); break;
+        default: fputc(*p, out);
+        }
+    }
+}
+
+/* Every cell, header first, separated and quoted as CSV or TSV. */
+static void print_delimited(const table *t, FILE *out, table_format format)
+{
+    for (size_t i = 0; i < t->ncells; i++) {
+        size_t col = i % t->ncols;
+        if (col > 0)
+            fputc(format == TABLE_CSV ? ',' : '\t', out);
+        if (format == TABLE_CSV)
+            print_csv_field(t->cells[i].text, out);
+        else
+            print_tsv_field(t->cells[i].text, out);
+        if (col == t->ncols - 1 || i == t->ncells - 1)
+            fputc('\n', out);
+    }
+}
+
 void table_print(const table *t, FILE *out, bool color)
 {
+    if (output_format != TABLE_TEXT) {
+        print_delimited(t, out, output_format);
+        return;
+    }
     size_t *width = util_xcalloc(t->ncols, sizeof *width);
     for (size_t i = 0; i < t->ncells; i++) {
         size_t w = table_text_width(t->cells[i].text);

@@ -15,6 +15,17 @@
 
 typedef struct table table;
 
+/* How table_print writes: aligned text, or one line per row as CSV (RFC
+ * 4180 quoting: a field holding a comma, a double quote, CR or LF is put in
+ * double quotes, each double quote doubled; lines end with LF) or TSV
+ * (fields separated by tabs; backslash, tab, LF and CR in a field written
+ * as backslash-backslash, backslash-t, -n, -r). CSV and TSV never colour. */
+typedef enum { TABLE_TEXT = 0, TABLE_CSV, TABLE_TSV } table_format;
+
+/* The format of every table printed from now on (okr's --csv / --tsv; the
+ * process has one output format, set once by main). Default TABLE_TEXT. */
+void table_set_format(table_format format);
+
 /* A table of ncols columns with the given header texts (ncols of them). */
 table *table_new(size_t ncols, const char *const *headers);
 

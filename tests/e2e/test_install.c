@@ -38,8 +38,10 @@ static const char *const installed[] = {
     PREFIX "/share/okrd/okr.proto",
     PREFIX "/share/man/man5/okrd.conf.5",
     PREFIX "/share/doc/okrd/okrd.conf.example",
+    PREFIX "/share/bash-completion/completions/okr",
+    PREFIX "/share/zsh/site-functions/_okr",
 };
-static const mode_t modes[] = {0755, 0755, 0644, 0644, 0644, 0644, 0644, 0644};
+static const mode_t modes[] = {0755, 0755, 0644, 0644, 0644, 0644, 0644, 0644, 0644, 0644};
 static const size_t manuals[] = {2, 3, 6};         /* the indexes of the manuals */
 #define N_INSTALLED (sizeof installed / sizeof installed[0])
 
@@ -250,6 +252,44 @@ static void test_the_systemd_unit_parses(void **state)
     harness_result_free(&r);
 }
 
+/* Every long option okr --help lists is documented in okr(1). */
+static void test_okr_1_documents_every_option(void **state)
+{
+    fixture *f = *state;
+    struct harness_result page = run_sh("MANWIDTH=3000 man -l '%s%s' 2>/dev/null", f->dest,
+                                        installed[2]);
+    const char *okr = getenv("OKR");
+    char *argv[] = {(char *)(okr && okr[0] ? okr : "build/okr"), "--help", NULL};
+    struct harness_result help;
+    assert_int_equal(harness_run(&help, NULL, 10000, argv), 0);
+    harness_expect_exit(&help, 0);
+    int options = 0;
+    for (char *p = help.out; (p = strstr(p, "--")) != NULL; p += 2) {
+        char name[64];
+        if (sscanf(p, "%63[-a-z]", name) != 1 || strlen(name) < 3)
+            continue;
+        options++;
+        if (strstr(page.out, name) == NULL)
+            fail_msg("okr(1) does not document %s", name);
+    }
+    assert_true(options >= 15);
+    harness_result_free(&help);
+    harness_result_free(&page);
+}
+
+/* The installed completion scripts are what okr completion prints. */
+static void test_the_completion_scripts_are_okrs(void **state)
+{
+    fixture *f = *state;
+    const char *okr = getenv("OKR");
+    struct harness_result r = run_sh("'%s' completion bash | cmp - '%s%s' && "
+                                     "'%s' completion zsh | cmp - '%s%s'",
+                                     okr && okr[0] ? okr : "build/okr", f->dest, installed[8],
+                                     okr && okr[0] ? okr : "build/okr", f->dest, installed[9]);
+    harness_expect_exit(&r, 0);
+    harness_result_free(&r);
+}
+
 static void test_uninstall_removes_every_file(void **state)
 {
     fixture *f = *state;
@@ -273,6 +313,8 @@ int main(void)
         cmocka_unit_test(test_okrd_conf_5_documents_every_key),
         cmocka_unit_test(test_the_example_config_holds_every_key_at_its_default),
         cmocka_unit_test(test_the_systemd_unit_parses),
+        cmocka_unit_test(test_okr_1_documents_every_option),
+        cmocka_unit_test(test_the_completion_scripts_are_okrs),
         cmocka_unit_test(test_uninstall_removes_every_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -11,12 +11,15 @@
  * (a pty made by script(1)) goes through $PAGER, short output, --no-pager,
  * `pager = false` and pipes do not; `okr completion bash` completes
  * commands, members and options in a real bash. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,6 +74,21 @@ static int teardown(void **state)
     harness_server_destroy(&f->server);
     free(f);
     return 0;
+}
+
+/* A loopback TCP port whose connections the kernel accepts and nobody ever
+ * reads: a server that does not answer. Returns the socket; *port its port. */
+static int silent_listener(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
 }
 
 /* Run okr and compare exit, stdout and stderr exactly (NULL: not checked). */
@@ -268,15 +286,23 @@ static void test_config_user_timeout_color(void **state)
     assert_non_null(strstr(r.out, " erin team add by-erin\n"));
     harness_result_free(&r);
 
-    /* timeout from the file, then the flag over it */
-    harness_okr_at("127.0.0.1:1", &r, NULL, "status", NULL);
-    expect(&r, 3, "", "okr: no reply from tcp://127.0.0.1:1 within 50 ms (3 tries); "
-                      "is okrd running?\n");
+    /* timeout from the file, then the flag over it: against a port that
+     * takes the connection and never answers (nothing listening would be
+     * "connection refused" at once, before any timeout) */
+    int port, silent = silent_listener(&port);
+    char ep[64], want[160];
+    snprintf(ep, sizeof ep, "127.0.0.1:%d", port);
+    harness_okr_at(ep, &r, NULL, "status", NULL);
+    snprintf(want, sizeof want, "okr: no reply from tcp://%s within 50 ms (3 tries); "
+             "is okrd running?\n", ep);
+    expect(&r, 3, "", want);
     harness_result_free(&r);
-    harness_okr_at("127.0.0.1:1", &r, NULL, "status", "--timeout", "60", NULL);
-    expect(&r, 3, "", "okr: no reply from tcp://127.0.0.1:1 within 60 ms (3 tries); "
-                      "is okrd running?\n");
+    harness_okr_at(ep, &r, NULL, "status", "--timeout", "60", NULL);
+    snprintf(want, sizeof want, "okr: no reply from tcp://%s within 60 ms (3 tries); "
+             "is okrd running?\n", ep);
+    expect(&r, 3, "", want);
     harness_result_free(&r);
+    close(silent);
 
     /* color = always paints a pipe; NO_COLOR (the environment) wins */
     harness_okr(&f->server, &r, "team", "list", NULL);
@@ -400,7 +426,7 @@ static void test_completion_scripts(void **state)
     check_completion("okr st", "status");
     check_completion("okr o", "obj");
     check_completion("okr obj a", "add align archive");
-    check_completion("okr --server x:1 period ''", "add list close reopen");
+    check_completion("okr --server x:1 period ''", "add list close reopen edit delete");
     check_completion("okr obj list --t", "--team --tsv --timeout");
     check_completion("okr log --u", "--user --until");
     check_completion("okr --ve", "--version");

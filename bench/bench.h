@@ -206,6 +206,10 @@ int proc_mem_of(pid_t pid, proc_mem *out);
  * at len), stderr to /dev/null, killed after timeout_s. Returns the exit
  * code, or -1. */
 int proc_capture(char *const argv[], char *out, size_t len, double timeout_s);
+/* The parent's half of proc_capture, for a child the caller forked itself:
+ * read fd (its stdout) into out (NULL: read and dropped) until EOF or
+ * timeout_s (then SIGKILL), close fd, reap pid. Returns the exit code or -1. */
+int proc_collect(pid_t pid, int fd, char *out, size_t len, double timeout_s);
 /* Path of an executable found in $PATH (into out), or false. */
 bool proc_which(const char *name, char *out, size_t len);
 

@@ -66,37 +66,7 @@ static int run(const pg_cluster *pg, char *const argv[], bool as_server, const c
         _exit(127);
     }
     close(fds[1]);
-    size_t used = 0;
-    int64_t deadline = clock_mono_ns() + (int64_t)(timeout_s * 1e9);
-    bool killed = false;
-    for (;;) {
-        int64_t left = deadline - clock_mono_ns();
-        if (left <= 0) {
-            kill(pid, SIGKILL);
-            killed = true;
-            break;
-        }
-        struct pollfd pf = {fds[0], POLLIN, 0};
-        if (poll(&pf, 1, (int)(left / 1000000) + 1) <= 0)
-            continue;
-        char buf[4096];
-        ssize_t n = read(fds[0], buf, sizeof buf);
-        if (n <= 0)
-            break;
-        if (out) {
-            size_t take = (size_t)n < len - 1 - used ? (size_t)n : len - 1 - used;
-            memcpy(out + used, buf, take);
-            used += take;
-        }
-    }
-    if (out)
-        out[used] = '\0';
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    if (killed || !WIFEXITED(status))
-        return -1;
-    return WEXITSTATUS(status);
+    return proc_collect(pid, fds[0], out, len, timeout_s);
 }
 
 /* The last lines of the cluster's log, on stderr. */

@@ -253,6 +253,41 @@ int proc_mem_of(pid_t pid, proc_mem *out)
     return 0;
 }
 
+int proc_collect(pid_t pid, int fd, char *out, size_t len, double timeout_s)
+{
+    size_t used = 0;
+    int64_t deadline = clock_mono_ns() + (int64_t)(timeout_s * 1e9);
+    bool killed = false;
+    for (;;) {
+        int64_t left = deadline - clock_mono_ns();
+        if (left <= 0) {
+            kill(pid, SIGKILL);
+            killed = true;
+            break;
+        }
+        struct pollfd pf = {fd, POLLIN, 0};
+        if (poll(&pf, 1, (int)(left / 1000000) + 1) <= 0)
+            continue;
+        char buf[4096];
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        if (out) {
+            size_t take = (size_t)n < len - 1 - used ? (size_t)n : len - 1 - used;
+            memcpy(out + used, buf, take);
+            used += take;
+        }
+    }
+    if (out)
+        out[used] = '\0';
+    close(fd);
+    int status;
+    waitpid(pid, &status, 0);
+    if (killed || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
+
 int proc_capture(char *const argv[], char *out, size_t len, double timeout_s)
 {
     int fds[2];
@@ -270,34 +305,7 @@ int proc_capture(char *const argv[], char *out, size_t len, double timeout_s)
         _exit(127);
     }
     close(fds[1]);
-    size_t used = 0;
-    int64_t deadline = clock_mono_ns() + (int64_t)(timeout_s * 1e9);
-    bool killed = false;
-    for (;;) {
-        int64_t left = deadline - clock_mono_ns();
-        if (left <= 0) {
-            kill(pid, SIGKILL);
-            killed = true;
-            break;
-        }
-        struct pollfd pf = {fds[0], POLLIN, 0};
-        if (poll(&pf, 1, (int)(left / 1000000) + 1) <= 0)
-            continue;
-        char buf[4096];
-        ssize_t n = read(fds[0], buf, sizeof buf);
-        if (n <= 0)
-            break;
-        size_t take = (size_t)n < len - 1 - used ? (size_t)n : len - 1 - used;
-        memcpy(out + used, buf, take);
-        used += take;
-    }
-    out[used] = '\0';
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    if (killed || !WIFEXITED(status))
-        return -1;
-    return WEXITSTATUS(status);
+    return proc_collect(pid, fds[0], out, len, timeout_s);
 }
 
 bool proc_which(const char *name, char *out, size_t len)

@@ -14,13 +14,6 @@
 
 #include "harness.h"
 
-/* Run okr against s, assert it succeeds, drop its output. */
-#define okr_ok(s, ...)                                   \
-    do {                                                 \
-        struct harness_result r_;                        \
-        harness_okr_ok((s), &r_, __VA_ARGS__);           \
-        harness_result_free(&r_);                        \
-    } while (0)
 
 static Okr__Response *backup(struct harness_server *s, const char *path)
 {
@@ -46,10 +39,10 @@ static void test_a_hot_backup_is_a_verified_copy_with_a_new_epoch(void **state)
     (void)state;
     struct harness_server s;
     assert_int_equal(harness_server_start(&s, NULL), 0);
-    okr_ok(&s, "period", "add", "2026-Q4", "--start", "2026-10-01", "--end", "2026-12-31", NULL);
-    okr_ok(&s, "obj", "add", "Grow revenue", "--period", "2026-Q4", NULL);
-    okr_ok(&s, "kr", "add", "O1", "Revenue", "--from", "0", "--to", "100", NULL);
-    okr_ok(&s, "checkin", "K1", "40", NULL);
+    harness_okr_quiet(&s, "period", "add", "2026-Q4", "--start", "2026-10-01", "--end", "2026-12-31", NULL);
+    harness_okr_quiet(&s, "obj", "add", "Grow revenue", "--period", "2026-Q4", NULL);
+    harness_okr_quiet(&s, "kr", "add", "O1", "Revenue", "--from", "0", "--to", "100", NULL);
+    harness_okr_quiet(&s, "checkin", "K1", "40", NULL);
 
     char path[HARNESS_PATH_MAX];
     snprintf(path, sizeof path, "%s/backup", s.root);
@@ -67,7 +60,7 @@ static void test_a_hot_backup_is_a_verified_copy_with_a_new_epoch(void **state)
     okr__response__free_unpacked(st, NULL);
 
     /* The server goes on; the copy stays as it was. */
-    okr_ok(&s, "checkin", "K1", "70", NULL);
+    harness_okr_quiet(&s, "checkin", "K1", "70", NULL);
 
     struct stat sb;
     char file[HARNESS_PATH_MAX + 16];
@@ -114,7 +107,7 @@ static void test_a_backup_to_a_relative_or_existing_path_is_refused(void **state
     (void)state;
     struct harness_server s;
     assert_int_equal(harness_server_start(&s, NULL), 0);
-    okr_ok(&s, "period", "add", "2026-Q4", "--start", "2026-10-01", "--end", "2026-12-31", NULL);
+    harness_okr_quiet(&s, "period", "add", "2026-Q4", "--start", "2026-10-01", "--end", "2026-12-31", NULL);
     Okr__Response *r = backup(&s, "backup");
     assert_int_equal(harness_error_code(r), OKR__ERROR_CODE__INVALID_ARGUMENT);
     assert_non_null(strstr(r->error->message, "must be absolute"));

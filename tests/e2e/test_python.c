@@ -249,18 +249,6 @@ static void run_writers(struct harness_server *s, int writers, int count, int of
     }
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /* ------------------------------------------------------------ the monitor */
 
 /* What monitor.py --json printed: its snapshots, the seqs of the events it
@@ -351,8 +339,8 @@ static void test_python_monitor_sees_every_seq_once_across_a_restart(void **stat
 {
     (void)state;
     char listen[64], publish[64], pythonpath[HARNESS_PATH_MAX + 16];
-    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", free_port());
-    snprintf(publish, sizeof publish, "tcp://127.0.0.1:%d", free_port());
+    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", harness_free_port());
+    snprintf(publish, sizeof publish, "tcp://127.0.0.1:%d", harness_free_port());
     struct harness_server s = {0};
     assert_int_equal(harness_server_start(&s, "--listen", listen, "--publish", publish,
                                           "--pub-hwm", "10", "--pub-sndbuf", "8192", NULL),
@@ -411,8 +399,8 @@ static void test_python_monitor_snapshots_again_on_a_new_epoch(void **state)
 {
     (void)state;
     char listen[64], publish[64], pythonpath[HARNESS_PATH_MAX + 16];
-    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", free_port());
-    snprintf(publish, sizeof publish, "tcp://127.0.0.1:%d", free_port());
+    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", harness_free_port());
+    snprintf(publish, sizeof publish, "tcp://127.0.0.1:%d", harness_free_port());
     struct harness_server s = {0};
     assert_int_equal(harness_server_start(&s, "--listen", listen, "--publish", publish, NULL), 0);
     generate_module(&s, pythonpath, sizeof pythonpath);
@@ -581,7 +569,7 @@ static void test_python_checkin_lands_once_and_exits_like_okr(void **state)
     assert_int_equal(checkins_of_k1(&s, NULL), 1);
 
     char nobody[64];
-    snprintf(nobody, sizeof nobody, "tcp://127.0.0.1:%d", free_port());
+    snprintf(nobody, sizeof nobody, "tcp://127.0.0.1:%d", harness_free_port());
     const char *away_args[] = {"--server", nobody, "--timeout", "200", "--retries", "2", "K1",
                                "5", NULL};
     run_script(&r, pythonpath, "checkin.py", away_args);

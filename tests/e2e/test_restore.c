@@ -24,12 +24,6 @@
 #include "harness.h"
 #include "monitor.h"
 
-#define okr_ok(s, ...)                                   \
-    do {                                                 \
-        struct harness_result r_;                        \
-        harness_okr_ok((s), &r_, __VA_ARGS__);           \
-        harness_result_free(&r_);                        \
-    } while (0)
 
 #define MAX_NODES 8
 
@@ -87,18 +81,6 @@ static void on_reset(void *ctx)
     ((view *)ctx)->resets++;
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -124,7 +106,7 @@ static void checkins(struct harness_server *s, const char *kr, int n, int base)
     for (int i = 0; i < n; i++) {
         char value[16];
         snprintf(value, sizeof value, "%d", base + i);
-        okr_ok(s, "checkin", kr, value, NULL);
+        harness_okr_quiet(s, "checkin", kr, value, NULL);
     }
 }
 
@@ -157,21 +139,21 @@ typedef enum { COPY_BY_BACKUP, COPY_BY_CP_AND_NEW_EPOCH } copy_kind;
 static void restore_under_a_monitor(copy_kind kind)
 {
     char listen[64], publish[64];
-    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", free_port());
-    snprintf(publish, sizeof publish, "tcp://127.0.0.1:%d", free_port());
+    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", harness_free_port());
+    snprintf(publish, sizeof publish, "tcp://127.0.0.1:%d", harness_free_port());
     struct harness_server s = {0};
     assert_int_equal(harness_server_start(&s, "--listen", listen, "--publish", publish, NULL), 0);
-    okr_ok(&s, "period", "add", "2026-Q4", "--start", "2026-10-01", "--end", "2026-12-31", NULL);
-    okr_ok(&s, "obj", "add", "Grow", "--period", "2026-Q4", NULL);
-    okr_ok(&s, "kr", "add", "O1", "Deals", "--from", "0", "--to", "100", NULL);
-    okr_ok(&s, "kr", "add", "O1", "Calls", "--from", "0", "--to", "100", NULL);
+    harness_okr_quiet(&s, "period", "add", "2026-Q4", "--start", "2026-10-01", "--end", "2026-12-31", NULL);
+    harness_okr_quiet(&s, "obj", "add", "Grow", "--period", "2026-Q4", NULL);
+    harness_okr_quiet(&s, "kr", "add", "O1", "Deals", "--from", "0", "--to", "100", NULL);
+    harness_okr_quiet(&s, "kr", "add", "O1", "Calls", "--from", "0", "--to", "100", NULL);
     checkins(&s, "K1", 9, 1);                        /* seq 13 */
     assert_int_equal(harness_last_seq(&s), 13);
 
     char copy[HARNESS_PATH_MAX];
     snprintf(copy, sizeof copy, "%s/copy", s.root);
     if (kind == COPY_BY_BACKUP) {
-        okr_ok(&s, "admin", "backup", copy, NULL);
+        harness_okr_quiet(&s, "admin", "backup", copy, NULL);
     } else {
         char cmd[2 * HARNESS_PATH_MAX + 32];
         assert_int_equal(harness_server_stop(&s), 0);     /* a cold copy of the files */

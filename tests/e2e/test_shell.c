@@ -111,18 +111,6 @@ static void current_quarter(fixture *f)
 }
 
 /* A TCP port nobody listens on right now. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        fail_msg("cannot find a free port: %s", strerror(errno));
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static char *read_file(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -437,8 +425,8 @@ static int start(void **state, bool fixed_ports)
     if (f == NULL || make_term_dir(&f->term) != 0)
         return -1;
     current_quarter(f);
-    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", free_port());
-    snprintf(publish, sizeof publish, "tcp://127.0.0.1:%d", free_port());
+    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", harness_free_port());
+    snprintf(publish, sizeof publish, "tcp://127.0.0.1:%d", harness_free_port());
     int rc = fixed_ports ? harness_server_start(&f->server, "--listen", listen, "--publish",
                                                 publish, NULL)
                          : harness_server_start(&f->server, NULL);

@@ -264,18 +264,6 @@ static void build_org(struct harness_server *s, int teams)
 }
 
 /* A free loopback TCP port (bound and released: the server binds it next). */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /* ------------------------------------------------------------ the tests */
 
 /* N writers, several watchers at once: every watcher sees every seq once, in
@@ -361,8 +349,8 @@ static void test_watchers_resume_across_a_server_restart(void **state)
 {
     (void)state;
     char listen[64], publish[64];
-    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", free_port());
-    snprintf(publish, sizeof publish, "tcp://127.0.0.1:%d", free_port());
+    snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", harness_free_port());
+    snprintf(publish, sizeof publish, "tcp://127.0.0.1:%d", harness_free_port());
     struct harness_server s = {0};
     assert_int_equal(harness_server_start(&s, "--listen", listen, "--publish", publish, NULL), 0);
     build_org(&s, 2);

@@ -150,6 +150,18 @@ void harness_expect_exit_at(const struct harness_result *r, int code, const char
 const char *harness_okr_ok(const struct harness_server *s, struct harness_result *out,
                            const char *arg, ...);
 
+/* harness_okr_ok, its output dropped: a set-up step that must succeed. */
+#define harness_okr_quiet(s, ...)                        \
+    do {                                                 \
+        struct harness_result r_;                        \
+        harness_okr_ok((s), &r_, __VA_ARGS__);           \
+        harness_result_free(&r_);                        \
+    } while (0)
+
+/* A TCP port on 127.0.0.1 nobody listens on right now (asserts). For tests
+ * that must start okrd on the same ports twice. */
+int harness_free_port(void);
+
 /* Copy of s with trailing whitespace removed (malloc'd). */
 char *harness_chomp(const char *s);
 

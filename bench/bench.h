@@ -243,18 +243,23 @@ void floor_redis_stop(redis_floor *r);
 
 /* ------------------------------------------------------------ populate.c */
 
-/* A generated organisation, grown by whole trees ("roots"): each tree is
- * `depth` levels of objectives with `fanout` children each. Every objective
- * has 3 KRs: one roll-up KR and two metric KRs above the deepest level, three
+/* A generated organisation: one company objective (no KRs: its score is
+ * the mean of the objectives aligned to it) and whole trees below it: each
+ * tree is `depth` levels of objectives with `fanout` children each, its top
+ * objective aligned to the company objective. Every tree objective has 3
+ * KRs: one roll-up KR and two metric KRs above the deepest level, three
  * metric KRs at the deepest level. Level l objectives align to the roll-up
- * KR of their parent, so a check-in on a deepest-level KR moves 2*depth
- * nodes (objective, roll-up KR, ... up to the tree's top objective).
+ * KR of their parent, so a check-in on a deepest-level KR moves 2*depth + 1
+ * nodes (objective, roll-up KR, ... the tree's top objective, the company
+ * objective), whatever the size; the company objective's score depends on
+ * every node.
  * Teams: each tree's levels above depth/2 belong to team "bT<tree>"; each
  * objective at level depth/2 starts team "bT<tree>.<k>" that its subtree
  * shares. */
 typedef struct {
     int depth, fanout;
     char period[16];
+    uint32_t company;             /* the company objective's number (O<n>), 0 before */
     size_t trees;                 /* trees so far */
     size_t nodes;                 /* objectives + KRs created */
     size_t teams_made;
@@ -309,12 +314,11 @@ typedef struct {
     int subscribers;          /* SUB sockets on topic "all", in one thread */
     bool use_monitor;         /* one client/monitor.c monitor instead */
     double warmup_s, seconds;
-    double half_rtt_ns;       /* one-way transit estimate: half the bare REQ/REP RTT */
     int interval_us;          /* at most one event per interval (0: back to back) */
 } events_spec;
 
 typedef struct {
-    bench_run commit;         /* ack->subscriber + half RTT: commit to subscriber */
+    bench_run commit;         /* Event.commit_time to subscriber (floor: publish to SUB) */
     bench_run request;        /* Event.time (request start) to subscriber */
     uint64_t events, deliveries, missing;
 } events_result;

@@ -11,12 +11,11 @@
  *   request -> subscriber   receipt - Event.time; Event.time is okrd's time
  *                           when it began the request, so this includes the
  *                           durable commit (the fsync).
- *   commit -> subscriber    receipt - (writer's receipt of the reply) + half
- *                           the bare REQ/REP round trip. okrd replies right
- *                           after the commit and publishes right after the
- *                           replies, so the reply's arrival minus one one-way
- *                           transit is the commit instant, give or take the
- *                           few microseconds of sending the reply. */
+ *   commit -> subscriber    receipt - Event.commit_time; okrd stamps each
+ *                           live event with its clock right after the commit
+ *                           returned (same host, same clock), so this is the
+ *                           delivery delay alone: publishing, the XPUB
+ *                           queue, the kernel and the subscriber's wake-up. */
 #include "bench.h"
 
 #include <errno.h>
@@ -37,6 +36,7 @@ typedef struct {
     uint64_t seq;
     int64_t recv_ns;       /* CLOCK_REALTIME at receipt */
     int64_t event_us;      /* Event.time */
+    int64_t commit_us;     /* Event.commit_time (0: the event had none) */
 } delivery;
 
 typedef struct {
@@ -53,11 +53,12 @@ typedef struct {
     char error[256];
 } sub_state;
 
-static void record(sub_state *s, uint64_t seq, int64_t recv_ns, int64_t event_us)
+static void record(sub_state *s, const Okr__Event *ev, int64_t recv_ns)
 {
     size_t i = atomic_load(&s->n);
     if (i < s->cap) {
-        s->log[i] = (delivery){seq, recv_ns, event_us};
+        s->log[i] = (delivery){ev->seq, recv_ns, ev->time,
+                               ev->has_commit_time ? ev->commit_time : 0};
         atomic_store(&s->n, i + 1);
     }
 }
@@ -113,7 +114,7 @@ static void run_raw(sub_state *s)
             Okr__Event *ev = okr__event__unpack(NULL, zmq_msg_size(&pend[j].body),
                                                 zmq_msg_data(&pend[j].body));
             if (ev) {
-                record(s, ev->seq, pend[j].recv_ns, ev->time);
+                record(s, ev, pend[j].recv_ns);
                 if (!s->seen[pend[j].sub]) {
                     s->seen[pend[j].sub] = true;
                     atomic_fetch_add(&s->ready, 1);
@@ -135,7 +136,7 @@ static void run_raw(sub_state *s)
 static void on_event(void *ctx, const Okr__Event *ev)
 {
     sub_state *s = ctx;
-    record(s, ev->seq, clock_real_ns(), ev->time);
+    record(s, ev, clock_real_ns());
     if (!s->seen[0]) {
         s->seen[0] = true;
         atomic_fetch_add(&s->ready, 1);
@@ -196,14 +197,12 @@ static void pace(int64_t *next_at, int interval_us)
     *next_at = now + (int64_t)interval_us * 1000;
 }
 
-/* One check-in, waited for; returns its seq (0 on failure) and the wall
- * time its reply arrived. */
-static uint64_t checkin_once(client *c, load_ctx *l, int64_t *ack_ns)
+/* One check-in, waited for; returns its seq (0 on failure). */
+static uint64_t checkin_once(client *c, load_ctx *l)
 {
     Okr__Request req = OKR__REQUEST__INIT;
     load_make_checkin(l, &req);
     Okr__Response *r = client_call(c, &req, 10000, NULL);
-    *ack_ns = clock_real_ns();
     uint64_t seq = 0;
     if (r && client_code(r) == OKR__ERROR_CODE__OK && r->body_case == OKR__RESPONSE__BODY_CHANGED)
         seq = r->changed->seq;
@@ -258,12 +257,11 @@ int events_run(const char *requests, const char *events, const org *o,
     load_ctx l;
     load_init(&l, o, 0x5eed0000u + (uint64_t)subs);
     int rc = 0;
-    int64_t ack;
     /* Until every subscriber has its subscription in place (it has seen an
      * event), then the warm-up, then the measured window. */
     int64_t deadline = clock_mono_ns() + READY_TIMEOUT_NS;
     while (atomic_load(&s->ready) < subs) {
-        if (clock_mono_ns() > deadline || checkin_once(&c, &l, &ack) == 0) {
+        if (clock_mono_ns() > deadline || checkin_once(&c, &l) == 0) {
             bench_note("events: only %d of %d subscribers received anything",
                        atomic_load(&s->ready), subs);
             rc = -1;
@@ -273,13 +271,11 @@ int events_run(const char *requests, const char *events, const org *o,
     }
     int64_t t_measure = clock_mono_ns() + (int64_t)(spec->warmup_s * 1e9);
     int64_t t_stop = t_measure + (int64_t)(spec->seconds * 1e9);
-    size_t cap_acks = 1 << 16, n_acks = 0;
-    int64_t *acks = malloc(cap_acks * sizeof *acks);
-    uint64_t first = 0, last = 0;
+    uint64_t n_acks = 0, first = 0, last = 0;
     int64_t next_at = clock_mono_ns();
     while (rc == 0 && clock_mono_ns() < t_stop) {
         pace(&next_at, spec->interval_us);
-        uint64_t seq = checkin_once(&c, &l, &ack);
+        uint64_t seq = checkin_once(&c, &l);
         if (seq == 0) {
             rc = -1;
             break;
@@ -294,13 +290,7 @@ int events_run(const char *requests, const char *events, const org *o,
             rc = -1;
             break;
         }
-        if (n_acks == cap_acks) {
-            cap_acks *= 2;
-            acks = realloc(acks, cap_acks * sizeof *acks);
-            if (acks == NULL)
-                bench_die("out of memory");
-        }
-        acks[n_acks++] = ack;
+        n_acks++;
         last = seq;
     }
     /* Let the last event reach everyone (bounded), then stop. */
@@ -325,17 +315,23 @@ int events_run(const char *requests, const char *events, const org *o,
     hist_init(hc);
     hist_init(hr);
     size_t n = atomic_load(&s->n);
-    uint64_t found = 0, negative = 0;
+    uint64_t found = 0, unstamped = 0, negative = 0;
     for (size_t i = 0; i < n && first; i++) {
         delivery *d = &s->log[i];
         if (d->seq < first || d->seq > last)
             continue;
         found++;
-        double commit = (double)(d->recv_ns - acks[d->seq - first]) + spec->half_rtt_ns;
         double request = (double)d->recv_ns - (double)d->event_us * 1000.0;
+        hist_add(hr, request < 0 ? 0 : (uint64_t)request);
+        if (d->commit_us == 0) {
+            unstamped++;
+            continue;
+        }
+        /* commit_time is in whole microseconds: at most 1 us early, so a
+         * delivery can read up to 1 us late, never early by more. */
+        double commit = (double)d->recv_ns - (double)d->commit_us * 1000.0;
         negative += commit < 0;
         hist_add(hc, commit < 0 ? 0 : (uint64_t)commit);
-        hist_add(hr, request < 0 ? 0 : (uint64_t)request);
     }
     out->events = n_acks;
     out->deliveries = found;
@@ -344,12 +340,14 @@ int events_run(const char *requests, const char *events, const org *o,
     run_from_hist(&out->request, hr);
     out->commit.ops = out->request.ops = found;
     out->commit.rate = out->request.rate = (double)n_acks / spec->seconds;
+    if (unstamped)
+        bench_note("events: %llu deliveries without Event.commit_time (left out of commit ->)",
+                   (unsigned long long)unstamped);
     if (negative)
-        bench_note("events: %llu deliveries before the reply arrived (counted as 0)",
+        bench_note("events: %llu deliveries stamped before their commit_time (clock step?)",
                    (unsigned long long)negative);
     free(hc);
     free(hr);
-    free(acks);
     free(s->log);
     free(s->seen);
     free(s);

@@ -21,7 +21,7 @@
 
 #define KRS_PER_OBJECTIVE 3
 
-typedef enum { PHASE_TEAMS, PHASE_OBJECTIVES, PHASE_KRS } phase_kind;
+typedef enum { PHASE_COMPANY, PHASE_TEAMS, PHASE_OBJECTIVES, PHASE_KRS } phase_kind;
 
 typedef struct {
     org *o;
@@ -145,9 +145,13 @@ static void make_objective(phase *p, size_t i, Okr__Request *req)
     p->obj_rec.owner = BENCH_USER;
     p->obj_add = (Okr__ObjectiveAdd)OKR__OBJECTIVE_ADD__INIT;
     p->obj_add.objective = &p->obj_rec;
-    if (p->level > 0) {
-        size_t parent = t * (p->per_tree / (size_t)p->o->fanout) + k / (size_t)p->o->fanout;
-        okr_id_format(okr_node_kr(p->parent_rollup[parent]), p->parent);
+    if (p->level > 0 || p->o->company) {
+        if (p->level == 0) {
+            okr_id_format(okr_node_objective(p->o->company), p->parent);
+        } else {
+            size_t parent = t * (p->per_tree / (size_t)p->o->fanout) + k / (size_t)p->o->fanout;
+            okr_id_format(okr_node_kr(p->parent_rollup[parent]), p->parent);
+        }
         p->align = (Okr__Alignment)OKR__ALIGNMENT__INIT;
         p->align.parent = p->parent;
         p->align_list[0] = &p->align;
@@ -190,10 +194,25 @@ static void make_kr(phase *p, size_t i, Okr__Request *req)
     req->kr_add = &p->kr_add;
 }
 
+/* The company objective: no team, no KRs, every tree's top aligned to it. */
+static void make_company(phase *p, Okr__Request *req)
+{
+    snprintf(p->title, sizeof p->title, "Company: every customer delighted, every team aligned");
+    p->obj_rec = (Okr__Objective)OKR__OBJECTIVE__INIT;
+    p->obj_rec.title = p->title;
+    p->obj_rec.period = p->o->period;
+    p->obj_rec.owner = BENCH_USER;
+    p->obj_add = (Okr__ObjectiveAdd)OKR__OBJECTIVE_ADD__INIT;
+    p->obj_add.objective = &p->obj_rec;
+    req->body_case = OKR__REQUEST__BODY_OBJECTIVE_ADD;
+    req->objective_add = &p->obj_add;
+}
+
 static void make(void *ctx, size_t i, Okr__Request *req)
 {
     phase *p = ctx;
     switch (p->kind) {
+    case PHASE_COMPANY: make_company(p, req); break;
     case PHASE_TEAMS: make_team(p, i, req); break;
     case PHASE_OBJECTIVES: make_objective(p, i, req); break;
     case PHASE_KRS: make_kr(p, i, req); break;
@@ -223,7 +242,9 @@ static void on_reply(void *ctx, size_t i, const Okr__Response *r)
                      r->error && r->error->message ? r->error->message : "no id in the reply");
         return;
     }
-    if (p->kind == PHASE_OBJECTIVES) {
+    if (p->kind == PHASE_COMPANY) {
+        p->o->company = num;
+    } else if (p->kind == PHASE_OBJECTIVES) {
         p->obj[i] = num;
     } else if (p->kind == PHASE_KRS) {
         size_t obj = i / KRS_PER_OBJECTIVE;
@@ -298,6 +319,12 @@ int org_grow(org *o, const char *endpoint, size_t nodes, size_t window)
         rc = add_period(&c, o);
 
     phase p = {.o = o, .first_tree = o->trees, .n_trees = new_trees};
+    if (rc == 0 && o->company == 0) {
+        p.kind = PHASE_COMPANY;
+        rc = run_phase(&c, &p, 1, 1, "company objective");
+        if (rc == 0)
+            o->nodes += 1;                 /* not in o->objectives: those are the trees' */
+    }
     size_t tl_count = ipow((size_t)o->fanout, team_level(o));
     if (rc == 0) {
         p.kind = PHASE_TEAMS;

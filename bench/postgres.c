@@ -282,8 +282,8 @@ static size_t ipow(size_t b, int e)
 }
 
 /* node.tsv and edge.tsv in dir: populate.c's shape, ids in its creation
- * order (level by level across all trees, a level's objectives, then their
- * KRs), one id space for objectives and KRs. */
+ * order (the company objective, then level by level across all trees, a
+ * level's objectives, then their KRs), one id space for objectives and KRs. */
 static int write_org(const char *dir, pg_org *po)
 {
     char path[BENCH_PATH_MAX + 16];
@@ -299,8 +299,9 @@ static int write_org(const char *dir, pg_org *po)
             fclose(edges);
         return -1;
     }
-    uint32_t next = 1, *prev_rollup = NULL;
+    uint32_t company = 1, next = 2, *prev_rollup = NULL;
     size_t f = (size_t)po->fanout;
+    fprintf(nodes, "%u\t0\t\\N\t\\N\n", company);
     for (int level = 0; level < po->depth; level++) {
         size_t per_tree = ipow(f, level), count = po->trees * per_tree;
         uint32_t first = next;
@@ -310,6 +311,8 @@ static int write_org(const char *dir, pg_org *po)
             if (level > 0) {
                 size_t t = i / per_tree, k = i % per_tree;
                 fprintf(edges, "%u\t%u\t1\n", id, prev_rollup[t * (per_tree / f) + k / f]);
+            } else {
+                fprintf(edges, "%u\t%u\t1\n", id, company);
             }
         }
         uint32_t *rollup = calloc(count, sizeof *rollup);
@@ -336,8 +339,8 @@ static int write_org(const char *dir, pg_org *po)
     }
     free(prev_rollup);
     po->nodes = next - 1;
-    po->top_first = 1;                  /* level 0 comes first: one top objective per tree */
-    po->n_top = po->trees;
+    po->top_first = company;            /* "the top objective": the company's */
+    po->n_top = 1;
     int bad = ferror(nodes) | ferror(edges);
     bad |= fclose(nodes) | fclose(edges);
     if (bad) {

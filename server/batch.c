@@ -180,6 +180,7 @@ void batch_run(batch *b, okrd *s)
     };
     core_run(&ctx, b->items, b->n, &b->mem);
     s->last_seq = ctx.last_seq;
+    b->committed_at = ctx.committed_at;
     int64_t us = elapsed_us(&started);
     if (s->cfg.slow_ms >= 0 && us >= (int64_t)s->cfg.slow_ms * 1000 && log_enabled(LOG_LEVEL_WARN))
         log_slow(b, us);

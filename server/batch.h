@@ -31,6 +31,7 @@ typedef struct {
     core_item items[BATCH_MAX];   /* what batch_core runs; replies and events */
     batch_frames frames[BATCH_MAX];
     size_t n;
+    int64_t committed_at;     /* Unix us when the last batch_run's commit returned */
     arena mem;
     peer_table peers;         /* reply bytes in flight, per sender and in total */
     const auth *auth;       /* secure mode: who may send (NULL: local mode) */

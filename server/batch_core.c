@@ -280,6 +280,7 @@ int core_run(core_ctx *ctx, core_item *items, size_t n, arena *mem)
             refuse_all(items, n, mem, rc);
             return rc;
         }
+        ctx->committed_at = text_now_us();
         ctx->last_seq = seq;
         return 0;
     }

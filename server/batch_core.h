@@ -61,6 +61,8 @@ typedef struct {
     int64_t (*clock)(void *arg, size_t i);
     void *clock_arg;
     unsigned map_grows;              /* out: times MDB_MAP_FULL grew the map */
+    int64_t committed_at;            /* out: Unix us right after the commit returned
+                                        (Event.commit_time of the batch's events) */
 } core_ctx;
 
 /* Handle items[0..n) in one write transaction (a read transaction when none

@@ -431,20 +431,49 @@ static void send_frames(publisher *p, const char *topic, const void *body, size_
     zmq_send(p->socket, body, len, ZMQ_DONTWAIT);
 }
 
+/* The stored event with Event.commit_time appended: protobuf merges a
+ * repeated scalar field as "last one wins", so appending the field's bytes
+ * to the packed message is the same as packing it with the field set, and
+ * the stored bytes need not be packed again. Returns the length written. */
+static size_t with_commit_time(uint8_t *out, const void *event, size_t len, int64_t commit_time)
+{
+    memcpy(out, event, len);
+    size_t n = len;
+    out[n++] = (uint8_t)((8u << 3) | 0u);      /* field 8, varint */
+    uint64_t v = (uint64_t)commit_time;
+    do {
+        out[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        out[n++] |= v ? 0x80 : 0;
+    } while (v);
+    return n;
+}
+
+#define COMMIT_TIME_BYTES 11   /* tag + a 10-byte varint at most */
+#define EVENT_STACK_BYTES 4096
+
 /* "all" always goes out (one send; libzmq drops it when nobody matches):
  * an unsubscription names no connection, so one that never subscribed
  * could otherwise switch "all" off for everyone. */
-void publish_event(publisher *p, const void *event, size_t len, const char *const *nodes,
-                   size_t n_nodes)
+void publish_event(publisher *p, const void *event, size_t len, int64_t commit_time,
+                   const char *const *nodes, size_t n_nodes)
 {
-    send_frames(p, "all", event, len);
+    uint8_t stack[EVENT_STACK_BYTES];
+    uint8_t *buf = len + COMMIT_TIME_BYTES <= sizeof stack ? stack
+                                                           : malloc(len + COMMIT_TIME_BYTES);
+    if (buf != NULL)
+        len = with_commit_time(buf, event, len, commit_time);
+    const void *body = buf ? buf : event;     /* out of memory: without the stamp */
+    send_frames(p, "all", body, len);
     bool every_node = every_node_wanted(p);
     for (size_t i = 0; i < n_nodes; i++) {
         char topic[OKR_MAX_NAME + 8];
         snprintf(topic, sizeof topic, NODE_PREFIX "%s/", nodes[i]);
         if (every_node || prefix_kept(p, topic, NODE_PREFIX_LEN + 1))
-            send_frames(p, topic, event, len);
+            send_frames(p, topic, body, len);
     }
+    if (buf != stack)
+        free(buf);
 }
 
 void publish_heartbeat(publisher *p, uint64_t seq, const unsigned char *epoch, size_t epoch_len,

@@ -76,15 +76,6 @@ int publish_open_secure(publisher *p, void *ctx, const char *endpoint, int hwm, 
  * after printing why (p is then closed). */
 int publish_rebind(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
                    const auth *a, int deadline_ms);
-/* The same as a CURVE server that asks a's ZAP handler (secure mode). */
-int publish_open_secure(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
-                        const auth *a, char *bound, size_t len);
-/* Close the socket and bind a new one on the same endpoint (a resolved one:
- * the same port), retrying for up to deadline_ms while the old listener is
- * still going away. Every subscriber is cut off and must reconnect, which
- * passes ZAP again. 0, or -1 after printing why (p is then closed). */
-int publish_rebind(publisher *p, void *ctx, const char *endpoint, int hwm, int sndbuf,
-                   const auth *a, int deadline_ms);
 void publish_close(publisher *p);
 
 /* Read the subscription messages waiting on the socket (call when it polls
@@ -102,9 +93,10 @@ uint64_t publish_subscriptions(const publisher *p);
 uint64_t publish_refused(const publisher *p);
 uint64_t publish_dropped(const publisher *p);
 
-/* An event: on "all", and on "node/ID/" for each id in nodes. */
-void publish_event(publisher *p, const void *event, size_t len, const char *const *nodes,
-                   size_t n_nodes);
+/* An event (the packed Event as stored): on "all", and on "node/ID/" for
+ * each id in nodes, with Event.commit_time set to commit_time (Unix us). */
+void publish_event(publisher *p, const void *event, size_t len, int64_t commit_time,
+                   const char *const *nodes, size_t n_nodes);
 
 /* A heartbeat on "hb". */
 void publish_heartbeat(publisher *p, uint64_t seq, const unsigned char *epoch, size_t epoch_len,

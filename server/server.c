@@ -144,7 +144,7 @@ static void answer(okrd *s, batch *b)
     for (size_t i = 0; i < b->n; i++)
         if (b->items[i].event)
             publish_event(&s->pub, b->items[i].event, b->items[i].event_len,
-                          b->items[i].nodes, b->items[i].n_nodes);
+                          b->committed_at, b->items[i].nodes, b->items[i].n_nodes);
     batch_release(b, s->router);
 }
 

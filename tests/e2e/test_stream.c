@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zmq.h>
 
 #include "harness.h"
 #include "monitor.h"
@@ -542,6 +543,57 @@ static void test_request_with_an_odd_unknown_field_leaves_a_replayable_log(void 
     harness_server_destroy(&s);
 }
 
+
+/* Live events carry Event.commit_time, okrd's clock right after the commit
+ * became durable: after the request began (Event.time), before this
+ * subscriber got it (same host, same clock). The log keeps the event as
+ * committed, so a replay of the same seq has no commit_time. */
+static void test_live_events_carry_the_commit_instant_and_the_log_does_not(void **state)
+{
+    (void)state;
+    struct harness_server s = {0};
+    assert_int_equal(harness_server_start(&s, NULL), 0);
+    void *ctx = zmq_ctx_new();
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    assert_int_equal(zmq_connect(sub, s.events), 0);
+    assert_int_equal(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0), 0);
+    int timeout = DEADLINE_MS;
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    char topic[64];
+    uint8_t body[4096];
+    do {                                      /* a heartbeat: the subscription is in */
+        assert_true(zmq_recv(sub, topic, sizeof topic, 0) >= 0);
+        assert_true(zmq_recv(sub, body, sizeof body, 0) >= 0);
+    } while (memcmp(topic, "hb", 2) != 0);
+
+    harness_okr_quiet(&s, "period", "add", "2026", "--start", "2026-01-01", "--end",
+                      "2026-12-31", NULL);
+    Okr__Event *ev = NULL;
+    while (ev == NULL) {
+        int tn = zmq_recv(sub, topic, sizeof topic, 0);
+        int bn = zmq_recv(sub, body, sizeof body, 0);
+        assert_true(tn >= 0 && bn >= 0 && (size_t)bn <= sizeof body);
+        if (tn == 3 && memcmp(topic, "all", 3) == 0)
+            ev = okr__event__unpack(NULL, (size_t)bn, body);
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t received = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    assert_int_equal(ev->seq, 1);
+    assert_true(ev->has_commit_time);
+    assert_true(ev->time <= ev->commit_time);
+    assert_true(ev->commit_time <= received);
+    okr__event__free_unpacked(ev, NULL);
+
+    Okr__Response *rep = replay(&s, 0);
+    assert_int_equal(rep->events->n_events, 1);
+    assert_false(rep->events->events[0]->has_commit_time);
+    okr__response__free_unpacked(rep, NULL);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+    harness_server_destroy(&s);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -552,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_node_watcher_gets_deep_changes_and_nothing_unrelated),
         cmocka_unit_test(test_replay_of_a_pruned_range_is_refused_and_watchers_resnapshot),
         cmocka_unit_test(test_request_with_an_odd_unknown_field_leaves_a_replayable_log),
+        cmocka_unit_test(test_live_events_carry_the_commit_instant_and_the_log_does_not),
     };
     return cmocka_run_group_tests_name("stream", tests, NULL, NULL);
 }

@@ -548,10 +548,9 @@ static bool need_room(request *rq, const Okr__Dump *d)
     if (held == 0 || d->n_periods == 1)
         return true;
     return request_fail(rq, OKR__ERROR_CODE__CONFLICT,
-                        "import: this server holds data (%llu periods, teams and "
-                        "objectives) and the file holds %zu periods: into a server that "
-                        "is not empty, import one period at a time (okr import FILE "
-                        "--period P)", (unsigned long long)held, d->n_periods);
+                        "import: this server is not empty (it has periods, teams or "
+                        "objectives) and the file holds %zu periods: import one period at "
+                        "a time (okr import FILE --period P)", d->n_periods);
 }
 
 /* Import { dump } -> ImportReply (its Changed filled by the dispatcher) */

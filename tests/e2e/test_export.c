@@ -15,8 +15,11 @@
  *    with data, and a link to a record outside the file, are refused;
  *  - --csv checkins quotes as RFC 4180 says, with CRLF line ends;
  *  - a file too large for one request is refused before anything is sent.
- * (A viewer's or editor's Import is refused in secure mode by
- * test_secure.c, which sends every mutating request type as a viewer.) */
+ *  - in secure mode an editor's Import is refused (admin only) and changes
+ *    nothing; an admin's is applied, its event's actor the admin, while
+ *    the check-ins keep the authors the file names.
+ * (test_secure.c sends every mutating request type, Import too, as a
+ * viewer.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +28,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <zmq.h>
 
 #include "harness.h"
 
@@ -435,6 +439,122 @@ static void test_csv_quotes_commas_quotes_and_line_feeds(void **state)
     free(csv);
 }
 
+/* ------------------------------------------------------------ secure mode */
+
+static Okr__Response *raw_import(struct harness_server *s, Okr__Dump *d)
+{
+    Okr__Import in = OKR__IMPORT__INIT;
+    in.dump = d;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.body_case = OKR__REQUEST__BODY_IMPORT_DATA;
+    req.import_data = &in;
+    Okr__Response *resp = harness_request(s, &req);
+    assert_non_null(resp);
+    return resp;
+}
+
+static void test_secure_mode_import_needs_admin(void **state)
+{
+    (void)state;
+    struct harness_server s;
+    struct harness_result r;
+    char admin_pub[41], admin_sec[41], ed_pub[41], ed_sec[41];
+    assert_int_equal(zmq_curve_keypair(admin_pub, admin_sec), 0);
+    assert_int_equal(zmq_curve_keypair(ed_pub, ed_sec), 0);
+    assert_int_equal(harness_server_prepare(&s, "--secure", NULL), 0);
+    harness_okrd_cmd(&r, "--data", s.data_dir, "--print-key", NULL);
+    harness_expect_exit(&r, 0);
+    char *server_key = harness_chomp(r.out);
+    harness_result_free(&r);
+    harness_okrd_cmd(&r, "--data", s.data_dir, "--add-user", "ada", "--role", "admin", "--key",
+                     admin_pub, NULL);
+    harness_expect_exit(&r, 0);
+    harness_result_free(&r);
+    harness_okrd_cmd(&r, "--data", s.data_dir, "--add-user", "ed", "--role", "editor", "--key",
+                     ed_pub, NULL);
+    harness_expect_exit(&r, 0);
+    harness_result_free(&r);
+    assert_int_equal(harness_server_launch(&s), 0);
+
+    Okr__Period p = OKR__PERIOD__INIT;
+    p.name = "2026";
+    p.start = "2026-01-01";
+    p.end = "2026-12-31";
+    Okr__Objective o = OKR__OBJECTIVE__INIT;
+    o.id = "O7";
+    o.title = "Imported";
+    o.period = "2026";
+    o.has_created_at = true;
+    o.created_at = 1767225600000000;      /* 2026-01-01 */
+    Okr__KeyResult k = OKR__KEY_RESULT__INIT;
+    k.id = "K9";
+    k.objective = "O7";
+    k.title = "Count";
+    k.has_start = k.has_target = true;
+    k.target = 4;
+    Okr__CheckIn c = OKR__CHECK_IN__INIT;
+    c.kr = "K9";
+    c.has_time = c.has_value = true;
+    c.time = 1767312000000000;            /* 2026-01-02 */
+    c.value = 1;
+    c.author = "someone-else";
+    Okr__Period *periods[] = {&p};
+    Okr__Objective *objectives[] = {&o};
+    Okr__KeyResult *krs[] = {&k};
+    Okr__CheckIn *checkins[] = {&c};
+    Okr__Dump d = OKR__DUMP__INIT;
+    d.has_version = true;
+    d.version = 1;
+    d.n_periods = 1, d.periods = periods;
+    d.n_objectives = 1, d.objectives = objectives;
+    d.n_key_results = 1, d.key_results = krs;
+    d.n_checkins = 1, d.checkins = checkins;
+
+    harness_client_curve(&s, server_key, ed_pub, ed_sec);
+    uint64_t seq = harness_last_seq(&s);          /* the offline user adds are events */
+    Okr__Response *resp = raw_import(&s, &d);
+    assert_int_equal(harness_error_code(resp), OKR__ERROR_CODE__PERMISSION_DENIED);
+    assert_string_equal(resp->error->message, "import_data needs the admin role; ed is editor");
+    okr__response__free_unpacked(resp, NULL);
+    assert_int_equal(harness_last_seq(&s), seq);
+
+    harness_client_curve(&s, server_key, admin_pub, admin_sec);
+    resp = raw_import(&s, &d);
+    assert_int_equal(harness_error_code(resp), OKR__ERROR_CODE__OK);
+    assert_int_equal(resp->body_case, OKR__RESPONSE__BODY_IMPORTED);
+    assert_int_equal(resp->imported->changed->seq, seq + 1);
+    assert_int_equal(resp->imported->n_ids, 2);
+    assert_string_equal(resp->imported->ids[0]->from, "O7");
+    assert_string_equal(resp->imported->ids[0]->to, "O1");
+    assert_string_equal(resp->imported->ids[1]->to, "K1");
+    okr__response__free_unpacked(resp, NULL);
+
+    Okr__History h = OKR__HISTORY__INIT;
+    h.kr = "K1";
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.body_case = OKR__REQUEST__BODY_HISTORY;
+    req.history = &h;
+    resp = harness_request(&s, &req);
+    assert_non_null(resp);
+    assert_int_equal(resp->history->n_checkins, 1);
+    assert_string_equal(resp->history->checkins[0]->author, "someone-else");
+    assert_int_equal(resp->history->checkins[0]->time, 1767312000000000);
+    okr__response__free_unpacked(resp, NULL);
+
+    Okr__LogGet lg = OKR__LOG_GET__INIT;
+    lg.has_after_seq = true;
+    lg.after_seq = seq;
+    req.body_case = OKR__REQUEST__BODY_LOG;
+    req.log = &lg;
+    resp = harness_request(&s, &req);
+    assert_non_null(resp);
+    assert_int_equal(resp->log->n_events, 1);
+    assert_string_equal(resp->log->events[0]->actor, "ada");
+    okr__response__free_unpacked(resp, NULL);
+    free(server_key);
+    harness_server_destroy(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +576,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv_quotes_commas_quotes_and_line_feeds, setup,
                                         teardown),
+        cmocka_unit_test(test_secure_mode_import_needs_admin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

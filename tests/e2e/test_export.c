@@ -227,6 +227,9 @@ static void test_round_trip_on_an_empty_server_is_byte_identical(void **state)
     char *log = okr_out(&w->b, "log", "--json", NULL);
     assert_non_null(strstr(log, "\"actor\":\"importer\""));
     free(log);
+    log = okr_out(&w->b, "log", NULL);
+    assert_non_null(strstr(log, "importer import 5 objectives, 7 key results, 7 check-ins"));
+    free(log);
     free(sa), free(sb), free(first), free(via_stdout), free(said), free(second);
 }
 

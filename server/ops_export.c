@@ -280,11 +280,13 @@ static bool remember(import_ctx *c, const char *where, const char *text, bool kr
     return true;
 }
 
-/* A time kept from the Dump: a Unix time in microseconds, not in the future. */
+/* A time kept from the Dump (absent: the import's): Unix microseconds,
+ * after 1970 and not in the future. */
 static bool need_past_time(request *rq, const char *where, const char *field, bool has,
-                           int64_t us)
+                           int64_t us, int64_t *out)
 {
-    if (!has || us <= 0 || us > rq->now)
+    *out = has ? us : rq->now;
+    if (*out <= 0 || *out > rq->now)
         return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                             "import: %s: %s must be a time in Unix microseconds, after 1970 "
                             "and not in the future", where, field);
@@ -315,6 +317,7 @@ static bool import_teams(import_ctx *c)
 {
     size_t n = c->d->n_teams;
     bool *done = ARENA_ARRAY(c->rq->mem, bool, n);
+    size_t left = n;
     for (size_t i = 0; i < n; i++) {
         const Okr__Team *t = c->d->teams[i];
         for (size_t j = 0; j < i; j++)
@@ -323,8 +326,9 @@ static bool import_teams(import_ctx *c)
                                     "import: teams[%zu]: team \"%s\" appears twice in the "
                                     "file", i, t->name);
         done[i] = t->name && store_get_team(c->rq->txn, t->name) != NULL;
+        left -= done[i];
     }
-    for (size_t left = n, pass = 0; pass <= n; pass++) {
+    for (size_t pass = 0; pass <= n && left > 0; pass++) {
         for (size_t i = 0; i < n; i++) {
             const Okr__Team *t = c->d->teams[i];
             bool parent_ready = !t->parent || !t->parent[0] ||
@@ -340,8 +344,6 @@ static bool import_teams(import_ctx *c)
             c->reply->teams++;
             left--;
         }
-        if (left == 0)
-            break;
     }
     return true;
 }
@@ -365,14 +367,16 @@ static bool import_objectives(import_ctx *c)
             return request_fail(c->rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                                 "import: %s: its period \"%s\" is not in the file's periods",
                                 where, o->period ? o->period : "");
-        if (!need_past_time(c->rq, where, "created_at", o->has_created_at, o->created_at))
+        int64_t created;
+        if (!need_past_time(c->rq, where, "created_at", o->has_created_at, o->created_at,
+                            &created))
             return false;
         Okr__Objective rec = *o;
         rec.id = NULL;
         rec.has_archived = false;
         Okr__ObjectiveAdd add = OKR__OBJECTIVE_ADD__INIT;
         add.objective = &rec;
-        c->rq->now = o->created_at;          /* the add keeps it as created_at */
+        c->rq->now = created;                /* the add keeps it as created_at */
         op_objective_add(c->rq, &add);
         c->rq->now = now;
         if (!accepted(c->rq, where) || !remember(c, where, o->id, false))
@@ -442,12 +446,13 @@ static bool import_checkins(import_ctx *c)
         const char *where = arena_printf(c->rq->mem, "checkins[%zu] (%s)", i,
                                          ci->kr ? ci->kr : "no kr");
         okr_node kr = mapped(c, where, "kr", ci->kr);
-        if (kr == 0 || !need_past_time(c->rq, where, "time", ci->has_time, ci->time))
+        int64_t at;
+        if (kr == 0 || !need_past_time(c->rq, where, "time", ci->has_time, ci->time, &at))
             return false;
         if (!need_name(c->rq, "author", ci->author, OKR_MAX_NAME, true))
             return refused_at(c->rq, where);
         remap *m = find_new(c, kr);
-        if (m && ci->time <= m->last_time)
+        if (m && at <= m->last_time)
             return request_fail(c->rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                                 "import: %s: check-ins of a key result must be in time order, "
                                 "each later than the one before", where);
@@ -458,7 +463,7 @@ static bool import_checkins(import_ctx *c)
         add.has_confidence = ci->has_confidence;
         add.confidence = ci->confidence;
         add.note = ci->note;
-        c->rq->now = ci->time;
+        c->rq->now = at;
         c->rq->actor = ci->author;
         op_checkin(c->rq, &add);
         c->rq->now = now;
@@ -466,7 +471,7 @@ static bool import_checkins(import_ctx *c)
         if (!accepted(c->rq, where))
             return false;
         if (m)
-            m->last_time = ci->time;
+            m->last_time = at;
     }
     c->reply->checkins = (uint32_t)c->d->n_checkins;
     return true;

@@ -350,6 +350,27 @@ static void test_a_bad_record_changes_nothing(void **state)
     free(text);
 }
 
+/* Check-ins of one KR are keyed by time: two at one time cannot both go in. */
+static void test_check_ins_out_of_time_order_are_refused(void **state)
+{
+    world *w = *state;
+    populate(&w->a);
+    OK(&w->a, "export", "--json", w->path);
+    char *text = read_text(w->path);
+    struct json_object *doc = harness_json_parse(text);
+    struct json_object *first = harness_json_find(doc, "checkins.0");
+    struct json_object *second = harness_json_find(doc, "checkins.1");
+    assert_string_equal(harness_json_string(first, "kr"), "K2");
+    assert_string_equal(harness_json_string(second, "kr"), "K2");
+    json_object_object_add(second, "time", json_object_new_int64(harness_json_int(first, "time")));
+    write_text(w->path, json_object_to_json_string(doc));
+    json_object_put(doc);
+    expect_refused(&w->b, w->path, NULL,
+                   "okr: INVALID_ARGUMENT: import: checkins[1] (K2): check-ins of a key result "
+                   "must be in time order, each later than the one before\n");
+    free(text);
+}
+
 static void test_several_periods_into_a_server_with_data_are_refused(void **state)
 {
     world *w = *state;
@@ -569,6 +590,8 @@ int main(void)
             test_one_period_into_a_server_with_data_gets_new_ids_and_keeps_links, setup,
             teardown),
         cmocka_unit_test_setup_teardown(test_a_bad_record_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_ins_out_of_time_order_are_refused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_several_periods_into_a_server_with_data_are_refused,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_link_to_a_record_outside_the_file_is_refused,

@@ -3,6 +3,7 @@
  * (render.c) or JSON (json_out.c), or the error it got. Owns the session's
  * settings and the wording of every error about the server. */
 #include "client.h"
+#include "export.h"
 #include "log.h"
 #include "watch.h"
 
@@ -292,6 +293,7 @@ static void show_human(const okr_client *c, const cmd_request *r, const Okr__Res
     case CMD_OUTPUT_STREAM:          /* watch prints as events come (watch.c) */
     case CMD_OUTPUT_PAGES:           /* log prints page by page (log.c) */
     case CMD_OUTPUT_LOCAL:           /* sends nothing */
+    case CMD_OUTPUT_FILE:            /* export, import (export.c) */
         break;
     }
 }
@@ -558,6 +560,9 @@ int client_run(okr_client *c, int argc, char **argv)
         }
         if (request.output == CMD_OUTPUT_PAGES)
             return log_run(c, &request);
+        if (request.output == CMD_OUTPUT_FILE)
+            return request.command->id == OKR_CMD_EXPORT ? export_run(c, &request)
+                                                         : import_run(c, &request);
         return send_and_show(c, &request);
     }
 }

@@ -20,7 +20,7 @@ enum {
     OPT_DESCRIPTION, OPT_KIND, OPT_FROM, OPT_TO, OPT_AT_LEAST, OPT_AT_MOST, OPT_UNIT,
     OPT_WEIGHT, OPT_CONFIDENCE, OPT_NOTE, OPT_LIMIT, OPT_COMMITTED, OPT_ASPIRATIONAL,
     OPT_ALL, OPT_ALIGN_TO, OPT_COUNT, OPT_USER, OPT_SINCE, OPT_UNTIL, OPT_PROGRESS,
-    OPT_ROLE, OPT_KEY, OPT_FORCE, OPT_NAME,
+    OPT_ROLE, OPT_KEY, OPT_FORCE, OPT_NAME, OPT_JSON_FILE, OPT_CSV_KIND,
 };
 
 static const struct option known_options[] = {
@@ -55,6 +55,8 @@ static const struct option known_options[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"force", no_argument, NULL, OPT_FORCE},
     {"name", required_argument, NULL, OPT_NAME},
+    {"json", required_argument, NULL, OPT_JSON_FILE},     /* export --json FILE */
+    {"csv", required_argument, NULL, OPT_CSV_KIND},       /* export --csv checkins */
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -237,6 +239,8 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_KEY: a->key = value; break;
     case OPT_FORCE: a->force = true; break;
     case OPT_NAME: a->name = value; break;
+    case OPT_JSON_FILE: a->json_file = value; break;
+    case OPT_CSV_KIND: a->csv = value; break;
     case OPT_COMMITTED: a->committed = true; break;
     case OPT_ASPIRATIONAL: a->aspirational = true; break;
     case OPT_ALL: a->all = true; break;

@@ -29,6 +29,7 @@ typedef enum {
     CMD_OUTPUT_STREAM,  /* watch: a live stream of events (watch.c) */
     CMD_OUTPUT_PAGES,   /* log: events page by page, following next_seq (log.c) */
     CMD_OUTPUT_LOCAL,   /* keygen: runs on the client, sends nothing */
+    CMD_OUTPUT_FILE,    /* export, import: a file in or out (export.c) */
 } cmd_output;
 
 #define CMD_MAX_WATCH 64    /* ids one `watch` can follow */
@@ -74,6 +75,8 @@ typedef struct {
         Okr__UserList user_list;
         Okr__UserRole user_role;
         Okr__UserRemove user_remove;
+        Okr__Export export;
+        Okr__Import import_data;
     } body;
     Okr__User user;
     Okr__Period period;
@@ -91,6 +94,9 @@ typedef struct {
     uint64_t from_seq;          /* 0: start from a snapshot */
     uint64_t count;             /* watch, log: stop after this many events; 0: never */
     bool force;                 /* keygen: replace an existing key */
+    const char *file;           /* export --json FILE, import FILE */
+    const char *csv;            /* export --csv checkins */
+    const char *import_period;  /* import --period P */
 } cmd_request;
 
 typedef enum {

@@ -639,6 +639,35 @@ static bool build_admin_backup(cmd_request *r, const cmd_args *a, args_error *e)
     return true;
 }
 
+/* export [--period P] [--json FILE] [--csv checkins] */
+static bool build_export(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    SET_BODY(r, EXPORT, export, okr__export__init);
+    if (a->period && !args_text("--period", a->period, OKR_MAX_NAME, true, e))
+        return false;
+    if (a->csv && strcmp(a->csv, "checkins") != 0)
+        return args_fail(e, "--csv takes what to write: checkins (not '%.40s')", a->csv);
+    if (a->json_file && a->csv)
+        return args_fail(e, "give --json FILE or --csv checkins, not both");
+    if (a->json_file && !a->json_file[0])
+        return args_fail(e, "--json needs a FILE name");
+    r->body.export.period = a->period;
+    r->file = a->json_file;
+    r->csv = a->csv;
+    return true;
+}
+
+/* import FILE [--period P] */
+static bool build_import(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    SET_BODY(r, IMPORT_DATA, import_data, okr__import__init);
+    if (a->period && !args_text("--period", a->period, OKR_MAX_NAME, true, e))
+        return false;
+    r->file = a->pos[0];
+    r->import_period = a->period;
+    return true;
+}
+
 /* ------------------------------------------------------------ users, keys */
 
 static bool role_arg(const char *what, const char *text, Okr__Role *out, args_error *e)
@@ -743,6 +772,8 @@ static const cmd_handler handlers[OKR_CMD__COUNT] = {
     [OKR_CMD_USER_ROLE] = {build_user_role, CMD_OUTPUT_SCORES},
     [OKR_CMD_USER_REMOVE] = {build_user_remove, CMD_OUTPUT_SCORES},
     [OKR_CMD_KEYGEN] = {build_keygen, CMD_OUTPUT_LOCAL},
+    [OKR_CMD_EXPORT] = {build_export, CMD_OUTPUT_FILE},
+    [OKR_CMD_IMPORT] = {build_import, CMD_OUTPUT_FILE},
 };
 
 const cmd_handler *cmd_handler_of(okr_cmd_id id)

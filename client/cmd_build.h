@@ -15,6 +15,7 @@ typedef struct {
     char *confidence, *note, *limit, *count, *role, *key;
     char *user, *since, *until;
     char *progress;      /* obj add/edit --progress krs|aligned|both */
+    char *json_file, *csv;   /* export --json FILE, --csv checkins */
     bool committed, aspirational, all, force;
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;

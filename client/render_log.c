@@ -277,6 +277,12 @@ static void say_change(words *w, const Okr__Event *ev)
         say(w, "user role %s %s", subject, requests_role_name((okr_role)q->user_role->role));
         break;
     case OKR__REQUEST__BODY_USER_REMOVE: say(w, "user remove %s", subject); break;
+    case OKR__REQUEST__BODY_IMPORT_DATA:    /* export.c: one event for the whole file */
+        if (q->import_data->dump)
+            say(w, "import %zu objectives, %zu key results, %zu check-ins",
+                q->import_data->dump->n_objectives, q->import_data->dump->n_key_results,
+                q->import_data->dump->n_checkins);
+        break;
     default: say(w, "%s %s", body_name(q), subject); break;
     }
 }

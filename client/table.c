@@ -111,7 +111,7 @@ size_t table_text_fit(const char *s, size_t columns)
     return (size_t)(p - (const unsigned char *)s);
 }
 
-static void print_csv_field(const char *text, FILE *out)
+void table_csv_field(const char *text, FILE *out)
 {
     if (strpbrk(text, ",\"\r\n") == NULL) {
         fputs(text, out);
@@ -147,7 +147,7 @@ static void print_delimited(const table *t, FILE *out, table_format format)
         if (col > 0)
             fputc(format == TABLE_CSV ? ',' : '\t', out);
         if (format == TABLE_CSV)
-            print_csv_field(t->cells[i].text, out);
+            table_csv_field(t->cells[i].text, out);
         else
             print_tsv_field(t->cells[i].text, out);
         if (col == t->ncols - 1 || i == t->ncells - 1)

@@ -39,6 +39,9 @@ void table_print(const table *t, FILE *out, bool color);
 
 void table_free(table *t);
 
+/* One field as CSV writes it (the quoting above), without separator or line end. */
+void table_csv_field(const char *text, FILE *out);
+
 /* Display width of UTF-8 text in terminal columns (wide characters count 2,
  * combining marks 0, anything undecodable 1). */
 size_t table_text_width(const char *s);

@@ -96,6 +96,13 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      OPTS("start", "end", "name"), BODY(PERIOD_EDIT), NO_BODY},
     {OKR_CMD_PERIOD_DELETE, "period", "delete", "NAME",
      "Delete a cycle that has no objectives", NO_OPTS, BODY(PERIOD_DELETE), NO_BODY},
+    {OKR_CMD_EXPORT, NULL, "export", "[--period P] [--json FILE] [--csv checkins]",
+     "Write every period, team, objective, KR, alignment and check-in as JSON (to FILE, "
+     "else stdout), or the check-ins as CSV", OPTS("period", "json", "csv"),
+     BODY(EXPORT), NO_BODY},
+    {OKR_CMD_IMPORT, NULL, "import", "FILE [--period P]",
+     "Load an export into an empty server, or one period of it into any server (new ids; "
+     "all or nothing)", OPTS("period"), BODY(IMPORT_DATA), NO_BODY},
 };
 
 static int same(const char *a, const char *b)

@@ -39,7 +39,9 @@
     X(USER_ROLE, user_role, op_user_role)                 \
     X(USER_REMOVE, user_remove, op_user_remove) \
     X(LOG, log, op_log)                                   \
-    X(BACKUP, backup, op_backup)
+    X(BACKUP, backup, op_backup)                          \
+    X(EXPORT, export, op_export)                          \
+    X(IMPORT_DATA, import_data, op_import)
 
 /* A typed adapter per handler, so no function is called through a cast. */
 #define ADAPTER(CASE, field, fn) \
@@ -133,6 +135,10 @@ static void record_change(request *rq, const Okr__Request *req)
     c->seq = rq->seq;
     c->n_scores = ev.n_scores;
     c->scores = ev.scores;
+    if (rq->response->body_case == OKR__RESPONSE__BODY_IMPORTED) {
+        rq->response->imported->changed = c;     /* an import's reply holds its Changed */
+        return;
+    }
     rq->response->body_case = OKR__RESPONSE__BODY_CHANGED;
     rq->response->changed = c;
 }

@@ -55,6 +55,10 @@ void op_user_list(request *rq, const Okr__UserList *in);
 void op_user_role(request *rq, const Okr__UserRole *in);
 void op_user_remove(request *rq, const Okr__UserRemove *in);
 
+/* ops_export.c — the whole store (or one period) out as a Dump, and a Dump in */
+void op_export(request *rq, const Okr__Export *in);
+void op_import(request *rq, const Okr__Import *in);
+
 /* view.c — records as clients see them: with score, health, grade. */
 Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *rec);
 /* owner: the KR's objective when the caller has it loaded, else NULL. */

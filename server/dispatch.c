@@ -39,7 +39,8 @@
     X(USER_ROLE, user_role, op_user_role)                 \
     X(USER_REMOVE, user_remove, op_user_remove) \
     X(LOG, log, op_log)                                   \
-    X(BACKUP, backup, op_backup)
+    X(BACKUP, backup, op_backup)                          \
+    X(CARRY, carry, op_carry)
 
 /* A typed adapter per handler, so no function is called through a cast. */
 #define ADAPTER(CASE, field, fn) \

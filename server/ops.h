@@ -55,6 +55,9 @@ void op_user_list(request *rq, const Okr__UserList *in);
 void op_user_role(request *rq, const Okr__UserRole *in);
 void op_user_remove(request *rq, const Okr__UserRemove *in);
 
+/* ops_carry.c — an objective (and its KRs) carried into another period */
+void op_carry(request *rq, const Okr__ObjectiveCarry *in);
+
 /* view.c — records as clients see them: with score, health, grade. */
 Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *rec);
 /* owner: the KR's objective when the caller has it loaded, else NULL. */

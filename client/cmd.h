@@ -74,6 +74,7 @@ typedef struct {
         Okr__UserList user_list;
         Okr__UserRole user_role;
         Okr__UserRemove user_remove;
+        Okr__ObjectiveCarry carry;
     } body;
     Okr__User user;
     Okr__Period period;
@@ -91,6 +92,7 @@ typedef struct {
     uint64_t from_seq;          /* 0: start from a snapshot */
     uint64_t count;             /* watch, log: stop after this many events; 0: never */
     bool force;                 /* keygen: replace an existing key */
+    const char *next_of;        /* period next: the period to follow (cycle.c) */
 } cmd_request;
 
 typedef enum {

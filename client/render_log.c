@@ -277,6 +277,10 @@ static void say_change(words *w, const Okr__Event *ev)
         say(w, "user role %s %s", subject, requests_role_name((okr_role)q->user_role->role));
         break;
     case OKR__REQUEST__BODY_USER_REMOVE: say(w, "user remove %s", subject); break;
+    case OKR__REQUEST__BODY_CARRY:
+        say(w, "carry %s -> %s as %s%s%s", str(q->carry->id), str(q->carry->period), subject,
+            q->carry->with_krs ? " with KRs" : "", q->carry->from_reached ? " from reached" : "");
+        break;
     default: say(w, "%s %s", body_name(q), subject); break;
     }
 }

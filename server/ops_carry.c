@@ -70,7 +70,8 @@ static okr_node copy_of(const period_scan *s, okr_node origin)
     return 0;
 }
 
-/* The KR of objective `copy` carried from the KR named `origin`, or 0. */
+/* The roll-up KR of objective `copy` carried from the KR named `origin`,
+ * or 0 (none, or it is no roll-up KR now: only those take objectives). */
 static okr_node kr_copy_of(request *rq, okr_node copy, const char *origin)
 {
     store_link *kids;
@@ -80,20 +81,20 @@ static okr_node kr_copy_of(request *rq, okr_node copy, const char *origin)
             continue;
         Okr__KeyResult *kr = store_get_kr(rq->txn, kids[i].node);
         if (kr && kr->origin && strcmp(kr->origin, origin) == 0)
-            return kids[i].node;
+            return kr->kind == OKR__KR_KIND__ROLLUP ? kids[i].node : 0;
     }
     return 0;
 }
 
 /* The copy in the target period of an alignment parent of the source, when
- * there is one that may take it (a roll-up KR, or an objective); else 0. */
+ * there is one that may take it (an objective, or a roll-up KR); else 0. */
 static okr_node parent_copy(request *rq, const period_scan *s, okr_node parent)
 {
     okr_node owner;
     if (!okr_node_is_kr(parent))
         return copy_of(s, parent);
     Okr__KeyResult *kr = store_get_kr(rq->txn, parent);
-    if (kr == NULL || kr->kind != OKR__KR_KIND__ROLLUP || !okr_id_parse(kr->objective, &owner))
+    if (kr == NULL || !okr_id_parse(kr->objective, &owner))
         return 0;
     okr_node owner_copy = copy_of(s, owner);
     return owner_copy ? kr_copy_of(rq, owner_copy, kr->id) : 0;

@@ -348,7 +348,8 @@ static void test_carry_from_reached_starts_where_the_krs_got_to(void **state)
     verify_clean(s);
 }
 
-/* The event of a carry names the copy, its KRs and the origin. */
+/* The event of a carry names the copy, its KRs and the origin, whose log
+ * then shows it. */
 static void test_carry_event_lists_the_new_nodes(void **state)
 {
     struct harness_server *s = *state;
@@ -371,6 +372,12 @@ static void test_carry_event_lists_the_new_nodes(void **state)
     for (size_t i = 0; i < 6; i++)
         assert_string_equal(ev->nodes[i], want[i]);
     okr__response__free_unpacked(resp, NULL);
+    /* so the origin's log names its copies */
+    struct harness_result r;
+    const char *out = harness_okr_ok(s, &r, "log", "O1", NULL);
+    if (strstr(out, " carry O1 -> 2027-Q1 as O2 with KRs\n") == NULL)
+        fail_msg("log O1 does not show the carry:\n%s", out);
+    harness_result_free(&r);
 }
 
 static void test_carry_refusals_change_nothing(void **state)

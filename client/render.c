@@ -217,10 +217,10 @@ void render_objective_detail(const render_ctx *ctx, const Okr__ObjectiveDetail *
     if (present(o->owner))
         field(ctx, "owner", "%s", o->owner);
     field(ctx, "type", "%s%s", fmt_type(o->type), o->archived ? ", archived" : "");
-    if (present(o->origin))
-        field(ctx, "carried from", "%s%s%s%s", o->origin, present(ctx->origin_period) ? " (" : "",
-              present(ctx->origin_period) ? ctx->origin_period : "",
-              present(ctx->origin_period) ? ")" : "");
+    if (present(o->origin) && present(ctx->origin_period))
+        field(ctx, "carried from", "%s (%s)", o->origin, ctx->origin_period);
+    else if (present(o->origin))
+        field(ctx, "carried from", "%s", o->origin);
     snprintf(expected, sizeof expected, "  (expected %s)",
              fmt_score(o->expected, 3, text, sizeof text));
     score_line(ctx, o->score, o->health, o->grade, o->has_expected ? expected : "");

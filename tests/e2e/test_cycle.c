@@ -270,6 +270,12 @@ static void test_carry_without_krs_copies_the_objective_and_links_it(void **stat
     if (strstr(out, "\n  carried from O1 (2026-Q4)\n") == NULL)
         fail_msg("show O2 does not say where it came from:\n%s", out);
     harness_result_free(&r);
+    /* an origin deleted since: the link stays, and says so */
+    harness_okr_quiet(s, "obj", "delete", "O1", NULL);
+    out = harness_okr_ok(s, &r, "show", "O2", NULL);
+    if (strstr(out, "\n  carried from O1 (deleted)\n") == NULL)
+        fail_msg("show O2 does not say its origin is gone:\n%s", out);
+    harness_result_free(&r);
     verify_clean(s);
 }
 

@@ -97,11 +97,11 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_PERIOD_DELETE, "period", "delete", "NAME",
      "Delete a cycle that has no objectives", NO_OPTS, BODY(PERIOD_DELETE), NO_BODY},
     {OKR_CMD_PERIOD_NEXT, "period", "next", "PERIOD [--name NAME]",
-     "Create the cycle after PERIOD: as long, starting the day after it ends, named after "
-     "its pattern (2026-Q4 -> 2027-Q1)", OPTS("name"), BODY(PERIOD_ADD), BODY(PERIOD_LIST)},
+     "Create the cycle after PERIOD, as long and named after it (2026-Q4 -> 2027-Q1)",
+     OPTS("name"), BODY(PERIOD_ADD), BODY(PERIOD_LIST)},
     {OKR_CMD_CARRY, NULL, "carry", "OBJ --to PERIOD [--with-krs] [--from-reached]",
-     "Copy an objective (--with-krs: and its KRs; --from-reached: starting where they got "
-     "to) into another cycle, linked to its origin", OPTS("to", "with-krs", "from-reached"),
+     "Copy an objective (and its KRs) into another cycle, linked to its origin",
+     OPTS("to", "with-krs", "from-reached"),
      BODY(CARRY), NO_BODY},
 };
 

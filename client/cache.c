@@ -261,6 +261,10 @@ void cache_note_event(cache_changes *ch, const Okr__Event *ev)
     case OKR__REQUEST__BODY_KR_DELETE:
         note_node(ch, ev->subject, true);
         return;
+    case OKR__REQUEST__BODY_CARRY:     /* the copy and its KRs are new: the nodes */
+        for (size_t i = 0; i < ev->n_nodes; i++)
+            note_node(ch, ev->nodes[i], false);
+        return;
     default:
         ch->reload = true;         /* a change this client does not know */
         return;

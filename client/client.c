@@ -20,6 +20,7 @@
 #include "completion.h"
 #include "table.h"
 #include "config.h"
+#include "cycle.h"
 #include "history.h"
 #include "json_out.h"
 #include "period_note.h"
@@ -275,10 +276,11 @@ static int output_width(const okr_client *c)
     return ws.ws_col;
 }
 
-static void show_human(const okr_client *c, const cmd_request *r, const Okr__Response *reply)
+static void show_human(const okr_client *c, const cmd_request *r, const Okr__Response *reply,
+                       const char *origin_period)
 {
     render_ctx ctx = {.out = c->out, .color = c->color, .width = output_width(c),
-                      .server = c->conn.endpoint};
+                      .server = c->conn.endpoint, .origin_period = origin_period};
     switch (r->output) {
     case CMD_OUTPUT_ID:
         render_added(&ctx, r->label, reply->changed);
@@ -312,7 +314,8 @@ static int check_reply(const okr_client *c, Okr__Request__BodyCase body,
     return OKR_EXIT_OK;
 }
 
-static int show_reply(const okr_client *c, const cmd_request *r, const Okr__Response *reply)
+static int show_reply(const okr_client *c, const cmd_request *r, const Okr__Response *reply,
+                      const char *origin_period)
 {
     warn_truncated(c, reply);
     if (c->json) {
@@ -320,7 +323,7 @@ static int show_reply(const okr_client *c, const cmd_request *r, const Okr__Resp
         json_print(c->out, doc);
         json_object_put(doc);
     } else {
-        show_human(c, r, reply);
+        show_human(c, r, reply, origin_period);
     }
     return OKR_EXIT_OK;
 }
@@ -434,13 +437,15 @@ int client_call(okr_client *c, Okr__Request *req, Okr__Response **out)
 static int send_and_show(okr_client *c, cmd_request *r)
 {
     Okr__Response *reply;
+    char origin_period[OKR_MAX_NAME + 1];
     int status = client_call(c, &r->request, &reply);
     if (status != OKR_EXIT_OK)
         return status;
+    cycle_origin_period(c, reply, origin_period, sizeof origin_period);  /* "carried from" */
     if (history_wants_log(c, reply))
         status = history_show_rollup(c, reply->history);   /* no check-ins: the log */
     else
-        status = show_reply(c, r, reply);
+        status = show_reply(c, r, reply, origin_period);
     period_note_default(c, r, reply);   /* overlapping periods: which one obj add used */
     okr__response__free_unpacked(reply, NULL);
     return status;
@@ -563,6 +568,8 @@ int client_run(okr_client *c, int argc, char **argv)
         if (request.output == CMD_OUTPUT_FILE)
             return request.command->id == OKR_CMD_EXPORT ? export_run(c, &request)
                                                          : import_run(c, &request);
+        if (cmd->id == OKR_CMD_PERIOD_NEXT)
+            return cycle_period_next(c, &request);
         return send_and_show(c, &request);
     }
 }

@@ -21,6 +21,7 @@ enum {
     OPT_WEIGHT, OPT_CONFIDENCE, OPT_NOTE, OPT_LIMIT, OPT_COMMITTED, OPT_ASPIRATIONAL,
     OPT_ALL, OPT_ALIGN_TO, OPT_COUNT, OPT_USER, OPT_SINCE, OPT_UNTIL, OPT_PROGRESS,
     OPT_ROLE, OPT_KEY, OPT_FORCE, OPT_NAME, OPT_JSON_FILE, OPT_CSV_KIND,
+    OPT_WITH_KRS, OPT_FROM_REACHED,
 };
 
 static const struct option known_options[] = {
@@ -57,6 +58,8 @@ static const struct option known_options[] = {
     {"name", required_argument, NULL, OPT_NAME},
     {"json", required_argument, NULL, OPT_JSON_FILE},     /* export --json FILE */
     {"csv", required_argument, NULL, OPT_CSV_KIND},       /* export --csv checkins */
+    {"with-krs", no_argument, NULL, OPT_WITH_KRS},
+    {"from-reached", no_argument, NULL, OPT_FROM_REACHED},
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -244,6 +247,8 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_COMMITTED: a->committed = true; break;
     case OPT_ASPIRATIONAL: a->aspirational = true; break;
     case OPT_ALL: a->all = true; break;
+    case OPT_WITH_KRS: a->with_krs = true; break;
+    case OPT_FROM_REACHED: a->from_reached = true; break;
     case OPT_ALIGN_TO:
         if (a->n_align_to == OKR_MAX_ALIGN_TO)
             return args_fail(e, "--align-to: at most %d parents", OKR_MAX_ALIGN_TO);

@@ -77,6 +77,7 @@ typedef struct {
         Okr__UserRemove user_remove;
         Okr__Export export;
         Okr__Import import_data;
+        Okr__ObjectiveCarry carry;
     } body;
     Okr__User user;
     Okr__Period period;
@@ -97,6 +98,7 @@ typedef struct {
     const char *file;           /* export --json FILE, import FILE */
     const char *csv;            /* export --csv checkins */
     const char *import_period;  /* import --period P */
+    const char *next_of;        /* period next: the period to follow (cycle.c) */
 } cmd_request;
 
 typedef enum {

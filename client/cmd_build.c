@@ -735,6 +735,38 @@ static bool build_keygen(cmd_request *r, const cmd_args *a, args_error *e)
     return true;
 }
 
+/* ------------------------------------------------------------ the next cycle */
+
+/* period next PERIOD [--name NAME] — sends PeriodList, then the PeriodAdd
+ * that cycle.c fills in with the dates (and the name, without --name). */
+static bool build_period_next(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    if (!name_arg("PERIOD", a->pos[0], e) || !name_arg("--name", a->name, e))
+        return false;
+    okr__period__init(&r->period);
+    r->period.name = a->name;
+    SET_BODY(r, PERIOD_ADD, period_add, okr__period_add__init);
+    r->body.period_add.period = &r->period;
+    r->next_of = a->pos[0];
+    return true;
+}
+
+/* carry OBJ --to PERIOD [--with-krs] [--from-reached] */
+static bool build_carry(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__ObjectiveCarry *m = &r->body.carry;
+    SET_BODY(r, CARRY, carry, okr__objective_carry__init);
+    if (!id_arg(r, 0, "OBJ", a->pos[0], ARGS_OBJECTIVE, &m->id, e) ||
+        !need(a->to, "--to PERIOD", e) || !name_arg("--to", a->to, e))
+        return false;
+    if (a->from_reached && !a->with_krs)
+        return args_fail(e, "--from-reached is about the KRs: it needs --with-krs");
+    m->period = a->to;
+    m->has_with_krs = m->with_krs = a->with_krs;
+    m->has_from_reached = m->from_reached = a->from_reached;
+    return true;
+}
+
 /* ------------------------------------------------------------ the bindings */
 
 static const cmd_handler handlers[OKR_CMD__COUNT] = {
@@ -774,6 +806,8 @@ static const cmd_handler handlers[OKR_CMD__COUNT] = {
     [OKR_CMD_KEYGEN] = {build_keygen, CMD_OUTPUT_LOCAL},
     [OKR_CMD_EXPORT] = {build_export, CMD_OUTPUT_FILE},
     [OKR_CMD_IMPORT] = {build_import, CMD_OUTPUT_FILE},
+    [OKR_CMD_PERIOD_NEXT] = {build_period_next, CMD_OUTPUT_ID},
+    [OKR_CMD_CARRY] = {build_carry, CMD_OUTPUT_ID},
 };
 
 const cmd_handler *cmd_handler_of(okr_cmd_id id)

@@ -107,6 +107,7 @@ struct json_object *json_objective(const Okr__Objective *o)
                           ? json_object_new_string(fmt_grade(o->grade)) : NULL);
     put(obj, "confidence", o->has_confidence ? json_fraction(o->confidence) : NULL);
     put_string(obj, "progress", score_source_name((score_source)o->progress));
+    put(obj, "origin", o->origin ? json_object_new_string(o->origin) : NULL);
     return obj;
 }
 
@@ -132,6 +133,7 @@ struct json_object *json_kr(const Okr__KeyResult *kr)
     put(obj, "score", json_score(kr->score));
     put(obj, "attainment", json_score(kr->attainment));
     put_string(obj, "health", fmt_health(kr->health));
+    put(obj, "origin", kr->origin ? json_object_new_string(kr->origin) : NULL);
     return obj;
 }
 

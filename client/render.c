@@ -217,6 +217,10 @@ void render_objective_detail(const render_ctx *ctx, const Okr__ObjectiveDetail *
     if (present(o->owner))
         field(ctx, "owner", "%s", o->owner);
     field(ctx, "type", "%s%s", fmt_type(o->type), o->archived ? ", archived" : "");
+    if (present(o->origin) && present(ctx->origin_period))
+        field(ctx, "carried from", "%s (%s)", o->origin, ctx->origin_period);
+    else if (present(o->origin))
+        field(ctx, "carried from", "%s", o->origin);
     snprintf(expected, sizeof expected, "  (expected %s)",
              fmt_score(o->expected, 3, text, sizeof text));
     score_line(ctx, o->score, o->health, o->grade, o->has_expected ? expected : "");
@@ -287,6 +291,8 @@ void render_kr_detail(const render_ctx *ctx, const Okr__KeyResultDetail *d)
     field(ctx, "weight", "%u", kr->has_weight ? kr->weight : 1);
     if (present(kr->owner))
         field(ctx, "owner", "%s", kr->owner);
+    if (present(kr->origin))
+        field(ctx, "carried from", "%s", kr->origin);
     snprintf(extra, sizeof extra, "  (attainment %s)",
              fmt_score(kr->attainment, 3, text, sizeof text));
     score_line(ctx, kr->score, kr->health, render_kr_grade(kr, d->objective),

@@ -24,6 +24,7 @@ typedef struct {
     bool color;
     int width;            /* terminal columns to fit in; 0: not a terminal, no limit */
     const char *server;   /* the endpoint the reply came from (status shows it), or NULL */
+    const char *origin_period;   /* show of a carried objective: its origin's period, or NULL */
 } render_ctx;
 
 /* Deepest level the tree descends to; deeper nodes are shown as "…". */

@@ -283,6 +283,10 @@ static void say_change(words *w, const Okr__Event *ev)
                 q->import_data->dump->n_objectives, q->import_data->dump->n_key_results,
                 q->import_data->dump->n_checkins);
         break;
+    case OKR__REQUEST__BODY_CARRY:
+        say(w, "carry %s -> %s as %s%s%s", str(q->carry->id), str(q->carry->period), subject,
+            q->carry->with_krs ? " with KRs" : "", q->carry->from_reached ? " from reached" : "");
+        break;
     default: say(w, "%s %s", body_name(q), subject); break;
     }
 }

@@ -103,6 +103,13 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_IMPORT, NULL, "import", "FILE [--period P]",
      "Load an export into an empty server, or one period of it into any server (new ids; "
      "all or nothing)", OPTS("period"), BODY(IMPORT_DATA), NO_BODY},
+    {OKR_CMD_PERIOD_NEXT, "period", "next", "PERIOD [--name NAME]",
+     "Create the cycle after PERIOD, as long and named after it (2026-Q4 -> 2027-Q1)",
+     OPTS("name"), BODY(PERIOD_ADD), BODY(PERIOD_LIST)},
+    {OKR_CMD_CARRY, NULL, "carry", "OBJ --to PERIOD [--with-krs] [--from-reached]",
+     "Copy an objective (and its KRs) into another cycle, linked to its origin",
+     OPTS("to", "with-krs", "from-reached"),
+     BODY(CARRY), NO_BODY},
 };
 
 static int same(const char *a, const char *b)

@@ -50,6 +50,8 @@ typedef enum {
     OKR_CMD_PERIOD_DELETE,
     OKR_CMD_EXPORT,
     OKR_CMD_IMPORT,
+    OKR_CMD_PERIOD_NEXT,
+    OKR_CMD_CARRY,
     OKR_CMD__COUNT
 } okr_cmd_id;
 

@@ -41,6 +41,7 @@ const okr_request_type okr_request_types[] = {
     R(BACKUP,            backup,            ADMIN,  false, BACKUP)
     R(EXPORT,            export,            VIEWER, false, DUMP)
     R(IMPORT_DATA,       import_data,       ADMIN,  true,  IMPORTED)
+    R(CARRY,             carry,             EDITOR, true,  CHANGED)
 };
 
 const int okr_request_type_count = (int)(sizeof okr_request_types / sizeof okr_request_types[0]);

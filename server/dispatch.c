@@ -41,7 +41,9 @@
     X(LOG, log, op_log)                                   \
     X(BACKUP, backup, op_backup)                          \
     X(EXPORT, export, op_export)                          \
-    X(IMPORT_DATA, import_data, op_import)
+    X(IMPORT_DATA, import_data, op_import)                \
+    X(CARRY, carry, op_carry)                             \
+    /* (every row ends with a backslash) */
 
 /* A typed adapter per handler, so no function is called through a cast. */
 #define ADAPTER(CASE, field, fn) \

@@ -58,6 +58,8 @@ void op_user_remove(request *rq, const Okr__UserRemove *in);
 /* ops_export.c — the whole store (or one period) out as a Dump, and a Dump in */
 void op_export(request *rq, const Okr__Export *in);
 void op_import(request *rq, const Okr__Import *in);
+/* ops_carry.c — an objective (and its KRs) carried into another period */
+void op_carry(request *rq, const Okr__ObjectiveCarry *in);
 
 /* view.c — records as clients see them: with score, health, grade. */
 Okr__Objective *view_objective(request *rq, okr_node id, const Okr__Objective *rec);

@@ -426,7 +426,7 @@ static void test_completion_scripts(void **state)
     check_completion("okr st", "status");
     check_completion("okr o", "obj");
     check_completion("okr obj a", "add align archive");
-    check_completion("okr --server x:1 period ''", "add list close reopen edit delete");
+    check_completion("okr --server x:1 period ''", "add list close reopen edit delete next");
     check_completion("okr obj list --t", "--team --tsv --timeout");
     check_completion("okr log --u", "--user --until");
     check_completion("okr --ve", "--version");

@@ -21,6 +21,7 @@ enum {
     OPT_WEIGHT, OPT_CONFIDENCE, OPT_NOTE, OPT_LIMIT, OPT_COMMITTED, OPT_ASPIRATIONAL,
     OPT_ALL, OPT_ALIGN_TO, OPT_COUNT, OPT_USER, OPT_SINCE, OPT_UNTIL, OPT_PROGRESS,
     OPT_ROLE, OPT_KEY, OPT_FORCE, OPT_NAME,
+    OPT_ONLY, OPT_DAYS, OPT_AS_OF,
 };
 
 static const struct option known_options[] = {
@@ -55,6 +56,9 @@ static const struct option known_options[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"force", no_argument, NULL, OPT_FORCE},
     {"name", required_argument, NULL, OPT_NAME},
+    {"only", no_argument, NULL, OPT_ONLY},
+    {"days", required_argument, NULL, OPT_DAYS},
+    {"as-of", required_argument, NULL, OPT_AS_OF},
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -237,6 +241,9 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_KEY: a->key = value; break;
     case OPT_FORCE: a->force = true; break;
     case OPT_NAME: a->name = value; break;
+    case OPT_ONLY: a->only = true; break;
+    case OPT_DAYS: a->days = value; break;
+    case OPT_AS_OF: a->as_of = value; break;
     case OPT_COMMITTED: a->committed = true; break;
     case OPT_ASPIRATIONAL: a->aspirational = true; break;
     case OPT_ALL: a->all = true; break;

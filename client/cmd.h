@@ -74,6 +74,9 @@ typedef struct {
         Okr__UserList user_list;
         Okr__UserRole user_role;
         Okr__UserRemove user_remove;
+        Okr__TeamEdit team_edit;
+        Okr__TeamDelete team_delete;
+        Okr__DueGet due;
     } body;
     Okr__User user;
     Okr__Period period;

@@ -39,6 +39,9 @@ const okr_request_type okr_request_types[] = {
     R(USER_REMOVE,       user_remove,       ADMIN,  true,  CHANGED)
     R(LOG,               log,               VIEWER, false, LOG)
     R(BACKUP,            backup,            ADMIN,  false, BACKUP)
+    R(TEAM_EDIT,         team_edit,         ADMIN,  true,  CHANGED)
+    R(TEAM_DELETE,       team_delete,       ADMIN,  true,  CHANGED)
+    R(DUE,               due,               VIEWER, false, DUE)
 };
 
 const int okr_request_type_count = (int)(sizeof okr_request_types / sizeof okr_request_types[0]);

@@ -39,7 +39,10 @@
     X(USER_ROLE, user_role, op_user_role)                 \
     X(USER_REMOVE, user_remove, op_user_remove) \
     X(LOG, log, op_log)                                   \
-    X(BACKUP, backup, op_backup)
+    X(BACKUP, backup, op_backup)                          \
+    X(TEAM_EDIT, team_edit, op_team_edit)                 \
+    X(TEAM_DELETE, team_delete, op_team_delete)           \
+    X(DUE, due, op_due)
 
 /* A typed adapter per handler, so no function is called through a cast. */
 #define ADAPTER(CASE, field, fn) \

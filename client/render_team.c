@@ -81,7 +81,7 @@ static void render_teams_flat(const render_ctx *ctx, const Okr__TeamListReply *l
 
 void render_teams(const render_ctx *ctx, const Okr__TeamListReply *list)
 {
-    static const char *const headers[] = {"TEAM", "OBJECTIVES"};
+    static const char *const headers[] = {"NAME", "OBJECTIVES"};
     if (list->n_teams == 0)
         return;
     if (table_get_format() != TABLE_TEXT)

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "cache.h"
+#include "complete.h"
 #include "harness.h"
 
 #define MAX_ARGS 24
@@ -433,6 +435,43 @@ static void test_due_lists_overdue_krs_most_overdue_first(void **state)
     expect(s, 2, "", NULL, "due", "--days", "-1", NULL);
 }
 
+/* ------------------------------------------------------------ completion */
+
+/* The shell completes team names after team edit/delete (and --parent),
+ * and the new commands and options. */
+static void test_completion_of_the_new_commands(void **state)
+{
+    (void)state;
+    char *teams[] = {"Pots", "Pots and Pans", "Sales"};
+    okr_cache cache = {NULL, 0, teams, 3, NULL, 0, true};
+    struct {
+        int argc;
+        char *argv[4];
+        const char *text;
+        const char *want[4];
+    } cases[] = {
+        {2, {"team", "edit"}, "P", {"Pots", "Pots and Pans"}},
+        {2, {"team", "delete"}, "S", {"Sales"}},
+        {4, {"team", "edit", "Sales", "--parent"}, "Po", {"Pots", "Pots and Pans"}},
+        {1, {"team"}, "d", {"delete"}},
+        {0, {NULL}, "du", {"due"}},
+        {1, {"due"}, "--d", {"--days"}},
+        {2, {"obj", "list"}, "--on", {"--only"}},
+        {1, {"tree"}, "--ow", {"--owner"}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        complete_list l;
+        complete_find(&cache, cases[i].argc, cases[i].argv, cases[i].text, &l);
+        size_t n = 0;
+        for (; n < 4 && cases[i].want[n]; n++)
+            if (n >= l.n || strcmp(l.items[n].word, cases[i].want[n]) != 0)
+                fail_msg("case %zu: candidate %zu is \"%s\", expected \"%s\"", i, n,
+                         n < l.n ? l.items[n].word : "(none)", cases[i].want[n]);
+        assert_int_equal(l.n, n);
+        complete_list_free(&l);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +487,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_due_lists_overdue_krs_most_overdue_first, setup,
                                         teardown),
+        cmocka_unit_test(test_completion_of_the_new_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,8 +113,12 @@ void render_due(const render_ctx *ctx, const Okr__DueReply *due)
     static const char *const headers[] = {"KR", "DAYS", "LAST CHECK-IN", "OBJECTIVE", "TITLE"};
     char when[FMT_BUF];
     if (due->n_items == 0) {
-        fprintf(ctx->out, "nothing due for %s: every KR they own has a check-in within %u "
-                          "day%s\n", str(due->user), due->days, due->days == 1 ? "" : "s");
+        if (due->days == 0)
+            fprintf(ctx->out, "nothing due for %s: they own no KR that takes check-ins in an "
+                              "open period\n", str(due->user));
+        else
+            fprintf(ctx->out, "nothing due for %s: every KR they own has a check-in within %u "
+                              "day%s\n", str(due->user), due->days, due->days == 1 ? "" : "s");
         return;
     }
     table *t = table_new(5, headers);

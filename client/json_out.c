@@ -197,8 +197,10 @@ static struct json_object *graph_krs(const Okr__Graph *g)
     struct json_object *array = json_object_new_array();
     if (sorted == NULL)
         return array;
-    memcpy(sorted, g->objectives, g->n_objectives * sizeof *sorted);
-    qsort(sorted, g->n_objectives, sizeof *sorted, by_id);
+    if (g->n_objectives > 0) {
+        memcpy(sorted, g->objectives, g->n_objectives * sizeof *sorted);
+        qsort(sorted, g->n_objectives, sizeof *sorted, by_id);
+    }
     for (size_t i = 0; i < g->n_krs; i++) {
         Okr__Objective key = OKR__OBJECTIVE__INIT, *keyp = &key, **found;
         key.id = g->krs[i]->objective;

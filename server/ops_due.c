@@ -215,7 +215,8 @@ void op_due(request *rq, const Okr__DueGet *in)
         store_foreach(rq->txn, rq->txn->st->objectives, scan_objective, &c);
     if (!request_ok(rq))
         return;
-    qsort(c.items, c.n_items, sizeof *c.items, most_overdue_first);
+    if (c.n_items > 1)
+        qsort(c.items, c.n_items, sizeof *c.items, most_overdue_first);
     Okr__DueReply *r = ARENA_NEW(rq->mem, Okr__DueReply, OKR__DUE_REPLY__INIT);
     size_t n = c.n_items < OKR_MAX_LIST ? c.n_items : OKR_MAX_LIST;
     r->items = ARENA_ARRAY(rq->mem, Okr__DueItem *, n);

@@ -244,6 +244,7 @@ void cache_note_event(cache_changes *ch, const Okr__Event *ev)
     case OKR__REQUEST__BODY_UNALIGN:
         return;                    /* scores and edges: nothing the cache holds */
     case OKR__REQUEST__BODY_TEAM_ADD:
+    case OKR__REQUEST__BODY_TEAM_DELETE:   /* (team edit renames objectives' teams: reload) */
         ch->teams = true;
         return;
     case OKR__REQUEST__BODY_PERIOD_ADD:

@@ -260,6 +260,9 @@ static void warn_truncated(const okr_client *c, const Okr__Response *reply)
         client_error(c, "warning: only the first %zu objectives are listed; "
                         "narrow the list with --period or --team",
                      reply->objectives->n_objectives);
+    if (reply->body_case == OKR__RESPONSE__BODY_DUE && reply->due->truncated)
+        client_error(c, "warning: truncated: only the %zu most overdue KRs are listed",
+                     reply->due->n_items);
     if (reply->body_case == OKR__RESPONSE__BODY_GRAPH && reply->graph->truncated)
         client_error(c, "warning: the graph is cut at the server's limit; "
                         "ask for a subtree (tree ID) or use --period or --team");

@@ -22,6 +22,7 @@ enum {
     OPT_ALL, OPT_ALIGN_TO, OPT_COUNT, OPT_USER, OPT_SINCE, OPT_UNTIL, OPT_PROGRESS,
     OPT_ROLE, OPT_KEY, OPT_FORCE, OPT_NAME, OPT_JSON_FILE, OPT_CSV_KIND,
     OPT_WITH_KRS, OPT_FROM_REACHED,
+    OPT_ONLY, OPT_DAYS, OPT_AS_OF,
 };
 
 static const struct option known_options[] = {
@@ -60,6 +61,9 @@ static const struct option known_options[] = {
     {"csv", required_argument, NULL, OPT_CSV_KIND},       /* export --csv checkins */
     {"with-krs", no_argument, NULL, OPT_WITH_KRS},
     {"from-reached", no_argument, NULL, OPT_FROM_REACHED},
+    {"only", no_argument, NULL, OPT_ONLY},
+    {"days", required_argument, NULL, OPT_DAYS},
+    {"as-of", required_argument, NULL, OPT_AS_OF},
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -244,6 +248,9 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_NAME: a->name = value; break;
     case OPT_JSON_FILE: a->json_file = value; break;
     case OPT_CSV_KIND: a->csv = value; break;
+    case OPT_ONLY: a->only = true; break;
+    case OPT_DAYS: a->days = value; break;
+    case OPT_AS_OF: a->as_of = value; break;
     case OPT_COMMITTED: a->committed = true; break;
     case OPT_ASPIRATIONAL: a->aspirational = true; break;
     case OPT_ALL: a->all = true; break;

@@ -78,6 +78,9 @@ typedef struct {
         Okr__Export export;
         Okr__Import import_data;
         Okr__ObjectiveCarry carry;
+        Okr__TeamEdit team_edit;
+        Okr__TeamDelete team_delete;
+        Okr__DueGet due;
     } body;
     Okr__User user;
     Okr__Period period;

@@ -243,6 +243,39 @@ static bool build_team_list(cmd_request *r, const cmd_args *a, args_error *e)
     return true;
 }
 
+/* team edit NAME [--name NEW] [--parent TEAM|-]  ("-": no parent) */
+static bool build_team_edit(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__TeamEdit *m = &r->body.team_edit;
+    bool clear = a->parent && strcmp(a->parent, "-") == 0;
+    if (!name_arg("NAME", a->pos[0], e) || !name_arg("--name", a->name, e) ||
+        (!clear && !name_arg("--parent", a->parent, e)))
+        return false;
+    if (a->name == NULL && a->parent == NULL)
+        return args_fail(e, "give --name or --parent");
+    SET_BODY(r, TEAM_EDIT, team_edit, okr__team_edit__init);
+    m->name = a->pos[0];
+    m->new_name = a->name;
+    m->parent = clear ? "" : a->parent;
+    return true;
+}
+
+/* team delete NAME */
+static bool build_team_delete(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    if (!name_arg("NAME", a->pos[0], e))
+        return false;
+    SET_BODY(r, TEAM_DELETE, team_delete, okr__team_delete__init);
+    r->body.team_delete.name = a->pos[0];
+    return true;
+}
+
+/* --only narrows --team to the team without its sub-teams. */
+static bool only_arg(const cmd_args *a, args_error *e)
+{
+    return !a->only || a->team != NULL || args_fail(e, "--only goes with --team");
+}
+
 /* ------------------------------------------------------------ objectives */
 
 /* The parents given with --align-to ID[:WEIGHT]... (child left to the server). */
@@ -317,14 +350,17 @@ static bool build_obj_show(cmd_request *r, const cmd_args *a, args_error *e)
     return id_arg(r, 0, "ID", a->pos[0], ARGS_OBJECTIVE, &r->body.objective_get.id, e);
 }
 
-/* obj list [--period P] [--team T] [--all] */
+/* obj list [--period P] [--team T [--only]] [--owner U] [--all] */
 static bool build_obj_list(cmd_request *r, const cmd_args *a, args_error *e)
 {
-    if (!name_arg("--period", a->period, e) || !name_arg("--team", a->team, e))
+    if (!name_arg("--period", a->period, e) || !name_arg("--team", a->team, e) ||
+        !name_arg("--owner", a->owner, e) || !only_arg(a, e))
         return false;
     SET_BODY(r, OBJECTIVE_LIST, objective_list, okr__objective_list__init);
     r->body.objective_list.period = a->period;
     r->body.objective_list.team = a->team;
+    r->body.objective_list.owner = a->owner;
+    r->body.objective_list.has_only_team = r->body.objective_list.only_team = a->only;
     r->body.objective_list.has_include_archived = a->all;
     r->body.objective_list.include_archived = a->all;
     return true;
@@ -546,17 +582,41 @@ static bool build_show(cmd_request *r, const cmd_args *a, args_error *e)
     return build_obj_show(r, a, e);
 }
 
-/* tree [ID] [--period P] [--team T] */
+/* tree [ID] [--period P] [--team T [--only]] [--owner U] */
 static bool build_tree(cmd_request *r, const cmd_args *a, args_error *e)
 {
     Okr__TreeGet *m = &r->body.tree;
     SET_BODY(r, TREE, tree, okr__tree_get__init);
     if ((a->n_pos > 0 &&
          !id_arg(r, 0, "ID", a->pos[0], ARGS_OBJECTIVE | ARGS_KR, &m->root, e)) ||
-        !name_arg("--period", a->period, e) || !name_arg("--team", a->team, e))
+        !name_arg("--period", a->period, e) || !name_arg("--team", a->team, e) ||
+        !name_arg("--owner", a->owner, e) || !only_arg(a, e))
         return false;
     m->period = a->period;
     m->team = a->team;
+    m->owner = a->owner;
+    m->has_only_team = m->only_team = a->only;
+    return true;
+}
+
+/* due [--user U] [--days N] [--as-of YYYY-MM-DD]
+ * --as-of: as things will stand at the end of that day (UTC) if nobody
+ * checks in meanwhile. */
+static bool build_due(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__DueGet *m = &r->body.due;
+    int64_t day;
+    SET_BODY(r, DUE, due, okr__due_get__init);
+    if (!name_arg("--user", a->user, e) ||
+        (a->days && !args_whole("--days", a->days, 0, 3650, &m->days, e)) ||
+        (a->as_of && !args_date("--as-of", a->as_of, &day, e)))
+        return false;
+    m->user = a->user;
+    m->has_days = a->days != NULL;
+    if (a->as_of) {
+        m->has_as_of = true;
+        m->as_of = (day + 1) * OKR_US_PER_DAY - 1;
+    }
     return true;
 }
 
@@ -808,6 +868,9 @@ static const cmd_handler handlers[OKR_CMD__COUNT] = {
     [OKR_CMD_IMPORT] = {build_import, CMD_OUTPUT_FILE},
     [OKR_CMD_PERIOD_NEXT] = {build_period_next, CMD_OUTPUT_ID},
     [OKR_CMD_CARRY] = {build_carry, CMD_OUTPUT_ID},
+    [OKR_CMD_TEAM_EDIT] = {build_team_edit, CMD_OUTPUT_SCORES},
+    [OKR_CMD_TEAM_DELETE] = {build_team_delete, CMD_OUTPUT_SCORES},
+    [OKR_CMD_DUE] = {build_due, CMD_OUTPUT_DATA},
 };
 
 const cmd_handler *cmd_handler_of(okr_cmd_id id)

@@ -18,6 +18,8 @@ typedef struct {
     char *json_file, *csv;   /* export --json FILE, --csv checkins */
     bool committed, aspirational, all, force;
     bool with_krs, from_reached;   /* carry */
+    bool only;           /* obj list / tree --only: the team without its sub-teams */
+    char *days, *as_of;  /* due --days N --as-of DATE */
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;
     char **pos;          /* positional arguments, count checked against the synopsis */

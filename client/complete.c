@@ -282,6 +282,9 @@ static want want_for_positional(const okr_command *cmd, int n)
         return WANT_OPEN_PERIOD;
     if (strcmp(name, "NAME") == 0 && cmd->id == OKR_CMD_PERIOD_REOPEN)
         return WANT_CLOSED_PERIOD;
+    if (strcmp(name, "NAME") == 0 &&
+        (cmd->id == OKR_CMD_TEAM_EDIT || cmd->id == OKR_CMD_TEAM_DELETE))
+        return WANT_TEAM;
     return WANT_NOTHING;
 }
 

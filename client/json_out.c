@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "ids.h"
 #include "score.h"
 #include "requests.h"
 
@@ -152,14 +153,6 @@ static struct json_object *links(Okr__Alignment *const *list, size_t n, bool par
     return array;
 }
 
-static struct json_object *kr_array(Okr__KeyResult *const *krs, size_t n)
-{
-    struct json_object *array = json_object_new_array();
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(array, json_kr(krs[i]));
-    return array;
-}
-
 static struct json_object *objective_array(Okr__Objective *const *list, size_t n)
 {
     struct json_object *array = json_object_new_array();
@@ -170,11 +163,89 @@ static struct json_object *objective_array(Okr__Objective *const *list, size_t n
 
 /* ------------------------------------------------------------ replies */
 
+/* A KR's "owner" as it applies (its own, else its objective's, o may be
+ * NULL) and "owner_inherited": whether it came from the objective. */
+static struct json_object *kr_with_owner(const Okr__KeyResult *kr, const Okr__Objective *o)
+{
+    struct json_object *obj = json_kr(kr);
+    bool inherited = kr->owner == NULL || kr->owner[0] == '\0';
+    put_string(obj, "owner", inherited ? (o ? o->owner : NULL) : kr->owner);
+    put(obj, "owner_inherited", json_object_new_boolean(inherited));
+    return obj;
+}
+
+static struct json_object *krs_of(Okr__KeyResult *const *krs, size_t n, const Okr__Objective *o)
+{
+    struct json_object *array = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(array, kr_with_owner(krs[i], o));
+    return array;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const Okr__Objective *x = *(Okr__Objective *const *)a, *y = *(Okr__Objective *const *)b;
+    okr_node i = 0, j = 0;
+    okr_id_parse(x->id, &i);
+    okr_id_parse(y->id, &j);
+    return i < j ? -1 : i > j;
+}
+
+/* The graph's KRs, each with its owner resolved through the objectives of
+ * the graph (sorted once, searched per KR). */
+static struct json_object *graph_krs(const Okr__Graph *g)
+{
+    Okr__Objective **sorted = calloc(g->n_objectives ? g->n_objectives : 1, sizeof *sorted);
+    struct json_object *array = json_object_new_array();
+    if (sorted == NULL)
+        return array;
+    if (g->n_objectives > 0) {
+        memcpy(sorted, g->objectives, g->n_objectives * sizeof *sorted);
+        qsort(sorted, g->n_objectives, sizeof *sorted, by_id);
+    }
+    for (size_t i = 0; i < g->n_krs; i++) {
+        Okr__Objective key = OKR__OBJECTIVE__INIT, *keyp = &key, **found;
+        key.id = g->krs[i]->objective;
+        found = key.id ? bsearch(&keyp, sorted, g->n_objectives, sizeof *sorted, by_id) : NULL;
+        json_object_array_add(array, kr_with_owner(g->krs[i], found ? *found : NULL));
+    }
+    free(sorted);
+    return array;
+}
+
+static struct json_object *due(const Okr__DueReply *d)
+{
+    struct json_object *obj = json_object_new_object();
+    struct json_object *items = json_object_new_array();
+    put_string(obj, "user", d->user);
+    put(obj, "days", json_object_new_int64(d->days));
+    put(obj, "as_of", time_or_null(d->has_as_of, d->as_of));
+    for (size_t i = 0; i < d->n_items; i++) {
+        const Okr__DueItem *it = d->items[i];
+        struct json_object *item = json_object_new_object();
+        const Okr__KeyResult *kr = it->kr;
+        put_string(item, "id", kr ? kr->id : NULL);
+        put_string(item, "title", kr ? kr->title : NULL);
+        put_string(item, "objective", kr ? kr->objective : NULL);
+        put_string(item, "objective_title", it->objective_title);
+        put(item, "owner_inherited",
+            json_object_new_boolean(kr == NULL || kr->owner == NULL || kr->owner[0] == '\0'));
+        put(item, "last_checkin", it->never ? NULL : time_or_null(true, it->since));
+        put(item, "since", time_or_null(it->has_since, it->since));
+        put(item, "days", json_object_new_int64(it->days));
+        put(item, "never", json_object_new_boolean(it->never));
+        json_object_array_add(items, item);
+    }
+    put(obj, "krs", items);
+    put(obj, "truncated", json_object_new_boolean(d->truncated));
+    return obj;
+}
+
 static struct json_object *objective_detail(const Okr__ObjectiveDetail *d)
 {
     static const Okr__Objective none = OKR__OBJECTIVE__INIT;
     struct json_object *obj = json_objective(d->objective ? d->objective : &none);
-    put(obj, "krs", kr_array(d->krs, d->n_krs));
+    put(obj, "krs", krs_of(d->krs, d->n_krs, d->objective));
     put(obj, "parents", links(d->parents, d->n_parents, true));
     put(obj, "children", links(d->children, d->n_children, false));
     return obj;
@@ -183,7 +254,7 @@ static struct json_object *objective_detail(const Okr__ObjectiveDetail *d)
 static struct json_object *kr_detail(const Okr__KeyResultDetail *d)
 {
     static const Okr__KeyResult none = OKR__KEY_RESULT__INIT;
-    struct json_object *obj = json_kr(d->kr ? d->kr : &none);
+    struct json_object *obj = kr_with_owner(d->kr ? d->kr : &none, d->objective);
     put(obj, "children", links(d->children, d->n_children, false));
     return obj;
 }
@@ -210,6 +281,7 @@ static struct json_object *teams(const Okr__TeamListReply *list)
         struct json_object *obj = json_object_new_object();
         put_string(obj, "name", list->teams[i]->name);
         put_string(obj, "parent", list->teams[i]->parent);
+        put(obj, "objectives", json_object_new_int64(list->teams[i]->objectives));
         json_object_array_add(array, obj);
     }
     return array;
@@ -241,7 +313,7 @@ static struct json_object *graph(const Okr__Graph *g)
     struct json_object *obj = json_object_new_object();
     struct json_object *alignments = json_object_new_array();
     put(obj, "objectives", objective_array(g->objectives, g->n_objectives));
-    put(obj, "krs", kr_array(g->krs, g->n_krs));
+    put(obj, "krs", graph_krs(g));
     for (size_t i = 0; i < g->n_alignments; i++) {
         const Okr__Alignment *a = g->alignments[i];
         struct json_object *edge = json_object_new_object();
@@ -321,6 +393,7 @@ struct json_object *json_reply(const Okr__Response *r)
     case OKR__RESPONSE__BODY_STATUS: return status(r->status);
     case OKR__RESPONSE__BODY_BACKUP: return backup(r->backup);
     case OKR__RESPONSE__BODY_USERS: return users(r->users);
+    case OKR__RESPONSE__BODY_DUE: return due(r->due);
     default: return NULL;
     }
 }

@@ -289,8 +289,10 @@ void render_kr_detail(const render_ctx *ctx, const Okr__KeyResultDetail *d)
                           kr->kind == OKR__KR_KIND__THRESHOLD))
         field(ctx, "start", "%s", fmt_number(kr->start, text, sizeof text));
     field(ctx, "weight", "%u", kr->has_weight ? kr->weight : 1);
-    if (present(kr->owner))
-        field(ctx, "owner", "%s", kr->owner);
+    bool inherited;
+    const char *owner = render_kr_owner(kr, d->objective, &inherited);
+    if (present(owner))
+        field(ctx, "owner", "%s%s", owner, inherited ? " (the objective's)" : "");
     if (present(kr->origin))
         field(ctx, "carried from", "%s", kr->origin);
     snprintf(extra, sizeof extra, "  (attainment %s)",
@@ -514,19 +516,7 @@ void render_periods(const render_ctx *ctx, const Okr__PeriodListReply *list)
     table_free(t);
 }
 
-void render_teams(const render_ctx *ctx, const Okr__TeamListReply *list)
-{
-    static const char *const headers[] = {"NAME", "PARENT"};
-    if (list->n_teams == 0)
-        return;
-    table *t = table_new(2, headers);
-    for (size_t i = 0; i < list->n_teams; i++) {
-        table_cell(t, RENDER_BOLD, "%s", str(list->teams[i]->name));
-        table_cell(t, NULL, "%s", str(list->teams[i]->parent));
-    }
-    table_print(t, ctx->out, ctx->color);
-    table_free(t);
-}
+/* render_teams: render_team.c */
 
 /* ------------------------------------------------------------ users */
 
@@ -622,6 +612,7 @@ void render_data(const render_ctx *ctx, const Okr__Response *reply, const char *
     case OKR__RESPONSE__BODY_STATUS: render_status(ctx, reply->status); break;
     case OKR__RESPONSE__BODY_BACKUP: render_backup(ctx, reply->backup); break;
     case OKR__RESPONSE__BODY_USERS: render_users(ctx, reply->users); break;
+    case OKR__RESPONSE__BODY_DUE: render_due(ctx, reply->due); break;
     default: break;
     }
 }

@@ -49,7 +49,14 @@ void render_objective_detail(const render_ctx *ctx, const Okr__ObjectiveDetail *
 void render_kr_detail(const render_ctx *ctx, const Okr__KeyResultDetail *d);
 void render_objectives(const render_ctx *ctx, const Okr__ObjectiveListReply *list);
 void render_periods(const render_ctx *ctx, const Okr__PeriodListReply *list);
+/* render_team.c: `team list` as a tree of sub-teams (CSV/TSV: flat rows
+ * name, parent, objectives); `due` as a table, most overdue first. */
 void render_teams(const render_ctx *ctx, const Okr__TeamListReply *list);
+void render_due(const render_ctx *ctx, const Okr__DueReply *due);
+/* A KR's owner: its own, else (*inherited true) its objective's, o may be
+ * NULL (then ""). */
+const char *render_kr_owner(const Okr__KeyResult *kr, const Okr__Objective *o,
+                            bool *inherited);
 void render_history(const render_ctx *ctx, const Okr__HistoryReply *h);
 /* The history of a roll-up KR, which takes no check-ins: the scores it
  * moved to, read from `events` (oldest first; those of a LogGet for the

@@ -268,6 +268,14 @@ static void say_change(words *w, const Okr__Event *ev)
         if (q->team_add->team && given(q->team_add->team->parent))
             say(w, " (parent %s)", q->team_add->team->parent);
         break;
+    case OKR__REQUEST__BODY_TEAM_EDIT:
+        say(w, "team edit %s", str(q->team_edit->name));
+        if (given(q->team_edit->new_name))
+            say(w, " --name %s", q->team_edit->new_name);
+        if (q->team_edit->parent)
+            say(w, " --parent %s", given(q->team_edit->parent) ? q->team_edit->parent : "-");
+        break;
+    case OKR__REQUEST__BODY_TEAM_DELETE: say(w, "team delete %s", subject); break;
     case OKR__REQUEST__BODY_USER_ADD:
         say(w, "user add %s", subject);
         if (q->user_add->user && q->user_add->user->has_role)

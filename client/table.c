@@ -18,6 +18,11 @@ void table_set_format(table_format format)
     output_format = format;
 }
 
+table_format table_get_format(void)
+{
+    return output_format;
+}
+
 struct cell {
     char *text;
     const char *color;   /* NULL: none */

@@ -25,6 +25,7 @@ typedef enum { TABLE_TEXT = 0, TABLE_CSV, TABLE_TSV } table_format;
 /* The format of every table printed from now on (okr's --csv / --tsv; the
  * process has one output format, set once by main). Default TABLE_TEXT. */
 void table_set_format(table_format format);
+table_format table_get_format(void);
 
 /* A table of ncols columns with the given header texts (ncols of them). */
 table *table_new(size_t ncols, const char *const *headers);

@@ -20,7 +20,8 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      NO_OPTS, BODY(PERIOD_CLOSE), NO_BODY},
     {OKR_CMD_TEAM_ADD, "team", "add", "NAME [--parent TEAM]", "Create a team",
      OPTS("parent"), BODY(TEAM_ADD), NO_BODY},
-    {OKR_CMD_TEAM_LIST, "team", "list", "", "List teams", NO_OPTS,
+    {OKR_CMD_TEAM_LIST, "team", "list", "",
+     "List teams as a tree of sub-teams, with their objective counts", NO_OPTS,
      BODY(TEAM_LIST), NO_BODY},
     {OKR_CMD_OBJ_ADD, "obj", "add",
      "TITLE [--team T] [--period P] [--committed|--aspirational] [--owner U] "
@@ -34,8 +35,10 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      "committed", "aspirational", "progress"), BODY(OBJECTIVE_EDIT), NO_BODY},
     {OKR_CMD_OBJ_SHOW, "obj", "show", "ID", "Show an objective with its KRs",
      NO_OPTS, BODY(OBJECTIVE_GET), NO_BODY},
-    {OKR_CMD_OBJ_LIST, "obj", "list", "[--period P] [--team T] [--all]",
-     "List objectives (--all includes archived)", OPTS("period", "team", "all"), BODY(OBJECTIVE_LIST), NO_BODY},
+    {OKR_CMD_OBJ_LIST, "obj", "list", "[--period P] [--team T [--only]] [--owner U] [--all]",
+     "List objectives (--team includes its sub-teams, --only the team alone; --all "
+     "includes archived)", OPTS("period", "team", "all", "owner", "only"),
+     BODY(OBJECTIVE_LIST), NO_BODY},
     {OKR_CMD_OBJ_ALIGN, "obj", "align", "CHILD PARENT [--weight W]",
      "Align an objective to a parent objective or KR (or change the weight)",
      OPTS("weight"), BODY(ALIGN), NO_BODY},
@@ -66,8 +69,9 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_HISTORY, NULL, "history", "KR [--limit N]",
      "Show a key result's check-ins", OPTS("limit"), BODY(HISTORY), NO_BODY},
     {OKR_CMD_SHOW, NULL, "show", "ID", "Show an objective or key result", NO_OPTS, BODY(OBJECTIVE_GET), NO_BODY},
-    {OKR_CMD_TREE, NULL, "tree", "[ID] [--period P] [--team T]",
-     "Draw the alignment tree with scores", OPTS("period", "team"),
+    {OKR_CMD_TREE, NULL, "tree", "[ID] [--period P] [--team T [--only]] [--owner U]",
+     "Draw the alignment tree with scores (--team includes its sub-teams; --owner: "
+     "objectives U owns or has a KR of)", OPTS("period", "team", "owner", "only"),
      BODY(TREE), NO_BODY},
     {OKR_CMD_STATUS, NULL, "status", "", "Show the server's state", NO_OPTS, BODY(STATUS), NO_BODY},
     {OKR_CMD_WATCH, NULL, "watch", "[ID...] [--from SEQ] [--count N]",
@@ -110,6 +114,15 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      "Copy an objective (and its KRs) into another cycle, linked to its origin",
      OPTS("to", "with-krs", "from-reached"),
      BODY(CARRY), NO_BODY},
+    {OKR_CMD_TEAM_EDIT, "team", "edit", "NAME [--name NEW] [--parent TEAM|-]",
+     "Rename a team (its objectives and sub-teams follow) or move it under another "
+     "(- for none)", OPTS("name", "parent"), BODY(TEAM_EDIT), NO_BODY},
+    {OKR_CMD_TEAM_DELETE, "team", "delete", "NAME",
+     "Delete a team that has no objectives and no sub-teams", NO_OPTS,
+     BODY(TEAM_DELETE), NO_BODY},
+    {OKR_CMD_DUE, NULL, "due", "[--user U] [--days N] [--as-of YYYY-MM-DD]",
+     "List the KRs you (or U) own with no check-in for N days (default 7), most "
+     "overdue first", OPTS("user", "days", "as-of"), BODY(DUE), NO_BODY},
 };
 
 static int same(const char *a, const char *b)

@@ -52,6 +52,9 @@ typedef enum {
     OKR_CMD_IMPORT,
     OKR_CMD_PERIOD_NEXT,
     OKR_CMD_CARRY,
+    OKR_CMD_TEAM_EDIT,
+    OKR_CMD_TEAM_DELETE,
+    OKR_CMD_DUE,
     OKR_CMD__COUNT
 } okr_cmd_id;
 

@@ -42,6 +42,9 @@ const okr_request_type okr_request_types[] = {
     R(EXPORT,            export,            VIEWER, false, DUMP)
     R(IMPORT_DATA,       import_data,       ADMIN,  true,  IMPORTED)
     R(CARRY,             carry,             EDITOR, true,  CHANGED)
+    R(TEAM_EDIT,         team_edit,         ADMIN,  true,  CHANGED)
+    R(TEAM_DELETE,       team_delete,       ADMIN,  true,  CHANGED)
+    R(DUE,               due,               VIEWER, false, DUE)
 };
 
 const int okr_request_type_count = (int)(sizeof okr_request_types / sizeof okr_request_types[0]);

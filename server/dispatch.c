@@ -43,6 +43,9 @@
     X(EXPORT, export, op_export)                          \
     X(IMPORT_DATA, import_data, op_import)                \
     X(CARRY, carry, op_carry)                             \
+    X(TEAM_EDIT, team_edit, op_team_edit)                 \
+    X(TEAM_DELETE, team_delete, op_team_delete)           \
+    X(DUE, due, op_due)                                   \
     /* (every row ends with a backslash) */
 
 /* A typed adapter per handler, so no function is called through a cast. */

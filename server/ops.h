@@ -17,8 +17,35 @@ void op_period_list(request *rq, const Okr__PeriodList *in);
 void op_period_close(request *rq, const Okr__PeriodClose *in);
 void op_period_edit(request *rq, const Okr__PeriodEdit *in);
 void op_period_delete(request *rq, const Okr__PeriodDelete *in);
+
+/* ops_team.c — teams, their hierarchy, and team scopes */
 void op_team_add(request *rq, const Okr__TeamAdd *in);
 void op_team_list(request *rq, const Okr__TeamList *in);
+void op_team_edit(request *rq, const Okr__TeamEdit *in);
+void op_team_delete(request *rq, const Okr__TeamDelete *in);
+/* A team and (unless `only`) every team below it, all depths; n == 0: no
+ * team filter (every objective is in scope, teamless ones too). */
+typedef struct {
+    const char **names;
+    size_t n;
+} team_scope;
+/* The scope of `team` (NULL or "": no filter). False, with the request
+ * failed (NOT_FOUND), when the team does not exist. */
+bool team_scope_of(request *rq, const char *team, bool only, team_scope *out);
+bool team_scope_has(const team_scope *s, const char *team);
+/* store_foreach_objective over the scope: each objective that may be of one
+ * of its teams (and of period), once, in ascending id order, read through
+ * the by_team index (the whole table when the scope is empty and period is
+ * unset). It narrows, fn still filters. */
+void team_scope_foreach(request *rq, const team_scope *s, const char *period,
+                        store_each_fn fn, void *ctx);
+
+/* ops_due.c — owners (a KR's owner defaults to its objective's) and `due` */
+/* The KR's owner: its own, else its objective's (o may be NULL). */
+const char *owner_of_kr(const Okr__KeyResult *kr, const Okr__Objective *o);
+/* True when a KR of objective `id` names `user` as its own owner. */
+bool objective_has_kr_of(request *rq, okr_node id, const char *user);
+void op_due(request *rq, const Okr__DueGet *in);
 
 /* ops_objective.c — objectives and alignment */
 void op_objective_add(request *rq, const Okr__ObjectiveAdd *in);

@@ -93,7 +93,8 @@ void op_kr_add(request *rq, const Okr__KeyResultAdd *in)
     rec.has_direction = k->has_direction;
     rec.direction = k->direction;
     rec.unit = k->unit && k->unit[0] ? k->unit : NULL;
-    rec.owner = k->owner && k->owner[0] ? k->owner : (char *)rq->actor;
+    /* No owner: the objective's, derived when read (ops_due.c owner_of_kr). */
+    rec.owner = k->owner && k->owner[0] ? k->owner : NULL;
     rec.has_checkins = true;
     if (!check_kind_values(rq, &rec))
         return;
@@ -193,7 +194,7 @@ void op_kr_edit(request *rq, const Okr__KeyResultEdit *in)
     bool was_rollup = kr->kind == OKR__KR_KIND__ROLLUP;
     if (in->title) kr->title = in->title;
     if (in->unit) kr->unit = in->unit[0] ? in->unit : NULL;
-    if (in->owner) kr->owner = in->owner;
+    if (in->owner) kr->owner = in->owner[0] ? in->owner : NULL;   /* "": the objective's */
     if (in->has_kind && in->kind != kr->kind) {
         if (kr->kind == OKR__KR_KIND__MILESTONE || kr->kind == OKR__KR_KIND__ROLLUP)
             kr->has_start = false;

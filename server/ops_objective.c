@@ -272,6 +272,7 @@ void op_objective_get(request *rq, const Okr__ObjectiveGet *in)
 typedef struct {
     request *rq;
     const Okr__ObjectiveList *filter;
+    team_scope teams;               /* the team and its sub-teams (ops_team.c) */
     Okr__ObjectiveListReply *reply;
 } list_ctx;
 
@@ -284,7 +285,8 @@ static bool list_one(void *ctx, const MDB_val *key, const MDB_val *val)
     const Okr__ObjectiveList *f = c->filter;
     if ((o->archived && !f->include_archived) ||
         (f->period && f->period[0] && strcmp(f->period, o->period) != 0) ||
-        (f->team && f->team[0] && (!o->team || strcmp(f->team, o->team) != 0)))
+        (c->teams.n && (!o->team || !team_scope_has(&c->teams, o->team))) ||
+        (f->owner && f->owner[0] && (!o->owner || strcmp(f->owner, o->owner) != 0)))
         return true;
     if (c->reply->n_objectives == OKR_MAX_LIST) {
         c->reply->has_truncated = c->reply->truncated = true;
@@ -295,21 +297,25 @@ static bool list_one(void *ctx, const MDB_val *key, const MDB_val *val)
     return true;
 }
 
-/* ObjectiveList { period?, team?, include_archived } -> ObjectiveListReply
- * Ascending id; a team or period is looked up in its index (list_one still
- * applies every filter), only an unfiltered list reads every objective. */
+/* ObjectiveList { period?, team?, include_archived, owner?, only_team? }
+ * -> ObjectiveListReply
+ * Ascending id; a team (with its sub-teams unless only_team) or period is
+ * looked up in its index (list_one still applies every filter), only a list
+ * without either reads every objective. */
 void op_objective_list(request *rq, const Okr__ObjectiveList *in)
 {
+    list_ctx c = {rq, in, {0}, NULL};
     if ((in->period && in->period[0] && need_period(rq, in->period) == NULL) ||
-        (in->team && in->team[0] && need_team(rq, in->team) == NULL))
+        !team_scope_of(rq, in->team, in->only_team, &c.teams) ||
+        (in->owner && !need_name(rq, "owner", in->owner, OKR_MAX_NAME, false)))
         return;
     uint64_t total = store_count(rq->txn, rq->txn->st->objectives);
     Okr__ObjectiveListReply *r = ARENA_NEW(rq->mem, Okr__ObjectiveListReply,
                                            OKR__OBJECTIVE_LIST_REPLY__INIT);
     r->objectives = ARENA_ARRAY(rq->mem, Okr__Objective *,
                                 total < OKR_MAX_LIST ? total : OKR_MAX_LIST);
-    list_ctx c = {rq, in, r};
-    store_foreach_objective(rq->txn, in->period, in->team, list_one, &c);
+    c.reply = r;
+    team_scope_foreach(rq, &c.teams, in->period, list_one, &c);
     rq->response->body_case = OKR__RESPONSE__BODY_OBJECTIVES;
     rq->response->objectives = r;
 }

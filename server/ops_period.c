@@ -1,5 +1,5 @@
-/* ops_period.c — cycles (periods) and teams: create, list, close/reopen,
- * edit (dates, rename) and delete (an empty period). */
+/* ops_period.c — cycles (periods): create, list, close/reopen, edit (dates,
+ * rename) and delete (an empty period). Teams are ops_team.c's. */
 #include "ops.h"
 
 #include <string.h>
@@ -245,34 +245,4 @@ void op_period_delete(request *rq, const Okr__PeriodDelete *in)
                                   n == 1 ? "" : "s");
     store_del(rq->txn, rq->txn->st->periods, p->name, strlen(p->name));
     rq->subject = p->name;
-}
-
-/* TeamAdd { team { name, parent } } */
-void op_team_add(request *rq, const Okr__TeamAdd *in)
-{
-    const Okr__Team *t = in->team;
-    if (t == NULL)
-        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT, "team is required");
-    if (!need_name(rq, "team name", t->name, OKR_MAX_NAME, true))
-        return;
-    if (t->parent && t->parent[0] && need_team(rq, t->parent) == NULL)
-        return;
-    if (store_get_team(rq->txn, t->name))
-        return (void)request_fail(rq, OKR__ERROR_CODE__CONFLICT, "team \"%s\" exists already",
-                                  t->name);
-    Okr__Team rec = OKR__TEAM__INIT;
-    rec.name = t->name;
-    rec.parent = t->parent && t->parent[0] ? t->parent : NULL;
-    store_put_team(rq->txn, &rec);
-    rq->subject = t->name;
-}
-
-/* TeamList {} */
-void op_team_list(request *rq, const Okr__TeamList *in)
-{
-    (void)in;
-    Okr__TeamListReply *r = ARENA_NEW(rq->mem, Okr__TeamListReply, OKR__TEAM_LIST_REPLY__INIT);
-    r->n_teams = list_all(rq, rq->txn->st->teams, &okr__team__descriptor, (void ***)&r->teams);
-    rq->response->body_case = OKR__RESPONSE__BODY_TEAMS;
-    rq->response->teams = r;
 }

@@ -17,6 +17,7 @@ typedef struct {
     request *rq;
     Okr__Graph *g;
     const Okr__TreeGet *filter;
+    team_scope teams;               /* the team filter: the team and its sub-teams */
     node_set seen;
     size_t n_nodes;
     size_t cap_objectives, cap_krs, cap_alignments;
@@ -112,10 +113,16 @@ static void collect_below(tree_ctx *c, okr_node root)
     }
 }
 
-static bool matches(const Okr__TreeGet *f, const Okr__Objective *o)
+/* The root filters: period, team scope, owner (the objective's, or one of
+ * its KRs' own). */
+static bool matches(tree_ctx *c, okr_node id, const Okr__Objective *o)
 {
-    return !o->archived && (!f->period || !f->period[0] || strcmp(f->period, o->period) == 0) &&
-           (!f->team || !f->team[0] || (o->team && strcmp(f->team, o->team) == 0));
+    const Okr__TreeGet *f = c->filter;
+    if (o->archived || (f->period && f->period[0] && strcmp(f->period, o->period) != 0) ||
+        (c->teams.n && (!o->team || !team_scope_has(&c->teams, o->team))))
+        return false;
+    return !f->owner || !f->owner[0] || (o->owner && strcmp(f->owner, o->owner) == 0) ||
+           objective_has_kr_of(c->rq, id, f->owner);
 }
 
 /* Roots for a whole-graph tree: matching objectives none of whose parents
@@ -126,25 +133,27 @@ static bool collect_root(void *ctx, const MDB_val *key, const MDB_val *val)
 {
     tree_ctx *c = ctx;
     Okr__Objective *o = store_unpack(c->rq->txn, &okr__objective__descriptor, val);
-    if (o == NULL || !matches(c->filter, o))
+    okr_node id = okr_get_be32(key->mv_data), pid;
+    if (o == NULL || !matches(c, id, o))
         return o != NULL;
-    okr_node id = okr_get_be32(key->mv_data);
     store_link *ups;
     size_t n = store_parents(c->rq->txn, id, &ups);
     for (size_t i = 0; i < n; i++) {
         Okr__Objective *p = graph_owner(c->rq->txn, ups[i].node);
-        if (p && matches(c->filter, p))
+        if (p && okr_id_parse(p->id, &pid) && matches(c, pid, p))
             return true;             /* drawn under its parent instead */
     }
     collect_below(c, id);
     return !c->g->truncated;
 }
 
-/* TreeGet { root?, period?, team? } -> Graph
+/* TreeGet { root?, period?, team?, owner?, only_team? } -> Graph
  * With a root: the root and everything aligned below it. Without: every
- * active objective matching period/team, starting from those whose parents
- * do not match, with everything below them. A team or period is looked up
- * in its index, so the cost follows the team's size, not the organisation's. */
+ * active objective matching period/team (with its sub-teams unless
+ * only_team)/owner, starting from those whose parents do not match, with
+ * everything below them. A team or period is looked up in its index (each
+ * team of the scope's), so the cost follows the team's size, not the
+ * organisation's. */
 void op_tree(request *rq, const Okr__TreeGet *in)
 {
     okr_node root = 0;
@@ -155,16 +164,17 @@ void op_tree(request *rq, const Okr__TreeGet *in)
                                   : (void *)need_objective(rq, "root", in->root, &root)) == NULL)
             return;
     }
+    tree_ctx c = {.rq = rq, .filter = in};
     if ((in->period && in->period[0] && need_period(rq, in->period) == NULL) ||
-        (in->team && in->team[0] && need_team(rq, in->team) == NULL))
+        !team_scope_of(rq, in->team, in->only_team, &c.teams) ||
+        (in->owner && !need_name(rq, "owner", in->owner, OKR_MAX_NAME, false)))
         return;
-    Okr__Graph *g = ARENA_NEW(rq->mem, Okr__Graph, OKR__GRAPH__INIT);
-    tree_ctx c = {.rq = rq, .g = g, .filter = in};
+    Okr__Graph *g = c.g = ARENA_NEW(rq->mem, Okr__Graph, OKR__GRAPH__INIT);
     node_set_init(&c.seen, rq->mem);
     if (root)
         collect_below(&c, root);
     else
-        store_foreach_objective(rq->txn, in->period, in->team, collect_root, &c);
+        team_scope_foreach(rq, &c.teams, in->period, collect_root, &c);
     rq->response->body_case = OKR__RESPONSE__BODY_GRAPH;
     rq->response->graph = g;
 }

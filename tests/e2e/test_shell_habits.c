@@ -200,7 +200,7 @@ static void test_did_you_mean(void **state)
     harness_okr(&f->server, &r, "obj", "list", "--tema", "x", NULL);
     expect(&r, 2, "",
            "okr: obj list: unknown option \"--tema\"; did you mean \"--team\"?\n"
-           "usage: okr obj list [--period P] [--team T] [--all]\n");
+           "usage: okr obj list [--period P] [--team T [--only]] [--owner U] [--all]\n");
     harness_result_free(&r);
     harness_okr(&f->server, &r, "xyzzyq", NULL);   /* nothing near: the plain message */
     expect(&r, 2, "", "okr: unknown command 'xyzzyq' (try 'help')\n");
@@ -365,21 +365,21 @@ static void test_pager_only_for_long_output_on_a_terminal(void **state)
     harness_result_free(&r);
 
     text = in_terminal(f, 3, "team list --csv");          /* 4+ lines on 3 rows */
-    assert_memory_equal(text, "P:NAME,PARENT\nP:", 16);
+    assert_memory_equal(text, "P:NAME,PARENT,OBJECTIVES\nP:", 27);
     for (const char *p = text; *p; p = strchr(p, '\n') + 1)
         assert_memory_equal(p, "P:", 2);
     free(text);
     text = in_terminal(f, 200, "team list --csv");        /* fits: written straight */
-    assert_memory_equal(text, "NAME,PARENT\n", 12);
+    assert_memory_equal(text, "NAME,PARENT,OBJECTIVES\n", 23);
     assert_null(strstr(text, "P:"));
     free(text);
     text = in_terminal(f, 3, "team list --csv --no-pager");
-    assert_memory_equal(text, "NAME,PARENT\n", 12);
+    assert_memory_equal(text, "NAME,PARENT,OBJECTIVES\n", 23);
     free(text);
     write_text(f->config, "pager = false\n");
     text = in_terminal(f, 3, "team list --csv");
     unlink(f->config);
-    assert_memory_equal(text, "NAME,PARENT\n", 12);
+    assert_memory_equal(text, "NAME,PARENT,OBJECTIVES\n", 23);
     free(text);
     text = in_terminal(f, 1, "watch --from 1 --count 2");  /* watch is never paged */
     assert_null(strstr(text, "P:"));
@@ -389,7 +389,7 @@ static void test_pager_only_for_long_output_on_a_terminal(void **state)
     harness_okr(&f->server, &r, "team", "list", "--csv", NULL);
     unsetenv("PAGER");
     expect(&r, 0, NULL, "");
-    assert_memory_equal(r.out, "NAME,PARENT\n", 12);
+    assert_memory_equal(r.out, "NAME,PARENT,OBJECTIVES\n", 23);
     harness_result_free(&r);
 }
 

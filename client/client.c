@@ -19,6 +19,7 @@
 #include "completion.h"
 #include "table.h"
 #include "config.h"
+#include "confirm.h"
 #include "history.h"
 #include "json_out.h"
 #include "period_note.h"
@@ -558,6 +559,11 @@ int client_run(okr_client *c, int argc, char **argv)
         }
         if (request.output == CMD_OUTPUT_PAGES)
             return log_run(c, &request);
+        if (cmd->id == OKR_CMD_OBJ_DELETE) {
+            int status = confirm_delete(c, &request);
+            if (status != OKR_EXIT_OK)
+                return status;
+        }
         return send_and_show(c, &request);
     }
 }

@@ -64,6 +64,8 @@ typedef struct {
         Okr__KeyResultGet kr_get;
         Okr__KeyResultDelete kr_delete;
         Okr__CheckInAdd checkin;
+        Okr__CheckInEdit checkin_edit;
+        Okr__CheckInDelete checkin_delete;
         Okr__History history;
         Okr__TreeGet tree;
         Okr__StatusGet status;
@@ -91,6 +93,7 @@ typedef struct {
     uint64_t from_seq;          /* 0: start from a snapshot */
     uint64_t count;             /* watch, log: stop after this many events; 0: never */
     bool force;                 /* keygen: replace an existing key */
+    bool yes;                   /* obj delete --yes: do not ask first */
 } cmd_request;
 
 typedef enum {

@@ -15,7 +15,8 @@ typedef struct {
     char *confidence, *note, *limit, *count, *role, *key;
     char *user, *since, *until;
     char *progress;      /* obj add/edit --progress krs|aligned|both */
-    bool committed, aspirational, all, force;
+    char *value, *at;    /* checkin edit --value, checkin --at */
+    bool committed, aspirational, all, force, yes;
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;
     char **pos;          /* positional arguments, count checked against the synopsis */

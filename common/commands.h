@@ -48,6 +48,8 @@ typedef enum {
     OKR_CMD_ADMIN_BACKUP,
     OKR_CMD_PERIOD_EDIT,
     OKR_CMD_PERIOD_DELETE,
+    OKR_CMD_CHECKIN_EDIT,
+    OKR_CMD_CHECKIN_DELETE,
     OKR_CMD__COUNT
 } okr_cmd_id;
 
@@ -68,7 +70,9 @@ extern const okr_command okr_commands[OKR_CMD__COUNT];
  * commands), or NULL. */
 const okr_command *commands_find(const char *group, const char *name);
 
-/* True when `word` is a command group ("obj", "kr", "period", "team", "user"). */
+/* True when `word` is a command group ("obj", "kr", "period", "team", "user",
+ * "checkin"). A group may also be a command of its own: `checkin KR VALUE`
+ * beside `checkin edit ID` (cmd_lookup: a member's name wins). */
 int commands_is_group(const char *word);
 
 /* The least role that may run a command: the strictest role of the request

@@ -61,7 +61,7 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_KR_SHOW, "kr", "show", "ID", "Show a key result", NO_OPTS, BODY(KR_GET), NO_BODY},
     {OKR_CMD_KR_DELETE, "kr", "delete", "ID", "Delete a key result", NO_OPTS, BODY(KR_DELETE), NO_BODY},
     {OKR_CMD_CHECKIN, NULL, "checkin", "KR VALUE [--confidence C] [--note TEXT] [--at DATE]",
-     "Record progress on a key result (milestones: done or 1, 0; --at: backdated)",
+     "Record progress on a key result (milestones: done or 1, 0)",
      OPTS("confidence", "note", "at"), BODY(CHECKIN), NO_BODY},
     {OKR_CMD_HISTORY, NULL, "history", "KR [--limit N]",
      "Show a key result's check-ins", OPTS("limit"), BODY(HISTORY), NO_BODY},

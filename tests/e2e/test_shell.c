@@ -1065,6 +1065,9 @@ static void test_completion_offers_what_fits_the_place(void **state)
            WORDS("add", "align", "archive", "delete", "edit", "list", "restore", "show",
                  "unalign"), false);
     expect(&cache, 1, ARGV("checkin"), "k", WORDS("K1", "K2"), false);
+    expect(&cache, 1, ARGV("checkin"), "", WORDS("K1", "K2", "edit", "delete"), false);
+    expect(&cache, 2, ARGV("checkin", "edit"), "", WORDS(NULL), false);   /* a number */
+    expect(&cache, 3, ARGV("checkin", "edit", "12"), "--v", WORDS("--value"), false);
     expect(&cache, 1, ARGV("show"), "", WORDS("O1", "K1", "K2", "K3"), false);
     expect(&cache, 1, ARGV("history"), "spain", WORDS("K2"), true);
     expect(&cache, 2, ARGV("checkin", "K2"), "", WORDS("done", "not-done"), false);

@@ -157,8 +157,10 @@ void op_checkin(request *rq, const Okr__CheckInAdd *in)
     c.seq = rq->seq;
     store_put_checkin(rq->txn, id, &c);
     rq->subject = kr->id;
-    if (kr->checkins > 0 && kr->has_updated_at && time < kr->updated_at)
-        return follow_checkins(rq, id, kr);    /* older than the newest: history only */
+    if (kr->checkins > 0 && kr->has_updated_at && time < kr->updated_at) {
+        follow_checkins(rq, id, kr);           /* older than the newest: it may change */
+        return;                                /* only the count, or a confidence */
+    }
 
     kr->has_current = true;
     kr->current = in->value;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -482,6 +483,43 @@ static void test_obj_delete_in_a_script_needs_yes(void **state)
     assert_verify_clean(s);
 }
 
+/* `okr obj delete O1` typed at a terminal (util-linux script(1) gives okr a
+ * pty for its standard input): the question, then "n" keeps it, "y"
+ * deletes it. (The shell's side: test_shell.c.) */
+static int at_a_terminal(struct harness_server *s, const char *answer,
+                         struct harness_result *r)
+{
+    const char *okr = getenv("OKR") ? getenv("OKR") : "build/okr";
+    char line[HARNESS_PATH_MAX + HARNESS_ENDPOINT_MAX + 64];
+    snprintf(line, sizeof line, "%s --server %s obj delete O1", okr, s->requests);
+    char *argv[] = {"/usr/bin/script", "-qec", line, "/dev/null", NULL};   /* bsdutils */
+    return harness_run(r, answer, 20000, argv);
+}
+
+static void test_obj_delete_typed_at_a_terminal_asks_first(void **state)
+{
+    fixture *f = *state;
+    struct harness_server *s = &f->a;
+    struct harness_result r;
+    const char *question = "Delete O1 'Pots' and its 2 key results? [y/N] ";
+    if (access("/usr/bin/script", X_OK) != 0)
+        skip();                              /* no script(1) here */
+    assert_int_equal(at_a_terminal(s, "n\n", &r), 0);
+    harness_expect_exit(&r, 1);
+    assert_non_null(strstr(r.out, question));
+    assert_non_null(strstr(r.out, "okr: O1 not deleted"));
+    harness_result_free(&r);
+    OK(s, "show", "O1");
+
+    assert_int_equal(at_a_terminal(s, "y\n", &r), 0);
+    harness_expect_exit(&r, 0);
+    assert_non_null(strstr(r.out, question));
+    harness_result_free(&r);
+    run(s, &r, "show", "O1", NULL);
+    harness_expect_exit(&r, 1);
+    harness_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -502,6 +540,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checkins_of_a_closed_period_cannot_be_corrected,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_obj_delete_in_a_script_needs_yes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_obj_delete_typed_at_a_terminal_asks_first, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

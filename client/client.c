@@ -21,6 +21,7 @@
 #include "table.h"
 #include "config.h"
 #include "cycle.h"
+#include "confirm.h"
 #include "history.h"
 #include "json_out.h"
 #include "period_note.h"
@@ -573,6 +574,11 @@ int client_run(okr_client *c, int argc, char **argv)
                                                          : import_run(c, &request);
         if (cmd->id == OKR_CMD_PERIOD_NEXT)
             return cycle_period_next(c, &request);
+        if (cmd->id == OKR_CMD_OBJ_DELETE) {
+            int status = confirm_delete(c, &request);
+            if (status != OKR_EXIT_OK)
+                return status;
+        }
         return send_and_show(c, &request);
     }
 }

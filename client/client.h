@@ -65,6 +65,8 @@ typedef struct {
     uint64_t last_change_seq;       /* event seq of the latest change made */
     uint64_t watch_seen_seq;        /* seq of the last event `watch` showed */
     volatile sig_atomic_t *cancel;  /* given to conn (see okr_conn.cancel) */
+    bool can_ask;                   /* a person answers on stdin (the shell; a command typed
+                                     * at a terminal): obj delete asks first (confirm.h) */
 } okr_client;
 
 /* Defaults: timeout 5000 ms, stdout/stderr, colour when stdout is a

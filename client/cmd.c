@@ -22,7 +22,7 @@ enum {
     OPT_ALL, OPT_ALIGN_TO, OPT_COUNT, OPT_USER, OPT_SINCE, OPT_UNTIL, OPT_PROGRESS,
     OPT_ROLE, OPT_KEY, OPT_FORCE, OPT_NAME, OPT_JSON_FILE, OPT_CSV_KIND,
     OPT_WITH_KRS, OPT_FROM_REACHED,
-    OPT_ONLY, OPT_DAYS, OPT_AS_OF,
+    OPT_ONLY, OPT_DAYS, OPT_AS_OF, OPT_VALUE, OPT_AT, OPT_YES,
 };
 
 static const struct option known_options[] = {
@@ -64,6 +64,9 @@ static const struct option known_options[] = {
     {"only", no_argument, NULL, OPT_ONLY},
     {"days", required_argument, NULL, OPT_DAYS},
     {"as-of", required_argument, NULL, OPT_AS_OF},
+    {"value", required_argument, NULL, OPT_VALUE},
+    {"at", required_argument, NULL, OPT_AT},
+    {"yes", no_argument, NULL, OPT_YES},
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -101,8 +104,10 @@ const okr_command *cmd_lookup(int argc, char *const *argv, int *words, args_erro
         args_fail(e, "no command given");
         return NULL;
     }
-    if (!commands_is_group(argv[0])) {
-        *words = 1;
+    if (!commands_is_group(argv[0]) ||
+        (commands_find(NULL, argv[0]) != NULL &&
+         (argc < 2 || commands_find(argv[0], argv[1]) == NULL))) {
+        *words = 1;    /* a command, or a group that is one too (checkin) */
         cmd = commands_find(NULL, argv[0]);
         if (cmd == NULL)
             args_fail(e, "unknown command '%.40s' (try 'help')", argv[0]);
@@ -251,6 +256,9 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_ONLY: a->only = true; break;
     case OPT_DAYS: a->days = value; break;
     case OPT_AS_OF: a->as_of = value; break;
+    case OPT_VALUE: a->value = value; break;
+    case OPT_AT: a->at = value; break;
+    case OPT_YES: a->yes = true; break;
     case OPT_COMMITTED: a->committed = true; break;
     case OPT_ASPIRATIONAL: a->aspirational = true; break;
     case OPT_ALL: a->all = true; break;
@@ -412,6 +420,9 @@ bool cmd_print_topic(FILE *out, int argc, char *const *argv, args_error *e)
 bool cmd_print_topic_in(FILE *out, int argc, char *const *argv, cmd_mode mode, args_error *e)
 {
     if (argc == 1 && commands_is_group(argv[0])) {
+        const okr_command *itself = commands_find(NULL, argv[0]);
+        if (itself != NULL)
+            cmd_print_usage_in(out, itself, true, mode);
         for (int i = 0; i < OKR_CMD__COUNT; i++) {
             const okr_command *c = &okr_commands[i];
             if (c->group && strcmp(c->group, argv[0]) == 0)

@@ -65,6 +65,8 @@ typedef struct {
         Okr__KeyResultGet kr_get;
         Okr__KeyResultDelete kr_delete;
         Okr__CheckInAdd checkin;
+        Okr__CheckInEdit checkin_edit;
+        Okr__CheckInDelete checkin_delete;
         Okr__History history;
         Okr__TreeGet tree;
         Okr__StatusGet status;
@@ -102,6 +104,7 @@ typedef struct {
     const char *csv;            /* export --csv checkins */
     const char *import_period;  /* import --period P */
     const char *next_of;        /* period next: the period to follow (cycle.c) */
+    bool yes;                   /* obj delete --yes: do not ask first */
 } cmd_request;
 
 typedef enum {

@@ -5,6 +5,8 @@
  * the cmd_request and into argv. */
 #include "cmd_build.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "keyfile.h"
@@ -411,10 +413,11 @@ static bool build_obj_restore(cmd_request *r, const cmd_args *a, args_error *e)
     return build_obj_archive_or_restore(r, a, true, e);
 }
 
-/* obj delete ID */
+/* obj delete ID [--yes]: without --yes, client.c asks first (confirm.c). */
 static bool build_obj_delete(cmd_request *r, const cmd_args *a, args_error *e)
 {
     SET_BODY(r, OBJECTIVE_DELETE, objective_delete, okr__objective_delete__init);
+    r->yes = a->yes;
     return id_arg(r, 0, "ID", a->pos[0], ARGS_OBJECTIVE, &r->body.objective_delete.id, e);
 }
 
@@ -538,7 +541,90 @@ static bool build_kr_delete(cmd_request *r, const cmd_args *a, args_error *e)
 
 /* ------------------------------------------------------------ progress, views */
 
-/* checkin KR VALUE [--confidence C] [--note TEXT]
+/* Two digits at p (no sign, no blank) into *out. */
+static bool two_digits(const char *p, int *out)
+{
+    if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+        return false;
+    *out = (p[0] - '0') * 10 + (p[1] - '0');
+    return true;
+}
+
+/* "HH:MM[:SS]" at *p, moved past it; seconds of the day into *secs. */
+static bool clock_part(const char **p, int64_t *secs)
+{
+    int h, m, s = 0;
+    if (!two_digits(*p, &h) || (*p)[2] != ':' || !two_digits(*p + 3, &m))
+        return false;
+    *p += 5;
+    if (**p == ':') {
+        if (!two_digits(*p + 1, &s))
+            return false;
+        *p += 3;
+    }
+    *secs = h * 3600 + m * 60 + s;
+    return h < 24 && m < 60 && s < 60;
+}
+
+/* "", "Z" or "+HH:MM" / "-HH:MM" at p: the zone's offset east of UTC. */
+static bool zone_part(const char *p, int64_t *offset)
+{
+    int h, m;
+    *offset = 0;
+    if (p[0] == '\0' || (p[0] == 'Z' && p[1] == '\0'))
+        return true;
+    if ((p[0] != '+' && p[0] != '-') || !two_digits(p + 1, &h) || p[3] != ':' ||
+        !two_digits(p + 4, &m) || p[6] != '\0' || h > 23 || m > 59)
+        return false;
+    *offset = (p[0] == '+' ? 1 : -1) * (h * 3600 + m * 60);
+    return true;
+}
+
+/* --at DATE: "YYYY-MM-DD" (00:00 UTC of that day) or an ISO 8601 time
+ * "YYYY-MM-DDTHH:MM[:SS]" (a space may stand for the T), in UTC unless it
+ * ends in Z or +HH:MM / -HH:MM. The server checks it is in the KR's period
+ * and not in the future. */
+static bool at_arg(const char *text, protobuf_c_boolean *has, int64_t *us, args_error *e)
+{
+    char date[11];
+    int64_t days, secs = 0, offset = 0;
+    if (text == NULL)
+        return true;
+    snprintf(date, sizeof date, "%s", text);
+    const char *p = text + strlen(date);
+    bool ok = text_parse_date(date, &days);
+    if (ok && *p != '\0') {
+        ok = *p == 'T' || *p == ' ';
+        p++;
+        ok = ok && clock_part(&p, &secs) && zone_part(p, &offset);
+    }
+    if (!ok)
+        return args_fail(e, "--at '%.40s' is not a date (YYYY-MM-DD) or a time "
+                            "(YYYY-MM-DDTHH:MM[:SS], UTC unless it ends in Z or +HH:MM)", text);
+    *has = true;
+    *us = (days * 86400 + secs - offset) * 1000000;
+    return true;
+}
+
+/* A check-in's id: the number `okr history` lists ("12", or "#12"). */
+static bool checkin_id_arg(const char *text, protobuf_c_boolean *has, uint64_t *seq,
+                           args_error *e)
+{
+    const char *digits = text[0] == '#' ? text + 1 : text;
+    char *end;
+    if (!isdigit((unsigned char)digits[0]))
+        return args_fail(e, "ID '%.40s' is not a check-in's number (okr history KR lists "
+                            "them: #12)", text);
+    unsigned long long n = strtoull(digits, &end, 10);
+    if (*end != '\0' || n == 0)
+        return args_fail(e, "ID '%.40s' is not a check-in's number (okr history KR lists "
+                            "them: #12)", text);
+    *has = true;
+    *seq = n;
+    return true;
+}
+
+/* checkin KR VALUE [--confidence C] [--note TEXT] [--at DATE]
  * VALUE is a number, or done/yes (1) and not-done/no (0) for milestones. */
 static bool build_checkin(cmd_request *r, const cmd_args *a, args_error *e)
 {
@@ -546,7 +632,8 @@ static bool build_checkin(cmd_request *r, const cmd_args *a, args_error *e)
     SET_BODY(r, CHECKIN, checkin, okr__check_in_add__init);
     if (!id_arg(r, 0, "KR", a->pos[0], ARGS_KR, &m->kr, e) ||
         !args_checkin_value(a->pos[1], &m->value, e) ||
-        (a->note && !args_text("--note", a->note, OKR_MAX_NOTE, true, e)))
+        (a->note && !args_text("--note", a->note, OKR_MAX_NOTE, true, e)) ||
+        !at_arg(a->at, &m->has_at, &m->at, e))
         return false;
     m->has_value = true;
     m->note = a->note;
@@ -555,6 +642,34 @@ static bool build_checkin(cmd_request *r, const cmd_args *a, args_error *e)
         return args_confidence(a->confidence, &m->confidence, e);
     }
     return true;
+}
+
+/* checkin edit ID [--value V] [--confidence C] [--note TEXT] [--at DATE]
+ * --note "" removes the note. */
+static bool build_checkin_edit(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__CheckInEdit *m = &r->body.checkin_edit;
+    SET_BODY(r, CHECKIN_EDIT, checkin_edit, okr__check_in_edit__init);
+    if (!checkin_id_arg(a->pos[0], &m->has_seq, &m->seq, e) ||
+        (a->value && !args_checkin_value(a->value, &m->value, e)) ||
+        (a->confidence && !args_confidence(a->confidence, &m->confidence, e)) ||
+        (a->note && !args_text("--note", a->note, OKR_MAX_NOTE, true, e)) ||
+        !at_arg(a->at, &m->has_at, &m->at, e))
+        return false;
+    m->has_value = a->value != NULL;
+    m->has_confidence = a->confidence != NULL;
+    m->note = a->note;
+    if (!m->has_value && !m->has_confidence && !m->note && !m->has_at)
+        return args_fail(e, "nothing to change: give --value, --confidence, --note or --at");
+    return true;
+}
+
+/* checkin delete ID */
+static bool build_checkin_delete(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__CheckInDelete *m = &r->body.checkin_delete;
+    SET_BODY(r, CHECKIN_DELETE, checkin_delete, okr__check_in_delete__init);
+    return checkin_id_arg(a->pos[0], &m->has_seq, &m->seq, e);
 }
 
 /* history KR [--limit N] */
@@ -871,6 +986,8 @@ static const cmd_handler handlers[OKR_CMD__COUNT] = {
     [OKR_CMD_TEAM_EDIT] = {build_team_edit, CMD_OUTPUT_SCORES},
     [OKR_CMD_TEAM_DELETE] = {build_team_delete, CMD_OUTPUT_SCORES},
     [OKR_CMD_DUE] = {build_due, CMD_OUTPUT_DATA},
+    [OKR_CMD_CHECKIN_EDIT] = {build_checkin_edit, CMD_OUTPUT_SCORES},
+    [OKR_CMD_CHECKIN_DELETE] = {build_checkin_delete, CMD_OUTPUT_SCORES},
 };
 
 const cmd_handler *cmd_handler_of(okr_cmd_id id)

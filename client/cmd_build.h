@@ -16,10 +16,11 @@ typedef struct {
     char *user, *since, *until;
     char *progress;      /* obj add/edit --progress krs|aligned|both */
     char *json_file, *csv;   /* export --json FILE, --csv checkins */
-    bool committed, aspirational, all, force;
     bool with_krs, from_reached;   /* carry */
     bool only;           /* obj list / tree --only: the team without its sub-teams */
     char *days, *as_of;  /* due --days N --as-of DATE */
+    char *value, *at;    /* checkin edit --value, checkin --at */
+    bool committed, aspirational, all, force, yes;
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;
     char **pos;          /* positional arguments, count checked against the synopsis */

@@ -275,7 +275,9 @@ static want want_for_positional(const okr_command *cmd, int n)
     if (strcmp(name, "ID") == 0)
         return !cmd->group ? WANT_NODE
                : strcmp(cmd->group, "obj") == 0 ? WANT_OBJECTIVE
-               : strcmp(cmd->group, "kr") == 0 ? WANT_KR : WANT_NODE;
+               : strcmp(cmd->group, "kr") == 0 ? WANT_KR
+               : strcmp(cmd->group, "checkin") == 0 ? WANT_NOTHING   /* a check-in's number */
+               : WANT_NODE;
     if (strcmp(name, "PERIOD") == 0)
         return WANT_PERIOD;
     if (strcmp(name, "NAME") == 0 && cmd->id == OKR_CMD_PERIOD_CLOSE)
@@ -356,10 +358,17 @@ void complete_find(const okr_cache *cache, int argc, char *const *argv, const ch
             subcommand_words(out, argv[1], text);
     } else if ((b = shell_builtin_find(argv[0])) != NULL) {
         builtin_words(out, cache, b, argc, argv, text);
+    } else if (commands_is_group(argv[0]) && argc == 1 &&
+               (cmd = commands_find(NULL, argv[0])) != NULL) {
+        argument_words(out, cache, cmd, 0, argv + 1, text);   /* checkin: KRs, then */
+        for (int i = 0; i < OKR_CMD__COUNT; i++)              /* edit and delete */
+            if (okr_commands[i].group && strcmp(okr_commands[i].group, argv[0]) == 0 &&
+                begins(okr_commands[i].name, text))
+                add(out, okr_commands[i].name, okr_commands[i].summary);
     } else if (commands_is_group(argv[0]) && argc == 1) {
         subcommand_words(out, argv[0], text);
     } else {
-        words = commands_is_group(argv[0]) ? 2 : 1;
+        words = commands_is_group(argv[0]) && commands_find(argv[0], argv[1]) ? 2 : 1;
         cmd = commands_find(words == 2 ? argv[0] : NULL, argv[words - 1]);
         if (cmd != NULL)
             argument_words(out, cache, cmd, argc - words, argv + words, text);

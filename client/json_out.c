@@ -301,7 +301,9 @@ static struct json_object *history(const Okr__HistoryReply *h)
         put(entry, "confidence", c->has_confidence ? json_fraction(c->confidence) : NULL);
         put_string(entry, "note", c->note);
         put_string(entry, "author", c->author);
-        put(entry, "seq", json_object_new_uint64(c->seq));
+        put(entry, "seq", json_object_new_uint64(c->seq));   /* its id (checkin edit/delete) */
+        put(entry, "edited_at", time_or_null(c->has_edited_at, c->edited_at));
+        put_string(entry, "edited_by", c->edited_by);
         json_object_array_add(checkins, entry);
     }
     put(obj, "checkins", checkins);

@@ -100,6 +100,8 @@ static const char *const *command_options(int argc, char **argv, int *words)
     if (commands_is_group(argv[0])) {
         cmd = argc >= 2 ? commands_find(argv[0], argv[1]) : NULL;
         *words = cmd != NULL ? 2 : 1;
+        if (cmd == NULL)
+            cmd = commands_find(NULL, argv[0]);   /* checkin: a group and a command */
     } else {
         cmd = commands_find(NULL, argv[0]);
     }
@@ -239,8 +241,10 @@ static int run(okr_client *c, const invocation *inv, int argc, char **argv)
         return run_line(c, page, inv->line);
     if (inv->script != NULL)
         return run_file(c, inv);
-    if (argc > 0)
+    if (argc > 0) {
+        c->can_ask = isatty(STDIN_FILENO);   /* typed at a terminal: obj delete asks */
         return run_words(c, page, argc, argv);
+    }
     if (isatty(STDIN_FILENO) && !inv->script_opts.echo && !inv->script_opts.keep_going)
         return shell_run_interactive(c);
     return shell_run_script_with(c, stdin, &inv->script_opts);

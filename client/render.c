@@ -406,7 +406,8 @@ static void spark_confidence(const render_ctx *ctx, Okr__CheckIn *const *c, size
 void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
 {
     static const Okr__KeyResult none = OKR__KEY_RESULT__INIT;
-    static const char *const headers[] = {"TIME (UTC)", "VALUE", "CONF", "AUTHOR", "NOTE"};
+    static const char *const headers[] = {"ID", "TIME (UTC)", "VALUE", "CONF", "AUTHOR",
+                                          "NOTE"};
     const Okr__KeyResult *kr = h->kr ? h->kr : &none;
     char time[32], value[FMT_BUF + 32];
 
@@ -424,9 +425,10 @@ void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
         fprintf(ctx->out, "  (the lines above show the latest %zu check-ins)\n", shown);
     fputc('\n', ctx->out);
 
-    table *t = table_new(5, headers);
+    table *t = table_new(6, headers);
     for (size_t i = 0; i < h->n_checkins; i++) {
         const Okr__CheckIn *c = h->checkins[i];
+        table_cell(t, NULL, "#%llu", (unsigned long long)c->seq);   /* checkin edit/delete take it */
         text_format_time(c->time, time);
         table_cell(t, NULL, "%s", time);
         table_cell(t, NULL, "%s", checkin_value(kr, c->value, value, sizeof value));
@@ -435,8 +437,12 @@ void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
         else
             table_cell(t, NULL, "-");
         table_cell(t, NULL, "%s", str(c->author));
-        char note[OKR_MAX_NOTE + 1];           /* a table row is one line */
-        snprintf(note, sizeof note, "%s", str(c->note));
+        char note[OKR_MAX_NOTE + OKR_MAX_NAME + 16];   /* a table row is one line */
+        if (c->edited_by)                               /* corrected: say who did it */
+            snprintf(note, sizeof note, "%s%s(edited by %s)", str(c->note),
+                     c->note ? " " : "", c->edited_by);
+        else
+            snprintf(note, sizeof note, "%s", str(c->note));
         text_flatten(note);
         table_cell(t, NULL, "%s", note);
     }

@@ -72,12 +72,37 @@ static const char *num(double value, char *buf)
 
 static void say_checkin(words *w, const Okr__CheckInAdd *c, const char *subject)
 {
-    char v[FMT_BUF];
+    char v[FMT_BUF], when[20];
     say(w, "checkin %s = %s", subject, num(c->value, v));
+    if (c->has_at) {
+        text_format_time(c->at, when);
+        say(w, " dated %s UTC", when);
+    }
     if (c->has_confidence)
         say(w, " (confidence %.2f)", c->confidence);
     if (given(c->note))
         say(w, " \"%s\"", c->note);
+}
+
+/* "checkin edit #12 of K3 (value 18, dated 2026-10-05 00:00 UTC)" */
+static void say_checkin_edit(words *w, const Okr__CheckInEdit *m, const char *subject)
+{
+    char v[FMT_BUF], when[20];
+    int n = 0;
+    say(w, "checkin edit #%llu of %s", (unsigned long long)m->seq, subject);
+    if (m->has_value)
+        part(w, &n, "value %s", num(m->value, v));
+    if (m->has_confidence)
+        part(w, &n, "confidence %.2f", m->confidence);
+    if (given(m->note))
+        part(w, &n, "note \"%s\"", m->note);
+    else if (m->note)
+        part(w, &n, "no note");
+    if (m->has_at) {
+        text_format_time(m->at, when);
+        part(w, &n, "dated %s UTC", when);
+    }
+    close_list(w, n);
 }
 
 static void say_objective_add(words *w, const Okr__ObjectiveAdd *a, const char *subject)
@@ -244,6 +269,10 @@ static void say_change(words *w, const Okr__Event *ev)
     const char *subject = str(ev->subject);
     switch (q ? q->body_case : OKR__REQUEST__BODY__NOT_SET) {
     case OKR__REQUEST__BODY_CHECKIN: say_checkin(w, q->checkin, subject); break;
+    case OKR__REQUEST__BODY_CHECKIN_EDIT: say_checkin_edit(w, q->checkin_edit, subject); break;
+    case OKR__REQUEST__BODY_CHECKIN_DELETE:
+        say(w, "checkin delete #%llu of %s", (unsigned long long)q->checkin_delete->seq, subject);
+        break;
     case OKR__REQUEST__BODY_OBJECTIVE_ADD: say_objective_add(w, q->objective_add, subject); break;
     case OKR__REQUEST__BODY_OBJECTIVE_EDIT: say_objective_edit(w, q->objective_edit, subject); break;
     case OKR__REQUEST__BODY_ALIGN: say_alignment(w, q->align); break;

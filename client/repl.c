@@ -645,6 +645,7 @@ int shell_run_interactive(okr_client *c)
     glue.interrupted = glue.resized = glue.terminated = 0;
     c->cancel = &glue.interrupted;
     c->conn.cancel = &glue.interrupted;
+    c->can_ask = true;                 /* obj delete asks (confirm.h) */
     conn_init(&r.background, c->conn.endpoint,
               c->timeout_ms < REPL_BACKGROUND_TIMEOUT_MS ? c->timeout_ms
                                                          : REPL_BACKGROUND_TIMEOUT_MS);
@@ -674,6 +675,7 @@ int shell_run_interactive(okr_client *c)
     complete_list_free(&r.matches);
     c->cancel = NULL;
     c->conn.cancel = NULL;
+    c->can_ask = false;
     glue.r = NULL;
     return OKR_EXIT_OK;
 }

@@ -48,9 +48,9 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      "Archive an objective: it stops counting toward its parents", NO_OPTS, BODY(OBJECTIVE_ARCHIVE), NO_BODY},
     {OKR_CMD_OBJ_RESTORE, "obj", "restore", "ID", "Restore an archived objective",
      NO_OPTS, BODY(OBJECTIVE_ARCHIVE), NO_BODY},
-    {OKR_CMD_OBJ_DELETE, "obj", "delete", "ID",
-     "Delete an objective, its KRs and its alignments", NO_OPTS,
-     BODY(OBJECTIVE_DELETE), NO_BODY},
+    {OKR_CMD_OBJ_DELETE, "obj", "delete", "ID [--yes]",
+     "Delete an objective, its KRs and its alignments (asks first; --yes does not)",
+     OPTS("yes"), BODY(OBJECTIVE_DELETE), NO_BODY},
     {OKR_CMD_KR_ADD, "kr", "add",
      "OBJ TITLE [--kind metric|threshold|milestone|rollup] [--from V] [--to V] "
      "[--at-least V|--at-most V] [--unit U] [--weight W] [--owner U]",
@@ -63,9 +63,9 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      "at-most", "unit", "weight", "owner"), BODY(KR_EDIT), NO_BODY},
     {OKR_CMD_KR_SHOW, "kr", "show", "ID", "Show a key result", NO_OPTS, BODY(KR_GET), NO_BODY},
     {OKR_CMD_KR_DELETE, "kr", "delete", "ID", "Delete a key result", NO_OPTS, BODY(KR_DELETE), NO_BODY},
-    {OKR_CMD_CHECKIN, NULL, "checkin", "KR VALUE [--confidence C] [--note TEXT]",
+    {OKR_CMD_CHECKIN, NULL, "checkin", "KR VALUE [--confidence C] [--note TEXT] [--at DATE]",
      "Record progress on a key result (milestones: done or 1, 0)",
-     OPTS("confidence", "note"), BODY(CHECKIN), NO_BODY},
+     OPTS("confidence", "note", "at"), BODY(CHECKIN), NO_BODY},
     {OKR_CMD_HISTORY, NULL, "history", "KR [--limit N]",
      "Show a key result's check-ins", OPTS("limit"), BODY(HISTORY), NO_BODY},
     {OKR_CMD_SHOW, NULL, "show", "ID", "Show an objective or key result", NO_OPTS, BODY(OBJECTIVE_GET), NO_BODY},
@@ -123,6 +123,13 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_DUE, NULL, "due", "[--user U] [--days N] [--as-of YYYY-MM-DD]",
      "List the KRs you (or U) own with no check-in for N days (default 7), most "
      "overdue first", OPTS("user", "days", "as-of"), BODY(DUE), NO_BODY},
+    {OKR_CMD_CHECKIN_EDIT, "checkin", "edit",
+     "ID [--value V] [--confidence C] [--note TEXT] [--at DATE]",
+     "Correct a check-in (ID: its number in okr history); scores follow",
+     OPTS("value", "confidence", "note", "at"), BODY(CHECKIN_EDIT), NO_BODY},
+    {OKR_CMD_CHECKIN_DELETE, "checkin", "delete", "ID",
+     "Delete a check-in (ID: its number in okr history); scores follow", NO_OPTS,
+     BODY(CHECKIN_DELETE), NO_BODY},
 };
 
 static int same(const char *a, const char *b)

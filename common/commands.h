@@ -55,6 +55,8 @@ typedef enum {
     OKR_CMD_TEAM_EDIT,
     OKR_CMD_TEAM_DELETE,
     OKR_CMD_DUE,
+    OKR_CMD_CHECKIN_EDIT,
+    OKR_CMD_CHECKIN_DELETE,
     OKR_CMD__COUNT
 } okr_cmd_id;
 
@@ -75,7 +77,9 @@ extern const okr_command okr_commands[OKR_CMD__COUNT];
  * commands), or NULL. */
 const okr_command *commands_find(const char *group, const char *name);
 
-/* True when `word` is a command group ("obj", "kr", "period", "team", "user"). */
+/* True when `word` is a command group ("obj", "kr", "period", "team", "user",
+ * "checkin"). A group may also be a command of its own: `checkin KR VALUE`
+ * beside `checkin edit ID` (cmd_lookup: a member's name wins). */
 int commands_is_group(const char *word);
 
 /* The least role that may run a command: the strictest role of the request

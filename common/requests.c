@@ -29,6 +29,8 @@ const okr_request_type okr_request_types[] = {
     R(KR_DELETE,         kr_delete,         EDITOR, true,  CHANGED)
     R(CHECKIN,           checkin,           EDITOR, true,  CHANGED)
     R(HISTORY,           history,           VIEWER, false, HISTORY)
+    R(CHECKIN_EDIT,      checkin_edit,      EDITOR, true,  CHANGED)
+    R(CHECKIN_DELETE,    checkin_delete,    EDITOR, true,  CHANGED)
     R(TREE,              tree,              VIEWER, false, GRAPH)
     R(STATUS,            status,            VIEWER, false, STATUS)
     R(SNAPSHOT,          snapshot,          VIEWER, false, SNAPSHOT)

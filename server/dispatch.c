@@ -30,6 +30,8 @@
     X(KR_DELETE, kr_delete, op_kr_delete)                 \
     X(CHECKIN, checkin, op_checkin)                       \
     X(HISTORY, history, op_history)                       \
+    X(CHECKIN_EDIT, checkin_edit, op_checkin_edit)        \
+    X(CHECKIN_DELETE, checkin_delete, op_checkin_delete)  \
     X(TREE, tree, op_tree)                                \
     X(STATUS, status, op_status)                          \
     X(SNAPSHOT, snapshot, op_snapshot)                    \

@@ -118,6 +118,31 @@ static bool check_objective(void *ctx, const MDB_val *key, const MDB_val *val)
     return true;
 }
 
+/* A KR record says what its check-ins say, as of the newest by time
+ * (ops_checkin.c): their count, the newest one's value and time, and the
+ * newest confidence given. */
+static void check_kr_follows_checkins(checker *c, okr_node node, const Okr__KeyResult *kr)
+{
+    char id[OKR_ID_BUF];
+    store_checkin_summary s;
+    store_summarize_checkins(c->t, node, &s);
+    bool current_ok = s.newest ? kr->has_current && kr->current == s.newest->value &&
+                                     kr->has_updated_at && kr->updated_at == s.newest->time
+                               : !kr->has_current;
+    bool confidence_ok = s.confident ? kr->has_confidence &&
+                                           kr->confidence == s.confident->confidence
+                                     : !kr->has_confidence;
+    if (kr->checkins != s.count)
+        problem(c, "key result %s says %u check-ins; %u are stored", id_of(node, id),
+                kr->checkins, s.count);
+    else if (!current_ok)
+        problem(c, "key result %s's current value is not its newest check-in's (seq %llu)",
+                id_of(node, id), (unsigned long long)(s.newest ? s.newest->seq : 0));
+    else if (!confidence_ok)
+        problem(c, "key result %s's confidence is not the newest one its check-ins give",
+                id_of(node, id));
+}
+
 static bool check_kr(void *ctx, const MDB_val *key, const MDB_val *val)
 {
     checker *c = ctx;
@@ -137,6 +162,7 @@ static bool check_kr(void *ctx, const MDB_val *key, const MDB_val *val)
     else if (!store_get_edge(c->t, node, owner, &weight))
         problem(c, "key result %s is not linked to its objective %s", id_of(node, id),
                 id_of(owner, oid));
+    check_kr_follows_checkins(c, node, kr);
     okr__key_result__free_unpacked(kr, NULL);
     arena_reset(c->t->mem);
     return true;

@@ -57,12 +57,19 @@ void op_unalign(request *rq, const Okr__Unalign *in);
 void op_objective_archive(request *rq, const Okr__ObjectiveArchive *in);
 void op_objective_delete(request *rq, const Okr__ObjectiveDelete *in);
 
-/* ops_kr.c — key results and check-ins */
+/* ops_kr.c — key results */
 void op_kr_add(request *rq, const Okr__KeyResultAdd *in);
 void op_kr_edit(request *rq, const Okr__KeyResultEdit *in);
 void op_kr_get(request *rq, const Okr__KeyResultGet *in);
 void op_kr_delete(request *rq, const Okr__KeyResultDelete *in);
+/* The objective (by id text) whose KRs and check-ins may change: it exists,
+ * its period is open (PERIOD_CLOSED) and it is not archived (CONFLICT). */
+Okr__Objective *need_live_objective(request *rq, const char *text, okr_node *id);
+
+/* ops_checkin.c — check-ins: add (now or backdated), edit, delete, history */
 void op_checkin(request *rq, const Okr__CheckInAdd *in);
+void op_checkin_edit(request *rq, const Okr__CheckInEdit *in);
+void op_checkin_delete(request *rq, const Okr__CheckInDelete *in);
 void op_history(request *rq, const Okr__History *in);
 
 /* ops_query.c — whole-graph reads, snapshot and replay (the clone pattern) */

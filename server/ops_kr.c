@@ -1,5 +1,5 @@
-/* ops_kr.c — key results and their check-ins: add, edit, show, delete,
- * check in, history. A KR hangs under its objective by an edge carrying the
+/* ops_kr.c — key results: add, edit, show, delete (their check-ins are
+ * ops_checkin.c's). A KR hangs under its objective by an edge carrying the
  * KR's weight, so every score change goes through rollup_. */
 #include "ops.h"
 
@@ -55,8 +55,7 @@ static bool check_kr_text(request *rq, const char *title, bool title_required,
            need_name(rq, "owner", owner, OKR_MAX_NAME, false);
 }
 
-/* An objective that may take KR changes: open period, not archived. */
-static Okr__Objective *need_live_objective(request *rq, const char *text, okr_node *id)
+Okr__Objective *need_live_objective(request *rq, const char *text, okr_node *id)
 {
     Okr__Objective *o = need_objective(rq, "objective", text, id);
     if (o == NULL || !need_open(rq, o))
@@ -260,69 +259,4 @@ void op_kr_delete(request *rq, const Okr__KeyResultDelete *in)
     store_del_checkins(rq->txn, id);
     store_del_kr(rq->txn, id);
     rq->subject = kr->id;
-}
-
-/* CheckInAdd { kr, value, confidence?, note? } */
-void op_checkin(request *rq, const Okr__CheckInAdd *in)
-{
-    okr_node id, obj_id;
-    Okr__KeyResult *kr = need_kr(rq, "kr", in->kr, &id);
-    if (kr == NULL || need_live_objective(rq, kr->objective, &obj_id) == NULL ||
-        !need_number(rq, "value", in->has_value, in->value) ||
-        !need_confidence(rq, "confidence", in->has_confidence, in->confidence) ||
-        !need_lines(rq, "note", in->note, OKR_MAX_NOTE))
-        return;
-    if (kr->kind == OKR__KR_KIND__ROLLUP)
-        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
-                                  "%s is a roll-up KR: its score comes from the objectives "
-                                  "aligned to it; check in on their KRs", kr->id);
-    if (kr->kind == OKR__KR_KIND__MILESTONE && in->value != 0 && in->value != 1)
-        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
-                                  "%s is a milestone: value must be 1 (done) or 0, not %g",
-                                  kr->id, in->value);
-
-    Okr__CheckIn c = OKR__CHECK_IN__INIT;
-    c.kr = kr->id;
-    c.has_time = c.has_value = c.has_seq = true;
-    c.time = rq->now;
-    c.value = in->value;
-    c.has_confidence = in->has_confidence;
-    c.confidence = in->confidence;
-    c.note = in->note && in->note[0] ? in->note : NULL;
-    c.author = (char *)rq->actor;
-    c.seq = rq->seq;
-    store_put_checkin(rq->txn, id, &c);
-
-    kr->has_current = true;
-    kr->current = in->value;
-    if (in->has_confidence) {          /* "latest confidence": the last one given */
-        kr->has_confidence = true;
-        kr->confidence = in->confidence;
-    }
-    kr->has_updated_at = kr->has_checkins = true;
-    kr->updated_at = rq->now;
-    kr->checkins++;
-    store_put_kr(rq->txn, id, kr);
-    rollup_set_leaf_score(&rq->scores, id, rollup_leaf_score_of(kr));
-    request_touch(rq, id);
-    rq->subject = kr->id;
-}
-
-/* History { kr, limit? } -> HistoryReply (oldest first) */
-void op_history(request *rq, const Okr__History *in)
-{
-    okr_node id;
-    Okr__KeyResult *kr = need_kr(rq, "kr", in->kr, &id);
-    if (kr == NULL)
-        return;
-    size_t limit = in->has_limit && in->limit > 0 ? in->limit : OKR_DEFAULT_HISTORY;
-    if (limit > OKR_MAX_HISTORY)
-        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
-                                  "limit %zu is over the maximum of %d", limit,
-                                  OKR_MAX_HISTORY);
-    Okr__HistoryReply *h = ARENA_NEW(rq->mem, Okr__HistoryReply, OKR__HISTORY_REPLY__INIT);
-    h->kr = view_kr(rq, id, kr, NULL);
-    h->n_checkins = store_checkins(rq->txn, id, limit, &h->checkins);
-    rq->response->body_case = OKR__RESPONSE__BODY_HISTORY;
-    rq->response->history = h;
 }

@@ -963,6 +963,132 @@ void store_del_checkins(store_txn *t, okr_node kr)
     mdb_cursor_close(cur);
 }
 
+/* ------------------------------------------------------------ check-ins: corrections
+ *
+ * One check-in found by its seq (its id), removed alone, and what a KR
+ * record keeps of its check-ins (ops_checkin.c: edit, delete, backdated
+ * check-ins; integrity.c checks it). Only these functions know that a
+ * check-in's seq is the last 8 bytes of its key. */
+
+static uint64_t checkin_key_seq(const MDB_val *k)
+{
+    return okr_get_be64((const unsigned char *)k->mv_data + 12);
+}
+
+/* Walk kr's check-ins newest first: fn gets each key and value until it
+ * returns false. */
+typedef bool (*checkin_step_fn)(void *ctx, const MDB_val *k, const MDB_val *v);
+
+static void walk_checkins_back(store_txn *t, okr_node kr, checkin_step_fn fn, void *ctx)
+{
+    if (failed(t))
+        return;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->st->checkins, &cur);
+    if (rc) {
+        fail(t, rc);
+        return;
+    }
+    unsigned char kb[CHECKIN_KEY_BYTES] = {0};
+    MDB_val k = {sizeof kb, kb}, v;
+    rc = MDB_NOTFOUND;
+    if (kr != UINT32_MAX) {
+        okr_put_be32(kb, kr + 1);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+    if (rc == 0)
+        rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    else if (rc == MDB_NOTFOUND)
+        rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    while (rc == 0 && is_checkin_of(&k, kr) && fn(ctx, &k, &v))
+        rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+}
+
+typedef struct {
+    store_txn *t;
+    uint64_t seq;
+    Okr__CheckIn *found;
+} checkin_find;
+
+static bool find_step(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    checkin_find *f = ctx;
+    if (checkin_key_seq(k) != f->seq)
+        return true;
+    f->found = store_unpack(f->t, &okr__check_in__descriptor, v);
+    return false;
+}
+
+Okr__CheckIn *store_get_checkin(store_txn *t, okr_node kr, uint64_t seq)
+{
+    checkin_find f = {.t = t, .seq = seq};
+    walk_checkins_back(t, kr, find_step, &f);
+    return f.found;
+}
+
+okr_node store_checkin_owner(store_txn *t, uint64_t seq)
+{
+    if (failed(t))
+        return 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->st->checkins, &cur);
+    if (rc) {
+        fail(t, rc);
+        return 0;
+    }
+    MDB_val k, v;
+    okr_node owner = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && owner == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if (k.mv_size == CHECKIN_KEY_BYTES && checkin_key_seq(&k) == seq)
+            owner = okr_get_be32(k.mv_data);
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+    return owner;
+}
+
+void store_del_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c)
+{
+    unsigned char k[CHECKIN_KEY_BYTES];
+    okr_put_be32(k, kr);
+    okr_put_be64(k + 4, (uint64_t)c->time);
+    okr_put_be64(k + 12, c->seq);
+    del_raw(t, t->st->checkins, k, sizeof k, NULL, 0);
+}
+
+typedef struct {
+    store_txn *t;
+    store_checkin_summary *out;
+} checkin_summing;
+
+static bool sum_step(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    checkin_summing *s = ctx;
+    (void)k;
+    s->out->count++;
+    if (s->out->newest != NULL && s->out->confident != NULL)
+        return true;                      /* the rest only count */
+    Okr__CheckIn *c = store_unpack(s->t, &okr__check_in__descriptor, v);
+    if (c == NULL)
+        return false;
+    if (s->out->newest == NULL)
+        s->out->newest = c;
+    if (s->out->confident == NULL && c->has_confidence)
+        s->out->confident = c;
+    return true;
+}
+
+void store_summarize_checkins(store_txn *t, okr_node kr, store_checkin_summary *out)
+{
+    *out = (store_checkin_summary){0};
+    checkin_summing s = {.t = t, .out = out};
+    walk_checkins_back(t, kr, sum_step, &s);
+}
+
 /* ------------------------------------------------------------ events */
 
 void store_put_event(store_txn *t, uint64_t seq, const void *bytes, size_t len)

@@ -230,6 +230,23 @@ void store_put_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c);
 size_t store_checkins(store_txn *t, okr_node kr, size_t limit, Okr__CheckIn ***out);
 void store_del_checkins(store_txn *t, okr_node kr);
 
+/* Check-in corrections (ops_checkin.c). A check-in's id is its seq. */
+/* The check-in of kr with this seq; NULL when kr has none. */
+Okr__CheckIn *store_get_checkin(store_txn *t, okr_node kr, uint64_t seq);
+/* The KR holding the check-in with this seq, 0 when none does. Scans every
+ * check-in: callers try store_get_checkin with a known KR first. */
+okr_node store_checkin_owner(store_txn *t, uint64_t seq);
+/* Remove one check-in of kr (c as store_get_checkin gave it). */
+void store_del_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c);
+/* What a KR record keeps of its check-ins: how many, the newest by (time,
+ * seq), and the newest that carries a confidence (NULL when none). */
+typedef struct {
+    uint32_t count;
+    const Okr__CheckIn *newest;
+    const Okr__CheckIn *confident;
+} store_checkin_summary;
+void store_summarize_checkins(store_txn *t, okr_node kr, store_checkin_summary *out);
+
 /* Event log. */
 void store_put_event(store_txn *t, uint64_t seq, const void *bytes, size_t len);
 uint64_t store_last_seq(store_txn *t);

@@ -747,10 +747,11 @@ static void test_history_draws_a_sparkline_and_a_table_with_notes(void **state)
     assert_true(has_line(screen, "  progress     ▂▃▅  0.45 % → 0.35 %  (target 0.2 %)"));
     assert_true(has_line(screen, "  confidence   ▅▆▆  0.60 → 0.70"));
     assert_true(has_line(screen, score));
-    assert_true(has_line(screen, "TIME (UTC)        VALUE   CONF  AUTHOR  NOTE"));
-    char *row = line_starting(screen, "20");
+    assert_true(has_line(screen, "ID   TIME (UTC)        VALUE   CONF  AUTHOR  NOTE"));
+    char *row = line_starting(screen, "#8 ");     /* the id: checkin edit/delete take it */
     assert_non_null(row);
-    assert_string_equal(row + strlen("YYYY-MM-DD HH:MM  "), "0.45 %  0.60  ana     supplier audit");
+    assert_string_equal(row + strlen("#8   YYYY-MM-DD HH:MM  "),
+                        "0.45 %  0.60  ana     supplier audit");
     free(row);
     assert_non_null(strstr(screen, "  0.4 %   0.65  ana\n"));
     assert_non_null(strstr(screen, "  0.35 %  0.70  ana     new QA step\n"));
@@ -823,6 +824,47 @@ static void test_ctrl_c_cancels_the_line_and_ctrl_d_quits(void **state)
     TERM_WAIT(&f->term, "Company");
     term_key(&f->term, "C-d");
     assert_int_equal(term_wait_exit(&f->term), 0);
+}
+
+/* obj delete asks first: "n" (or Enter) keeps the objective, Ctrl-C at the
+ * question too, "y" deletes it. */
+static void test_obj_delete_asks_before_deleting(void **state)
+{
+    fixture *f = *state;
+    const char *question = "Delete O1 'Pots customers love us' and its 3 key results? [y/N]";
+    char want[256];
+    term_open(f, NULL, NULL);
+    term_type(&f->term, "obj delete O1\n");
+    term_wait_last_line(&f->term, question);
+    term_type(&f->term, "n\n");
+    TERM_WAIT(&f->term, "okr: O1 not deleted");
+    term_wait_last_line(&f->term, f->prompt);
+    OKR_OK(f, "show", "O1");
+
+    term_clear(&f->term, f->prompt);
+    term_type(&f->term, "obj delete O1\n");
+    term_wait_last_line(&f->term, question);
+    term_key(&f->term, "C-c");
+    TERM_WAIT(&f->term, "okr: O1 not deleted");
+    term_wait_last_line(&f->term, f->prompt);
+    OKR_OK(f, "show", "O1");
+
+    term_clear(&f->term, f->prompt);
+    term_type(&f->term, "obj delete O1\n");
+    term_wait_last_line(&f->term, question);
+    term_type(&f->term, "y\n");
+    TERM_WAIT(&f->term, "K4 0.433333 -> 0.000000");
+    term_wait_last_line(&f->term, f->prompt);
+    struct harness_result r;
+    harness_okr(&f->server, &r, "show", "O1", NULL);
+    harness_expect_exit(&r, 1);
+    harness_result_free(&r);
+    term_type(&f->term, "obj delete O2 --yes\n");        /* --yes: no question */
+    TERM_WAIT(&f->term, typed(f, "obj delete O2 --yes", want, sizeof want));
+    term_wait_last_line(&f->term, f->prompt);
+    harness_okr(&f->server, &r, "show", "O2", NULL);
+    harness_expect_exit(&r, 1);
+    harness_result_free(&r);
 }
 
 static void test_use_sets_defaults_and_quoting_works_like_a_shell(void **state)
@@ -1023,6 +1065,9 @@ static void test_completion_offers_what_fits_the_place(void **state)
            WORDS("add", "align", "archive", "delete", "edit", "list", "restore", "show",
                  "unalign"), false);
     expect(&cache, 1, ARGV("checkin"), "k", WORDS("K1", "K2"), false);
+    expect(&cache, 1, ARGV("checkin"), "", WORDS("K1", "K2", "edit", "delete"), false);
+    expect(&cache, 2, ARGV("checkin", "edit"), "", WORDS(NULL), false);   /* a number */
+    expect(&cache, 3, ARGV("checkin", "edit", "12"), "--v", WORDS("--value"), false);
     expect(&cache, 1, ARGV("show"), "", WORDS("O1", "K1", "K2", "K3"), false);
     expect(&cache, 1, ARGV("history"), "spain", WORDS("K2"), true);
     expect(&cache, 2, ARGV("checkin", "K2"), "", WORDS("done", "not-done"), false);
@@ -1079,6 +1124,7 @@ int main(void)
         TERM_TEST(test_status_shows_server_data_counts_and_seq),
         TERM_TEST(test_history_persists_across_sessions),
         TERM_TEST(test_ctrl_c_cancels_the_line_and_ctrl_d_quits),
+        TERM_TEST(test_obj_delete_asks_before_deleting),
         TERM_TEST(test_use_sets_defaults_and_quoting_works_like_a_shell),
         TERM_TEST(test_colour_on_a_terminal_and_never_with_no_color),
         TERM_TEST(test_piped_output_has_no_escape_codes),

@@ -259,7 +259,7 @@ static void write_between_pages(struct harness_server *s)
     harness_result_free(&r);
     harness_okr_ok(s, &r, "obj", "add", "Came later", "--period", "2026-Q4", NULL);
     harness_result_free(&r);
-    harness_okr_ok(s, &r, "obj", "delete", "O3", NULL);
+    harness_okr_ok(s, &r, "obj", "delete", "O3", "--yes", NULL);
     harness_result_free(&r);
 }
 
@@ -797,7 +797,7 @@ static void test_shell_cache_follows_events_without_reading_everything_again(voi
         {"obj", "edit", "O2", "--title", "Renamed"},
         {"kr", "edit", "K5", "--title", "Retitled"},
         {"obj", "archive", "O6"},
-        {"obj", "delete", "O4"},                                               /* and K4 */
+        {"obj", "delete", "O4", "--yes"},                                      /* and K4 */
         {"kr", "delete", "K3"},
         {"period", "add", "2027", "--start", "2027-01-01", "--end", "2027-12-31"},
         {"period", "close", "2027"},

@@ -112,7 +112,7 @@ static void test_groups_are_recognised(void **state)
     assert_true(commands_is_group("kr"));
     assert_true(commands_is_group("period"));
     assert_true(commands_is_group("team"));
-    assert_false(commands_is_group("checkin"));
+    assert_true(commands_is_group("checkin"));      /* checkin edit/delete; and a command */
     assert_false(commands_is_group("show"));
     assert_false(commands_is_group("objective"));
     assert_false(commands_is_group(""));

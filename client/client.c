@@ -22,6 +22,7 @@
 #include "history.h"
 #include "json_out.h"
 #include "period_note.h"
+#include "prometheus.h"
 #include "keyfile.h"
 #include "render.h"
 #include "wire.h"
@@ -313,6 +314,10 @@ static int check_reply(const okr_client *c, Okr__Request__BodyCase body,
 static int show_reply(const okr_client *c, const cmd_request *r, const Okr__Response *reply)
 {
     warn_truncated(c, reply);
+    if (r->prometheus && reply->body_case == OKR__RESPONSE__BODY_STATUS) {
+        prometheus_write(c->out, reply->status);   /* its own format, --json or not */
+        return OKR_EXIT_OK;
+    }
     if (c->json) {
         struct json_object *doc = json_reply(reply);
         json_print(c->out, doc);

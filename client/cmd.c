@@ -21,6 +21,7 @@ enum {
     OPT_WEIGHT, OPT_CONFIDENCE, OPT_NOTE, OPT_LIMIT, OPT_COMMITTED, OPT_ASPIRATIONAL,
     OPT_ALL, OPT_ALIGN_TO, OPT_COUNT, OPT_USER, OPT_SINCE, OPT_UNTIL, OPT_PROGRESS,
     OPT_ROLE, OPT_KEY, OPT_FORCE, OPT_NAME,
+    OPT_PROMETHEUS,
 };
 
 static const struct option known_options[] = {
@@ -55,6 +56,7 @@ static const struct option known_options[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"force", no_argument, NULL, OPT_FORCE},
     {"name", required_argument, NULL, OPT_NAME},
+    {"prometheus", no_argument, NULL, OPT_PROMETHEUS},
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -240,6 +242,7 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_COMMITTED: a->committed = true; break;
     case OPT_ASPIRATIONAL: a->aspirational = true; break;
     case OPT_ALL: a->all = true; break;
+    case OPT_PROMETHEUS: a->prometheus = true; break;
     case OPT_ALIGN_TO:
         if (a->n_align_to == OKR_MAX_ALIGN_TO)
             return args_fail(e, "--align-to: at most %d parents", OKR_MAX_ALIGN_TO);

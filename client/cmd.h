@@ -91,6 +91,7 @@ typedef struct {
     uint64_t from_seq;          /* 0: start from a snapshot */
     uint64_t count;             /* watch, log: stop after this many events; 0: never */
     bool force;                 /* keygen: replace an existing key */
+    bool prometheus;            /* status: print Prometheus text, not a view */
 } cmd_request;
 
 typedef enum {

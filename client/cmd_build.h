@@ -16,6 +16,7 @@ typedef struct {
     char *user, *since, *until;
     char *progress;      /* obj add/edit --progress krs|aligned|both */
     bool committed, aspirational, all, force;
+    bool prometheus;     /* status --prometheus */
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;
     char **pos;          /* positional arguments, count checked against the synopsis */

@@ -31,6 +31,9 @@ void metrics_init(metrics *m)
 {
     memset(m, 0, sizeof *m);
     assert(okr_request_type_count + 1 <= METRICS_MAX_TYPES);
+    for (int i = 0; i < okr_request_type_count; i++)
+        if ((unsigned)okr_request_types[i].body < METRICS_BODY_TABLE)
+            m->row_of_body[okr_request_types[i].body] = (uint8_t)(i + 1);
     histogram_init(&m->batch_size, batch_bounds, COUNT_OF(batch_bounds));
     histogram_init(&m->commit_us, commit_bounds_us, COUNT_OF(commit_bounds_us));
 }
@@ -46,8 +49,10 @@ static void observe(metrics_histogram *h, uint64_t value)
 }
 
 /* Row 0 is "malformed"; row i + 1 is okr_request_types[i]. */
-static size_t row_of(Okr__Request__BodyCase body)
+static size_t row_of(const metrics *m, Okr__Request__BodyCase body)
 {
+    if ((unsigned)body < METRICS_BODY_TABLE)
+        return m->row_of_body[body];
     const okr_request_type *t = requests_find(body);
     return t ? (size_t)(t - okr_request_types) + 1 : 0;
 }
@@ -71,7 +76,7 @@ void metrics_count_batch(metrics *m, const core_item *items, size_t n, int64_t u
         const core_item *it = &items[i];
         changed |= it->event != NULL;
         if (!it->skipped && it->response)
-            m->requests[row_of(it->body)][code_of(it->response)]++;
+            m->requests[row_of(m, it->body)][code_of(it->response)]++;
     }
     observe(&m->batch_size, n);
     if (changed)

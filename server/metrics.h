@@ -23,6 +23,8 @@
 #define METRICS_MAX_TYPES 64
 #define METRICS_CODES (OKR__ERROR_CODE__INTERNAL + 1)
 #define METRICS_MAX_BUCKETS 16
+/* Request body field numbers looked up in a table (higher ones: a search). */
+#define METRICS_BODY_TABLE 128
 
 typedef struct {
     const uint64_t *le;             /* upper bounds, ascending (a static table) */
@@ -34,6 +36,7 @@ typedef struct {
 
 typedef struct metrics {
     uint64_t requests[METRICS_MAX_TYPES][METRICS_CODES];   /* [row][ErrorCode] */
+    uint8_t row_of_body[METRICS_BODY_TABLE];   /* body field number -> row */
     metrics_histogram batch_size;   /* requests per batch */
     metrics_histogram commit_us;    /* batches that committed a change: microseconds */
     uint64_t events_published;

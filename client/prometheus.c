@@ -108,7 +108,7 @@ static void batches(FILE *out, const Okr__Status *s)
 static void events(FILE *out, const Okr__Status *s)
 {
     integer(out, s->has_last_seq, "okrd_last_seq", "gauge",
-            "Seq of the last committed event (the event log's length in this epoch).",
+            "Seq of the last committed event, in this epoch.",
             s->last_seq);
     integer(out, s->has_events_published, "okrd_events_published_total", "counter",
             "Events sent on the PUB socket since okrd started.", s->events_published);

@@ -650,6 +650,7 @@ static void test_json_status_has_the_counters(void **state)
     assert_string_equal(harness_json_string(cell, "type"), "team_add");
     assert_int_equal(harness_json_int(cell, "count"), 1);
     json_object_put(doc);
+    harness_result_free(&r);
 
     /* and people see the table */
     const char *text = harness_okr_ok(s, &r, "status", NULL);

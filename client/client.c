@@ -25,6 +25,7 @@
 #include "history.h"
 #include "json_out.h"
 #include "period_note.h"
+#include "prometheus.h"
 #include "keyfile.h"
 #include "render.h"
 #include "wire.h"
@@ -322,6 +323,10 @@ static int show_reply(const okr_client *c, const cmd_request *r, const Okr__Resp
                       const char *origin_period)
 {
     warn_truncated(c, reply);
+    if (r->prometheus && reply->body_case == OKR__RESPONSE__BODY_STATUS) {
+        prometheus_write(c->out, reply->status);   /* its own format, --json or not */
+        return OKR_EXIT_OK;
+    }
     if (c->json) {
         struct json_object *doc = json_reply(reply);
         json_print(c->out, doc);

@@ -23,6 +23,7 @@ enum {
     OPT_ROLE, OPT_KEY, OPT_FORCE, OPT_NAME, OPT_JSON_FILE, OPT_CSV_KIND,
     OPT_WITH_KRS, OPT_FROM_REACHED,
     OPT_ONLY, OPT_DAYS, OPT_AS_OF, OPT_VALUE, OPT_AT, OPT_YES,
+    OPT_PROMETHEUS,
 };
 
 static const struct option known_options[] = {
@@ -67,6 +68,7 @@ static const struct option known_options[] = {
     {"value", required_argument, NULL, OPT_VALUE},
     {"at", required_argument, NULL, OPT_AT},
     {"yes", no_argument, NULL, OPT_YES},
+    {"prometheus", no_argument, NULL, OPT_PROMETHEUS},
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -264,6 +266,7 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_ALL: a->all = true; break;
     case OPT_WITH_KRS: a->with_krs = true; break;
     case OPT_FROM_REACHED: a->from_reached = true; break;
+    case OPT_PROMETHEUS: a->prometheus = true; break;
     case OPT_ALIGN_TO:
         if (a->n_align_to == OKR_MAX_ALIGN_TO)
             return args_fail(e, "--align-to: at most %d parents", OKR_MAX_ALIGN_TO);

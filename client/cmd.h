@@ -105,6 +105,7 @@ typedef struct {
     const char *import_period;  /* import --period P */
     const char *next_of;        /* period next: the period to follow (cycle.c) */
     bool yes;                   /* obj delete --yes: do not ask first */
+    bool prometheus;            /* status: print Prometheus text, not a view */
 } cmd_request;
 
 typedef enum {

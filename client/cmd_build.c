@@ -735,11 +735,12 @@ static bool build_due(cmd_request *r, const cmd_args *a, args_error *e)
     return true;
 }
 
-/* status */
+/* status [--prometheus] */
 static bool build_status(cmd_request *r, const cmd_args *a, args_error *e)
 {
-    (void)a, (void)e;
+    (void)e;
     SET_BODY(r, STATUS, status, okr__status_get__init);
+    r->prometheus = a->prometheus;
     return true;
 }
 

@@ -21,6 +21,7 @@ typedef struct {
     char *days, *as_of;  /* due --days N --as-of DATE */
     char *value, *at;    /* checkin edit --value, checkin --at */
     bool committed, aspirational, all, force, yes;
+    bool prometheus;     /* status --prometheus */
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;
     char **pos;          /* positional arguments, count checked against the synopsis */

@@ -11,6 +11,7 @@
 #include "ids.h"
 #include "score.h"
 #include "requests.h"
+#include "status_metrics.h"
 
 /* ------------------------------------------------------------ small values */
 
@@ -364,6 +365,7 @@ static struct json_object *status(const Okr__Status *s)
     put_string(obj, "actor", s->actor);
     put(obj, "secure", json_object_new_boolean(s->has_secure && s->secure));
     put_string(obj, "role", requests_role_name((okr_role)s->role));
+    put(obj, "metrics", status_metrics_json(s));
     return obj;
 }
 

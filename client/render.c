@@ -10,6 +10,7 @@
 #include "okr_limits.h"
 #include "score.h"
 #include "requests.h"
+#include "status_metrics.h"
 #include "table.h"
 #include "text.h"
 
@@ -588,6 +589,7 @@ void render_status(const render_ctx *ctx, const Okr__Status *s)
         field(ctx, "mode", "secure (CURVE; your role: %s)", requests_role_name((okr_role)s->role));
     else if (s->has_secure)
         field(ctx, "mode", "local (no keys; every caller is admin)");
+    status_metrics_render(ctx, s);
 }
 
 void render_backup(const render_ctx *ctx, const Okr__BackupReply *b)

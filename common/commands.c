@@ -73,7 +73,9 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      "Draw the alignment tree with scores (--team includes its sub-teams; --owner: "
      "objectives U owns or has a KR of)", OPTS("period", "team", "owner", "only"),
      BODY(TREE), NO_BODY},
-    {OKR_CMD_STATUS, NULL, "status", "", "Show the server's state", NO_OPTS, BODY(STATUS), NO_BODY},
+    {OKR_CMD_STATUS, NULL, "status", "[--prometheus]",
+     "Show the server's state and counters (--prometheus: in Prometheus text format)",
+     OPTS("prometheus"), BODY(STATUS), NO_BODY},
     {OKR_CMD_WATCH, NULL, "watch", "[ID...] [--from SEQ] [--count N]",
      "Follow changes live, in order, without missing one (Ctrl-C stops)",
      OPTS("from", "count"), BODY(SNAPSHOT), BODY(REPLAY)},

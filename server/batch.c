@@ -177,11 +177,13 @@ void batch_run(batch *b, okrd *s)
         .secure = b->auth != NULL,
         .peers = &b->peers,
         .pub = &s->pub,
+        .metrics = &s->metrics,
     };
     core_run(&ctx, b->items, b->n, &b->mem);
     s->last_seq = ctx.last_seq;
     b->committed_at = ctx.committed_at;
     int64_t us = elapsed_us(&started);
+    metrics_count_batch(&s->metrics, b->items, b->n, us, ctx.map_grows);
     if (s->cfg.slow_ms >= 0 && us >= (int64_t)s->cfg.slow_ms * 1000 && log_enabled(LOG_LEVEL_WARN))
         log_slow(b, us);
 }

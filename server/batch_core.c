@@ -49,9 +49,13 @@ static int64_t request_time(const core_ctx *ctx, size_t i)
 static Okr__Request *decode(core_item *it, arena *mem)
 {
     it->refusal = NULL;
+    it->body = OKR__REQUEST__BODY__NOT_SET;
     if (it->bad_framing)
         return NULL;
-    return wire_unpack_request(&mem->pb, it->len, it->data, &it->refusal);
+    Okr__Request *req = wire_unpack_request(&mem->pb, it->len, it->data, &it->refusal);
+    if (req)
+        it->body = req->body_case;      /* a refused frame's bare request has none */
+    return req;
 }
 
 const Okr__Request *core_decode(const core_item *it, arena *mem)
@@ -86,6 +90,7 @@ static void init_request(const core_ctx *ctx, arena *mem, request *rq, store_txn
     rq->event_endpoint = ctx->event_endpoint;
     rq->peers = ctx->peers;
     rq->pub = ctx->pub;
+    rq->metrics = ctx->metrics;
     rq->response = new_response(mem, req);
     it->response = rq->response;
     it->event = NULL;                     /* set again only if this pass commits it */

@@ -35,6 +35,7 @@ typedef struct {
     peer *peer;               /* the sender's reply accounting (ctx.peers), or NULL */
     /* out */
     const char *refusal;      /* why the frame is refused (wire_unpack_request), or NULL */
+    Okr__Request__BodyCase body;  /* the request's body; NOT_SET when malformed (metrics) */
     bool skipped;             /* not run: its peer is over its reply budget; no reply */
     size_t reply_len;         /* packed size of response */
     Okr__Response *response;
@@ -57,6 +58,7 @@ typedef struct {
     bool secure;                     /* status says so */
     peer_table *peers;               /* reply accounting and status; NULL: none */
     const struct publisher *pub;     /* status (subscriptions); may be NULL */
+    const struct metrics *metrics;   /* status (okrd's counters); may be NULL */
     /* Request time of item i (i == n: the batch's prune time). NULL: now. */
     int64_t (*clock)(void *arg, size_t i);
     void *clock_arg;

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "metrics.h"
 #include "okr_limits.h"
 #include "peer.h"
 #include "publish.h"
@@ -212,7 +213,12 @@ void op_status(request *rq, const Okr__StatusGet *in)
         s->subscriptions = publish_subscriptions(rq->pub);
         s->subscriptions_refused = publish_refused(rq->pub);
         s->subscribers_dropped = publish_dropped(rq->pub);
+        s->has_subscribers = publish_subscribers(rq->pub, &s->subscribers);
     }
+    s->has_map_bytes = true;
+    s->map_bytes = st->map_size;
+    if (rq->metrics)
+        metrics_fill_status(rq->metrics, s, rq->mem);
     s->has_secure = s->has_role = true;
     s->secure = rq->secure;
     s->role = (Okr__Role)rq->role;

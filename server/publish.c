@@ -118,9 +118,13 @@ static void read_connection_events(publisher *p)
         if (event == ZMQ_EVENT_ACCEPTED) {
             struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.fd = (int)fd};
             epoll_ctl(p->epoll_fd, EPOLL_CTL_ADD, (int)fd, &ev);
+            atomic_fetch_add(&p->connections, 1);
             check_connection(p, (int)fd);       /* what came before it was watched */
         } else if (event == ZMQ_EVENT_DISCONNECTED) {
             epoll_ctl(p->epoll_fd, EPOLL_CTL_DEL, (int)fd, NULL);
+            uint64_t now = atomic_load(&p->connections);   /* this thread alone writes it */
+            if (now > 0)
+                atomic_store(&p->connections, now - 1);
         }
     }
 }
@@ -422,6 +426,12 @@ bool publish_wanted(const publisher *p, const char *topic)
 uint64_t publish_subscriptions(const publisher *p) { return p->n_topics; }
 uint64_t publish_refused(const publisher *p) { return p->refused; }
 uint64_t publish_dropped(const publisher *p) { return atomic_load(&p->dropped); }
+
+bool publish_subscribers(const publisher *p, uint64_t *n)
+{
+    *n = atomic_load(&p->connections);
+    return p->guard_running;
+}
 
 /* ------------------------------------------------------------ sending */
 

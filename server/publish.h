@@ -58,6 +58,7 @@ typedef struct publisher {
     pthread_t guard;
     bool guard_running;
     _Atomic uint64_t dropped;     /* connections shut for PUBLISH_MAX_CONN_BYTES */
+    _Atomic uint64_t connections; /* subscribers' connections now (the guard counts) */
 } publisher;
 
 /* Create the XPUB socket on ctx, bind endpoint; the bound endpoint (with the
@@ -92,6 +93,9 @@ bool publish_wanted(const publisher *p, const char *topic);
 uint64_t publish_subscriptions(const publisher *p);
 uint64_t publish_refused(const publisher *p);
 uint64_t publish_dropped(const publisher *p);
+/* Connections to the XPUB socket now, and whether they are counted (only
+ * with a TCP endpoint, which has the guard thread). */
+bool publish_subscribers(const publisher *p, uint64_t *n);
 
 /* An event (the packed Event as stored): on "all", and on "node/ID/" for
  * each id in nodes, with Event.commit_time set to commit_time (Unix us). */

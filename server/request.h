@@ -37,6 +37,7 @@ typedef struct {
     const char *event_endpoint;             /* the PUB socket's endpoint (status) */
     const struct peer_table *peers;         /* reply accounting, peer.h (status) */
     const struct publisher *pub;            /* subscription counts (status) */
+    const struct metrics *metrics;          /* okrd's counters, metrics.h (status) */
     const score_health_settings *health;
     Okr__Response *response;                /* handlers set its body */
     Okr__ErrorCode code;                    /* OK until request_fail */

@@ -98,6 +98,7 @@ int server_open(okrd *s, const okrd_config *cfg)
     char err[1024];
     memset(s, 0, sizeof *s);
     s->cfg = *cfg;
+    metrics_init(&s->metrics);
     if (server_check_endpoints(cfg) != 0)
         return -1;
     int open_rc = store_open(&s->st, cfg->data_dir, cfg->map_size, true, err, sizeof err);
@@ -142,9 +143,11 @@ fail:
 static void answer(okrd *s, batch *b)
 {
     for (size_t i = 0; i < b->n; i++)
-        if (b->items[i].event)
+        if (b->items[i].event) {
             publish_event(&s->pub, b->items[i].event, b->items[i].event_len,
                           b->committed_at, b->items[i].nodes, b->items[i].n_nodes);
+            metrics_count_event(&s->metrics);
+        }
     batch_release(b, s->router);
 }
 

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "batch.h"
 #include "logging.h"
+#include "metrics.h"
 #include "publish.h"
 #include "score.h"
 #include "store.h"
@@ -46,6 +47,7 @@ struct okrd {
     publisher pub;
     auth auth;                 /* secure mode: key pair, users, ZAP handler */
     batch batch;               /* the requests being served */
+    metrics metrics;           /* counters since start (metrics.h) */
     uint64_t last_seq;         /* last committed event seq */
     int64_t started_at;
     char request_endpoint[256];

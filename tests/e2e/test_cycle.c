@@ -271,7 +271,7 @@ static void test_carry_without_krs_copies_the_objective_and_links_it(void **stat
         fail_msg("show O2 does not say where it came from:\n%s", out);
     harness_result_free(&r);
     /* an origin deleted since: the link stays, and says so */
-    harness_okr_quiet(s, "obj", "delete", "O1", NULL);
+    harness_okr_quiet(s, "obj", "delete", "O1", "--yes", NULL);
     out = harness_okr_ok(s, &r, "show", "O2", NULL);
     if (strstr(out, "\n  carried from O1 (deleted)\n") == NULL)
         fail_msg("show O2 does not say its origin is gone:\n%s", out);

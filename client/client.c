@@ -20,6 +20,7 @@
 #include "table.h"
 #include "config.h"
 #include "history.h"
+#include "retro.h"
 #include "json_out.h"
 #include "period_note.h"
 #include "keyfile.h"
@@ -435,10 +436,7 @@ static int send_and_show(okr_client *c, cmd_request *r)
     int status = client_call(c, &r->request, &reply);
     if (status != OKR_EXIT_OK)
         return status;
-    if (history_wants_log(c, reply))
-        status = history_show_rollup(c, reply->history);   /* no check-ins: the log */
-    else
-        status = show_reply(c, r, reply);
+    status = show_reply(c, r, reply);
     period_note_default(c, r, reply);   /* overlapping periods: which one obj add used */
     okr__response__free_unpacked(reply, NULL);
     return status;
@@ -558,6 +556,10 @@ int client_run(okr_client *c, int argc, char **argv)
         }
         if (request.output == CMD_OUTPUT_PAGES)
             return log_run(c, &request);
+        if (request.command->id == OKR_CMD_HISTORY)
+            return history_run(c, &request);            /* the reply, then the log */
+        if (request.command->id == OKR_CMD_RETRO)
+            return retro_run(c, &request);              /* several reads, composed */
         return send_and_show(c, &request);
     }
 }

@@ -63,8 +63,9 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_CHECKIN, NULL, "checkin", "KR VALUE [--confidence C] [--note TEXT]",
      "Record progress on a key result (milestones: done or 1, 0)",
      OPTS("confidence", "note"), BODY(CHECKIN), NO_BODY},
-    {OKR_CMD_HISTORY, NULL, "history", "KR [--limit N]",
-     "Show a key result's check-ins", OPTS("limit"), BODY(HISTORY), NO_BODY},
+    {OKR_CMD_HISTORY, NULL, "history", "ID [--limit N]",
+     "Show a node's score over time (a key result's check-ins too)", OPTS("limit"),
+     BODY(HISTORY), BODY(LOG)},
     {OKR_CMD_SHOW, NULL, "show", "ID", "Show an objective or key result", NO_OPTS, BODY(OBJECTIVE_GET), NO_BODY},
     {OKR_CMD_TREE, NULL, "tree", "[ID] [--period P] [--team T]",
      "Draw the alignment tree with scores", OPTS("period", "team"),
@@ -96,6 +97,10 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      OPTS("start", "end", "name"), BODY(PERIOD_EDIT), NO_BODY},
     {OKR_CMD_PERIOD_DELETE, "period", "delete", "NAME",
      "Delete a cycle that has no objectives", NO_OPTS, BODY(PERIOD_DELETE), NO_BODY},
+    {OKR_CMD_RETRO, NULL, "retro", "PERIOD [--team T]",
+     "Look back on a cycle, per team and objective: grade, expected vs reached, weeks "
+     "without check-ins, confidence, overshoots, misses, notes", OPTS("team"), BODY(TREE),
+     BODY(HISTORY)},
 };
 
 static int same(const char *a, const char *b)

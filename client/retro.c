@@ -71,7 +71,6 @@ typedef struct {
     int64_t start_us, end_us, stop_us;
     retro_objective *objs;
     size_t n_objs;
-    size_t reads;                    /* requests sent */
 } retro;
 
 static void retro_free(retro *rt)
@@ -89,12 +88,6 @@ static void retro_free(retro *rt)
         okr__response__free_unpacked(rt->periods, NULL);
 }
 
-static int call(retro *rt, Okr__Request *req, Okr__Response **reply)
-{
-    rt->reads++;
-    return client_call(rt->c, req, reply);
-}
-
 static bool same(const char *a, const char *b)
 {
     return strcmp(a ? a : "", b ? b : "") == 0;
@@ -108,7 +101,7 @@ static int read_period(retro *rt, const char *name)
     Okr__PeriodList list = OKR__PERIOD_LIST__INIT;
     req.body_case = OKR__REQUEST__BODY_PERIOD_LIST;
     req.period_list = &list;
-    int status = call(rt, &req, &rt->periods);
+    int status = client_call(rt->c, &req, &rt->periods);
     if (status != OKR_EXIT_OK)
         return status;
     for (size_t i = 0; i < rt->periods->periods->n_periods; i++)
@@ -188,7 +181,7 @@ static int read_checkins(retro *rt)
             h.kr = rk->kr->id;
             h.has_limit = true;
             h.limit = OKR_MAX_HISTORY;
-            int status = call(rt, &req, &rk->history);
+            int status = client_call(rt->c, &req, &rk->history);
             if (status != OKR_EXIT_OK)
                 return status;
         }
@@ -543,7 +536,7 @@ int retro_run(okr_client *c, cmd_request *r)
 {
     retro rt = {.c = c, .team = r->body.tree.team};
     const char *period = r->body.tree.period;
-    int status = call(&rt, &r->request, &rt.tree);   /* checks the period and team exist */
+    int status = client_call(c, &r->request, &rt.tree);   /* checks the period and team exist */
     if (status == OKR_EXIT_OK)
         status = read_period(&rt, period);
     if (status == OKR_EXIT_OK && pick_objectives(&rt, period) != 0) {

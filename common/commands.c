@@ -98,9 +98,8 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_PERIOD_DELETE, "period", "delete", "NAME",
      "Delete a cycle that has no objectives", NO_OPTS, BODY(PERIOD_DELETE), NO_BODY},
     {OKR_CMD_RETRO, NULL, "retro", "PERIOD [--team T]",
-     "Look back on a cycle, per team and objective: grade, expected vs reached, weeks "
-     "without check-ins, confidence, overshoots, misses, notes", OPTS("team"), BODY(TREE),
-     BODY(HISTORY)},
+     "Look back on a cycle per team: grades, check-in gaps, confidence, misses, notes",
+     OPTS("team"), BODY(TREE), BODY(HISTORY)},
 };
 
 static int same(const char *a, const char *b)

@@ -73,21 +73,6 @@ typedef struct {
     size_t n_objs;
 } retro;
 
-static void retro_free(retro *rt)
-{
-    for (size_t i = 0; i < rt->n_objs; i++) {
-        for (size_t k = 0; k < rt->objs[i].n_krs; k++)
-            if (rt->objs[i].krs[k].history)
-                okr__response__free_unpacked(rt->objs[i].krs[k].history, NULL);
-        free(rt->objs[i].krs);
-    }
-    free(rt->objs);
-    if (rt->tree)
-        okr__response__free_unpacked(rt->tree, NULL);
-    if (rt->periods)
-        okr__response__free_unpacked(rt->periods, NULL);
-}
-
 static bool same(const char *a, const char *b)
 {
     return strcmp(a ? a : "", b ? b : "") == 0;
@@ -166,26 +151,49 @@ static int pick_objectives(retro *rt, const char *period)
     return 0;
 }
 
-/* The check-ins of every KR that has some (History, the latest OKR_MAX_HISTORY). */
-static int read_checkins(retro *rt)
+/* The check-ins of each of the objective's KRs that has some (History, the
+ * latest OKR_MAX_HISTORY). Read one objective at a time and dropped after
+ * it is shown, so memory follows the largest objective, not the period. */
+static int read_checkins(okr_client *c, retro_objective *ro)
 {
-    for (size_t i = 0; i < rt->n_objs; i++)
-        for (size_t k = 0; k < rt->objs[i].n_krs; k++) {
-            retro_kr *rk = &rt->objs[i].krs[k];
-            if (rk->kr->kind == OKR__KR_KIND__ROLLUP || rk->kr->checkins == 0)
-                continue;
-            Okr__Request req = OKR__REQUEST__INIT;
-            Okr__History h = OKR__HISTORY__INIT;
-            req.body_case = OKR__REQUEST__BODY_HISTORY;
-            req.history = &h;
-            h.kr = rk->kr->id;
-            h.has_limit = true;
-            h.limit = OKR_MAX_HISTORY;
-            int status = client_call(rt->c, &req, &rk->history);
-            if (status != OKR_EXIT_OK)
-                return status;
-        }
+    for (size_t k = 0; k < ro->n_krs; k++) {
+        retro_kr *rk = &ro->krs[k];
+        if (rk->kr->kind == OKR__KR_KIND__ROLLUP || rk->kr->checkins == 0)
+            continue;
+        Okr__Request req = OKR__REQUEST__INIT;
+        Okr__History h = OKR__HISTORY__INIT;
+        req.body_case = OKR__REQUEST__BODY_HISTORY;
+        req.history = &h;
+        h.kr = rk->kr->id;
+        h.has_limit = true;
+        h.limit = OKR_MAX_HISTORY;
+        int status = client_call(c, &req, &rk->history);
+        if (status != OKR_EXIT_OK)
+            return status;
+    }
     return OKR_EXIT_OK;
+}
+
+static void drop_checkins(retro_objective *ro)
+{
+    for (size_t k = 0; k < ro->n_krs; k++) {
+        if (ro->krs[k].history)
+            okr__response__free_unpacked(ro->krs[k].history, NULL);
+        ro->krs[k].history = NULL;
+    }
+}
+
+static void retro_free(retro *rt)
+{
+    for (size_t i = 0; i < rt->n_objs; i++) {
+        drop_checkins(&rt->objs[i]);
+        free(rt->objs[i].krs);
+    }
+    free(rt->objs);
+    if (rt->tree)
+        okr__response__free_unpacked(rt->tree, NULL);
+    if (rt->periods)
+        okr__response__free_unpacked(rt->periods, NULL);
 }
 
 /* ------------------------------------------------------------ the figures */
@@ -388,7 +396,7 @@ static void show_objective(const okr_client *c, const retro *rt, const retro_obj
     free(all);
 }
 
-static void show_human(const okr_client *c, const retro *rt)
+static int show_human(okr_client *c, retro *rt)
 {
     const Okr__Period *p = rt->period;
     fprintf(c->out, "Retro %s  %s .. %s  %s\n", p->name, p->start, p->end,
@@ -400,8 +408,13 @@ static void show_human(const okr_client *c, const retro *rt)
         const char *team = rt->objs[i].o->team;
         if (i == 0 || !same(team, rt->objs[i - 1].o->team))
             fprintf(c->out, "\nTeam %s\n", team_name(team));
+        int status = read_checkins(c, &rt->objs[i]);
+        if (status != OKR_EXIT_OK)
+            return status;
         show_objective(c, rt, &rt->objs[i]);
+        drop_checkins(&rt->objs[i]);
     }
+    return OKR_EXIT_OK;
 }
 
 /* ------------------------------------------------------------ JSON */
@@ -503,7 +516,7 @@ static struct json_object *objective_json(const retro *rt, const retro_objective
     return obj;
 }
 
-static int show_json(const okr_client *c, const retro *rt)
+static int show_json(okr_client *c, retro *rt)
 {
     struct json_object *doc = json_object_new_object(), *period = json_object_new_object();
     struct json_object *teams = json_object_new_array(), *objectives = NULL;
@@ -513,6 +526,7 @@ static int show_json(const okr_client *c, const retro *rt)
     put(period, "closed", json_object_new_boolean(rt->closed));
     put(doc, "period", period);
     put(doc, "team", rt->team ? json_object_new_string(rt->team) : NULL);
+    put(doc, "teams", teams);
     for (size_t i = 0; i < rt->n_objs; i++) {
         const char *team = rt->objs[i].o->team;
         if (i == 0 || !same(team, rt->objs[i - 1].o->team)) {
@@ -522,9 +536,14 @@ static int show_json(const okr_client *c, const retro *rt)
             put(entry, "objectives", objectives);
             json_object_array_add(teams, entry);
         }
+        int status = read_checkins(c, &rt->objs[i]);
+        if (status != OKR_EXIT_OK) {
+            json_object_put(doc);
+            return status;
+        }
         json_object_array_add(objectives, objective_json(rt, &rt->objs[i]));
+        drop_checkins(&rt->objs[i]);
     }
-    put(doc, "teams", teams);
     int rc = json_print(c->out, doc);
     json_object_put(doc);
     return rc == 0 ? OKR_EXIT_OK : OKR_EXIT_REFUSED;
@@ -547,9 +566,7 @@ int retro_run(okr_client *c, cmd_request *r)
         client_error(c, "warning: the period's tree is cut at the server's limit; "
                         "narrow the retro with --team");
     if (status == OKR_EXIT_OK)
-        status = read_checkins(&rt);
-    if (status == OKR_EXIT_OK)
-        status = c->json ? show_json(c, &rt) : (show_human(c, &rt), OKR_EXIT_OK);
+        status = c->json ? show_json(c, &rt) : show_human(c, &rt);
     retro_free(&rt);
     return status;
 }

@@ -306,26 +306,27 @@ static void say_grade(const okr_client *c, const retro *rt, const Okr__Objective
             rt->closed ? "" : " by now");
 }
 
+/* "3 check-ins; 3 of 4 weeks without one", then the longest gap on its own
+ * line (with no check-in at all, the gap is the whole span: not said). */
 static void say_cadence(FILE *out, const retro_cadence *cad)
 {
     char from[20], to[20];
+    const char *weeks = cad->weeks == 1 ? "week" : "weeks";
     key(out, "check-ins");
     if (cad->weeks == 0) {
         fputs("the period has not started\n", out);
         return;
     }
-    if (cad->checkins == 0)
-        fprintf(out, "none in %d week%s\n", cad->weeks, cad->weeks == 1 ? "" : "s");
-    else
-        fprintf(out, "%zu check-in%s; %d of %d week%s without one", cad->checkins,
-                cad->checkins == 1 ? "" : "s", cad->weeks_without, cad->weeks,
-                cad->weeks == 1 ? "" : "s");
-    if (cad->checkins == 0)
+    if (cad->checkins == 0) {
+        fprintf(out, "none in %d %s\n", cad->weeks, weeks);
         return;
+    }
+    fprintf(out, "%zu check-in%s; %d of %d %s without one\n", cad->checkins,
+            cad->checkins == 1 ? "" : "s", cad->weeks_without, cad->weeks, weeks);
     text_format_time(cad->gap_from_us, from);
     text_format_time(cad->gap_to_us, to);
-    fprintf(out, "; longest gap %lld days (%s to %s)\n",
-            (long long)(cad->gap_us / OKR_US_PER_DAY), from, to);
+    key(out, "longest gap");
+    fprintf(out, "%lld days (%s to %s)\n", (long long)(cad->gap_us / OKR_US_PER_DAY), from, to);
 }
 
 static void say_confidence(FILE *out, const retro_objective *ro)

@@ -205,7 +205,8 @@ static void test_closed_period_reads_per_team_in_the_terminal(void **state)
     run(f, &r, 0, "retro", "Q", NULL);
     snprintf(line, sizeof line, "Retro Q  %s .. %s  closed\n\nTeam eng\n  O1  Grow  (committed, ana)\n"
              "    grade        red  reached 0.600 of 1.000 expected\n"
-             "    check-ins    3 check-ins; 3 of 4 weeks without one; longest gap 27 days (%s 00:00 to ",
+             "    check-ins    3 check-ins; 3 of 4 weeks without one\n"
+             "    longest gap  27 days (%s 00:00 to ",
              f->start, f->end, f->start);
     assert_int_equal(strncmp(r.out, line, strlen(line)), 0);
     expect_in(r.out, "    confidence   K1 0.40 → 0.90\n"
@@ -216,7 +217,8 @@ static void test_closed_period_reads_per_team_in_the_terminal(void **state)
     expect_in(r.out, "  ana  K1  beat it\n                 ");
     expect_in(r.out, "  bob  K2  slow\n\nTeam ops\n  O2  Ship  (aspirational, bob)\n"
                      "    grade        green  reached 0.800 of 0.700 expected\n"
-                     "    check-ins    1 check-in; 3 of 4 weeks without one; longest gap 27 days");
+                     "    check-ins    1 check-in; 3 of 4 weeks without one\n"
+                     "    longest gap  27 days (");
     assert_true(strstr(r.out, "halfway") < strstr(r.out, "beat it"));   /* newest last */
     assert_true(strstr(r.out, "beat it") < strstr(r.out, "slow"));
     size_t len = strlen(r.out);
@@ -249,7 +251,14 @@ static void test_open_period_says_not_closed_and_keeps_to_its_objectives(void **
     build_period(f);
     OK(f, "period", "add", "Year", "--start", "2000-01-01", "--end", "2099-12-31");
     OK(f, "obj", "add", "Elsewhere", "--team", "eng", "--period", "Year", "--align-to", "O1");
+    OK(f, "obj", "add", "Quiet", "--team", "ops", "--period", "Q", "--owner", "cy");
+    OK(f, "kr", "add", "O4", "Silence", "--from", "0", "--to", "10");
     run(f, &r, 0, "retro", "Q", NULL);
+    expect_in(r.out, "  O4  Quiet  (aspirational, cy)\n"
+                     "    grade        not closed  reached 0.000 of ");
+    expect_in(r.out, "    check-ins    none in 4 weeks\n"
+                     "    confidence   none given\n"
+                     "    missed       K4 Silence: 0.000 so far\n");
     expect_in(r.out, "  open (not closed yet: scores may still move)\n");
     expect_in(r.out, "    grade        not closed  reached 0.600 of ");
     expect_in(r.out, " expected by now\n");
@@ -262,6 +271,9 @@ static void test_open_period_says_not_closed_and_keeps_to_its_objectives(void **
                                     json_type_null));
     assert_string_equal(harness_json_text(doc, "teams.0.objectives.0.reached"), "0.600000");
     assert_int_equal(array_length(doc, "teams.0.objectives"), 1);
+    assert_int_equal(array_length(doc, "teams.1.objectives"), 2);
+    assert_int_equal(harness_json_int(doc, "teams.1.objectives.1.cadence.weeks_without_checkin"), 4);
+    assert_int_equal(harness_json_int(doc, "teams.1.objectives.1.cadence.longest_gap_days"), 27);
     json_object_put(doc);
 }
 

@@ -106,23 +106,78 @@ static int read_period(retro *rt, const char *name)
     return OKR_EXIT_OK;
 }
 
+static okr_node node_of(const char *id)
+{
+    okr_node node = 0;
+    okr_id_parse(id, &node);
+    return node;
+}
+
 static int by_team_then_id(const void *a, const void *b)
 {
     const Okr__Objective *x = ((const retro_objective *)a)->o;
     const Okr__Objective *y = ((const retro_objective *)b)->o;
     int team = strcmp(x->team ? x->team : "", y->team ? y->team : "");
-    okr_node nx = 0, ny = 0;
-    okr_id_parse(x->id, &nx);
-    okr_id_parse(y->id, &ny);
+    okr_node nx = node_of(x->id), ny = node_of(y->id);
     return team != 0 ? team : (nx > ny) - (nx < ny);
 }
 
 static int by_kr_id(const void *a, const void *b)
 {
-    okr_node nx = 0, ny = 0;
-    okr_id_parse(((const retro_kr *)a)->kr->id, &nx);
-    okr_id_parse(((const retro_kr *)b)->kr->id, &ny);
+    okr_node nx = node_of(((const retro_kr *)a)->kr->id);
+    okr_node ny = node_of(((const retro_kr *)b)->kr->id);
     return (nx > ny) - (nx < ny);
+}
+
+/* An objective's place in rt->objs, for finding a KR's owner. */
+typedef struct {
+    okr_node node;
+    size_t at;
+} retro_place;
+
+static int by_node(const void *a, const void *b)
+{
+    okr_node x = ((const retro_place *)a)->node, y = ((const retro_place *)b)->node;
+    return (x > y) - (x < y);
+}
+
+/* The retro objective a KR belongs to, or NULL (an objective left out). */
+static retro_objective *owner_of(retro *rt, const retro_place *places, const Okr__KeyResult *kr)
+{
+    retro_place key_ = {node_of(kr->objective), 0};
+    const retro_place *p = bsearch(&key_, places, rt->n_objs, sizeof *places, by_node);
+    return p ? &rt->objs[p->at] : NULL;
+}
+
+/* Give each objective its KRs, in id order: count, allocate, fill. */
+static int attach_krs(retro *rt, const Okr__Graph *g)
+{
+    retro_place *places = calloc(rt->n_objs + 1, sizeof *places);
+    if (places == NULL)
+        return -1;
+    for (size_t i = 0; i < rt->n_objs; i++)
+        places[i] = (retro_place){node_of(rt->objs[i].o->id), i};
+    qsort(places, rt->n_objs, sizeof *places, by_node);
+    for (size_t k = 0; k < g->n_krs; k++) {
+        retro_objective *ro = owner_of(rt, places, g->krs[k]);
+        if (ro)
+            ro->n_krs++;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < rt->n_objs && rc == 0; i++) {
+        rt->objs[i].krs = calloc(rt->objs[i].n_krs + 1, sizeof *rt->objs[i].krs);
+        rt->objs[i].n_krs = 0;
+        rc = rt->objs[i].krs ? 0 : -1;
+    }
+    for (size_t k = 0; k < g->n_krs && rc == 0; k++) {
+        retro_objective *ro = owner_of(rt, places, g->krs[k]);
+        if (ro)
+            ro->krs[ro->n_krs++].kr = g->krs[k];
+    }
+    for (size_t i = 0; i < rt->n_objs && rc == 0; i++)
+        qsort(rt->objs[i].krs, rt->objs[i].n_krs, sizeof *rt->objs[i].krs, by_kr_id);
+    free(places);
+    return rc;
 }
 
 /* The objectives of the graph that are the period's (and the team's): a
@@ -137,18 +192,10 @@ static int pick_objectives(retro *rt, const char *period)
         const Okr__Objective *o = g->objectives[i];
         if (o->archived || !same(o->period, period) || (rt->team && !same(o->team, rt->team)))
             continue;
-        retro_objective *ro = &rt->objs[rt->n_objs++];
-        ro->o = o;
-        ro->krs = calloc(g->n_krs + 1, sizeof *ro->krs);
-        if (ro->krs == NULL)
-            return -1;
-        for (size_t k = 0; k < g->n_krs; k++)
-            if (same(g->krs[k]->objective, o->id))
-                ro->krs[ro->n_krs++].kr = g->krs[k];
-        qsort(ro->krs, ro->n_krs, sizeof *ro->krs, by_kr_id);
+        rt->objs[rt->n_objs++].o = o;
     }
     qsort(rt->objs, rt->n_objs, sizeof *rt->objs, by_team_then_id);
-    return 0;
+    return attach_krs(rt, g);
 }
 
 /* The check-ins of each of the objective's KRs that has some (History, the
@@ -176,7 +223,7 @@ static int read_checkins(okr_client *c, retro_objective *ro)
 
 static void drop_checkins(retro_objective *ro)
 {
-    for (size_t k = 0; k < ro->n_krs; k++) {
+    for (size_t k = 0; ro->krs && k < ro->n_krs; k++) {
         if (ro->krs[k].history)
             okr__response__free_unpacked(ro->krs[k].history, NULL);
         ro->krs[k].history = NULL;

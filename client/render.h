@@ -53,7 +53,7 @@ void render_teams(const render_ctx *ctx, const Okr__TeamListReply *list);
  * (after `score_moves`, the sparkline of its score moves, when not NULL),
  * then one row per check-in. */
 void render_history(const render_ctx *ctx, const Okr__HistoryReply *h, const char *score_moves);
-/* The one wording of a change in a table cell (render_event_words). */
+/* Bytes of a buffer for render_event_words when its words go in a table cell. */
 #define RENDER_EVENT_WORDS 256
 void render_status(const render_ctx *ctx, const Okr__Status *s);
 /* admin backup: where the copy is, its last seq, size and new epoch. */

@@ -23,6 +23,7 @@
 #include "cycle.h"
 #include "confirm.h"
 #include "history.h"
+#include "retro.h"
 #include "json_out.h"
 #include "period_note.h"
 #include "prometheus.h"
@@ -451,10 +452,7 @@ static int send_and_show(okr_client *c, cmd_request *r)
     if (status != OKR_EXIT_OK)
         return status;
     cycle_origin_period(c, reply, origin_period, sizeof origin_period);  /* "carried from" */
-    if (history_wants_log(c, reply))
-        status = history_show_rollup(c, reply->history);   /* no check-ins: the log */
-    else
-        status = show_reply(c, r, reply, origin_period);
+    status = show_reply(c, r, reply, origin_period);
     period_note_default(c, r, reply);   /* overlapping periods: which one obj add used */
     okr__response__free_unpacked(reply, NULL);
     return status;
@@ -584,6 +582,10 @@ int client_run(okr_client *c, int argc, char **argv)
             if (status != OKR_EXIT_OK)
                 return status;
         }
+        if (request.command->id == OKR_CMD_HISTORY)
+            return history_run(c, &request);            /* the reply, then the log */
+        if (request.command->id == OKR_CMD_RETRO)
+            return retro_run(c, &request);              /* several reads, composed */
         return send_and_show(c, &request);
     }
 }

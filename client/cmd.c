@@ -351,8 +351,9 @@ cmd_parse_result cmd_parse(const okr_command *cmd, int argc, char **argv, cmd_re
     okr__request__init(&out->request);
     if (!h->build(out, &a, e))
         return CMD_PARSE_USAGE;
-    /* The table says which body a command sends; `show` picks by id. */
-    assert(out->request.body_case == cmd->body || cmd->id == OKR_CMD_SHOW);
+    /* The table says which body a command sends; `show` and `history` pick by id. */
+    assert(out->request.body_case == cmd->body || cmd->id == OKR_CMD_SHOW ||
+           cmd->id == OKR_CMD_HISTORY);
     return CMD_PARSE_OK;
 }
 

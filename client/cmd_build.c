@@ -672,17 +672,25 @@ static bool build_checkin_delete(cmd_request *r, const cmd_args *a, args_error *
     return checkin_id_arg(a->pos[0], &m->has_seq, &m->seq, e);
 }
 
-/* history KR [--limit N] */
+/* history ID [--limit N]: a KR's History, or an objective's ObjectiveGet
+ * (history.c reads the score moves of either from the log). r->count
+ * carries --limit: check-ins and score moves shown. */
 static bool build_history(cmd_request *r, const cmd_args *a, args_error *e)
 {
+    uint32_t limit = 0;
+    okr_node node;
+    if (a->limit && !args_whole("--limit", a->limit, 1, OKR_MAX_HISTORY, &limit, e))
+        return false;
+    r->count = limit;
+    if (!args_id("ID", a->pos[0], ARGS_OBJECTIVE | ARGS_KR, r->id[0], e))
+        return false;
+    if (okr_id_parse(r->id[0], &node) && !okr_node_is_kr(node))
+        return build_obj_show(r, a, e);
     Okr__History *m = &r->body.history;
     SET_BODY(r, HISTORY, history, okr__history__init);
-    if (!id_arg(r, 0, "KR", a->pos[0], ARGS_KR, &m->kr, e))
-        return false;
-    if (a->limit) {
-        m->has_limit = true;
-        return args_whole("--limit", a->limit, 1, OKR_MAX_HISTORY, &m->limit, e);
-    }
+    m->kr = r->id[0];
+    m->has_limit = limit > 0;
+    m->limit = limit;
     return true;
 }
 
@@ -797,6 +805,19 @@ static bool build_log(cmd_request *r, const cmd_args *a, args_error *e)
         return args_fail(e, "--since %s is after --until %s", a->since, a->until);
     m->user = a->user;
     r->count = limit;
+    return true;
+}
+
+/* retro PERIOD [--team T]: retro.c composes the reads; the TreeGet of the
+ * period (and team) is the first of them. */
+static bool build_retro(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    Okr__TreeGet *m = &r->body.tree;
+    SET_BODY(r, TREE, tree, okr__tree_get__init);
+    if (!name_arg("PERIOD", a->pos[0], e) || !name_arg("--team", a->team, e))
+        return false;
+    m->period = a->pos[0];
+    m->team = a->team;
     return true;
 }
 
@@ -975,6 +996,7 @@ static const cmd_handler handlers[OKR_CMD__COUNT] = {
     [OKR_CMD_ADMIN_BACKUP] = {build_admin_backup, CMD_OUTPUT_DATA},
     [OKR_CMD_PERIOD_EDIT] = {build_period_edit, CMD_OUTPUT_SCORES},
     [OKR_CMD_PERIOD_DELETE] = {build_period_delete, CMD_OUTPUT_SCORES},
+    [OKR_CMD_RETRO] = {build_retro, CMD_OUTPUT_DATA},
     [OKR_CMD_USER_ADD] = {build_user_add, CMD_OUTPUT_ID},
     [OKR_CMD_USER_LIST] = {build_user_list, CMD_OUTPUT_DATA},
     [OKR_CMD_USER_ROLE] = {build_user_role, CMD_OUTPUT_SCORES},

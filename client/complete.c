@@ -272,6 +272,8 @@ static want want_for_positional(const okr_command *cmd, int n)
         return WANT_NODE;
     if (strcmp(name, "VALUE") == 0)
         return WANT_CHECKIN_WORD;
+    if (strcmp(name, "PERIOD") == 0)
+        return WANT_PERIOD;
     if (strcmp(name, "ID") == 0)
         return !cmd->group ? WANT_NODE
                : strcmp(cmd->group, "obj") == 0 ? WANT_OBJECTIVE

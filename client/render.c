@@ -404,7 +404,7 @@ static void spark_confidence(const render_ctx *ctx, Okr__CheckIn *const *c, size
         fprintf(ctx->out, "  %.2f\n", values[last]);
 }
 
-void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
+void render_history(const render_ctx *ctx, const Okr__HistoryReply *h, const char *score_moves)
 {
     static const Okr__KeyResult none = OKR__KEY_RESULT__INIT;
     static const char *const headers[] = {"ID", "TIME (UTC)", "VALUE", "CONF", "AUTHOR",
@@ -421,6 +421,8 @@ void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
     Okr__CheckIn *const *latest = h->checkins + (h->n_checkins - shown);
     spark_values(ctx, kr, latest, shown);
     spark_confidence(ctx, latest, shown);
+    if (score_moves != NULL)
+        field(ctx, "score moves", "%s", score_moves);
     score_line(ctx, kr->score, kr->health, OKR__GRADE__GRADE_NONE, "");
     if (shown < h->n_checkins)
         fprintf(ctx->out, "  (the lines above show the latest %zu check-ins)\n", shown);
@@ -447,59 +449,6 @@ void render_history(const render_ctx *ctx, const Okr__HistoryReply *h)
         text_flatten(note);
         table_cell(t, NULL, "%s", note);
     }
-    table_print(t, ctx->out, ctx->color);
-    table_free(t);
-}
-
-/* The score a roll-up KR moved to in each event (oldest first), the events
- * whose scores moved it: "  score        ▁▃▅  0.000 → 0.800" then one row
- * per move, with the change that made it. */
-void render_rollup_history(const render_ctx *ctx, const Okr__KeyResult *kr,
-                           Okr__Event *const *events, size_t n)
-{
-    static const char *const headers[] = {"TIME (UTC)", "SCORE", "WAS", "BY", "CHANGE"};
-    const Okr__ScoreChange *moves[SPARK_MAX];
-    size_t n_moves = 0, total = 0;
-    char time[32], now[FMT_BUF], was[FMT_BUF], words[RENDER_EVENT_WORDS];
-
-    heading(ctx, kr->id, kr->title);
-    table *t = table_new(5, headers);
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < events[i]->n_scores; k++) {
-            const Okr__ScoreChange *m = events[i]->scores[k];
-            if (m->node == NULL || kr->id == NULL || strcmp(m->node, kr->id) != 0)
-                continue;
-            if (n_moves == SPARK_MAX)
-                memmove(moves, moves + 1, sizeof moves[0] * (SPARK_MAX - 1));
-            moves[n_moves < SPARK_MAX ? n_moves++ : SPARK_MAX - 1] = m;
-            total++;
-            text_format_time(events[i]->time, time);
-            table_cell(t, NULL, "%s", time);
-            table_cell(t, NULL, "%s", fmt_score(m->new_score, 3, now, sizeof now));
-            table_cell(t, NULL, "%s", fmt_score(m->old_score, 3, was, sizeof was));
-            table_cell(t, NULL, "%s", str(events[i]->actor));
-            render_event_words(events[i], words, sizeof words);
-            table_cell(t, NULL, "%s", words);
-        }
-    if (n_moves == 0) {
-        fprintf(ctx->out, "  no score moves yet (a roll-up KR moves with the objectives "
-                          "aligned to it)\n");
-        table_free(t);
-        return;
-    }
-    double values[SPARK_MAX];
-    char spark[3 * SPARK_MAX + 1], first[FMT_BUF];
-    for (size_t i = 0; i < n_moves; i++)
-        values[i] = (double)moves[i]->new_score / OKR_SCORE_ONE;
-    key(ctx, "progress");
-    render_paint(ctx, render_health_color(kr->health),
-                 fmt_sparkline(values, NULL, n_moves, 0, 1, spark, sizeof spark));
-    fprintf(ctx->out, "  %s → %s\n", fmt_score(moves[0]->old_score, 3, first, sizeof first),
-            fmt_score(moves[n_moves - 1]->new_score, 3, now, sizeof now));
-    score_line(ctx, kr->score, kr->health, OKR__GRADE__GRADE_NONE, "");
-    if (n_moves < total)
-        fprintf(ctx->out, "  (the line above shows the latest %zu score moves)\n", n_moves);
-    fputc('\n', ctx->out);
     table_print(t, ctx->out, ctx->color);
     table_free(t);
 }
@@ -615,7 +564,7 @@ void render_data(const render_ctx *ctx, const Okr__Response *reply, const char *
     case OKR__RESPONSE__BODY_OBJECTIVE: render_objective_detail(ctx, reply->objective); break;
     case OKR__RESPONSE__BODY_OBJECTIVES: render_objectives(ctx, reply->objectives); break;
     case OKR__RESPONSE__BODY_KR: render_kr_detail(ctx, reply->kr); break;
-    case OKR__RESPONSE__BODY_HISTORY: render_history(ctx, reply->history); break;
+    case OKR__RESPONSE__BODY_HISTORY: render_history(ctx, reply->history, NULL); break;
     case OKR__RESPONSE__BODY_GRAPH: render_tree(ctx, reply->graph, tree_root); break;
     case OKR__RESPONSE__BODY_STATUS: render_status(ctx, reply->status); break;
     case OKR__RESPONSE__BODY_BACKUP: render_backup(ctx, reply->backup); break;

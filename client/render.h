@@ -57,13 +57,12 @@ void render_due(const render_ctx *ctx, const Okr__DueReply *due);
  * NULL (then ""). */
 const char *render_kr_owner(const Okr__KeyResult *kr, const Okr__Objective *o,
                             bool *inherited);
-void render_history(const render_ctx *ctx, const Okr__HistoryReply *h);
-/* The history of a roll-up KR, which takes no check-ins: the scores it
- * moved to, read from `events` (oldest first; those of a LogGet for the
- * KR), as a sparkline and a table of moves with the change behind each. */
+/* A KR's check-ins: sparklines of their values and confidences, its score
+ * (after `score_moves`, the sparkline of its score moves, when not NULL),
+ * then one row per check-in. */
+void render_history(const render_ctx *ctx, const Okr__HistoryReply *h, const char *score_moves);
+/* Bytes of a buffer for render_event_words when its words go in a table cell. */
 #define RENDER_EVENT_WORDS 256
-void render_rollup_history(const render_ctx *ctx, const Okr__KeyResult *kr,
-                           Okr__Event *const *events, size_t n);
 void render_status(const render_ctx *ctx, const Okr__Status *s);
 /* admin backup: where the copy is, its last seq, size and new epoch. */
 void render_backup(const render_ctx *ctx, const Okr__BackupReply *b);

@@ -66,8 +66,9 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_CHECKIN, NULL, "checkin", "KR VALUE [--confidence C] [--note TEXT] [--at DATE]",
      "Record progress on a key result (milestones: done or 1, 0)",
      OPTS("confidence", "note", "at"), BODY(CHECKIN), NO_BODY},
-    {OKR_CMD_HISTORY, NULL, "history", "KR [--limit N]",
-     "Show a key result's check-ins", OPTS("limit"), BODY(HISTORY), NO_BODY},
+    {OKR_CMD_HISTORY, NULL, "history", "ID [--limit N]",
+     "Show a node's score over time (a key result's check-ins too)", OPTS("limit"),
+     BODY(HISTORY), BODY(LOG)},
     {OKR_CMD_SHOW, NULL, "show", "ID", "Show an objective or key result", NO_OPTS, BODY(OBJECTIVE_GET), NO_BODY},
     {OKR_CMD_TREE, NULL, "tree", "[ID] [--period P] [--team T [--only]] [--owner U]",
      "Draw the alignment tree with scores (--team includes its sub-teams; --owner: "
@@ -132,6 +133,9 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_CHECKIN_DELETE, "checkin", "delete", "ID",
      "Delete a check-in (ID: its number in okr history); scores follow", NO_OPTS,
      BODY(CHECKIN_DELETE), NO_BODY},
+    {OKR_CMD_RETRO, NULL, "retro", "PERIOD [--team T]",
+     "Look back on a cycle per team: grades, check-in gaps, confidence, misses, notes",
+     OPTS("team"), BODY(TREE), BODY(HISTORY)},
 };
 
 static int same(const char *a, const char *b)

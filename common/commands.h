@@ -57,6 +57,7 @@ typedef enum {
     OKR_CMD_DUE,
     OKR_CMD_CHECKIN_EDIT,
     OKR_CMD_CHECKIN_DELETE,
+    OKR_CMD_RETRO,
     OKR_CMD__COUNT
 } okr_cmd_id;
 

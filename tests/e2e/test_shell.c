@@ -627,11 +627,11 @@ static void test_tab_completes_ids_and_shows_their_titles(void **state)
     /* The first Tab adds what all have in common, the second lists them. */
     term_key(&f->term, "C-u");
     term_clear(&f->term, f->prompt);
-    term_type(&f->term, "history ");
+    term_type(&f->term, "kr show ");
     term_key(&f->term, "Tab");
-    term_wait_last_line(&f->term, typed(f, "history K", want, sizeof want));
+    term_wait_last_line(&f->term, typed(f, "kr show K", want, sizeof want));
     term_key(&f->term, "Tab");
-    screen = term_wait(&f->term, "K4  Teams deliver  (O2)");   /* history takes a roll-up */
+    screen = term_wait(&f->term, "K4  Teams deliver  (O2)");   /* kr show takes a roll-up */
     assert_true(has_line(screen, "K1  Refund rate  (O1)"));
     free(screen);
 

@@ -143,7 +143,9 @@ static int teardown(void **state)
 }
 
 static const char *const clock_keys[] = {"created_at", "updated_at", "time", "health",
-                                         "expected", "seq", "edited_at", "edited_by", NULL};
+                                         "expected", "seq", "edited_at", "edited_by",
+                                         /* history's score moves: each server's own log */
+                                         "scores", "score_moves", NULL};
 
 /* okr --json ARGS on s, with the clock's fields left out. */
 static char *canonical(struct harness_server *s, const char *a, const char *b)

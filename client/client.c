@@ -3,6 +3,7 @@
  * (render.c) or JSON (json_out.c), or the error it got. Owns the session's
  * settings and the wording of every error about the server. */
 #include "client.h"
+#include "coach.h"
 #include "log.h"
 #include "watch.h"
 
@@ -292,6 +293,7 @@ static void show_human(const okr_client *c, const cmd_request *r, const Okr__Res
     case CMD_OUTPUT_STREAM:          /* watch prints as events come (watch.c) */
     case CMD_OUTPUT_PAGES:           /* log prints page by page (log.c) */
     case CMD_OUTPUT_LOCAL:           /* sends nothing */
+    case CMD_OUTPUT_COACH:           /* lint, report compose reads (coach.c) */
         break;
     }
 }
@@ -375,6 +377,10 @@ static void apply_defaults(okr_client *c, cmd_request *r)
     case OKR_CMD_OBJ_LIST:
         want_period = &r->body.objective_list.period;
         want_team = &r->body.objective_list.team;
+        break;
+    case OKR_CMD_LINT:
+        want_period = &r->body.tree.period;
+        want_team = &r->body.tree.team;
         break;
     case OKR_CMD_TREE:
         if (r->body.tree.root != NULL)
@@ -558,6 +564,8 @@ int client_run(okr_client *c, int argc, char **argv)
         }
         if (request.output == CMD_OUTPUT_PAGES)
             return log_run(c, &request);
+        if (request.output == CMD_OUTPUT_COACH)
+            return coach_run(c, &request);
         return send_and_show(c, &request);
     }
 }

@@ -21,6 +21,8 @@ enum {
     OPT_WEIGHT, OPT_CONFIDENCE, OPT_NOTE, OPT_LIMIT, OPT_COMMITTED, OPT_ASPIRATIONAL,
     OPT_ALL, OPT_ALIGN_TO, OPT_COUNT, OPT_USER, OPT_SINCE, OPT_UNTIL, OPT_PROGRESS,
     OPT_ROLE, OPT_KEY, OPT_FORCE, OPT_NAME,
+    OPT_HTML, OPT_LINT_LIMIT,       /* lint, report: OPT_LINT_LIMIT + a lint_limit */
+    OPT_LINT_LIMIT_LAST = OPT_LINT_LIMIT + LINT__LIMITS - 1,
 };
 
 static const struct option known_options[] = {
@@ -55,6 +57,11 @@ static const struct option known_options[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"force", no_argument, NULL, OPT_FORCE},
     {"name", required_argument, NULL, OPT_NAME},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"max-objectives", required_argument, NULL, OPT_LINT_LIMIT + LINT_MAX_OBJECTIVES},
+    {"min-krs", required_argument, NULL, OPT_LINT_LIMIT + LINT_MIN_KRS},
+    {"max-krs", required_argument, NULL, OPT_LINT_LIMIT + LINT_MAX_KRS},
+    {"stale-days", required_argument, NULL, OPT_LINT_LIMIT + LINT_STALE_DAYS},
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -240,6 +247,13 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_COMMITTED: a->committed = true; break;
     case OPT_ASPIRATIONAL: a->aspirational = true; break;
     case OPT_ALL: a->all = true; break;
+    case OPT_HTML: a->html = value; break;
+    case OPT_LINT_LIMIT + LINT_MAX_OBJECTIVES:
+    case OPT_LINT_LIMIT + LINT_MIN_KRS:
+    case OPT_LINT_LIMIT + LINT_MAX_KRS:
+    case OPT_LINT_LIMIT + LINT_STALE_DAYS:
+        a->lint_limit[opt - OPT_LINT_LIMIT] = value;
+        break;
     case OPT_ALIGN_TO:
         if (a->n_align_to == OKR_MAX_ALIGN_TO)
             return args_fail(e, "--align-to: at most %d parents", OKR_MAX_ALIGN_TO);

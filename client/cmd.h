@@ -18,6 +18,7 @@
 #include "args.h"
 #include "commands.h"
 #include "ids.h"
+#include "lint.h"
 #include "okr_limits.h"
 #include "okr.pb-c.h"
 
@@ -29,6 +30,7 @@ typedef enum {
     CMD_OUTPUT_STREAM,  /* watch: a live stream of events (watch.c) */
     CMD_OUTPUT_PAGES,   /* log: events page by page, following next_seq (log.c) */
     CMD_OUTPUT_LOCAL,   /* keygen: runs on the client, sends nothing */
+    CMD_OUTPUT_COACH,   /* lint, report: several reads composed (coach.c) */
 } cmd_output;
 
 #define CMD_MAX_WATCH 64    /* ids one `watch` can follow */
@@ -91,6 +93,10 @@ typedef struct {
     uint64_t from_seq;          /* 0: start from a snapshot */
     uint64_t count;             /* watch, log: stop after this many events; 0: never */
     bool force;                 /* keygen: replace an existing key */
+    /* lint, report (coach.c): the thresholds given as options, the page to write */
+    uint32_t lint_limit[LINT__LIMITS];
+    bool lint_set[LINT__LIMITS];
+    const char *html_file;
 } cmd_request;
 
 typedef enum {

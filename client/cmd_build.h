@@ -15,6 +15,8 @@ typedef struct {
     char *confidence, *note, *limit, *count, *role, *key;
     char *user, *since, *until;
     char *progress;      /* obj add/edit --progress krs|aligned|both */
+    char *html;                        /* report --html FILE */
+    char *lint_limit[LINT__LIMITS];    /* lint, report: --max-objectives N ... */
     bool committed, aspirational, all, force;
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;

@@ -64,6 +64,13 @@ const char *lint_limit_option(lint_limit l)
     return (int)l >= 0 && l < LINT__LIMITS ? limits[l].option : "unknown";
 }
 
+void lint_limit_range(lint_limit l, uint32_t *min, uint32_t *max)
+{
+    bool known = (int)l >= 0 && l < LINT__LIMITS;
+    *min = known ? limits[l].min : 0;
+    *max = known ? limits[l].max : 0;
+}
+
 bool lint_limit_check(lint_limit l, uint32_t value, char *err, size_t err_len)
 {
     if ((int)l < 0 || l >= LINT__LIMITS) {

@@ -50,6 +50,9 @@ void lint_thresholds_default(lint_thresholds *t);
 const char *lint_limit_key(lint_limit l);
 const char *lint_limit_option(lint_limit l);
 
+/* The values a threshold may take: [*min, *max]. */
+void lint_limit_range(lint_limit l, uint32_t *min, uint32_t *max);
+
 /* Check one threshold's value: false with a sentence naming it in err when
  * it is out of its range (max_objectives, max_krs 1..1000; min_krs
  * 0..1000; stale_days 1..3650). */

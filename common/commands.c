@@ -96,6 +96,15 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      OPTS("start", "end", "name"), BODY(PERIOD_EDIT), NO_BODY},
     {OKR_CMD_PERIOD_DELETE, "period", "delete", "NAME",
      "Delete a cycle that has no objectives", NO_OPTS, BODY(PERIOD_DELETE), NO_BODY},
+    {OKR_CMD_LINT, NULL, "lint", "[--period P] [--team T] [--max-objectives N] [--min-krs N] "
+     "[--max-krs N] [--stale-days N]",
+     "Coach: check a cycle's OKRs against good practice (exit 1 when there are findings)",
+     OPTS("period", "team", "max-objectives", "min-krs", "max-krs", "stale-days"),
+     BODY(TREE), BODY(OBJECTIVE_GET)},
+    {OKR_CMD_REPORT, NULL, "report", "PERIOD --html FILE [--team T]",
+     "Write a cycle as one self-contained HTML page: the tree, scores, check-ins, findings",
+     OPTS("html", "team", "max-objectives", "min-krs", "max-krs", "stale-days"),
+     BODY(TREE), BODY(HISTORY)},
 };
 
 static int same(const char *a, const char *b)

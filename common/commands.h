@@ -48,6 +48,8 @@ typedef enum {
     OKR_CMD_ADMIN_BACKUP,
     OKR_CMD_PERIOD_EDIT,
     OKR_CMD_PERIOD_DELETE,
+    OKR_CMD_LINT,           /* coach: client/coach.c */
+    OKR_CMD_REPORT,
     OKR_CMD__COUNT
 } okr_cmd_id;
 

@@ -101,7 +101,8 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      "Coach: check a cycle's OKRs against good practice (exit 1 when there are findings)",
      OPTS("period", "team", "max-objectives", "min-krs", "max-krs", "stale-days"),
      BODY(TREE), BODY(OBJECTIVE_GET)},
-    {OKR_CMD_REPORT, NULL, "report", "PERIOD --html FILE [--team T]",
+    {OKR_CMD_REPORT, NULL, "report", "PERIOD --html FILE [--team T] [--max-objectives N] "
+     "[--min-krs N] [--max-krs N] [--stale-days N]",
      "Write a cycle as one self-contained HTML page: the tree, scores, check-ins, findings",
      OPTS("html", "team", "max-objectives", "min-krs", "max-krs", "stale-days"),
      BODY(TREE), BODY(HISTORY)},

@@ -1,6 +1,7 @@
 /* config.c — the server address from flag, environment, config file or
  * default, the keys, and the session settings (user, timeout, color,
- * pager) of the config file (see config.h). The INI file is parsed by inih, never by hand. */
+ * pager) of the config file, and the coach's [lint] thresholds (see config.h).
+ * The INI file is parsed by inih, never by hand. */
 #include "config.h"
 
 #include <errno.h>

@@ -276,6 +276,8 @@ static want want_for_positional(const okr_command *cmd, int n)
         return !cmd->group ? WANT_NODE
                : strcmp(cmd->group, "obj") == 0 ? WANT_OBJECTIVE
                : strcmp(cmd->group, "kr") == 0 ? WANT_KR : WANT_NODE;
+    if (strcmp(name, "PERIOD") == 0)            /* report PERIOD */
+        return WANT_PERIOD;
     if (strcmp(name, "NAME") == 0 && cmd->id == OKR_CMD_PERIOD_CLOSE)
         return WANT_OPEN_PERIOD;
     if (strcmp(name, "NAME") == 0 && cmd->id == OKR_CMD_PERIOD_REOPEN)

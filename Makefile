@@ -61,7 +61,8 @@ TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 OKRD := $(BUILD)/okrd
 OKR  := $(BUILD)/okr
 
-.PHONY: all deps run test unit e2e verify clean bench fuzz soak man install uninstall
+.PHONY: all deps run test unit e2e verify clean bench fuzz soak man install uninstall \
+        test-optional-deps
 .DEFAULT_GOAL := all
 
 all: $(OKRD) $(OKR)
@@ -118,8 +119,28 @@ $(BUILD)/tests/lib/%.o: tests/lib/%.c $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/lib -c $< -o $@
 
+# Packages only some tests need (chromium: the HTML report's test renders the
+# page). `make test` installs the missing ones as root; when that fails, or
+# without root, those tests skip and say why.
+TEST_OPTIONAL_PACKAGES := chromium
+
+test-optional-deps:
+	@missing=""; for p in $(TEST_OPTIONAL_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$missing (for the HTML report's test)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null \
+	      || echo "could not install$$missing: the tests that need it will skip"; \
+	  else \
+	    echo "not installed:$$missing (the tests that need it will skip; apt-get install$$missing)"; \
+	  fi; \
+	fi
+
 # The build itself needs the packages; `deps` runs first in the two user-facing targets.
 test: deps
+	@$(MAKE) --no-print-directory test-optional-deps
 	@$(MAKE) --no-print-directory all man $(UNIT_BIN) $(E2E_BIN)
 	@OKRD=$(OKRD) OKR=$(OKR) tests/run.sh $(UNIT_BIN) $(E2E_BIN)
 

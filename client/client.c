@@ -4,6 +4,7 @@
  * settings and the wording of every error about the server. */
 #include "client.h"
 #include "export.h"
+#include "coach.h"
 #include "log.h"
 #include "watch.h"
 
@@ -302,6 +303,7 @@ static void show_human(const okr_client *c, const cmd_request *r, const Okr__Res
     case CMD_OUTPUT_PAGES:           /* log prints page by page (log.c) */
     case CMD_OUTPUT_LOCAL:           /* sends nothing */
     case CMD_OUTPUT_FILE:            /* export, import (export.c) */
+    case CMD_OUTPUT_COACH:           /* lint, report compose reads (coach.c) */
         break;
     }
 }
@@ -390,6 +392,10 @@ static void apply_defaults(okr_client *c, cmd_request *r)
     case OKR_CMD_OBJ_LIST:
         want_period = &r->body.objective_list.period;
         want_team = &r->body.objective_list.team;
+        break;
+    case OKR_CMD_LINT:
+        want_period = &r->body.tree.period;
+        want_team = &r->body.tree.team;
         break;
     case OKR_CMD_TREE:
         if (r->body.tree.root != NULL)
@@ -586,6 +592,8 @@ int client_run(okr_client *c, int argc, char **argv)
             return history_run(c, &request);            /* the reply, then the log */
         if (request.command->id == OKR_CMD_RETRO)
             return retro_run(c, &request);              /* several reads, composed */
+        if (request.output == CMD_OUTPUT_COACH)
+            return coach_run(c, &request);
         return send_and_show(c, &request);
     }
 }

@@ -24,6 +24,8 @@ enum {
     OPT_WITH_KRS, OPT_FROM_REACHED,
     OPT_ONLY, OPT_DAYS, OPT_AS_OF, OPT_VALUE, OPT_AT, OPT_YES,
     OPT_PROMETHEUS,
+    OPT_HTML, OPT_LINT_LIMIT,       /* lint, report: OPT_LINT_LIMIT + a lint_limit */
+    OPT_LINT_LIMIT_LAST = OPT_LINT_LIMIT + LINT__LIMITS - 1,
 };
 
 static const struct option known_options[] = {
@@ -69,6 +71,11 @@ static const struct option known_options[] = {
     {"at", required_argument, NULL, OPT_AT},
     {"yes", no_argument, NULL, OPT_YES},
     {"prometheus", no_argument, NULL, OPT_PROMETHEUS},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"max-objectives", required_argument, NULL, OPT_LINT_LIMIT + LINT_MAX_OBJECTIVES},
+    {"min-krs", required_argument, NULL, OPT_LINT_LIMIT + LINT_MIN_KRS},
+    {"max-krs", required_argument, NULL, OPT_LINT_LIMIT + LINT_MAX_KRS},
+    {"stale-days", required_argument, NULL, OPT_LINT_LIMIT + LINT_STALE_DAYS},
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -267,6 +274,13 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_WITH_KRS: a->with_krs = true; break;
     case OPT_FROM_REACHED: a->from_reached = true; break;
     case OPT_PROMETHEUS: a->prometheus = true; break;
+    case OPT_HTML: a->html = value; break;
+    case OPT_LINT_LIMIT + LINT_MAX_OBJECTIVES:
+    case OPT_LINT_LIMIT + LINT_MIN_KRS:
+    case OPT_LINT_LIMIT + LINT_MAX_KRS:
+    case OPT_LINT_LIMIT + LINT_STALE_DAYS:
+        a->lint_limit[opt - OPT_LINT_LIMIT] = value;
+        break;
     case OPT_ALIGN_TO:
         if (a->n_align_to == OKR_MAX_ALIGN_TO)
             return args_fail(e, "--align-to: at most %d parents", OKR_MAX_ALIGN_TO);

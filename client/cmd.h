@@ -18,6 +18,7 @@
 #include "args.h"
 #include "commands.h"
 #include "ids.h"
+#include "lint.h"
 #include "okr_limits.h"
 #include "okr.pb-c.h"
 
@@ -30,6 +31,7 @@ typedef enum {
     CMD_OUTPUT_PAGES,   /* log: events page by page, following next_seq (log.c) */
     CMD_OUTPUT_LOCAL,   /* keygen: runs on the client, sends nothing */
     CMD_OUTPUT_FILE,    /* export, import: a file in or out (export.c) */
+    CMD_OUTPUT_COACH,   /* lint, report: several reads composed (coach.c) */
 } cmd_output;
 
 #define CMD_MAX_WATCH 64    /* ids one `watch` can follow */
@@ -106,6 +108,10 @@ typedef struct {
     const char *next_of;        /* period next: the period to follow (cycle.c) */
     bool yes;                   /* obj delete --yes: do not ask first */
     bool prometheus;            /* status: print Prometheus text, not a view */
+    /* lint, report (coach.c): the thresholds given as options, the page to write */
+    uint32_t lint_limit[LINT__LIMITS];
+    bool lint_set[LINT__LIMITS];
+    const char *html_file;
 } cmd_request;
 
 typedef enum {

@@ -964,6 +964,52 @@ static bool build_carry(cmd_request *r, const cmd_args *a, args_error *e)
     return true;
 }
 
+/* ------------------------------------------------------------ coach */
+
+/* --max-objectives N, --min-krs N, --max-krs N, --stale-days N: each in its
+ * range (lint.h); whether min-krs exceeds max-krs is seen once the config
+ * file's values are known (coach.c). */
+static bool lint_limits_arg(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    for (int i = 0; i < LINT__LIMITS; i++) {
+        char what[40];
+        uint32_t min, max;
+        if (a->lint_limit[i] == NULL)
+            continue;
+        lint_limit_range((lint_limit)i, &min, &max);
+        snprintf(what, sizeof what, "--%s", lint_limit_option((lint_limit)i));
+        if (!args_whole(what, a->lint_limit[i], min, max, &r->lint_limit[i], e))
+            return false;
+        r->lint_set[i] = true;
+    }
+    return true;
+}
+
+/* lint [--period P] [--team T] [--max-objectives N] [--min-krs N] [--max-krs N]
+ * [--stale-days N]: the TreeGet of the period, then more reads (coach.c). */
+static bool build_lint(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    SET_BODY(r, TREE, tree, okr__tree_get__init);
+    if (!name_arg("--period", a->period, e) || !name_arg("--team", a->team, e))
+        return false;
+    r->body.tree.period = a->period;
+    r->body.tree.team = a->team;
+    return lint_limits_arg(r, a, e);
+}
+
+/* report PERIOD --html FILE [--team T] */
+static bool build_report(cmd_request *r, const cmd_args *a, args_error *e)
+{
+    SET_BODY(r, TREE, tree, okr__tree_get__init);
+    if (!name_arg("PERIOD", a->pos[0], e) || !name_arg("--team", a->team, e) ||
+        !need(a->html, "--html FILE", e) || !args_text("--html", a->html, 4096, false, e))
+        return false;
+    r->body.tree.period = a->pos[0];
+    r->body.tree.team = a->team;
+    r->html_file = a->html;
+    return lint_limits_arg(r, a, e);
+}
+
 /* ------------------------------------------------------------ the bindings */
 
 static const cmd_handler handlers[OKR_CMD__COUNT] = {
@@ -1011,6 +1057,8 @@ static const cmd_handler handlers[OKR_CMD__COUNT] = {
     [OKR_CMD_DUE] = {build_due, CMD_OUTPUT_DATA},
     [OKR_CMD_CHECKIN_EDIT] = {build_checkin_edit, CMD_OUTPUT_SCORES},
     [OKR_CMD_CHECKIN_DELETE] = {build_checkin_delete, CMD_OUTPUT_SCORES},
+    [OKR_CMD_LINT] = {build_lint, CMD_OUTPUT_COACH},
+    [OKR_CMD_REPORT] = {build_report, CMD_OUTPUT_COACH},
 };
 
 const cmd_handler *cmd_handler_of(okr_cmd_id id)

@@ -22,6 +22,8 @@ typedef struct {
     char *value, *at;    /* checkin edit --value, checkin --at */
     bool committed, aspirational, all, force, yes;
     bool prometheus;     /* status --prometheus */
+    char *html;                        /* report --html FILE */
+    char *lint_limit[LINT__LIMITS];    /* lint, report: --max-objectives N ... */
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;
     char **pos;          /* positional arguments, count checked against the synopsis */

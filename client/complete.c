@@ -280,8 +280,6 @@ static want want_for_positional(const okr_command *cmd, int n)
                : strcmp(cmd->group, "kr") == 0 ? WANT_KR
                : strcmp(cmd->group, "checkin") == 0 ? WANT_NOTHING   /* a check-in's number */
                : WANT_NODE;
-    if (strcmp(name, "PERIOD") == 0)
-        return WANT_PERIOD;
     if (strcmp(name, "NAME") == 0 && cmd->id == OKR_CMD_PERIOD_CLOSE)
         return WANT_OPEN_PERIOD;
     if (strcmp(name, "NAME") == 0 && cmd->id == OKR_CMD_PERIOD_REOPEN)

@@ -1,6 +1,7 @@
 /* config.c — the server address from flag, environment, config file or
  * default, the keys, and the session settings (user, timeout, color,
- * pager) of the config file (see config.h). The INI file is parsed by inih, never by hand. */
+ * pager) of the config file, and the coach's [lint] thresholds (see config.h).
+ * The INI file is parsed by inih, never by hand. */
 #include "config.h"
 
 #include <errno.h>
@@ -211,6 +212,64 @@ bool config_read_settings(config_settings *out, char *err, size_t err_len)
     default:
         return true;
     }
+}
+
+/* ------------------------------------------------------------ [lint] */
+
+struct lint_values {
+    lint_thresholds *t;
+    char bad[160];
+};
+
+static int on_lint_entry(void *user, const char *section, const char *name, const char *value)
+{
+    struct lint_values *v = user;
+    if (strcmp(section, "lint") != 0)
+        return 1;
+    for (int i = 0; i < LINT__LIMITS; i++) {
+        if (strcmp(name, lint_limit_key((lint_limit)i)) != 0)
+            continue;
+        char *end;
+        uint32_t min, max;
+        lint_limit_range((lint_limit)i, &min, &max);
+        errno = 0;
+        unsigned long n = strtoul(value, &end, 10);
+        if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || n < min ||
+            n > max) {
+            snprintf(v->bad, sizeof v->bad, "%s must be a whole number from %u to %u", name,
+                     min, max);
+            return 0;
+        }
+        v->t->limit[i] = (uint32_t)n;
+        return 1;
+    }
+    snprintf(v->bad, sizeof v->bad, "unknown key \"%.40s\" in [lint] (max_objectives, "
+             "min_krs, max_krs, stale_days)", name);
+    return 0;
+}
+
+bool config_read_lint(lint_thresholds *t, char *err, size_t err_len)
+{
+    char path[4096];
+    lint_thresholds read = *t;
+    struct lint_values v = {.t = &read};
+    if (!config_default_path(path, sizeof path))
+        return true;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return true;
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        return false;
+    }
+    int line = ini_parse_file(f, on_lint_entry, &v);
+    fclose(f);
+    if (line != 0) {
+        snprintf(err, err_len, "%s:%d: %s", path, line, v.bad[0] ? v.bad : "not valid INI");
+        return false;
+    }
+    *t = read;
+    return true;
 }
 
 bool config_key_dir(char *out, size_t out_len)

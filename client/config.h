@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "conn.h"
+#include "lint.h"
 #include "okr_limits.h"
 
 /* Turn a server address into a ZeroMQ endpoint: a bare "host:port" gets
@@ -62,6 +63,14 @@ typedef struct {
  * sets nothing; config_resolve_server fails with the same error). The caller
  * applies them under the flags and the environment (docs/cli.md). */
 bool config_read_settings(config_settings *out, char *err, size_t err_len);
+
+/* The coach's thresholds from the config file's [lint] section
+ * (`max_objectives`, `min_krs`, `max_krs`, `stale_days`, whole numbers in
+ * the ranges of lint.h): each key present replaces its value in *t, the
+ * others are left as they are. No file: nothing changes. Returns false with
+ * "PATH:LINE: why" in err for an unreadable file, an unknown key in [lint]
+ * or a value out of range. Only lint and report read [lint]. */
+bool config_read_lint(lint_thresholds *t, char *err, size_t err_len);
 
 /* Secure mode's keys. The server's public key comes from `server_flag`
  * (--server-key), $OKR_SERVER_KEY, or `server_key` in the config file; the

@@ -136,6 +136,16 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
     {OKR_CMD_RETRO, NULL, "retro", "PERIOD [--team T]",
      "Look back on a cycle per team: grades, check-in gaps, confidence, misses, notes",
      OPTS("team"), BODY(TREE), BODY(HISTORY)},
+    {OKR_CMD_LINT, NULL, "lint", "[--period P] [--team T] [--max-objectives N] [--min-krs N] "
+     "[--max-krs N] [--stale-days N]",
+     "Coach: check a cycle's OKRs against good practice (exit 1 when there are findings)",
+     OPTS("period", "team", "max-objectives", "min-krs", "max-krs", "stale-days"),
+     BODY(TREE), BODY(OBJECTIVE_GET)},
+    {OKR_CMD_REPORT, NULL, "report", "PERIOD --html FILE [--team T] [--max-objectives N] "
+     "[--min-krs N] [--max-krs N] [--stale-days N]",
+     "Write a cycle as one self-contained HTML page: the tree, scores, check-ins, findings",
+     OPTS("html", "team", "max-objectives", "min-krs", "max-krs", "stale-days"),
+     BODY(TREE), BODY(HISTORY)},
 };
 
 static int same(const char *a, const char *b)

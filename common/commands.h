@@ -58,6 +58,8 @@ typedef enum {
     OKR_CMD_CHECKIN_EDIT,
     OKR_CMD_CHECKIN_DELETE,
     OKR_CMD_RETRO,
+    OKR_CMD_LINT,           /* coach: client/coach.c */
+    OKR_CMD_REPORT,
     OKR_CMD__COUNT
 } okr_cmd_id;
 

@@ -317,7 +317,8 @@ static void draw_kr(page *p, okr_node node, const Okr__KeyResult *kr, size_t ind
     fputs("</span>", p->out);
     esc(p, kr->title);
     fputs("</span>", p->out);
-    owner_cell(p, kr->owner);
+    bool inherited;                    /* no owner of its own: the objective's */
+    owner_cell(p, render_kr_owner(kr, owner, &inherited));
     fputs("<span class=\"progress\">", p->out);
     esc(p, fmt_progress(kr, progress, sizeof progress));
     fputs("</span>", p->out);

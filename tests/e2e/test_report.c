@@ -195,6 +195,20 @@ static void test_the_page_is_self_contained_and_escapes_user_text(void **state)
     free(html);
 }
 
+/* A KR added without --owner is its objective's owner's (okrd leaves
+ * KeyResult.owner unset): K3 of bo's O2 shows bo on the page. */
+static void test_a_kr_without_an_owner_shows_its_objectives(void **state)
+{
+    ctx *c = *state;
+    char *html = write_report(c);
+    const char *at = strstr(html, "data-id=\"K3\"");
+    assert_non_null(at);
+    const char *cell = strstr(at, "title=\"owner\">");
+    assert_non_null(cell);
+    assert_memory_equal(cell + strlen("title=\"owner\">"), "bo<", 3);
+    free(html);
+}
+
 static bool have_chromium(void)
 {
     if (access(CHROMIUM, X_OK) == 0)
@@ -287,6 +301,7 @@ static void test_a_report_needs_a_known_period_and_a_writable_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_kr_without_an_owner_shows_its_objectives),
         cmocka_unit_test(test_the_page_is_self_contained_and_escapes_user_text),
         cmocka_unit_test(test_chromium_renders_every_objective_with_its_score),
         cmocka_unit_test(test_a_report_needs_a_known_period_and_a_writable_file),

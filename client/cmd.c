@@ -21,6 +21,7 @@ enum {
     OPT_WEIGHT, OPT_CONFIDENCE, OPT_NOTE, OPT_LIMIT, OPT_COMMITTED, OPT_ASPIRATIONAL,
     OPT_ALL, OPT_ALIGN_TO, OPT_COUNT, OPT_USER, OPT_SINCE, OPT_UNTIL, OPT_PROGRESS,
     OPT_ROLE, OPT_KEY, OPT_FORCE, OPT_NAME, OPT_JSON_FILE, OPT_CSV_KIND,
+    OPT_VERBOSE = 'v',        /* a short form too (import -v) */
 };
 
 static const struct option known_options[] = {
@@ -57,6 +58,7 @@ static const struct option known_options[] = {
     {"name", required_argument, NULL, OPT_NAME},
     {"json", required_argument, NULL, OPT_JSON_FILE},     /* export --json FILE */
     {"csv", required_argument, NULL, OPT_CSV_KIND},       /* export --csv checkins */
+    {"verbose", no_argument, NULL, OPT_VERBOSE},          /* import -v */
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -244,6 +246,7 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_COMMITTED: a->committed = true; break;
     case OPT_ASPIRATIONAL: a->aspirational = true; break;
     case OPT_ALL: a->all = true; break;
+    case OPT_VERBOSE: a->verbose = true; break;
     case OPT_ALIGN_TO:
         if (a->n_align_to == OKR_MAX_ALIGN_TO)
             return args_fail(e, "--align-to: at most %d parents", OKR_MAX_ALIGN_TO);
@@ -292,7 +295,11 @@ static cmd_parse_result collect(const okr_command *cmd, int argc, char **argv, c
         return CMD_PARSE_USAGE;
     optind = 0;   /* glibc: start afresh, forgetting any earlier argv */
     opterr = 0;   /* the messages are ours */
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+    /* -v only where the command has --verbose */
+    bool has_v = false;
+    for (const struct option *o = options; o->name; o++)
+        has_v |= o->val == OPT_VERBOSE;
+    while ((opt = getopt_long(argc, argv, has_v ? ":hv" : ":h", options, NULL)) != -1) {
         switch (opt) {
         case OPT_HELP:
             return CMD_PARSE_HELP;

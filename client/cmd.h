@@ -97,6 +97,7 @@ typedef struct {
     const char *file;           /* export --json FILE, import FILE */
     const char *csv;            /* export --csv checkins */
     const char *import_period;  /* import --period P */
+    bool verbose;               /* import --verbose: say each part sent */
 } cmd_request;
 
 typedef enum {

@@ -17,6 +17,7 @@ typedef struct {
     char *progress;      /* obj add/edit --progress krs|aligned|both */
     char *json_file, *csv;   /* export --json FILE, --csv checkins */
     bool committed, aspirational, all, force;
+    bool verbose;        /* import -v/--verbose */
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;
     char **pos;          /* positional arguments, count checked against the synopsis */

@@ -282,6 +282,9 @@ static void say_change(words *w, const Okr__Event *ev)
             say(w, "import %zu objectives, %zu key results, %zu check-ins",
                 q->import_data->dump->n_objectives, q->import_data->dump->n_key_results,
                 q->import_data->dump->n_checkins);
+        else                                /* staged: the last part holds the tail only */
+            say(w, "import of %llu bytes in parts",
+                (unsigned long long)q->import_data->total_bytes);
         break;
     default: say(w, "%s %s", body_name(q), subject); break;
     }

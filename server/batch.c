@@ -177,6 +177,7 @@ void batch_run(batch *b, okrd *s)
         .secure = b->auth != NULL,
         .peers = &b->peers,
         .pub = &s->pub,
+        .staging = &s->staging,
     };
     core_run(&ctx, b->items, b->n, &b->mem);
     s->last_seq = ctx.last_seq;

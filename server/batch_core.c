@@ -86,6 +86,7 @@ static void init_request(const core_ctx *ctx, arena *mem, request *rq, store_txn
     rq->event_endpoint = ctx->event_endpoint;
     rq->peers = ctx->peers;
     rq->pub = ctx->pub;
+    rq->staging = ctx->staging;
     rq->response = new_response(mem, req);
     it->response = rq->response;
     it->event = NULL;                     /* set again only if this pass commits it */

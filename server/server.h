@@ -16,6 +16,7 @@
 #include "logging.h"
 #include "publish.h"
 #include "score.h"
+#include "staging.h"
 #include "store.h"
 #include "version.h"
 
@@ -34,6 +35,7 @@ typedef struct {
     int slow_ms;               /* log batches taking at least this long; -1: never */
     log_level log_level;       /* log lines at this level and more severe */
     bool use_syslog;           /* log to syslog(3) instead of stderr */
+    int import_idle_s;         /* a staged import is dropped after this long without a part */
 } okrd_config;
 
 typedef struct okrd okrd;
@@ -46,6 +48,7 @@ struct okrd {
     publisher pub;
     auth auth;                 /* secure mode: key pair, users, ZAP handler */
     batch batch;               /* the requests being served */
+    staging_table staging;     /* unfinished staged imports (staging.h) */
     uint64_t last_seq;         /* last committed event seq */
     int64_t started_at;
     char request_endpoint[256];

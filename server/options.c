@@ -47,6 +47,8 @@ const okrd_setting okrd_settings[] = {
      "N x 128 bytes + 16 KiB in okrd and 2 x BYTES in the\n"
      "kernel: about 270 KiB by default, so 100 stalled ones\n"
      "hold 27 MiB (docs/protocol.md)"},
+    {"import-idle", 0, OPTION_INT, "SECONDS", 1, 86400, "60", NULL, CFG(import_idle_s),
+     "drop a staged import after SECONDS without a part"},
     {"retain", 0, OPTION_COUNT, "N", 0, INT64_MAX, "0", "0: keep all", CFG(retain_events),
      "keep only the newest N events (the event log is the\n"
      "audit log)"},
@@ -58,8 +60,6 @@ const okrd_setting okrd_settings[] = {
     {"slow-ms", 0, OPTION_INT, "MS", -1, INT32_MAX, "100", NULL, CFG(slow_ms),
      "log each batch of requests that takes MS milliseconds\n"
      "or more (-1: never)"},
-    {"import-idle", 0, OPTION_INT, "SECONDS", 1, 86400, "60", NULL, CFG(import_idle_s),
-     "drop a staged import after SECONDS without a part"},
     {"log-level", 0, OPTION_LEVEL, "LEVEL", 0, 0, "info", NULL, CFG(log_level),
      "log lines of LEVEL and more severe: error, warn, info\n"
      "or debug"},

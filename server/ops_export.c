@@ -687,14 +687,17 @@ static staging *part_staging(request *rq, const Okr__Import *in, size_t total)
 }
 
 /* The part that completes the Dump: the import, as one request would run
- * it. A refusal frees the staging; a success keeps it until its batch is
- * committed (a redo of the batch after MDB_MAP_FULL runs it again). */
+ * it. A refusal frees the staging; a success, or a storage failure
+ * (MDB_MAP_FULL: the batch is redone after the map grows, and runs this
+ * part again), keeps it until its batch is over. */
 static void import_staged(request *rq, staging *s)
 {
     staging_table *t = rq->staging;
     const Okr__Dump *d = unpack_staged(rq, s->bytes, s->total);
     if (d)
         import_dump(rq, d);
+    if (rq->txn->rc != 0)
+        return;                           /* staging_tick frees it if no redo comes */
     if (!request_ok(rq)) {
         staging_free(t, s);
         return;

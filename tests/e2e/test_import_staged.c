@@ -599,6 +599,30 @@ static void test_a_single_part_imports_at_once(void **state)
     harness_server_destroy(&s);
 }
 
+/* The last part runs the import in a batch that fills the map: okrd grows
+ * it and runs the batch again, the staging still there, and the import
+ * lands once. */
+static void test_a_full_map_runs_the_last_part_again(void **state)
+{
+    (void)state;
+    struct harness_server s;
+    assert_int_equal(harness_server_start(&s, "--map-size", "65536", NULL), 0);
+    size_t total, offset;
+    uint8_t *bytes = packed_department(&total);
+    uint64_t staging = send_all_but_last(&s, bytes, total, &offset);
+    Okr__Response *r = send_part(&s, staging, offset, total, bytes, total - offset, 0);
+    assert_int_equal(harness_error_code(r), OKR__ERROR_CODE__OK);
+    assert_int_equal(r->imported->changed->seq, 1);
+    assert_int_equal(r->imported->checkins, N_CHECKIN);
+    okr__response__free_unpacked(r, NULL);
+    assert_true(harness_server_log_contains(&s, "map full at "));
+    assert_int_equal(harness_last_seq(&s), 1);
+    char *sc = scores(&s);
+    free(sc);
+    free(bytes);
+    harness_server_destroy(&s);
+}
+
 /* Secure mode: a staging is its admin's; another admin is told NOT_FOUND
  * and cannot add a part to it, its owner can. */
 static void test_another_actor_cannot_add_to_a_staging(void **state)
@@ -669,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_an_idle_staging_expires),
         cmocka_unit_test(test_the_staging_table_is_bounded),
         cmocka_unit_test(test_a_single_part_imports_at_once),
+        cmocka_unit_test(test_a_full_map_runs_the_last_part_again),
         cmocka_unit_test(test_another_actor_cannot_add_to_a_staging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

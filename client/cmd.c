@@ -26,6 +26,7 @@ enum {
     OPT_PROMETHEUS,
     OPT_HTML, OPT_LINT_LIMIT,       /* lint, report: OPT_LINT_LIMIT + a lint_limit */
     OPT_LINT_LIMIT_LAST = OPT_LINT_LIMIT + LINT__LIMITS - 1,
+    OPT_VERBOSE = 'v',        /* a short form too (import -v) */
 };
 
 static const struct option known_options[] = {
@@ -76,6 +77,7 @@ static const struct option known_options[] = {
     {"min-krs", required_argument, NULL, OPT_LINT_LIMIT + LINT_MIN_KRS},
     {"max-krs", required_argument, NULL, OPT_LINT_LIMIT + LINT_MAX_KRS},
     {"stale-days", required_argument, NULL, OPT_LINT_LIMIT + LINT_STALE_DAYS},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},          /* import -v */
 };
 
 #define N_KNOWN_OPTIONS (sizeof known_options / sizeof known_options[0])
@@ -281,6 +283,7 @@ static bool store_option(cmd_args *a, int opt, char *value, args_error *e)
     case OPT_LINT_LIMIT + LINT_STALE_DAYS:
         a->lint_limit[opt - OPT_LINT_LIMIT] = value;
         break;
+    case OPT_VERBOSE: a->verbose = true; break;
     case OPT_ALIGN_TO:
         if (a->n_align_to == OKR_MAX_ALIGN_TO)
             return args_fail(e, "--align-to: at most %d parents", OKR_MAX_ALIGN_TO);
@@ -329,7 +332,11 @@ static cmd_parse_result collect(const okr_command *cmd, int argc, char **argv, c
         return CMD_PARSE_USAGE;
     optind = 0;   /* glibc: start afresh, forgetting any earlier argv */
     opterr = 0;   /* the messages are ours */
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+    /* -v only where the command has --verbose */
+    bool has_v = false;
+    for (const struct option *o = options; o->name; o++)
+        has_v |= o->val == OPT_VERBOSE;
+    while ((opt = getopt_long(argc, argv, has_v ? ":hv" : ":h", options, NULL)) != -1) {
         switch (opt) {
         case OPT_HELP:
             return CMD_PARSE_HELP;

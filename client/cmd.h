@@ -112,6 +112,7 @@ typedef struct {
     uint32_t lint_limit[LINT__LIMITS];
     bool lint_set[LINT__LIMITS];
     const char *html_file;
+    bool verbose;               /* import --verbose: say each part sent */
 } cmd_request;
 
 typedef enum {

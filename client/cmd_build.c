@@ -862,6 +862,7 @@ static bool build_import(cmd_request *r, const cmd_args *a, args_error *e)
         return false;
     r->file = a->pos[0];
     r->import_period = a->period;
+    r->verbose = a->verbose;
     return true;
 }
 

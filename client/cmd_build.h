@@ -24,6 +24,7 @@ typedef struct {
     bool prometheus;     /* status --prometheus */
     char *html;                        /* report --html FILE */
     char *lint_limit[LINT__LIMITS];    /* lint, report: --max-objectives N ... */
+    bool verbose;        /* import -v/--verbose */
     char *align_to[OKR_MAX_ALIGN_TO];
     size_t n_align_to;
     char **pos;          /* positional arguments, count checked against the synopsis */

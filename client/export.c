@@ -500,6 +500,49 @@ static void show_imported(const okr_client *c, const Okr__ImportReply *r)
             fprintf(c->out, "%s -> %s\n", r->ids[i]->from, r->ids[i]->to);
 }
 
+/* A Dump too big for one request, as a staged import: its packed bytes in
+ * parts of OKR_IMPORT_PART_BYTES, in order, each answered before the next
+ * (a lost answer is retried under the same request id, which okrd answers
+ * again); the part that completes it is answered like a one-request import.
+ * On OKR_EXIT_OK *out is that last answer. */
+static int send_staged(okr_client *c, cmd_request *r, const Okr__Dump *d, Okr__Response **out)
+{
+    size_t total = okr__dump__get_packed_size(d);
+    uint8_t *bytes = util_xcalloc(total ? total : 1, 1);
+    okr__dump__pack(d, bytes);
+    Okr__Import *in = &r->body.import_data;
+    in->dump = NULL;
+    in->has_total_bytes = in->has_offset = in->has_chunk = true;
+    in->total_bytes = total;
+    size_t parts = (total + OKR_IMPORT_PART_BYTES - 1) / OKR_IMPORT_PART_BYTES;
+    int status = OKR_EXIT_OK;
+    *out = NULL;
+    for (size_t i = 0, offset = 0; i < parts && status == OKR_EXIT_OK; i++) {
+        size_t len = total - offset < OKR_IMPORT_PART_BYTES ? total - offset
+                                                            : OKR_IMPORT_PART_BYTES;
+        in->offset = offset;
+        in->chunk.data = bytes + offset;
+        in->chunk.len = len;
+        Okr__Response *reply;
+        status = client_call(c, &r->request, &reply);
+        if (status != OKR_EXIT_OK)
+            break;
+        offset += len;
+        if (r->verbose)
+            fprintf(c->err, "okr: import: part %zu of %zu sent, %zu of %zu bytes held\n",
+                    i + 1, parts, offset, total);
+        if (offset == total) {
+            *out = reply;
+            break;
+        }
+        in->has_staging = true;
+        in->staging = reply->imported->staging;
+        okr__response__free_unpacked(reply, NULL);
+    }
+    free(bytes);
+    return status;
+}
+
 int import_run(okr_client *c, cmd_request *r)
 {
     char err[256];
@@ -514,15 +557,17 @@ int import_run(okr_client *c, cmd_request *r)
     r->body.import_data.dump = d;
     r->request.user = c->user[0] ? c->user : NULL;
     size_t size = protobuf_c_message_get_packed_size(&r->request.base) + 16;   /* + version, id */
-    if (size > OKR_MAX_REQUEST_FRAME) {
-        client_error(c, "import: %s packs to %zu bytes, more than the %d bytes one request "
-                        "may hold: nothing was sent; import one period at a time (--period "
-                        "P), or see docs/operations.md", r->file, size, OKR_MAX_REQUEST_FRAME);
+    size_t packed = okr__dump__get_packed_size(d);
+    if (size > OKR_MAX_REQUEST_FRAME && packed > OKR_MAX_IMPORT_BYTES) {
+        client_error(c, "import: %s packs to %zu bytes, more than the %d bytes okrd holds for "
+                        "one import: nothing was sent; import one period at a time (--period "
+                        "P), or see docs/operations.md", r->file, packed, OKR_MAX_IMPORT_BYTES);
         okr__dump__free_unpacked(d, NULL);
         return OKR_EXIT_USAGE;
     }
     Okr__Response *reply;
-    int status = client_call(c, &r->request, &reply);
+    int status = size <= OKR_MAX_REQUEST_FRAME ? client_call(c, &r->request, &reply)
+                                               : send_staged(c, r, d, &reply);
     r->body.import_data.dump = NULL;
     okr__dump__free_unpacked(d, NULL);
     if (status != OKR_EXIT_OK)

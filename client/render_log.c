@@ -319,6 +319,9 @@ static void say_change(words *w, const Okr__Event *ev)
             say(w, "import %zu objectives, %zu key results, %zu check-ins",
                 q->import_data->dump->n_objectives, q->import_data->dump->n_key_results,
                 q->import_data->dump->n_checkins);
+        else                                /* staged: the last part holds the tail only */
+            say(w, "import of %llu bytes in parts",
+                (unsigned long long)q->import_data->total_bytes);
         break;
     case OKR__REQUEST__BODY_CARRY:
         say(w, "carry %s -> %s as %s%s%s", str(q->carry->id), str(q->carry->period), subject,

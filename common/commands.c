@@ -107,9 +107,10 @@ const okr_command okr_commands[OKR_CMD__COUNT] = {
      "Write every period, team, objective, KR, alignment and check-in as JSON (to FILE, "
      "else stdout), or the check-ins as CSV", OPTS("period", "json", "csv"),
      BODY(EXPORT), NO_BODY},
-    {OKR_CMD_IMPORT, NULL, "import", "FILE [--period P]",
+    {OKR_CMD_IMPORT, NULL, "import", "FILE [--period P] [--verbose]",
      "Load an export into an empty server, or one period of it into any server (new ids; "
-     "all or nothing)", OPTS("period"), BODY(IMPORT_DATA), NO_BODY},
+     "all or nothing; a big file goes in parts, -v shows them)", OPTS("period", "verbose"),
+     BODY(IMPORT_DATA), NO_BODY},
     {OKR_CMD_PERIOD_NEXT, "period", "next", "PERIOD [--name NAME]",
      "Create the cycle after PERIOD, as long and named after it (2026-Q4 -> 2027-Q1)",
      OPTS("name"), BODY(PERIOD_ADD), BODY(PERIOD_LIST)},

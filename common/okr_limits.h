@@ -51,6 +51,19 @@
 #define OKR_SNAPSHOT_IDLE_US     (30 * 1000000LL)
 #define OKR_SNAPSHOT_MAX_AGE_US  (600 * 1000000LL)
 
+/* Staged imports (docs/protocol.md, "Staged import"): a Dump too big for
+ * one request frame is sent in parts of at most OKR_IMPORT_PART_BYTES; okrd
+ * holds at most OKR_MAX_IMPORT_STAGINGS unfinished ones, each of at most
+ * OKR_MAX_IMPORT_BYTES, each dropped after the `import-idle` setting
+ * (default OKR_IMPORT_IDLE_S seconds) without a part: at most 64 MiB in
+ * all, whatever clients send. One import adds at most OKR_MAX_IMPORT_NODES
+ * objectives and key results (its event and reply name each one). */
+#define OKR_IMPORT_PART_BYTES    (48 * 1024)
+#define OKR_MAX_IMPORT_STAGINGS  4
+#define OKR_MAX_IMPORT_BYTES     (4 * 1024 * 1024)   /* = one export reply */
+#define OKR_IMPORT_IDLE_S        60
+#define OKR_MAX_IMPORT_NODES     10000
+
 /* Metric values are doubles; this bound keeps (current - start) and
  * (target - start) finite and well away from overflow. */
 #define OKR_MAX_ABS_VALUE    1e15

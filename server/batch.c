@@ -178,6 +178,7 @@ void batch_run(batch *b, okrd *s)
         .peers = &b->peers,
         .pub = &s->pub,
         .metrics = &s->metrics,
+        .staging = &s->staging,
     };
     core_run(&ctx, b->items, b->n, &b->mem);
     s->last_seq = ctx.last_seq;

@@ -91,6 +91,7 @@ static void init_request(const core_ctx *ctx, arena *mem, request *rq, store_txn
     rq->peers = ctx->peers;
     rq->pub = ctx->pub;
     rq->metrics = ctx->metrics;
+    rq->staging = ctx->staging;
     rq->response = new_response(mem, req);
     it->response = rq->response;
     it->event = NULL;                     /* set again only if this pass commits it */

@@ -59,6 +59,7 @@ typedef struct {
     peer_table *peers;               /* reply accounting and status; NULL: none */
     const struct publisher *pub;     /* status (subscriptions); may be NULL */
     const struct metrics *metrics;   /* status (okrd's counters); may be NULL */
+    struct staging_table *staging;   /* staged imports (staging.h); NULL: refused */
     /* Request time of item i (i == n: the batch's prune time). NULL: now. */
     int64_t (*clock)(void *arg, size_t i);
     void *clock_arg;

@@ -171,7 +171,7 @@ bool dispatch_request(request *rq, const Okr__Request *req)
                             requests_role_name(type->role), rq->actor,
                             requests_role_name(rq->role));
     op->call(rq, req);
-    if (!type->mutates || !request_ok(rq))
+    if (!type->mutates || !request_ok(rq) || rq->no_change)
         return false;
     record_change(rq, req);
     return rq->txn->rc == 0;

@@ -6,14 +6,20 @@
  * op_checkin, op_objective_archive, op_period_close) inside the import's
  * one nested transaction, so a record the handler refuses refuses the whole
  * import (the dispatcher rolls everything back) and the roll-up recomputes
- * every score on the way. Formats and limits: docs/operations.md, "Export
- * and import". */
+ * every score on the way. A Dump too big for one request arrives staged
+ * (its packed bytes in parts, held by staging.c until the last one): the
+ * part that completes it runs the very same import; earlier parts answer
+ * without a change (no event, no seq). Formats and limits:
+ * docs/operations.md, "Export and import"; the parts: docs/protocol.md,
+ * "Staged import". */
 #include "ops.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "okr_limits.h"
+#include "staging.h"
+#include "wire.h"
 
 #define DUMP_VERSION 1
 
@@ -558,19 +564,24 @@ static bool need_room(request *rq, const Okr__Dump *d)
                         "a time (okr import FILE --period P)", d->n_periods);
 }
 
-/* Import { dump } -> ImportReply (its Changed filled by the dispatcher) */
-void op_import(request *rq, const Okr__Import *in)
+/* Load Dump d in the request's transaction: every record through its
+ * handler, the reply with the id map. */
+static void import_dump(request *rq, const Okr__Dump *d)
 {
-    const Okr__Dump *d = in->dump;
     if (d == NULL)
         return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT, "dump is required");
     if (!d->has_version || d->version != DUMP_VERSION)
         return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                                   "dump version %u is not one this server reads (%d)",
                                   d->has_version ? d->version : 0, DUMP_VERSION);
+    size_t nodes = d->n_objectives + d->n_key_results;
+    if (nodes > OKR_MAX_IMPORT_NODES)
+        return (void)request_fail(rq, OKR__ERROR_CODE__RESOURCE_EXHAUSTED,
+                                  "import: the file holds %zu objectives and key results, more "
+                                  "than the %d one import may add; import one period at a time "
+                                  "(okr import FILE --period P)", nodes, OKR_MAX_IMPORT_NODES);
     if (!need_room(rq, d))
         return;
-    size_t nodes = d->n_objectives + d->n_key_results;
     Okr__ImportReply *reply = ARENA_NEW(rq->mem, Okr__ImportReply, OKR__IMPORT_REPLY__INIT);
     reply->ids = ARENA_ARRAY(rq->mem, Okr__DumpRemap *, nodes);
     reply->has_periods = reply->has_teams = reply->has_objectives = true;
@@ -583,4 +594,179 @@ void op_import(request *rq, const Okr__Import *in)
     rq->subject = NULL;
     rq->response->body_case = OKR__RESPONSE__BODY_IMPORTED;
     rq->response->imported = reply;
+}
+
+/* ------------------------------------------------------------ staged import */
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        p[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+/* The Dump of the assembled bytes, decoded exactly like a one-request
+ * import: they are framed as Request { import_data { dump } } and go
+ * through wire_unpack_request (its raw walk, unknown fields dropped). NULL
+ * after the refusal. */
+static const Okr__Dump *unpack_staged(request *rq, const uint8_t *bytes, size_t len)
+{
+    uint8_t head[32];
+    size_t inner = 1 + put_varint(head, len) + len;         /* Import { 1: dump } */
+    size_t n = put_varint(head, (72u << 3) | 2);             /* Request.import_data */
+    n += put_varint(head + n, inner);
+    head[n++] = (1u << 3) | 2;                               /* Import.dump */
+    n += put_varint(head + n, len);
+    uint8_t *frame = arena_alloc(rq->mem, n + len);
+    memcpy(frame, head, n);
+    memcpy(frame + n, bytes, len);
+    const char *why = NULL;
+    Okr__Request *req = wire_unpack_request(&rq->mem->pb, n + len, frame, &why);
+    if (why || req == NULL || req->body_case != OKR__REQUEST__BODY_IMPORT_DATA ||
+        req->import_data->dump == NULL)
+        return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "import: the %zu bytes of the parts are not a packed okr.Dump%s%s",
+                            len, why ? ": " : "", why ? why : ""), NULL;
+    return req->import_data->dump;
+}
+
+static Okr__ImportReply *part_reply(request *rq, uint64_t staging_id, size_t received)
+{
+    Okr__ImportReply *reply = ARENA_NEW(rq->mem, Okr__ImportReply, OKR__IMPORT_REPLY__INIT);
+    reply->has_staging = reply->has_received = true;
+    reply->staging = staging_id;
+    reply->received = received;
+    rq->response->body_case = OKR__RESPONSE__BODY_IMPORTED;
+    rq->response->imported = reply;
+    rq->no_change = true;                 /* an earlier part: no event, no seq */
+    return reply;
+}
+
+/* The staging of this part: begun by the first part, else found. NULL after
+ * the refusal. */
+static staging *part_staging(request *rq, const Okr__Import *in, size_t total)
+{
+    staging_table *t = rq->staging;
+    if (in->has_staging && in->staging != 0) {
+        staging *s = staging_find(t, in->staging, rq->actor, rq->now);
+        if (s == NULL)
+            return request_fail(rq, OKR__ERROR_CODE__NOT_FOUND,
+                                "import: staging %llu is unknown, expired (%lld s without a "
+                                "part) or finished: start the import again",
+                                (unsigned long long)in->staging,
+                                (long long)(t->idle_us / 1000000)), NULL;
+        if (s->total != total)
+            return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                "import: total_bytes %zu differs from the %zu of staging %llu "
+                                "(set by its first part)", total, s->total,
+                                (unsigned long long)s->id), NULL;
+        return s;
+    }
+    if (in->offset != 0)
+        return request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "import: offset %llu without a staging: the first part starts at "
+                            "offset 0", (unsigned long long)in->offset), NULL;
+    staging_status why;
+    uint64_t id = rq->response->has_request_id ? rq->response->request_id : 0;
+    staging *s = staging_begin(t, rq->actor, id, total, rq->now, &why);
+    if (s == NULL && why == STAGING_TOO_BIG)
+        return request_fail(rq, OKR__ERROR_CODE__RESOURCE_EXHAUSTED,
+                            "import: total_bytes %zu is more than the %zu bytes a staged import "
+                            "may hold; import one period at a time (okr import FILE --period P)",
+                            total, t->max_bytes), NULL;
+    if (s == NULL)
+        return request_fail(rq, OKR__ERROR_CODE__RESOURCE_EXHAUSTED,
+                            "import: %d staged imports are in progress, the most okrd holds at "
+                            "once; try again when one finishes (an idle one is dropped after "
+                            "%lld s)", OKR_MAX_IMPORT_STAGINGS,
+                            (long long)(t->idle_us / 1000000)), NULL;
+    return s;
+}
+
+/* The part that completes the Dump: the import, as one request would run
+ * it. A refusal frees the staging; a success, or a storage failure
+ * (MDB_MAP_FULL: the batch is redone after the map grows, and runs this
+ * part again), keeps it until its batch is over. */
+static void import_staged(request *rq, staging *s)
+{
+    staging_table *t = rq->staging;
+    const Okr__Dump *d = unpack_staged(rq, s->bytes, s->total);
+    if (d)
+        import_dump(rq, d);
+    if (rq->txn->rc != 0)
+        return;                           /* staging_tick frees it if no redo comes */
+    if (!request_ok(rq)) {
+        staging_free(t, s);
+        return;
+    }
+    rq->response->imported->has_staging = rq->response->imported->has_received = true;
+    rq->response->imported->staging = s->id;
+    rq->response->imported->received = s->total;
+    staging_done(s, rq->seq);
+}
+
+/* Import { staging?, offset, total_bytes, chunk } -> ImportReply { staging, received } */
+static void import_part(request *rq, const Okr__Import *in)
+{
+    if (in->dump)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "import: dump and chunk: a staged part holds chunk only");
+    if (rq->staging == NULL)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INTERNAL,
+                                  "import: this server holds no staged imports; send the Dump "
+                                  "in one request");
+    if (!in->has_total_bytes || in->total_bytes == 0 || in->total_bytes > SIZE_MAX / 2)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "import: total_bytes (the packed Dump's size) is required in "
+                                  "every part of a staged import");
+    if (!in->has_chunk || in->chunk.len == 0)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "import: chunk is required in every part of a staged import");
+    staging_expire(rq->staging, rq->now, rq->last_seq);
+    size_t total = (size_t)in->total_bytes, len = in->chunk.len;
+    if (in->offset > total || len > total - in->offset)
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "import: offset %llu and %zu bytes of chunk go past "
+                                  "total_bytes %zu", (unsigned long long)in->offset, len, total);
+    if (!(in->has_staging && in->staging) && len == total) {   /* one part: no staging */
+        const Okr__Dump *d = unpack_staged(rq, in->chunk.data, len);
+        if (d)
+            import_dump(rq, d);
+        return;
+    }
+    staging *s = part_staging(rq, in, total);
+    if (s == NULL)
+        return;
+    size_t offset = (size_t)in->offset;
+    switch (staging_add(rq->staging, s, offset, in->chunk.data, len, rq->now)) {
+    case STAGING_ADDED:
+    case STAGING_REPEAT:
+        part_reply(rq, s->id, offset + len);
+        return;
+    case STAGING_COMPLETE:
+        import_staged(rq, s);
+        return;
+    case STAGING_BUSY:
+        return (void)request_fail(rq, OKR__ERROR_CODE__RESOURCE_EXHAUSTED,
+                                  "import: okrd has no memory for staging %llu; start the import "
+                                  "again later", (unsigned long long)s->id);
+    default:
+        return (void)request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                  "import: offset %zu: staging %llu holds %zu bytes; the next "
+                                  "part starts at offset %zu (parts go in order)", offset,
+                                  (unsigned long long)s->id, s->received, s->received);
+    }
+}
+
+/* Import { dump } -> ImportReply (its Changed filled by the dispatcher), or
+ * one part of a staged import. */
+void op_import(request *rq, const Okr__Import *in)
+{
+    if (in->has_staging || in->has_offset || in->has_total_bytes || in->has_chunk)
+        import_part(rq, in);
+    else
+        import_dump(rq, in->dump);
 }

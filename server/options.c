@@ -47,6 +47,8 @@ const okrd_setting okrd_settings[] = {
      "N x 128 bytes + 16 KiB in okrd and 2 x BYTES in the\n"
      "kernel: about 270 KiB by default, so 100 stalled ones\n"
      "hold 27 MiB (docs/protocol.md)"},
+    {"import-idle", 0, OPTION_INT, "SECONDS", 1, 86400, "60", NULL, CFG(import_idle_s),
+     "drop a staged import after SECONDS without a part"},
     {"retain", 0, OPTION_COUNT, "N", 0, INT64_MAX, "0", "0: keep all", CFG(retain_events),
      "keep only the newest N events (the event log is the\n"
      "audit log)"},

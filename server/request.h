@@ -38,6 +38,7 @@ typedef struct {
     const struct peer_table *peers;         /* reply accounting, peer.h (status) */
     const struct publisher *pub;            /* subscription counts (status) */
     const struct metrics *metrics;          /* okrd's counters, metrics.h (status) */
+    struct staging_table *staging;          /* staged imports (staging.h), or NULL */
     const score_health_settings *health;
     Okr__Response *response;                /* handlers set its body */
     Okr__ErrorCode code;                    /* OK until request_fail */
@@ -48,6 +49,8 @@ typedef struct {
     const char **touched;                   /* every node id the change touched */
     size_t n_touched, cap_touched;
     bool users_changed;                     /* a user was added, changed or removed */
+    bool no_change;                         /* a mutation's handler answered without a
+                                               change (a staged import's part): no event */
     const void *event;                      /* packed Event, once appended */
     size_t event_len;
     /* view.c: the last period a view looked up (views of one objective and

@@ -107,6 +107,7 @@ int server_open(okrd *s, const okrd_config *cfg)
         return store_open_refused_data(open_rc) ? -2 : -1;
     }
     batch_init(&s->batch);
+    staging_init(&s->staging, OKR_MAX_IMPORT_BYTES, (int64_t)cfg->import_idle_s * 1000000);
     store_txn t;
     store_txn_begin(&t, &s->st, NULL, false, &s->batch.mem);
     s->last_seq = store_last_seq(&t);
@@ -215,6 +216,7 @@ int server_run(okrd *s, volatile sig_atomic_t *stop)
             peers_sweep(&s->batch.peers);       /* clients gone while we were idle */
             snapshot_expire(&s->st, text_now_us());   /* abandoned cursors (wall clock, as requests stamp them) */
             release_dead_readers(s);
+            staging_tick(&s->staging, text_now_us());   /* idle and finished imports */
         }
         long wait_ms = (long)((next_heartbeat - now + 999) / 1000);
         zmq_pollitem_t poll[] = {{s->router, 0, ZMQ_POLLIN, 0},
@@ -250,4 +252,5 @@ void server_close(okrd *s)
     s->router = s->zmq = NULL;
     store_close(&s->st);
     batch_free(&s->batch);
+    staging_free_all(&s->staging);
 }

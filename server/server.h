@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "publish.h"
 #include "score.h"
+#include "staging.h"
 #include "store.h"
 #include "version.h"
 
@@ -35,6 +36,7 @@ typedef struct {
     int slow_ms;               /* log batches taking at least this long; -1: never */
     log_level log_level;       /* log lines at this level and more severe */
     bool use_syslog;           /* log to syslog(3) instead of stderr */
+    int import_idle_s;         /* a staged import is dropped after this long without a part */
 } okrd_config;
 
 typedef struct okrd okrd;
@@ -48,6 +50,7 @@ struct okrd {
     auth auth;                 /* secure mode: key pair, users, ZAP handler */
     batch batch;               /* the requests being served */
     metrics metrics;           /* counters since start (metrics.h) */
+    staging_table staging;     /* unfinished staged imports (staging.h) */
     uint64_t last_seq;         /* last committed event seq */
     int64_t started_at;
     char request_endpoint[256];

@@ -227,7 +227,7 @@ static void test_the_example_config_holds_every_key_at_its_default(void **state)
         f->dest, installed[7], f->dest, f->dest, okrd, f->dest, f->dest, okrd, f->dest,
         f->dest, f->dest);
     harness_expect_exit(&r, 0);
-    assert_int_equal(atoi(r.out), 14);              /* every key but data */
+    assert_int_equal(atoi(r.out), 15);              /* every key but data */
     harness_result_free(&r);
     r = run_sh("rm -f '%s/all.conf' '%s/example.out' '%s/defaults.out'", f->dest, f->dest,
                f->dest);

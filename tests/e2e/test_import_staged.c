@@ -556,7 +556,7 @@ static void test_the_staging_table_is_bounded(void **state)
                  "again when one finishes (an idle one is dropped after 60 s)");
     expect_error(send_part(&s, 0, 0, OKR_MAX_IMPORT_BYTES + 1, bytes, P, 0),
                  OKR__ERROR_CODE__RESOURCE_EXHAUSTED,
-                 "import: total_bytes 16777217 is more than the 16777216 bytes a staged import "
+                 "import: total_bytes 4194305 is more than the 4194304 bytes a staged import "
                  "may hold; import one period at a time (okr import FILE --period P)");
     expect_error(send_part(&s, 0, 0, P - 1, bytes, P, 0), OKR__ERROR_CODE__INVALID_ARGUMENT,
                  "import: offset 0 and 49152 bytes of chunk go past total_bytes 49151");

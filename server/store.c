@@ -649,13 +649,13 @@ static void put_msg(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
  * { u8 kind (| 0x80: a drop), be32 node, be32 len, len bytes }. */
 
 #define WB_AGG STORE_WB_AGG
+#define WB_KR STORE_WB_KR
 #define WB_DROP 0x80u
 #define WB_ENTRY_HEAD 9
 
 static MDB_dbi wb_dbi(const store *st, unsigned kind)
 {
-    (void)kind;                 /* the aggregates are the one kind so far */
-    return st->agg;
+    return kind == WB_KR ? st->krs : st->agg;
 }
 
 /* Apply one redo record's entries to m (a drop erases). Returns 0 or EINVAL
@@ -670,7 +670,8 @@ static int wb_apply_record(wb_map *m, const MDB_val *v, uint64_t *entries)
         bool drop = (p[0] & WB_DROP) != 0;
         uint32_t node = okr_get_be32(p + 1), len = okr_get_be32(p + 5);
         p += WB_ENTRY_HEAD;
-        if (kind != WB_AGG || (size_t)(end - p) < len || (!drop && len != sizeof(store_agg)))
+        if ((kind != WB_AGG && kind != WB_KR) || (size_t)(end - p) < len ||
+            (!drop && kind == WB_AGG && len != sizeof(store_agg)))
             return EINVAL;
         if (drop)
             wb_erase(m, wb_key(kind, node));
@@ -840,7 +841,7 @@ static bool wb_get(store_txn *t, unsigned kind, okr_node node, MDB_val *out)
 /* The kind of write-behind database dbi, or 0. */
 static unsigned wb_kind_of(const store *st, MDB_dbi dbi)
 {
-    return dbi == st->agg ? WB_AGG : 0;
+    return dbi == st->agg ? WB_AGG : dbi == st->krs ? WB_KR : 0;
 }
 
 /* An entry of the redo record being built. */
@@ -1032,25 +1033,30 @@ void store_del_objective(store_txn *t, okr_node id)
     del_raw(t, t->st->objectives, k, 4, NULL, 0);
 }
 
+/* KR records are written behind like the aggregates: a check-in rewrites
+ * its KR (current value, confidence, count), one more random page of a
+ * B-tree as large as the organisation. */
 Okr__KeyResult *store_get_kr(store_txn *t, okr_node id)
 {
-    unsigned char k[4];
-    okr_put_be32(k, id);
-    return get_msg(t, t->st->krs, k, 4, &okr__key_result__descriptor);
+    MDB_val v;
+    if (!wb_get(t, WB_KR, id, &v))
+        return NULL;
+    return store_unpack(t, &okr__key_result__descriptor, &v);
 }
 
 void store_put_kr(store_txn *t, okr_node id, const Okr__KeyResult *kr)
 {
-    unsigned char k[4];
-    okr_put_be32(k, id);
-    put_msg(t, t->st->krs, k, 4, &kr->base);
+    if (failed(t))
+        return;
+    size_t len = protobuf_c_message_get_packed_size(&kr->base);
+    unsigned char *bytes = arena_alloc(t->mem, len ? len : 1);
+    protobuf_c_message_pack(&kr->base, bytes);
+    wb_put(t, WB_KR, id, bytes, (uint32_t)len);
 }
 
 void store_del_kr(store_txn *t, okr_node id)
 {
-    unsigned char k[4];
-    okr_put_be32(k, id);
-    del_raw(t, t->st->krs, k, 4, NULL, 0);
+    wb_del(t, WB_KR, id);
 }
 
 Okr__Period *store_get_period(store_txn *t, const char *name)

@@ -94,6 +94,7 @@ int store_fault_countdown_hook(void *arg, store_fault_op op);
 #define STORE_WB_LIMIT_ENTRIES 262144
 #define STORE_WB_LIMIT_BYTES ((uint64_t)24 << 20)
 #define STORE_WB_AGG 1u          /* the aggregates' kind in the tables' keys (wb_key) */
+#define STORE_WB_KR 2u           /* the KR records' */
 
 typedef struct {
     bool live;                 /* a writer store: committed/pending are kept */

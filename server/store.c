@@ -622,18 +622,20 @@ static void put_msg(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
 
 /* ------------------------------------------------------------ write-behind
  *
- * Aggregates change on every check-in, a dozen of them at random places of
- * a B-tree as large as the organisation. So they are written behind: a
- * change goes to memory (wb.pending, with an undo log for the nested
- * transaction of each request) and, when the write transaction commits,
- * into ONE redo record appended to the `redo` database in that same
- * transaction: the new value of every aggregate it changed. The record is
- * durable with the change, so a reply still means durable; the B-tree of
- * aggregates lags behind. wb.committed holds what the redo log adds to the
- * B-tree. At the first commit that would keep more than the limits (entries
- * or redo bytes), that commit writes every aggregate of the log back into
- * the B-tree in key order and empties the log (a checkpoint): each B-tree
- * page is then written once per checkpoint, not once per transaction.
+ * A check-in changes a dozen aggregates and its KR record, at random places
+ * of B-trees as large as the organisation: each one a page rewritten (and
+ * its branch pages) per commit. So both are written behind: a change goes
+ * to memory (wb.pending, with an undo log for the nested transaction of
+ * each request) and, when the write transaction commits, into ONE redo
+ * record appended to the `redo` database in that same transaction: the new
+ * value of every aggregate and KR record it changed. The record is durable
+ * with the change, so a reply still means durable; the B-trees lag behind.
+ * wb.committed holds what the redo log adds to them. At the first commit
+ * that would keep more than the limits (entries or redo bytes), that commit
+ * writes every value of the log back into its B-tree in key order and
+ * empties the log (a checkpoint): a B-tree page is then rewritten once per
+ * checkpoint, not once per transaction, and the log a start-up replays is
+ * bounded by the limits, whatever the organisation's size.
  *
  * Records are created and deleted in the B-tree itself (write-through), so
  * a cursor sees exactly the keys that exist and only values need
@@ -646,7 +648,8 @@ static void put_msg(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
  * which is exact for its transaction by LMDB's isolation.
  *
  * Redo record: key be64 number (ascending), value a run of entries
- * { u8 kind (| 0x80: a drop), be32 node, be32 len, len bytes }. */
+ * { u8 kind (| 0x80: a drop), be32 node, be32 len, len bytes }: kind 1 a
+ * store_agg, kind 2 a packed Okr__KeyResult. */
 
 #define WB_AGG STORE_WB_AGG
 #define WB_KR STORE_WB_KR
@@ -861,6 +864,7 @@ static void wb_write_back(store_txn *t, const wb_entry *e)
 {
     if (e->drop)
         return;
+    t->st->wb.checkpoint_size++;
     unsigned char k[4];
     okr_put_be32(k, wb_key_node(e->key));
     put_raw(t, wb_dbi(t->st, wb_key_kind(e->key)), k, 4, e->bytes, e->len, 0);
@@ -873,6 +877,7 @@ static void wb_checkpoint(store_txn *t)
 {
     store_writeback *wb = &t->st->wb;
     wb_entry **mine = wb_sorted(&wb->pending), **old = wb_sorted(&wb->committed);
+    wb->checkpoint_size = 0;
     size_t i = 0, j = 0;
     while (!failed(t) && (i < wb->pending.n || j < wb->committed.n)) {
         if (j == wb->committed.n || (i < wb->pending.n && mine[i]->key <= old[j]->key)) {
@@ -927,7 +932,7 @@ static void wb_committed(store *st)
     store_writeback *wb = &st->wb;
     if (wb->flushing_checkpoint) {
         wb->checkpoints++;
-        wb->written_back += wb->committed.n + wb->pending.n;
+        wb->written_back += wb->checkpoint_size;
         wb_clear(&wb->committed);
         wb->redo_bytes = 0;
         wb->checkpoint_next = false;
@@ -936,14 +941,16 @@ static void wb_committed(store *st)
     if (wb->pending.n == 0)
         return;
     for (size_t i = 0; i < wb->pending.cap; i++) {
-        const wb_entry *e = &wb->pending.slots[i];
+        wb_entry *e = &wb->pending.slots[i];
         if (e->key == 0)
             continue;
-        if (e->drop)
-            wb_erase(&wb->committed, e->key);
-        else
-            wb_set(&wb->committed, e->key, e->bytes, e->len, false);
         wb->redo_bytes += WB_ENTRY_HEAD + e->len;
+        if (e->drop) {
+            wb_erase(&wb->committed, e->key);
+        } else {
+            wb_take(&wb->committed, e->key, e->bytes, e->len);   /* moved, not copied */
+            e->bytes = NULL;
+        }
         wb->redo_entries++;
     }
     wb->redo_records++;

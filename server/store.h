@@ -5,13 +5,14 @@
  *   meta        "schema" -> be32 version, "epoch" -> 16 random bytes,
  *               "next_o"/"next_k" -> be32 last id handed out
  *   periods     name -> Okr__Period            teams    name -> Okr__Team
- *   objectives  be32 node -> Okr__Objective    krs      be32 node -> Okr__KeyResult
+ *   objectives  be32 node -> Okr__Objective
+ *   krs         be32 node -> Okr__KeyResult, written behind (like agg)
  *   up          be32 child  -> {be32 parent, be32 weight}   (DUPSORT, DUPFIXED)
  *   down        be32 parent -> {be32 child,  be32 weight}   (DUPSORT, DUPFIXED)
  *   agg         be32 node -> store_agg (fixed layout, native endian), written
  *               behind: newer values are in `redo` until a checkpoint
- *   redo        be64 record number -> the aggregates one write transaction
- *               changed (write-behind, below; layout in store.c)
+ *   redo        be64 record number -> the aggregates and KR records one
+ *               write transaction changed (write-behind, below; store.c)
  *   checkins    be32 kr . be64 time . be64 seq -> Okr__CheckIn
  *   events      be64 seq -> Okr__Event
  *   by_period   period name -> be32 objective  (DUPSORT, DUPFIXED)
@@ -19,15 +20,16 @@
  *   users       name -> Okr__User (secure mode's people: role, public key)
  *   replies     exactly-once reply cache: layout and rules in dedup.h
  *
- * Write-behind of the aggregates: a check-in changes a dozen of them at
- * random places of a B-tree as large as the organisation, so their changes
- * are kept in memory and appended, one redo record per write transaction,
- * to `redo` in the same transaction (durable with the change); a commit
- * past the limits below writes them all back in key order and empties the
- * log (a checkpoint). store_get_agg and iteration over `agg` see the newest
- * values; a writer store's open replays the log (bounded by the limits);
- * readers that outlive commits and read-only stores read the log of their
- * own transaction. Callers see no difference but the cost.
+ * Write-behind of aggregates and KR records: a check-in changes a dozen
+ * aggregates and its KR at random places of B-trees as large as the
+ * organisation, so their changes are kept in memory and appended, one redo
+ * record per write transaction, to `redo` in the same transaction (durable
+ * with the change); a commit past the limits below writes them all back in
+ * key order and empties the log (a checkpoint). store_get_agg/store_get_kr
+ * and iteration over `agg`/`krs` see the newest values; a writer store's
+ * open replays the log (bounded by the limits); readers that outlive
+ * commits and read-only stores read the log of their own transaction.
+ * Callers see no difference but the cost.
  *
  * A KR's link to its objective is an edge like an alignment: up[K] = (O, kr
  * weight). So the roll-up walks one kind of edge, and a KR's weight has one
@@ -86,9 +88,9 @@ typedef struct {
 
 int store_fault_countdown_hook(void *arg, store_fault_op op);
 
-/* Write-behind of the aggregates (layout comment above). Limits: a
- * checkpoint comes at the first commit that would keep more than
- * limit_entries aggregates beyond the B-tree, or more than limit_bytes of
+/* Write-behind of aggregates and KR records (layout comment above).
+ * Limits: a checkpoint comes at the first commit that would keep more than
+ * limit_entries values beyond their B-trees, or more than limit_bytes of
  * redo records. Replay at open and the views of readers therefore cost at
  * most those, whatever the organisation's size. */
 #define STORE_WB_LIMIT_ENTRIES 262144
@@ -98,7 +100,7 @@ int store_fault_countdown_hook(void *arg, store_fault_op op);
 
 typedef struct {
     bool live;                 /* a writer store: committed/pending are kept */
-    wb_map committed;          /* the redo log's aggregates (newer than the agg B-tree) */
+    wb_map committed;          /* the redo log's values (newer than their B-trees) */
     wb_map pending;            /* the open write transaction's */
     wb_undo_log undo;          /* pending's entries before each nested transaction's writes */
     uint64_t next_redo;        /* key of the next redo record */
@@ -109,10 +111,11 @@ typedef struct {
     bool flushing_checkpoint;  /* the commit under way writes back */
     /* counters since open */
     uint64_t checkpoints;      /* commits that wrote the aggregates back */
-    uint64_t written_back;     /* aggregates written to the agg B-tree by them */
+    uint64_t written_back;     /* values written back to the B-trees by them */
     uint64_t redo_records, redo_entries;
     uint64_t replayed;         /* redo entries applied by store_open */
-    uint64_t tree_writes;      /* aggregates put/deleted in the agg B-tree itself */
+    uint64_t tree_writes;      /* values put/deleted in the agg and krs B-trees themselves */
+    uint64_t checkpoint_size;  /* values the checkpoint under way wrote back */
 } store_writeback;
 
 typedef struct {

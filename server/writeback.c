@@ -88,6 +88,18 @@ void wb_set(wb_map *m, uint64_t key, const void *bytes, uint32_t len, bool drop)
     }
 }
 
+void wb_take(wb_map *m, uint64_t key, unsigned char *bytes, uint32_t len)
+{
+    if (m->cap == 0 || (m->n + 1) * 4 > m->cap * 3)
+        grow(m);
+    wb_entry *e = &m->slots[probe(m, key)];
+    if (e->key == 0)
+        m->n++;
+    else
+        release(m, e);
+    *e = (wb_entry){.key = key, .len = len, .bytes = bytes};
+}
+
 void wb_erase(wb_map *m, uint64_t key)
 {
     if (m->cap == 0)

@@ -59,6 +59,8 @@ wb_entry *wb_find(const wb_map *m, uint64_t key);
  * a drop; the old bytes are freed. Aborts on out-of-memory (as the arena
  * does: nothing half-written can commit after it). */
 void wb_set(wb_map *m, uint64_t key, const void *bytes, uint32_t len, bool drop);
+/* Set key to bytes, a malloc'd buffer the map now owns (no copy). */
+void wb_take(wb_map *m, uint64_t key, unsigned char *bytes, uint32_t len);
 /* Remove key (its bytes freed); a no-op when absent. */
 void wb_erase(wb_map *m, uint64_t key);
 /* Remove everything; keeps the slots for reuse. */

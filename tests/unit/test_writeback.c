@@ -7,6 +7,8 @@
  *     a full recomputation (rollup_verify) and the KR records that match
  *     their check-in history, checkpoint or not in between, and a
  *     read-only open beside it (okrd --verify) sees the same;
+ *   - every request leaves the same state as when every write goes to its
+ *     B-tree at once (write-behind off), checkpoints or not;
  *   - a refused request leaves no trace in the tables in memory either;
  *   - a snapshot cursor's transaction keeps reading the state it began in;
  *   - a check-in rewrites as many pages in a large organisation as in a
@@ -41,6 +43,10 @@ typedef struct {
     size_t trees;
     char leaf_kr[MAX_TREES * 8][OKR_ID_BUF];
     size_t n_leaves;
+    char obj[MAX_TREES * TREE_OBJECTIVES][OKR_ID_BUF];      /* in creation order */
+    char obj_rollup[MAX_TREES * TREE_OBJECTIVES][OKR_ID_BUF];
+    char obj_parent[MAX_TREES * TREE_OBJECTIVES][OKR_ID_BUF];   /* "" at a root */
+    size_t n_obj;
 } org;
 
 static void ok(org *o, Okr__Request *req, char *id_out)
@@ -67,7 +73,7 @@ static void add_rollup_kr(org *o, const char *objective, char *id)
 
 /* Trees are built one level at a time across all of them, as the bench
  * does, so a node's ancestors are far apart in id order. */
-static void build_org(org *o, size_t trees)
+static void build_org_with(org *o, size_t trees, bool write_behind)
 {
     assert_true(trees <= MAX_TREES);
     memset(o, 0, sizeof *o);
@@ -76,6 +82,7 @@ static void build_org(org *o, size_t trees)
      * (the crash test) loses nothing the kernel has; power loss is not
      * under test here. */
     mdb_env_set_flags(o->f.st.env, MDB_NOSYNC, 1);
+    o->f.st.wb.live = write_behind;     /* off: every write goes to its B-tree */
     arena_init(&o->a);
     o->trees = trees;
     ok(o, req_period_add(&o->a, Q4, "2026-10-01", "2026-12-31"), NULL);
@@ -89,10 +96,19 @@ static void build_org(org *o, size_t trees)
                 ok(o, req_objective_add(&o->a, "deliver", Q4, level ? 1 : 0, parent, NULL),
                    obj);
                 add_rollup_kr(o, obj, rollups[t][first + k]);
+                snprintf(o->obj[o->n_obj], OKR_ID_BUF, "%s", obj);
+                snprintf(o->obj_rollup[o->n_obj], OKR_ID_BUF, "%s", rollups[t][first + k]);
+                snprintf(o->obj_parent[o->n_obj++], OKR_ID_BUF, "%s",
+                         parent[0] ? parent[0] : "");
                 ok(o, req_kr_add_metric(&o->a, obj, 0, 100, 0), metric);
                 if (level == DEPTH - 1)
                     snprintf(o->leaf_kr[o->n_leaves++], OKR_ID_BUF, "%s", metric);
             }
+}
+
+static void build_org(org *o, size_t trees)
+{
+    build_org_with(o, trees, true);
 }
 
 static void close_org(org *o)
@@ -255,6 +271,85 @@ static void test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores(
     fixture_rmtree(dir);
 }
 
+/* ------------------------------------------------------------ same state */
+
+/* Every database a client's requests change, but meta (its epoch is random). */
+static unsigned char *state_of(org *o, size_t *len)
+{
+    store *st = &o->f.st;
+    const MDB_dbi dbis[] = {st->periods, st->teams, st->objectives, st->krs, st->up, st->down,
+                            st->agg, st->checkins, st->events, st->by_period, st->by_team};
+    return fixture_snapshot(&o->f, dbis, sizeof dbis / sizeof dbis[0], len);
+}
+
+/* Request i of a mixed workload: check-ins, refusals, KR edits, archive and
+ * restore, re-alignment, deletions. */
+static Okr__Request *mixed_request(org *o, uint64_t *rng)
+{
+    *rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+    uint64_t r = *rng >> 33;
+    const char *leaf = o->leaf_kr[r % o->n_leaves];
+    size_t k = 1 + (r >> 8) % (o->n_obj - 1);                 /* not the first root */
+    switch ((r >> 16) % 9) {
+    case 0: return req_checkin(&o->a, o->obj_rollup[k], 5);   /* refused: a roll-up KR */
+    case 1: {
+        Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+        e.id = (char *)leaf;
+        e.has_target = true;
+        e.target = (double)(50 + (r >> 24) % 100);
+        return req_kr_edit(&o->a, &e);
+    }
+    case 2: return req_archive(&o->a, o->obj[k], (r >> 24) % 2);
+    case 3:
+        if (o->obj_parent[k][0] == '\0')
+            return req_checkin(&o->a, leaf, 1);
+        return req_unalign(&o->a, o->obj[k], o->obj_parent[k]);
+    case 4:
+        if (o->obj_parent[k][0] == '\0')
+            return req_checkin(&o->a, leaf, 2);
+        return req_align(&o->a, o->obj[k], o->obj_parent[k], 1 + (uint32_t)((r >> 24) % 3));
+    case 5: return (r >> 24) % 8 ? req_checkin(&o->a, leaf, 3) : req_kr_delete(&o->a, leaf);
+    default: return req_checkin(&o->a, leaf, (double)((r >> 24) % 101));
+    }
+}
+
+static void test_write_behind_leaves_the_state_of_writing_through(void **state)
+{
+    (void)state;
+    org wb, plain;
+    build_org_with(&wb, 2, true);
+    build_org_with(&plain, 2, false);
+    wb.f.st.wb.limit_entries = 16;      /* checkpoints between commits that only log */
+    uint64_t rng_a = 99, rng_b = 99;
+    for (int batch = 0; batch < 40; batch++) {
+        size_t n = 1 + (size_t)batch % 7;
+        Okr__Request *ra[8], *rb[8];
+        Okr__Response *pa[8], *pb[8];
+        for (size_t i = 0; i < n; i++) {
+            ra[i] = mixed_request(&wb, &rng_a);
+            rb[i] = mixed_request(&plain, &rng_b);
+        }
+        fixture_batch(&wb.f, (const Okr__Request *const *)ra, n, pa);
+        fixture_batch(&plain.f, (const Okr__Request *const *)rb, n, pb);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(fixture_code(pa[i]), fixture_code(pb[i]));
+        size_t la, lb;
+        unsigned char *a = state_of(&wb, &la), *b = state_of(&plain, &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+        free(a);
+        free(b);
+        arena_reset(&wb.a);
+        arena_reset(&plain.a);
+    }
+    assert_true(wb.f.st.wb.checkpoints > 0);
+    assert_true(wb.f.st.wb.redo_records > 0);
+    assert_int_equal(plain.f.st.wb.redo_records, 0);
+    assert_int_equal(fixture_verify(&wb.f), 0);
+    close_org(&wb);
+    close_org(&plain);
+}
+
 /* ------------------------------------------------------------ refusals */
 
 /* Fails the first write after the store's aggregate writes pass `after`. */
@@ -389,6 +484,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores),
+        cmocka_unit_test(test_write_behind_leaves_the_state_of_writing_through),
         cmocka_unit_test(test_a_refused_request_leaves_no_trace_in_the_tables),
         cmocka_unit_test(test_a_reader_keeps_the_state_it_began_in),
         cmocka_unit_test(test_a_checkin_rewrites_as_many_pages_in_a_large_organisation),

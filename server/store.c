@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
 #include "logging.h"
 
@@ -506,6 +507,13 @@ static int name_write_failure(store *st, int rc)
     return rc;
 }
 
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 /* Whether t is the top-level write transaction of a writer store: the
  * one whose commit writes the redo record (or the checkpoint). */
 static bool wb_top(const store_txn *t)
@@ -519,6 +527,8 @@ int store_txn_commit(store_txn *t)
         wb_txn_end(t, false);
         return t->rc ? t->rc : EINVAL;
     }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (t->rc == 0 && wb_top(t))
         wb_flush(t);
     if (t->rc == 0)
@@ -529,6 +539,9 @@ int store_txn_commit(store_txn *t)
         t->rc = name_write_failure(t->st, mdb_txn_commit(t->txn));
     }
     t->txn = NULL;
+    if (t->rc == 0 && t->st->wb.flushing_checkpoint)
+        log_info("checkpoint: %llu values written back in %.0f ms, the redo log emptied",
+                 (unsigned long long)t->st->wb.checkpoint_size, elapsed_ms(&t0));
     wb_txn_end(t, t->rc == 0);
     return t->rc;
 }

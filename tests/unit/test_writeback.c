@@ -136,6 +136,74 @@ static uint64_t checkin_batch(org *o, size_t n, uint64_t *rng)
     return store_pages_rewritten(&o->f.st);
 }
 
+/* ------------------------------------------------------------ the tables */
+
+/* Random sets, drops, erases and undone nested changes against a plain
+ * array: lookups, counts and the sorted order agree throughout (erase
+ * shifts runs back; a wrong shift loses keys). */
+static void test_the_tables_agree_with_a_plain_array(void **state)
+{
+    (void)state;
+    enum { KEYS = 700 };
+    static int32_t ref[KEYS];             /* -1 absent, -2 drop, else the value */
+    wb_map m = {0};
+    wb_undo_log u = {0};
+    uint64_t rng = 3;
+    for (size_t i = 0; i < KEYS; i++)
+        ref[i] = -1;
+    for (int step = 0; step < 20000; step++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t r = (uint32_t)(rng >> 33), k = r % KEYS;
+        uint64_t key = wb_key(1 + k % 2, k * 2654435761u);   /* both kinds, scattered */
+        int32_t v = (int32_t)(r >> 12) & 0xffff;
+        switch ((r >> 28) % 4) {
+        case 0:
+        case 1: wb_set(&m, key, &v, sizeof v, false); ref[k] = v; break;
+        case 2: wb_erase(&m, key); ref[k] = -1; break;
+        default: wb_set(&m, key, NULL, 0, true); ref[k] = -2; break;
+        }
+        if (step % 1000 == 999) {         /* a nested transaction that aborts */
+            int32_t saved[KEYS];
+            memcpy(saved, ref, sizeof saved);
+            size_t mark = u.n;
+            for (int j = 0; j < 50; j++) {
+                uint32_t kk = (uint32_t)((rng >> 7) + (uint64_t)j * 97) % KEYS;
+                uint64_t key2 = wb_key(1 + kk % 2, kk * 2654435761u);
+                wb_undo_note(&u, &m, key2);
+                if (j % 3)
+                    wb_set(&m, key2, &j, sizeof j, false);
+                else
+                    wb_erase(&m, key2);
+            }
+            wb_undo_to(&u, &m, mark);
+            memcpy(ref, saved, sizeof saved);
+        }
+        size_t present = 0;
+        for (uint32_t i = 0; i < KEYS; i++) {
+            const wb_entry *e = wb_find(&m, wb_key(1 + i % 2, i * 2654435761u));
+            if (ref[i] == -1) {
+                assert_null(e);
+                continue;
+            }
+            present++;
+            assert_non_null(e);
+            assert_int_equal(e->drop, ref[i] == -2);
+            if (ref[i] >= 0) {
+                int32_t got;
+                memcpy(&got, e->bytes, sizeof got);
+                assert_int_equal(got, ref[i]);
+            }
+        }
+        assert_int_equal(m.n, present);
+    }
+    wb_entry **sorted = wb_sorted(&m);
+    for (size_t i = 1; i < m.n; i++)
+        assert_true(sorted[i - 1]->key < sorted[i]->key);
+    free(sorted);
+    wb_undo_free(&u);
+    wb_free(&m);
+}
+
 /* ------------------------------------------------------------ crash and replay */
 
 /* Every node's score, and each metric KR's check-in count and current
@@ -483,6 +551,7 @@ static void test_a_checkin_rewrites_as_many_pages_in_a_large_organisation(void *
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_tables_agree_with_a_plain_array),
         cmocka_unit_test(test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores),
         cmocka_unit_test(test_write_behind_leaves_the_state_of_writing_through),
         cmocka_unit_test(test_a_refused_request_leaves_no_trace_in_the_tables),

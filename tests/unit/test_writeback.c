@@ -259,7 +259,8 @@ static size_t verify_store(store *st)
 }
 
 /* The child: an organisation, a checkpoint forced half-way (a small limit),
- * more check-ins after it, its scores on fd, then death without a close
+ * more check-ins after it, a KR changed and then deleted, its scores on fd,
+ * then death without a close
  * (no checkpoint at close): what a SIGKILL between a commit and the next
  * checkpoint leaves. */
 static _Noreturn void crash_after_checkins(int fd, char *dir_out, size_t dir_len)
@@ -274,6 +275,8 @@ static _Noreturn void crash_after_checkins(int fd, char *dir_out, size_t dir_len
     o.f.st.wb.limit_entries = STORE_WB_LIMIT_ENTRIES;
     for (int b = 0; b < 5; b++)
         checkin_batch(&o, 9, &rng);
+    ok(&o, req_checkin(&o.a, o.leaf_kr[0], 33), NULL);   /* in the log, then deleted: */
+    ok(&o, req_kr_delete(&o.a, o.leaf_kr[0]), NULL);     /* its drop must void it */
     char *scores = scores_of(&o.f.st);
     snprintf(dir_out, dir_len, "%s", o.f.dir);
     dprintf(fd, "%d %zu %s\n%s\n", checkpointed, o.f.st.wb.committed.n, o.f.dir, scores);

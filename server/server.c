@@ -106,6 +106,9 @@ int server_open(okrd *s, const okrd_config *cfg)
         log_error("%s", err);
         return store_open_refused_data(open_rc) ? -2 : -1;
     }
+    if (s->st.wb.replayed > 0)
+        log_info("replayed %llu values of the redo log (the last stop was not clean)",
+                 (unsigned long long)s->st.wb.replayed);
     batch_init(&s->batch);
     staging_init(&s->staging, OKR_MAX_IMPORT_BYTES, (int64_t)cfg->import_idle_s * 1000000);
     store_txn t;

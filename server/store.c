@@ -4,10 +4,14 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
+
+#include "logging.h"
 
 #define EDGE_VALUE_BYTES 8
 #define CHECKIN_KEY_BYTES 20
@@ -59,6 +63,14 @@ const char *store_strerror(int rc)
     return mdb_strerror(rc);
 }
 
+/* ------------------------------------------------------------ write-behind (below) */
+
+static int wb_replay(store *st, MDB_txn *txn, char *err, size_t errlen);
+static void wb_release(store *st);
+static void wb_build_view(store_txn *t);
+static void wb_flush(store_txn *t);
+static void wb_txn_end(store_txn *t, bool committed);
+
 /* ------------------------------------------------------------ environment */
 
 static int open_dbi(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi)
@@ -94,6 +106,12 @@ static int open_all(store *st, MDB_txn *txn, bool create)
     if (!rc) {
         rc = open_dbi(txn, "replies", c, &st->replies);
         st->has_replies = rc == 0;
+        if (rc == MDB_NOTFOUND && !create)
+            rc = 0;
+    }
+    if (!rc) {
+        rc = open_dbi(txn, "redo", c, &st->redo);
+        st->has_redo = rc == 0;
         if (rc == MDB_NOTFOUND && !create)
             rc = 0;
     }
@@ -262,7 +280,7 @@ int store_open(store *st, const char *dir, size_t map_size, bool create, char *e
     }
     MDB_txn *txn = NULL;
     if (!rc) rc = mdb_env_create(&st->env);
-    if (!rc) rc = mdb_env_set_maxdbs(st->env, 16);
+    if (!rc) rc = mdb_env_set_maxdbs(st->env, 32);
     if (!rc) rc = mdb_env_set_mapsize(st->env, map_size);
     if (!rc) rc = mdb_env_open(st->env, dir, MDB_NOTLS | (create ? 0 : MDB_RDONLY), 0600);
     if (!rc && file.existed) rc = check_file_length(st, &file, err, errlen);
@@ -272,6 +290,7 @@ int store_open(store *st, const char *dir, size_t map_size, bool create, char *e
     if (!rc) rc = check_ownership(st, txn, &file, &fresh, err, errlen);
     if (!rc) rc = open_all(st, txn, create);
     if (!rc) rc = init_meta(st, txn, fresh, err, errlen);
+    if (!rc && create) rc = wb_replay(st, txn, err, errlen);
     if (!rc) {
         rc = mdb_txn_commit(txn);
         txn = NULL;
@@ -283,6 +302,7 @@ int store_open(store *st, const char *dir, size_t map_size, bool create, char *e
         if (st->env)
             mdb_env_close(st->env);
         st->env = NULL;
+        wb_release(st);
         return rc;
     }
     MDB_envinfo info;
@@ -348,6 +368,8 @@ static void end_readers(store *st, bool release)
 
 void store_reader_link(store *st, store_reader *r)
 {
+    if (r->txn.txn && r->txn.view == NULL && st->wb.live)
+        wb_build_view(&r->txn);  /* it outlives commits: its own pages' redo log */
     r->next = st->readers;
     st->readers = r;
 }
@@ -367,9 +389,16 @@ void store_reader_end(store *st, store_reader *r)
 void store_close(store *st)
 {
     end_readers(st, true);
+    if (st->env && st->wb.live && st->wb.committed.n > 0) {
+        int rc = store_checkpoint(st);
+        if (rc)
+            log_warn("no checkpoint at close (%s): the next start replays the redo log",
+                     store_strerror(rc));
+    }
     if (st->env)
         mdb_env_close(st->env);
     st->env = NULL;
+    wb_release(st);
 }
 
 int store_grow(store *st)
@@ -453,10 +482,15 @@ void store_txn_begin(store_txn *t, store *st, store_txn *parent, bool write, are
     t->mem = mem;
     t->txn = NULL;
     t->parent = parent != NULL;
+    t->write = write;
+    t->undo_mark = st->wb.undo.n;
+    t->view = NULL;
     t->rc = mdb_txn_begin(st->env, parent ? parent->txn : NULL, write ? 0 : MDB_RDONLY,
                           &t->txn);
     if (t->rc)
         t->txn = NULL;
+    else if (!write && !st->wb.live)
+        wb_build_view(t);        /* read-only store: a writer may run beside us */
 }
 
 /* LMDB reports a write that the disk could only partly take as EIO (and
@@ -473,10 +507,30 @@ static int name_write_failure(store *st, int rc)
     return rc;
 }
 
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Whether t is the top-level write transaction of a writer store: the
+ * one whose commit writes the redo record (or the checkpoint). */
+static bool wb_top(const store_txn *t)
+{
+    return t->write && !t->parent && t->st->wb.live;
+}
+
 int store_txn_commit(store_txn *t)
 {
-    if (t->txn == NULL)
+    if (t->txn == NULL) {
+        wb_txn_end(t, false);
         return t->rc ? t->rc : EINVAL;
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (t->rc == 0 && wb_top(t))
+        wb_flush(t);
     if (t->rc == 0)
         t->rc = injected(t->st, t->parent ? STORE_FAULT_COMMIT : STORE_FAULT_SYNC);
     if (t->rc) {
@@ -485,6 +539,10 @@ int store_txn_commit(store_txn *t)
         t->rc = name_write_failure(t->st, mdb_txn_commit(t->txn));
     }
     t->txn = NULL;
+    if (t->rc == 0 && t->st->wb.flushing_checkpoint)
+        log_info("checkpoint: %llu values written back in %.0f ms, the redo log emptied",
+                 (unsigned long long)t->st->wb.checkpoint_size, elapsed_ms(&t0));
+    wb_txn_end(t, t->rc == 0);
     return t->rc;
 }
 
@@ -493,6 +551,7 @@ void store_txn_abort(store_txn *t)
     if (t->txn)
         mdb_txn_abort(t->txn);
     t->txn = NULL;
+    wb_txn_end(t, false);
 }
 
 /* ------------------------------------------------------------ raw access */
@@ -574,6 +633,403 @@ static void put_msg(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
     protobuf_c_message_pack(m, v.mv_data);
 }
 
+/* ------------------------------------------------------------ write-behind
+ *
+ * A check-in changes a dozen aggregates and its KR record, at random places
+ * of B-trees as large as the organisation: each one a page rewritten (and
+ * its branch pages) per commit. So both are written behind: a change goes
+ * to memory (wb.pending, with an undo log for the nested transaction of
+ * each request) and, when the write transaction commits, into ONE redo
+ * record appended to the `redo` database in that same transaction: the new
+ * value of every aggregate and KR record it changed. The record is durable
+ * with the change, so a reply still means durable; the B-trees lag behind.
+ * wb.committed holds what the redo log adds to them. At the first commit
+ * that would keep more than the limits (entries or redo bytes), that commit
+ * writes every value of the log back into its B-tree in key order and
+ * empties the log (a checkpoint): a B-tree page is then rewritten once per
+ * checkpoint, not once per transaction, and the log a start-up replays is
+ * bounded by the limits, whatever the organisation's size.
+ *
+ * Records are created and deleted in the B-tree itself (write-through), so
+ * a cursor sees exactly the keys that exist and only values need
+ * overriding; a delete also leaves a drop in the log, which voids older
+ * values of the key. Whoever reads sees the B-tree overridden by, newest
+ * first: the open write transaction's pending changes, then wb.committed.
+ * A transaction that must not see the live tables — a snapshot cursor
+ * (its transaction outlives commits), a store opened read-only (a writer
+ * may run beside it) — reads the redo log of its own pages into a view,
+ * which is exact for its transaction by LMDB's isolation.
+ *
+ * Redo record: key be64 number (ascending), value a run of entries
+ * { u8 kind (| 0x80: a drop), be32 node, be32 len, len bytes }: kind 1 a
+ * store_agg, kind 2 a packed Okr__KeyResult. */
+
+#define WB_AGG STORE_WB_AGG
+#define WB_KR STORE_WB_KR
+#define WB_DROP 0x80u
+#define WB_ENTRY_HEAD 9
+
+static MDB_dbi wb_dbi(const store *st, unsigned kind)
+{
+    return kind == WB_KR ? st->krs : st->agg;
+}
+
+/* Apply one redo record's entries to m (a drop erases). Returns 0 or EINVAL
+ * for a record that does not parse. */
+static int wb_apply_record(wb_map *m, const MDB_val *v, uint64_t *entries)
+{
+    const unsigned char *p = v->mv_data, *end = p + v->mv_size;
+    while (p < end) {
+        if ((size_t)(end - p) < WB_ENTRY_HEAD)
+            return EINVAL;
+        unsigned kind = p[0] & ~WB_DROP;
+        bool drop = (p[0] & WB_DROP) != 0;
+        uint32_t node = okr_get_be32(p + 1), len = okr_get_be32(p + 5);
+        p += WB_ENTRY_HEAD;
+        if ((kind != WB_AGG && kind != WB_KR) || (size_t)(end - p) < len ||
+            (!drop && kind == WB_AGG && len != sizeof(store_agg)))
+            return EINVAL;
+        if (drop)
+            wb_erase(m, wb_key(kind, node));
+        else
+            wb_set(m, wb_key(kind, node), p, len, false);
+        p += len;
+        if (entries)
+            (*entries)++;
+    }
+    return 0;
+}
+
+/* Fill m from every redo record of txn; *last gets the last record's number. */
+static int wb_read_log(store *st, MDB_txn *txn, wb_map *m, uint64_t *last, uint64_t *bytes,
+                       uint64_t *entries)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, st->redo, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        if (k.mv_size != 8) {
+            rc = EINVAL;
+            break;
+        }
+        if (last)
+            *last = okr_get_be64(k.mv_data);
+        if (bytes)
+            *bytes += v.mv_size;
+        rc = wb_apply_record(m, &v, entries);
+        if (rc == 0)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int wb_replay(store *st, MDB_txn *txn, char *err, size_t errlen)
+{
+    store_writeback *wb = &st->wb;
+    wb->live = true;
+    wb->limit_entries = STORE_WB_LIMIT_ENTRIES;
+    wb->limit_bytes = STORE_WB_LIMIT_BYTES;
+    uint64_t last = 0;
+    int rc = wb_read_log(st, txn, &wb->committed, &last, &wb->redo_bytes, &wb->replayed);
+    wb->next_redo = last + 1;
+    if (rc)
+        snprintf(err, errlen, "the redo log of the aggregates is damaged (%s); restore a backup",
+                 rc == EINVAL ? "a record does not parse" : mdb_strerror(rc));
+    return rc == EINVAL ? MDB_CORRUPTED : rc;
+}
+
+static void wb_release(store *st)
+{
+    wb_free(&st->wb.committed);
+    wb_free(&st->wb.pending);
+    wb_undo_free(&st->wb.undo);
+}
+
+static void wb_build_view(store_txn *t)
+{
+    if (!t->st->has_redo)
+        return;
+    t->view = calloc(1, sizeof *t->view);
+    if (t->view == NULL) {
+        fail(t, ENOMEM);
+        return;
+    }
+    t->view->borrowed = true;      /* the bytes stay mapped while t is open */
+    int rc = wb_read_log(t->st, t->txn, t->view, NULL, NULL, NULL);
+    if (rc)
+        fail(t, rc == EINVAL ? MDB_CORRUPTED : rc);
+}
+
+/* What t sees of key beyond the B-tree: an entry (a value or a drop), or
+ * NULL when the B-tree has the last word. */
+static const wb_entry *wb_look(const store_txn *t, uint64_t key)
+{
+    if (t->view)
+        return wb_find(t->view, key);
+    const store_writeback *wb = &t->st->wb;
+    if (!wb->live)
+        return NULL;
+    if (t->write) {
+        const wb_entry *e = wb_find(&wb->pending, key);
+        if (e)
+            return e;
+    }
+    return wb_find(&wb->committed, key);
+}
+
+/* Change key in the open write transaction's pending table (a nested
+ * transaction notes the old entry first, for its abort). Fault injection
+ * sees it as the write it stands for. */
+static void wb_pending_set(store_txn *t, uint64_t key, const void *bytes, uint32_t len,
+                           bool drop)
+{
+    store_writeback *wb = &t->st->wb;
+    int rc = injected(t->st, STORE_FAULT_WRITE);
+    if (rc) {
+        fail(t, rc);
+        return;
+    }
+    if (t->parent)
+        wb_undo_note(&wb->undo, &wb->pending, key);
+    wb_set(&wb->pending, key, bytes, len, drop);
+}
+
+/* Put a value: write-through when the record is new, else behind. */
+static void wb_put(store_txn *t, unsigned kind, okr_node node, const void *bytes, uint32_t len)
+{
+    if (failed(t))
+        return;
+    unsigned char k[4];
+    okr_put_be32(k, node);
+    if (!t->write || !t->st->wb.live) {
+        put_raw(t, wb_dbi(t->st, kind), k, 4, bytes, len, 0);
+        t->st->wb.tree_writes++;
+        return;
+    }
+    uint64_t key = wb_key(kind, node);
+    const wb_entry *e = wb_look(t, key);
+    MDB_val v;
+    bool exists = e ? !e->drop : get_raw(t, wb_dbi(t->st, kind), k, 4, &v);
+    if (failed(t))
+        return;
+    if (!exists) {
+        put_raw(t, wb_dbi(t->st, kind), k, 4, bytes, len, 0);
+        t->st->wb.tree_writes++;
+        if (e == NULL)
+            return;             /* nothing older to override */
+    }
+    wb_pending_set(t, key, bytes, len, false);
+}
+
+/* Delete: in the B-tree, and a drop that voids older values of the key. */
+static void wb_del(store_txn *t, unsigned kind, okr_node node)
+{
+    unsigned char k[4];
+    okr_put_be32(k, node);
+    del_raw(t, wb_dbi(t->st, kind), k, 4, NULL, 0);
+    t->st->wb.tree_writes++;
+    if (!failed(t) && t->write && t->st->wb.live)
+        wb_pending_set(t, wb_key(kind, node), NULL, 0, true);
+}
+
+/* The value t sees; false when there is none. */
+static bool wb_get(store_txn *t, unsigned kind, okr_node node, MDB_val *out)
+{
+    if (failed(t))
+        return false;
+    const wb_entry *e = wb_look(t, wb_key(kind, node));
+    if (e) {
+        if (e->drop)
+            return false;
+        out->mv_size = e->len;
+        out->mv_data = e->bytes;
+        return true;
+    }
+    unsigned char k[4];
+    okr_put_be32(k, node);
+    return get_raw(t, wb_dbi(t->st, kind), k, 4, out);
+}
+
+/* The kind of write-behind database dbi, or 0. */
+static unsigned wb_kind_of(const store *st, MDB_dbi dbi)
+{
+    return dbi == st->agg ? WB_AGG : dbi == st->krs ? WB_KR : 0;
+}
+
+/* An entry of the redo record being built. */
+static void wb_append_entry(unsigned char **p, const wb_entry *e)
+{
+    unsigned char *q = *p;
+    q[0] = (unsigned char)(wb_key_kind(e->key) | (e->drop ? WB_DROP : 0));
+    okr_put_be32(q + 1, wb_key_node(e->key));
+    okr_put_be32(q + 5, e->len);
+    if (e->len)
+        memcpy(q + WB_ENTRY_HEAD, e->bytes, e->len);
+    *p = q + WB_ENTRY_HEAD + e->len;
+}
+
+/* Write one value back into its B-tree (a drop: the B-tree has it gone). */
+static void wb_write_back(store_txn *t, const wb_entry *e)
+{
+    if (e->drop)
+        return;
+    t->st->wb.checkpoint_size++;
+    unsigned char k[4];
+    okr_put_be32(k, wb_key_node(e->key));
+    put_raw(t, wb_dbi(t->st, wb_key_kind(e->key)), k, 4, e->bytes, e->len, 0);
+    t->st->wb.tree_writes++;
+}
+
+/* The checkpoint: every value of the log and of this transaction into the
+ * B-trees, in key order (neighbours share pages); then an empty log. */
+static void wb_checkpoint(store_txn *t)
+{
+    store_writeback *wb = &t->st->wb;
+    wb_entry **mine = wb_sorted(&wb->pending), **old = wb_sorted(&wb->committed);
+    wb->checkpoint_size = 0;
+    size_t i = 0, j = 0;
+    while (!failed(t) && (i < wb->pending.n || j < wb->committed.n)) {
+        if (j == wb->committed.n || (i < wb->pending.n && mine[i]->key <= old[j]->key)) {
+            if (j < wb->committed.n && mine[i]->key == old[j]->key)
+                j++;                               /* overridden by this transaction */
+            wb_write_back(t, mine[i++]);
+        } else {
+            wb_write_back(t, old[j++]);
+        }
+    }
+    free(mine);
+    free(old);
+    int rc = failed(t) ? 0 : injected(t->st, STORE_FAULT_WRITE);
+    if (rc == 0 && !failed(t))
+        rc = mdb_drop(t->txn, t->st->redo, 0);
+    if (rc)
+        fail(t, rc);
+    wb->flushing_checkpoint = true;
+}
+
+/* Before the top-level commit: this transaction's changes as one redo
+ * record, or a checkpoint when the log would pass its limits. */
+static void wb_flush(store_txn *t)
+{
+    store_writeback *wb = &t->st->wb;
+    wb->flushing_checkpoint = false;
+    if (wb->pending.n == 0 && !(wb->checkpoint_next && wb->committed.n > 0))
+        return;
+    wb_entry **list = wb_sorted(&wb->pending);
+    size_t len = 0;
+    for (size_t i = 0; i < wb->pending.n; i++)
+        len += WB_ENTRY_HEAD + list[i]->len;
+    if (wb->checkpoint_next || wb->committed.n + wb->pending.n > wb->limit_entries ||
+        wb->redo_bytes + len > wb->limit_bytes) {
+        free(list);
+        wb_checkpoint(t);
+        return;
+    }
+    unsigned char *record = arena_alloc(t->mem, len), *p = record;
+    for (size_t i = 0; i < wb->pending.n; i++)
+        wb_append_entry(&p, list[i]);
+    free(list);
+    unsigned char k[8];
+    okr_put_be64(k, wb->next_redo);
+    put_raw(t, t->st->redo, k, 8, record, len, MDB_APPEND);
+}
+
+/* After the top-level commit: the log now holds this transaction's record
+ * (committed takes pending), or nothing (a checkpoint). */
+static void wb_committed(store *st)
+{
+    store_writeback *wb = &st->wb;
+    if (wb->flushing_checkpoint) {
+        wb->checkpoints++;
+        wb->written_back += wb->checkpoint_size;
+        wb_clear(&wb->committed);
+        wb->redo_bytes = 0;
+        wb->checkpoint_next = false;
+        return;
+    }
+    if (wb->pending.n == 0)
+        return;
+    for (size_t i = 0; i < wb->pending.cap; i++) {
+        wb_entry *e = &wb->pending.slots[i];
+        if (e->key == 0)
+            continue;
+        wb->redo_bytes += WB_ENTRY_HEAD + e->len;
+        if (e->drop) {
+            wb_erase(&wb->committed, e->key);
+        } else {
+            wb_take(&wb->committed, e->key, e->bytes, e->len);   /* moved, not copied */
+            e->bytes = NULL;
+        }
+        wb->redo_entries++;
+    }
+    wb->redo_records++;
+    wb->next_redo++;
+}
+
+static void wb_txn_end(store_txn *t, bool committed)
+{
+    if (t->view) {
+        wb_free(t->view);
+        free(t->view);
+        t->view = NULL;
+    }
+    store_writeback *wb = &t->st->wb;
+    if (t->write && wb->live) {
+        if (t->parent) {
+            if (!committed)
+                wb_undo_to(&wb->undo, &wb->pending, t->undo_mark);
+        } else {
+            if (committed)
+                wb_committed(t->st);
+            wb_clear(&wb->pending);
+            wb_undo_clear(&wb->undo);
+            wb->flushing_checkpoint = false;
+        }
+    }
+    t->write = false;           /* ended: a second end changes nothing */
+}
+
+uint64_t store_pages_rewritten(store *st)
+{
+    MDB_envinfo info;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    uint64_t pages = 0;
+    if (mdb_env_info(st->env, &info) != 0 || mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+        return 0;
+    if (mdb_cursor_open(txn, 0, &cur) == 0) {     /* 0: LMDB's free-page database */
+        size_t id = info.me_last_txnid;
+        MDB_val k = {sizeof id, &id}, v;
+        if (mdb_cursor_get(cur, &k, &v, MDB_SET) == 0 && v.mv_size >= sizeof(size_t))
+            memcpy(&id, v.mv_data, sizeof id);    /* the page list's first word: its length */
+        else
+            id = 0;
+        pages = id;
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    return pages;
+}
+
+int store_checkpoint(store *st)
+{
+    if (!st->wb.live)
+        return 0;
+    arena mem;
+    arena_init(&mem);
+    store_txn t;
+    st->wb.checkpoint_next = true;
+    store_txn_begin(&t, st, NULL, true, &mem);
+    int rc = store_txn_commit(&t);
+    st->wb.checkpoint_next = false;
+    arena_free(&mem);
+    return rc;
+}
+
 /* ------------------------------------------------------------ records */
 
 Okr__Objective *store_get_objective(store_txn *t, okr_node id)
@@ -597,25 +1053,30 @@ void store_del_objective(store_txn *t, okr_node id)
     del_raw(t, t->st->objectives, k, 4, NULL, 0);
 }
 
+/* KR records are written behind like the aggregates: a check-in rewrites
+ * its KR (current value, confidence, count), one more random page of a
+ * B-tree as large as the organisation. */
 Okr__KeyResult *store_get_kr(store_txn *t, okr_node id)
 {
-    unsigned char k[4];
-    okr_put_be32(k, id);
-    return get_msg(t, t->st->krs, k, 4, &okr__key_result__descriptor);
+    MDB_val v;
+    if (!wb_get(t, WB_KR, id, &v))
+        return NULL;
+    return store_unpack(t, &okr__key_result__descriptor, &v);
 }
 
 void store_put_kr(store_txn *t, okr_node id, const Okr__KeyResult *kr)
 {
-    unsigned char k[4];
-    okr_put_be32(k, id);
-    put_msg(t, t->st->krs, k, 4, &kr->base);
+    if (failed(t))
+        return;
+    size_t len = protobuf_c_message_get_packed_size(&kr->base);
+    unsigned char *bytes = arena_alloc(t->mem, len ? len : 1);
+    protobuf_c_message_pack(&kr->base, bytes);
+    wb_put(t, WB_KR, id, bytes, (uint32_t)len);
 }
 
 void store_del_kr(store_txn *t, okr_node id)
 {
-    unsigned char k[4];
-    okr_put_be32(k, id);
-    del_raw(t, t->st->krs, k, 4, NULL, 0);
+    wb_del(t, WB_KR, id);
 }
 
 Okr__Period *store_get_period(store_txn *t, const char *name)
@@ -708,11 +1169,9 @@ okr_node store_next_id(store_txn *t, bool kr)
 
 bool store_get_agg(store_txn *t, okr_node node, store_agg *out)
 {
-    unsigned char k[4];
     MDB_val v;
-    okr_put_be32(k, node);
     t->st->agg_reads++;
-    if (!get_raw(t, t->st->agg, k, 4, &v))
+    if (!wb_get(t, WB_AGG, node, &v))
         return false;
     if (v.mv_size != sizeof *out) {
         fail(t, EINVAL);
@@ -724,17 +1183,13 @@ bool store_get_agg(store_txn *t, okr_node node, store_agg *out)
 
 void store_put_agg(store_txn *t, okr_node node, const store_agg *a)
 {
-    unsigned char k[4];
-    okr_put_be32(k, node);
     t->st->agg_writes++;
-    put_raw(t, t->st->agg, k, 4, a, sizeof *a, 0);
+    wb_put(t, WB_AGG, node, a, sizeof *a);
 }
 
 void store_del_agg(store_txn *t, okr_node node)
 {
-    unsigned char k[4];
-    okr_put_be32(k, node);
-    del_raw(t, t->st->agg, k, 4, NULL, 0);
+    wb_del(t, WB_AGG, node);
 }
 
 /* ------------------------------------------------------------ edges */
@@ -1222,8 +1677,18 @@ void store_foreach_from(store_txn *t, MDB_dbi dbi, const MDB_val *from_key,
         k = *from_key;
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     }
-    while (rc == 0 && !failed(t) && fn(ctx, &k, &v))
+    unsigned kind = wb_kind_of(t->st, dbi);
+    while (rc == 0 && !failed(t)) {
+        const wb_entry *e = kind && k.mv_size == 4
+                                ? wb_look(t, wb_key(kind, okr_get_be32(k.mv_data))) : NULL;
+        if (e && !e->drop) {
+            v.mv_size = e->len;             /* the value written behind */
+            v.mv_data = e->bytes;
+        }
+        if (!(e && e->drop) && !fn(ctx, &k, &v))
+            break;
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
     if (rc && rc != MDB_NOTFOUND)
         fail(t, rc);
     mdb_cursor_close(cur);

@@ -5,16 +5,31 @@
  *   meta        "schema" -> be32 version, "epoch" -> 16 random bytes,
  *               "next_o"/"next_k" -> be32 last id handed out
  *   periods     name -> Okr__Period            teams    name -> Okr__Team
- *   objectives  be32 node -> Okr__Objective    krs      be32 node -> Okr__KeyResult
+ *   objectives  be32 node -> Okr__Objective
+ *   krs         be32 node -> Okr__KeyResult, written behind (like agg)
  *   up          be32 child  -> {be32 parent, be32 weight}   (DUPSORT, DUPFIXED)
  *   down        be32 parent -> {be32 child,  be32 weight}   (DUPSORT, DUPFIXED)
- *   agg         be32 node -> store_agg (fixed layout, native endian)
+ *   agg         be32 node -> store_agg (fixed layout, native endian), written
+ *               behind: newer values are in `redo` until a checkpoint
+ *   redo        be64 record number -> the aggregates and KR records one
+ *               write transaction changed (write-behind, below; store.c)
  *   checkins    be32 kr . be64 time . be64 seq -> Okr__CheckIn
  *   events      be64 seq -> Okr__Event
  *   by_period   period name -> be32 objective  (DUPSORT, DUPFIXED)
  *   by_team     team name   -> be32 objective  (DUPSORT, DUPFIXED)
  *   users       name -> Okr__User (secure mode's people: role, public key)
  *   replies     exactly-once reply cache: layout and rules in dedup.h
+ *
+ * Write-behind of aggregates and KR records: a check-in changes a dozen
+ * aggregates and its KR at random places of B-trees as large as the
+ * organisation, so their changes are kept in memory and appended, one redo
+ * record per write transaction, to `redo` in the same transaction (durable
+ * with the change); a commit past the limits below writes them all back in
+ * key order and empties the log (a checkpoint). store_get_agg/store_get_kr
+ * and iteration over `agg`/`krs` see the newest values; a writer store's
+ * open replays the log (bounded by the limits); readers that outlive
+ * commits and read-only stores read the log of their own transaction.
+ * Callers see no difference but the cost.
  *
  * A KR's link to its objective is an edge like an alignment: up[K] = (O, kr
  * weight). So the roll-up walks one kind of edge, and a KR's weight has one
@@ -35,6 +50,7 @@
 #include "arena.h"
 #include "ids.h"
 #include "okr.pb-c.h"
+#include "writeback.h"
 
 #define STORE_SCHEMA_VERSION 2
 #define STORE_EPOCH_BYTES 16
@@ -72,6 +88,36 @@ typedef struct {
 
 int store_fault_countdown_hook(void *arg, store_fault_op op);
 
+/* Write-behind of aggregates and KR records (layout comment above).
+ * Limits: a checkpoint comes at the first commit that would keep more than
+ * limit_entries values beyond their B-trees, or more than limit_bytes of
+ * redo records. Replay at open and the views of readers therefore cost at
+ * most those, whatever the organisation's size. */
+#define STORE_WB_LIMIT_ENTRIES 262144
+#define STORE_WB_LIMIT_BYTES ((uint64_t)24 << 20)
+#define STORE_WB_AGG 1u          /* the aggregates' kind in the tables' keys (wb_key) */
+#define STORE_WB_KR 2u           /* the KR records' */
+
+typedef struct {
+    bool live;                 /* a writer store: committed/pending are kept */
+    wb_map committed;          /* the redo log's values (newer than their B-trees) */
+    wb_map pending;            /* the open write transaction's */
+    wb_undo_log undo;          /* pending's entries before each nested transaction's writes */
+    uint64_t next_redo;        /* key of the next redo record */
+    uint64_t redo_bytes;       /* bytes of redo records since the last checkpoint */
+    size_t limit_entries;      /* STORE_WB_LIMIT_ENTRIES unless a test sets less */
+    uint64_t limit_bytes;
+    bool checkpoint_next;      /* store_checkpoint: the next commit writes back */
+    bool flushing_checkpoint;  /* the commit under way writes back */
+    /* counters since open */
+    uint64_t checkpoints;      /* commits that wrote the aggregates back */
+    uint64_t written_back;     /* values written back to the B-trees by them */
+    uint64_t redo_records, redo_entries;
+    uint64_t replayed;         /* redo entries applied by store_open */
+    uint64_t tree_writes;      /* values put/deleted in the agg and krs B-trees themselves */
+    uint64_t checkpoint_size;  /* values the checkpoint under way wrote back */
+} store_writeback;
+
 typedef struct {
     MDB_env *env;
     MDB_dbi meta, periods, teams, objectives, krs, up, down, agg, checkins, events;
@@ -80,6 +126,9 @@ typedef struct {
     bool has_users;                /* false: a read-only open of a store from before users */
     MDB_dbi replies;               /* dedup.c's (actor, request id) -> reply */
     bool has_replies;              /* false: a read-only open of a store from before it */
+    MDB_dbi redo;                  /* the aggregates' redo log (write-behind) */
+    bool has_redo;                 /* false: a read-only open of a store from before it */
+    store_writeback wb;
     size_t map_size;
     unsigned char epoch[STORE_EPOCH_BYTES];
     uint64_t agg_reads, agg_writes;   /* store_get_agg/store_put_agg calls since open (the roll-up's cost) */
@@ -94,6 +143,10 @@ typedef struct {
     arena *mem;     /* unpacked records and lists are allocated here */
     int rc;         /* sticky: 0, or the first LMDB/errno failure */
     bool parent;    /* nested in another write transaction */
+    bool write;
+    size_t undo_mark;   /* nested: st->wb.undo's length when it began */
+    wb_map *view;   /* the redo log as this transaction's pages hold it (a
+                       reader's, a read-only store's), or NULL: the live tables */
 } store_txn;
 
 /* Per-node roll-up state (DESIGN §3). For an objective, the KR set and the
@@ -144,6 +197,16 @@ int store_new_epoch(store *st);
 void store_close(store *st);
 /* Double the map size. Only with no transaction open. Returns 0 or an LMDB code. */
 int store_grow(store *st);
+/* Write every aggregate of the redo log back into the agg B-tree and empty
+ * the log, in one write transaction (store_close does it; the next open then
+ * replays nothing). Only with no transaction open. Returns 0 or the
+ * storage failure (the log is then kept: nothing is lost). */
+int store_checkpoint(store *st);
+/* Pages the last committed write transaction rewrote: LMDB's free-page
+ * list of that transaction, the old copies of every existing page it
+ * changed (copy-on-write). What the commit wrote, less the pages that
+ * were new. 0 when unknown. For tests and measurements. */
+uint64_t store_pages_rewritten(store *st);
 /* Bytes used by the data file. */
 uint64_t store_data_bytes(store *st);
 /* What a backup made. */

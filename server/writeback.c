@@ -1,0 +1,210 @@
+/* writeback.c — hash tables and the undo log of write-behind (writeback.h).
+ * Open addressing with linear probing; erase shifts the following run back
+ * so that no tombstones build up. Pure memory: never calls LMDB. */
+#include "writeback.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "logging.h"
+
+static _Noreturn void out_of_memory(void)
+{
+    log_error("out of memory (write-behind tables)");
+    abort();
+}
+
+static void *alloc_or_die(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+static size_t home(uint64_t key, size_t cap)
+{
+    return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
+}
+
+static size_t probe(const wb_map *m, uint64_t key)
+{
+    size_t i = home(key, m->cap);
+    while (m->slots[i].key != 0 && m->slots[i].key != key)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+wb_entry *wb_find(const wb_map *m, uint64_t key)
+{
+    if (m->cap == 0)
+        return NULL;
+    size_t i = probe(m, key);
+    return m->slots[i].key ? &m->slots[i] : NULL;
+}
+
+static void grow(wb_map *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    wb_entry *old = m->slots;
+    size_t old_cap = m->cap;
+    m->slots = calloc(cap, sizeof *m->slots);
+    if (m->slots == NULL)
+        out_of_memory();
+    m->cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].key)
+            m->slots[probe(m, old[i].key)] = old[i];
+    free(old);
+}
+
+static void release(const wb_map *m, wb_entry *e)
+{
+    if (!m->borrowed)
+        free(e->bytes);
+    e->bytes = NULL;
+}
+
+void wb_set(wb_map *m, uint64_t key, const void *bytes, uint32_t len, bool drop)
+{
+    if (m->cap == 0 || (m->n + 1) * 4 > m->cap * 3)
+        grow(m);
+    size_t i = probe(m, key);
+    wb_entry *e = &m->slots[i];
+    if (e->key == 0)
+        m->n++;
+    else
+        release(m, e);
+    e->key = key;
+    e->drop = drop;
+    e->len = drop ? 0 : len;
+    if (drop)
+        e->bytes = NULL;
+    else if (m->borrowed)
+        e->bytes = (unsigned char *)bytes;
+    else {
+        e->bytes = alloc_or_die(len);
+        memcpy(e->bytes, bytes, len);
+    }
+}
+
+void wb_take(wb_map *m, uint64_t key, unsigned char *bytes, uint32_t len)
+{
+    if (m->cap == 0 || (m->n + 1) * 4 > m->cap * 3)
+        grow(m);
+    wb_entry *e = &m->slots[probe(m, key)];
+    if (e->key == 0)
+        m->n++;
+    else
+        release(m, e);
+    *e = (wb_entry){.key = key, .len = len, .bytes = bytes};
+}
+
+void wb_erase(wb_map *m, uint64_t key)
+{
+    if (m->cap == 0)
+        return;
+    size_t i = probe(m, key);
+    if (m->slots[i].key == 0)
+        return;
+    release(m, &m->slots[i]);
+    m->slots[i].key = 0;
+    m->n--;
+    /* Shift back every entry of the run after i that may live at i. */
+    for (size_t j = (i + 1) & (m->cap - 1); m->slots[j].key; j = (j + 1) & (m->cap - 1)) {
+        size_t h = home(m->slots[j].key, m->cap);
+        bool movable = i <= j ? (h <= i || h > j) : (h <= i && h > j);
+        if (movable) {
+            m->slots[i] = m->slots[j];
+            m->slots[j].key = 0;
+            m->slots[j].bytes = NULL;
+            i = j;
+        }
+    }
+}
+
+void wb_clear(wb_map *m)
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->slots[i].key)
+            release(m, &m->slots[i]);
+        m->slots[i].key = 0;
+    }
+    m->n = 0;
+}
+
+void wb_free(wb_map *m)
+{
+    wb_clear(m);
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = 0;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    uint64_t x = (*(wb_entry *const *)a)->key, y = (*(wb_entry *const *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+wb_entry **wb_sorted(const wb_map *m)
+{
+    if (m->n == 0)
+        return NULL;
+    wb_entry **list = alloc_or_die(m->n * sizeof *list);
+    size_t k = 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].key)
+            list[k++] = &m->slots[i];
+    qsort(list, k, sizeof *list, by_key);
+    return list;
+}
+
+/* ------------------------------------------------------------ undo */
+
+void wb_undo_note(wb_undo_log *u, wb_map *m, uint64_t key)
+{
+    if (u->n == u->cap) {
+        u->cap = u->cap ? u->cap * 2 : 64;
+        wb_undo *grown = realloc(u->items, u->cap * sizeof *grown);
+        if (grown == NULL)
+            out_of_memory();
+        u->items = grown;
+    }
+    wb_undo *d = &u->items[u->n++];
+    const wb_entry *e = wb_find(m, key);
+    d->key = key;
+    d->had = e != NULL;
+    d->before = e ? *e : (wb_entry){0};
+    if (e && !e->drop) {
+        d->before.bytes = alloc_or_die(e->len);
+        memcpy(d->before.bytes, e->bytes, e->len);
+    }
+}
+
+void wb_undo_to(wb_undo_log *u, wb_map *m, size_t mark)
+{
+    while (u->n > mark) {
+        wb_undo *d = &u->items[--u->n];
+        if (!d->had)
+            wb_erase(m, d->key);
+        else
+            wb_set(m, d->key, d->before.bytes, d->before.len, d->before.drop);
+        free(d->before.bytes);
+    }
+}
+
+void wb_undo_clear(wb_undo_log *u)
+{
+    for (size_t i = 0; i < u->n; i++)
+        free(u->items[i].before.bytes);
+    u->n = 0;
+}
+
+void wb_undo_free(wb_undo_log *u)
+{
+    wb_undo_clear(u);
+    free(u->items);
+    u->items = NULL;
+    u->cap = 0;
+}

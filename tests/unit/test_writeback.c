@@ -1,0 +1,565 @@
+/* test_writeback.c — the write-behind of aggregates and KR records (server/store.c, "write-
+ * behind"): changes kept in memory and one redo record per commit, written
+ * back to the agg B-tree at checkpoints. Through okrd's real group commit
+ * (tests/lib/server_fixture.h). What it must keep:
+ *   - a process that dies between a commit and the next checkpoint loses
+ *     nothing: the next open replays the redo log to exactly the scores of
+ *     a full recomputation (rollup_verify) and the KR records that match
+ *     their check-in history, checkpoint or not in between, and a
+ *     read-only open beside it (okrd --verify) sees the same;
+ *   - every request leaves the same state as when every write goes to its
+ *     B-tree at once (write-behind off), checkpoints or not;
+ *   - a refused request leaves no trace in the tables in memory either;
+ *   - a snapshot cursor's transaction keeps reading the state it began in;
+ *   - a check-in rewrites as many pages in a large organisation as in a
+ *     small one (LMDB's own count of the pages each commit rewrote). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define SERVER_FIXTURE_IMPLEMENTATION
+#include "server_fixture.h"
+
+#include "rollup.h"
+
+#define Q4 "2026-Q4"
+#define DEPTH 4             /* objectives per tree path: 1 + 2 + 4 + 8 = 15 per tree */
+#define MAX_TREES 64
+#define TREE_OBJECTIVES 15
+
+/* An organisation of whole trees like the bench's (bench/populate.c): each
+ * objective has a roll-up KR its children align to and one metric KR; the
+ * deepest objectives' metric KRs take the check-ins. */
+typedef struct {
+    fixture f;
+    arena a;
+    size_t trees;
+    char leaf_kr[MAX_TREES * 8][OKR_ID_BUF];
+    size_t n_leaves;
+    char obj[MAX_TREES * TREE_OBJECTIVES][OKR_ID_BUF];      /* in creation order */
+    char obj_rollup[MAX_TREES * TREE_OBJECTIVES][OKR_ID_BUF];
+    char obj_parent[MAX_TREES * TREE_OBJECTIVES][OKR_ID_BUF];   /* "" at a root */
+    size_t n_obj;
+} org;
+
+static void ok(org *o, Okr__Request *req, char *id_out)
+{
+    Okr__Response *r;
+    Okr__ErrorCode code = fixture_do(&o->f, req, &r);
+    if (code != OKR__ERROR_CODE__OK)
+        fail_msg("request refused with %d: %s", (int)code,
+                 r && r->error && r->error->message ? r->error->message : "?");
+    if (id_out)
+        snprintf(id_out, OKR_ID_BUF, "%s", r->changed->id);
+    arena_reset(&o->a);
+}
+
+static void add_rollup_kr(org *o, const char *objective, char *id)
+{
+    Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
+    kr.objective = (char *)objective;
+    kr.title = "children on track";
+    kr.has_kind = true;
+    kr.kind = OKR__KR_KIND__ROLLUP;
+    ok(o, req_kr_add(&o->a, &kr), id);
+}
+
+/* Trees are built one level at a time across all of them, as the bench
+ * does, so a node's ancestors are far apart in id order. */
+static void build_org_with(org *o, size_t trees, bool write_behind)
+{
+    assert_true(trees <= MAX_TREES);
+    memset(o, 0, sizeof *o);
+    assert_int_equal(fixture_open(&o->f, 0), 0);
+    /* Each commit is as in okrd but for the fsync: a process that dies
+     * (the crash test) loses nothing the kernel has; power loss is not
+     * under test here. */
+    mdb_env_set_flags(o->f.st.env, MDB_NOSYNC, 1);
+    o->f.st.wb.live = write_behind;     /* off: every write goes to its B-tree */
+    arena_init(&o->a);
+    o->trees = trees;
+    ok(o, req_period_add(&o->a, Q4, "2026-10-01", "2026-12-31"), NULL);
+    static char rollups[MAX_TREES][TREE_OBJECTIVES][OKR_ID_BUF];
+    for (int level = 0, first = 0; level < DEPTH; first += 1 << level, level++)
+        for (size_t t = 0; t < trees; t++)
+            for (int k = 0; k < 1 << level; k++) {
+                char obj[OKR_ID_BUF], metric[OKR_ID_BUF];
+                const char *parent[] = {level ? rollups[t][first - (1 << (level - 1)) + k / 2]
+                                              : NULL};
+                ok(o, req_objective_add(&o->a, "deliver", Q4, level ? 1 : 0, parent, NULL),
+                   obj);
+                add_rollup_kr(o, obj, rollups[t][first + k]);
+                snprintf(o->obj[o->n_obj], OKR_ID_BUF, "%s", obj);
+                snprintf(o->obj_rollup[o->n_obj], OKR_ID_BUF, "%s", rollups[t][first + k]);
+                snprintf(o->obj_parent[o->n_obj++], OKR_ID_BUF, "%s",
+                         parent[0] ? parent[0] : "");
+                ok(o, req_kr_add_metric(&o->a, obj, 0, 100, 0), metric);
+                if (level == DEPTH - 1)
+                    snprintf(o->leaf_kr[o->n_leaves++], OKR_ID_BUF, "%s", metric);
+            }
+}
+
+static void build_org(org *o, size_t trees)
+{
+    build_org_with(o, trees, true);
+}
+
+static void close_org(org *o)
+{
+    fixture_close(&o->f);
+    arena_free(&o->a);
+}
+
+/* A batch of n check-ins on pseudo-random leaf KRs; returns the pages its
+ * commit rewrote. */
+static uint64_t checkin_batch(org *o, size_t n, uint64_t *rng)
+{
+    Okr__Request *reqs[FIXTURE_BATCH_MAX];
+    Okr__Response *resps[FIXTURE_BATCH_MAX];
+    assert_true(n <= FIXTURE_BATCH_MAX);
+    for (size_t i = 0; i < n; i++) {
+        *rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+        const char *kr = o->leaf_kr[(*rng >> 33) % o->n_leaves];
+        reqs[i] = req_checkin(&o->a, kr, (double)((*rng >> 20) % 101));
+    }
+    fixture_batch(&o->f, (const Okr__Request *const *)reqs, n, resps);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(fixture_code(resps[i]), OKR__ERROR_CODE__OK);
+    arena_reset(&o->a);
+    return store_pages_rewritten(&o->f.st);
+}
+
+/* ------------------------------------------------------------ the tables */
+
+/* Random sets, drops, erases and undone nested changes against a plain
+ * array: lookups, counts and the sorted order agree throughout (erase
+ * shifts runs back; a wrong shift loses keys). */
+static void test_the_tables_agree_with_a_plain_array(void **state)
+{
+    (void)state;
+    enum { KEYS = 700 };
+    static int32_t ref[KEYS];             /* -1 absent, -2 drop, else the value */
+    wb_map m = {0};
+    wb_undo_log u = {0};
+    uint64_t rng = 3;
+    for (size_t i = 0; i < KEYS; i++)
+        ref[i] = -1;
+    for (int step = 0; step < 20000; step++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t r = (uint32_t)(rng >> 33), k = r % KEYS;
+        uint64_t key = wb_key(1 + k % 2, k * 2654435761u);   /* both kinds, scattered */
+        int32_t v = (int32_t)(r >> 12) & 0xffff;
+        switch ((r >> 28) % 4) {
+        case 0:
+        case 1: wb_set(&m, key, &v, sizeof v, false); ref[k] = v; break;
+        case 2: wb_erase(&m, key); ref[k] = -1; break;
+        default: wb_set(&m, key, NULL, 0, true); ref[k] = -2; break;
+        }
+        if (step % 1000 == 999) {         /* a nested transaction that aborts */
+            int32_t saved[KEYS];
+            memcpy(saved, ref, sizeof saved);
+            size_t mark = u.n;
+            for (int j = 0; j < 50; j++) {
+                uint32_t kk = (uint32_t)((rng >> 7) + (uint64_t)j * 97) % KEYS;
+                uint64_t key2 = wb_key(1 + kk % 2, kk * 2654435761u);
+                wb_undo_note(&u, &m, key2);
+                if (j % 3)
+                    wb_set(&m, key2, &j, sizeof j, false);
+                else
+                    wb_erase(&m, key2);
+            }
+            wb_undo_to(&u, &m, mark);
+            memcpy(ref, saved, sizeof saved);
+        }
+        size_t present = 0;
+        for (uint32_t i = 0; i < KEYS; i++) {
+            const wb_entry *e = wb_find(&m, wb_key(1 + i % 2, i * 2654435761u));
+            if (ref[i] == -1) {
+                assert_null(e);
+                continue;
+            }
+            present++;
+            assert_non_null(e);
+            assert_int_equal(e->drop, ref[i] == -2);
+            if (ref[i] >= 0) {
+                int32_t got;
+                memcpy(&got, e->bytes, sizeof got);
+                assert_int_equal(got, ref[i]);
+            }
+        }
+        assert_int_equal(m.n, present);
+    }
+    wb_entry **sorted = wb_sorted(&m);
+    for (size_t i = 1; i < m.n; i++)
+        assert_true(sorted[i - 1]->key < sorted[i]->key);
+    free(sorted);
+    wb_undo_free(&u);
+    wb_free(&m);
+}
+
+/* ------------------------------------------------------------ crash and replay */
+
+/* Every node's score, and each metric KR's check-in count and current
+ * value, "O1=... K3=500000 (2:50) ..." in id order, from the store st. */
+static char *scores_of(store *st)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    out[0] = '\0';
+    arena mem;
+    arena_init(&mem);
+    store_txn t;
+    store_txn_begin(&t, st, NULL, false, &mem);
+    for (uint32_t kind = 0; kind < 2; kind++)
+        for (uint32_t n = 1; n < 4096; n++) {
+            okr_node node = kind ? okr_node_kr(n) : okr_node_objective(n);
+            store_agg a;
+            if (!store_get_agg(&t, node, &a))
+                continue;
+            char id[OKR_ID_BUF];
+            if (len + 128 > cap) {
+                cap *= 2;
+                out = realloc(out, cap);
+                assert_non_null(out);
+            }
+            len += (size_t)snprintf(out + len, cap - len, "%s=%lld ", okr_id_format(node, id),
+                                    (long long)a.score);
+            Okr__KeyResult *kr = kind ? store_get_kr(&t, node) : NULL;
+            Okr__CheckIn **history;
+            size_t n_history = kr ? store_checkins(&t, node, 1000, &history) : 0;
+            if (kr && kr->kind != OKR__KR_KIND__ROLLUP) {   /* the record matches its history */
+                assert_int_equal(kr->checkins, n_history);
+                if (n_history)
+                    assert_true(kr->current == history[n_history - 1]->value);
+                len += (size_t)snprintf(out + len, cap - len, "(%u:%g) ", kr->checkins,
+                                        kr->has_current ? kr->current : -1.0);
+            }
+            arena_reset(&mem);
+        }
+    assert_int_equal(t.rc, 0);
+    store_txn_abort(&t);
+    arena_free(&mem);
+    return out;
+}
+
+static size_t verify_store(store *st)
+{
+    int rc = 0;
+    size_t n = rollup_verify(st, NULL, NULL, &rc);
+    assert_int_equal(rc, 0);
+    return n;
+}
+
+/* The child: an organisation, a checkpoint forced half-way (a small limit),
+ * more check-ins after it, a KR changed and then deleted, its scores on fd,
+ * then death without a close
+ * (no checkpoint at close): what a SIGKILL between a commit and the next
+ * checkpoint leaves. */
+static _Noreturn void crash_after_checkins(int fd, char *dir_out, size_t dir_len)
+{
+    org o;
+    build_org(&o, 3);
+    uint64_t rng = 7;
+    o.f.st.wb.limit_entries = 40;     /* a checkpoint within the first batches */
+    for (int b = 0; b < 6; b++)
+        checkin_batch(&o, 7, &rng);
+    bool checkpointed = o.f.st.wb.checkpoints > 0;
+    o.f.st.wb.limit_entries = STORE_WB_LIMIT_ENTRIES;
+    for (int b = 0; b < 5; b++)
+        checkin_batch(&o, 9, &rng);
+    ok(&o, req_checkin(&o.a, o.leaf_kr[0], 33), NULL);   /* in the log, then deleted: */
+    ok(&o, req_kr_delete(&o.a, o.leaf_kr[0]), NULL);     /* its drop must void it */
+    char *scores = scores_of(&o.f.st);
+    snprintf(dir_out, dir_len, "%s", o.f.dir);
+    dprintf(fd, "%d %zu %s\n%s\n", checkpointed, o.f.st.wb.committed.n, o.f.dir, scores);
+    _exit(0);
+}
+
+static void test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores(void **state)
+{
+    (void)state;
+    int pipefd[2];
+    assert_int_equal(pipe(pipefd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char dir[256];
+        close(pipefd[0]);
+        crash_after_checkins(pipefd[1], dir, sizeof dir);
+    }
+    close(pipefd[1]);
+    FILE *in = fdopen(pipefd[0], "r");
+    int checkpointed = 0;
+    size_t behind = 0;
+    char dir[256], *live = NULL;
+    size_t cap = 0;
+    assert_int_equal(fscanf(in, "%d %zu %255s\n", &checkpointed, &behind, dir), 3);
+    assert_true(getline(&live, &cap, in) > 0);
+    fclose(in);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_true(checkpointed);            /* the log began after a checkpoint */
+    assert_true(behind > 0);              /* and aggregates were behind the B-tree */
+    live[strcspn(live, "\n")] = '\0';
+
+    char err[512];
+    store ro;                             /* okrd --verify's open, beside nothing */
+    assert_int_equal(store_open(&ro, dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err), 0);
+    char *seen = scores_of(&ro);
+    assert_string_equal(seen, live);
+    assert_int_equal(verify_store(&ro), 0);
+    free(seen);
+    store_close(&ro);
+
+    store st;                             /* the restart */
+    assert_int_equal(store_open(&st, dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
+    assert_true(st.wb.replayed >= behind);
+    assert_int_equal(st.wb.committed.n, behind);
+    char *replayed = scores_of(&st);
+    assert_string_equal(replayed, live);
+    assert_int_equal(verify_store(&st), 0);
+    free(replayed);
+    store_close(&st);                     /* checkpoints: nothing left to replay */
+
+    assert_int_equal(store_open(&st, dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
+    assert_int_equal(st.wb.replayed, 0);
+    assert_int_equal(st.wb.committed.n, 0);
+    replayed = scores_of(&st);
+    assert_string_equal(replayed, live);
+    assert_int_equal(verify_store(&st), 0);
+    free(replayed);
+    store_close(&st);
+    free(live);
+    fixture_rmtree(dir);
+}
+
+/* ------------------------------------------------------------ same state */
+
+/* Every database a client's requests change, but meta (its epoch is random). */
+static unsigned char *state_of(org *o, size_t *len)
+{
+    store *st = &o->f.st;
+    const MDB_dbi dbis[] = {st->periods, st->teams, st->objectives, st->krs, st->up, st->down,
+                            st->agg, st->checkins, st->events, st->by_period, st->by_team};
+    return fixture_snapshot(&o->f, dbis, sizeof dbis / sizeof dbis[0], len);
+}
+
+/* Request i of a mixed workload: check-ins, refusals, KR edits, archive and
+ * restore, re-alignment, deletions. */
+static Okr__Request *mixed_request(org *o, uint64_t *rng)
+{
+    *rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+    uint64_t r = *rng >> 33;
+    const char *leaf = o->leaf_kr[r % o->n_leaves];
+    size_t k = 1 + (r >> 8) % (o->n_obj - 1);                 /* not the first root */
+    switch ((r >> 16) % 9) {
+    case 0: return req_checkin(&o->a, o->obj_rollup[k], 5);   /* refused: a roll-up KR */
+    case 1: {
+        Okr__KeyResultEdit e = OKR__KEY_RESULT_EDIT__INIT;
+        e.id = (char *)leaf;
+        e.has_target = true;
+        e.target = (double)(50 + (r >> 24) % 100);
+        return req_kr_edit(&o->a, &e);
+    }
+    case 2: return req_archive(&o->a, o->obj[k], (r >> 24) % 2);
+    case 3:
+        if (o->obj_parent[k][0] == '\0')
+            return req_checkin(&o->a, leaf, 1);
+        return req_unalign(&o->a, o->obj[k], o->obj_parent[k]);
+    case 4:
+        if (o->obj_parent[k][0] == '\0')
+            return req_checkin(&o->a, leaf, 2);
+        return req_align(&o->a, o->obj[k], o->obj_parent[k], 1 + (uint32_t)((r >> 24) % 3));
+    case 5: return (r >> 24) % 8 ? req_checkin(&o->a, leaf, 3) : req_kr_delete(&o->a, leaf);
+    default: return req_checkin(&o->a, leaf, (double)((r >> 24) % 101));
+    }
+}
+
+static void test_write_behind_leaves_the_state_of_writing_through(void **state)
+{
+    (void)state;
+    org wb, plain;
+    build_org_with(&wb, 2, true);
+    build_org_with(&plain, 2, false);
+    wb.f.st.wb.limit_entries = 16;      /* checkpoints between commits that only log */
+    uint64_t rng_a = 99, rng_b = 99;
+    for (int batch = 0; batch < 40; batch++) {
+        size_t n = 1 + (size_t)batch % 7;
+        Okr__Request *ra[8], *rb[8];
+        Okr__Response *pa[8], *pb[8];
+        for (size_t i = 0; i < n; i++) {
+            ra[i] = mixed_request(&wb, &rng_a);
+            rb[i] = mixed_request(&plain, &rng_b);
+        }
+        fixture_batch(&wb.f, (const Okr__Request *const *)ra, n, pa);
+        fixture_batch(&plain.f, (const Okr__Request *const *)rb, n, pb);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(fixture_code(pa[i]), fixture_code(pb[i]));
+        size_t la, lb;
+        unsigned char *a = state_of(&wb, &la), *b = state_of(&plain, &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+        free(a);
+        free(b);
+        arena_reset(&wb.a);
+        arena_reset(&plain.a);
+    }
+    assert_true(wb.f.st.wb.checkpoints > 0);
+    assert_true(wb.f.st.wb.redo_records > 0);
+    assert_int_equal(plain.f.st.wb.redo_records, 0);
+    assert_int_equal(fixture_verify(&wb.f), 0);
+    close_org(&wb);
+    close_org(&plain);
+}
+
+/* ------------------------------------------------------------ refusals */
+
+/* Fails the first write after the store's aggregate writes pass `after`. */
+typedef struct {
+    const store *st;
+    uint64_t after;
+    bool fired;
+} fail_after_aggs;
+
+static int fail_after_agg_writes(void *arg, store_fault_op op)
+{
+    fail_after_aggs *h = arg;
+    if (op != STORE_FAULT_WRITE || h->fired || h->st->agg_writes <= h->after)
+        return 0;
+    h->fired = true;
+    return EIO;
+}
+
+static void test_a_refused_request_leaves_no_trace_in_the_tables(void **state)
+{
+    (void)state;
+    org o;
+    build_org(&o, 2);
+    const char *mine = o.leaf_kr[0], *other = o.leaf_kr[o.n_leaves - 1];   /* two trees */
+    ok(&o, req_checkin(&o.a, other, 10), NULL);    /* something in committed already */
+    okr_node mine_node;
+    assert_true(okr_id_parse(mine, &mine_node));
+    const MDB_dbi aggs[] = {o.f.st.agg};
+    size_t before_len, after_len;
+    unsigned char *before = fixture_snapshot(&o.f, aggs, 1, &before_len);
+    size_t committed_before = o.f.st.wb.committed.n;
+
+    /* The first request changes two aggregates, then its next write fails:
+     * refused; the second, on the other tree, commits in the same batch. */
+    fail_after_aggs hook = {&o.f.st, o.f.st.agg_writes + 2, false};
+    o.f.st.fault = fail_after_agg_writes;
+    o.f.st.fault_arg = &hook;
+    Okr__Request *reqs[2] = {req_checkin(&o.a, mine, 90), req_checkin(&o.a, other, 20)};
+    Okr__Response *resps[2];
+    fixture_batch(&o.f, (const Okr__Request *const *)reqs, 2, resps);
+    o.f.st.fault = NULL;
+    assert_true(hook.fired);
+    assert_int_equal(fixture_code(resps[0]), OKR__ERROR_CODE__INTERNAL);
+    assert_int_equal(fixture_code(resps[1]), OKR__ERROR_CODE__OK);
+    assert_int_equal(o.f.st.wb.pending.n, 0);
+    assert_null(wb_find(&o.f.st.wb.committed, wb_key(STORE_WB_AGG, mine_node)));
+    assert_int_equal(o.f.st.wb.committed.n, committed_before);   /* the same nodes moved */
+    assert_int_equal(fixture_verify(&o.f), 0);
+
+    /* Take the accepted one back: every aggregate is what it was, in the
+     * tables and, after a checkpoint, in the B-tree alone. */
+    ok(&o, req_checkin(&o.a, other, 10), NULL);
+    unsigned char *after = fixture_snapshot(&o.f, aggs, 1, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    free(after);
+    assert_int_equal(store_checkpoint(&o.f.st), 0);
+    assert_int_equal(o.f.st.wb.committed.n, 0);
+    after = fixture_snapshot(&o.f, aggs, 1, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    assert_int_equal(fixture_verify(&o.f), 0);
+    free(before);
+    free(after);
+    close_org(&o);
+}
+
+/* ------------------------------------------------------------ long readers */
+
+static void test_a_reader_keeps_the_state_it_began_in(void **state)
+{
+    (void)state;
+    org o;
+    build_org(&o, 1);
+    ok(&o, req_checkin(&o.a, o.leaf_kr[0], 50), NULL);
+    okr_node kr;
+    assert_true(okr_id_parse(o.leaf_kr[0], &kr));
+    arena mem;
+    arena_init(&mem);
+    store_reader r = {0};
+    store_txn_begin(&r.txn, &o.f.st, NULL, false, &mem);
+    store_reader_link(&o.f.st, &r);
+    int64_t seen = 0;
+    for (int i = 0; i < 3; i++) {
+        ok(&o, req_checkin(&o.a, o.leaf_kr[0], 10 * i), NULL);
+        if (i == 1)
+            assert_int_equal(store_checkpoint(&o.f.st), 0);
+        store_agg a;
+        assert_true(store_get_agg(&r.txn, kr, &a));
+        if (i == 0)
+            seen = a.score;
+        assert_int_equal(a.score, 500000);     /* 50 of 0 -> 100, as when it began */
+        assert_int_equal(a.score, seen);
+    }
+    store_reader_end(&o.f.st, &r);
+    arena_free(&mem);
+    assert_int_equal(fixture_score(&o.f, o.leaf_kr[0]), 200000);
+    close_org(&o);
+}
+
+/* ------------------------------------------------------------ flat cost */
+
+/* Pages rewritten per check-in, over `batches` batches of 32 on o. */
+static double pages_per_checkin(org *o, int batches)
+{
+    uint64_t rng = 12345, pages = 0;
+    checkin_batch(o, 32, &rng);               /* warm: first check-ins create history */
+    for (int b = 0; b < batches; b++)
+        pages += checkin_batch(o, 32, &rng);
+    return (double)pages / (batches * 32.0);
+}
+
+static void test_a_checkin_rewrites_as_many_pages_in_a_large_organisation(void **state)
+{
+    (void)state;
+    org small, large;
+    build_org(&small, 2);       /* 2 x 15 objectives x 3 nodes */
+    build_org(&large, 64);      /* 32 times as many nodes */
+    double s = pages_per_checkin(&small, 8), l = pages_per_checkin(&large, 8);
+    print_message("pages rewritten per check-in: %.2f at %zu nodes, %.2f at %zu nodes "
+                  "(checkpoints %llu)\n", s, small.trees * TREE_OBJECTIVES * 3, l,
+                  large.trees * TREE_OBJECTIVES * 3,
+                  (unsigned long long)large.f.st.wb.checkpoints);
+    assert_int_equal(large.f.st.wb.checkpoints, 0);
+    assert_true(l <= 1.25 * s + 0.1);
+    assert_int_equal(fixture_verify(&large.f), 0);
+    close_org(&small);
+    close_org(&large);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_tables_agree_with_a_plain_array),
+        cmocka_unit_test(test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores),
+        cmocka_unit_test(test_write_behind_leaves_the_state_of_writing_through),
+        cmocka_unit_test(test_a_refused_request_leaves_no_trace_in_the_tables),
+        cmocka_unit_test(test_a_reader_keeps_the_state_it_began_in),
+        cmocka_unit_test(test_a_checkin_rewrites_as_many_pages_in_a_large_organisation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1620,6 +1620,9 @@ bool store_get_event(store_txn *t, uint64_t seq, MDB_val *out)
 
 bool store_get(store_txn *t, MDB_dbi dbi, const void *key, size_t klen, MDB_val *out)
 {
+    unsigned kind = wb_kind_of(t->st, dbi);     /* written behind: the tables first */
+    if (kind && klen == 4)
+        return wb_get(t, kind, okr_get_be32(key), out);
     return get_raw(t, dbi, key, klen, out);
 }
 

@@ -521,6 +521,37 @@ static void test_a_reader_keeps_the_state_it_began_in(void **state)
     close_org(&o);
 }
 
+/* The raw API (store_get, which handlers like `due` use to read records
+ * without unpacking them into the batch's arena) sees what is written
+ * behind, as store_get_kr does: the KR record after a check-in, before any
+ * checkpoint. Found when `okr due` read every KR as never checked in. */
+static void test_a_raw_read_sees_the_record_written_behind(void **state)
+{
+    (void)state;
+    org o;
+    build_org(&o, 1);
+    ok(&o, req_checkin(&o.a, o.leaf_kr[0], 50), NULL);
+    okr_node kr;
+    assert_true(okr_id_parse(o.leaf_kr[0], &kr));
+    arena mem;
+    arena_init(&mem);
+    store_txn t;
+    store_txn_begin(&t, &o.f.st, NULL, false, &mem);
+    unsigned char key[4];
+    okr_put_be32(key, kr);
+    MDB_val v;
+    assert_true(store_get(&t, o.f.st.krs, key, sizeof key, &v));
+    Okr__KeyResult *rec = okr__key_result__unpack(NULL, v.mv_size, v.mv_data);
+    assert_non_null(rec);
+    assert_true(rec->has_current);
+    assert_true(rec->current == 50.0);
+    assert_int_equal(rec->checkins, 1);
+    okr__key_result__free_unpacked(rec, NULL);
+    store_txn_abort(&t);
+    arena_free(&mem);
+    close_org(&o);
+}
+
 /* ------------------------------------------------------------ flat cost */
 
 /* Pages rewritten per check-in, over `batches` batches of 32 on o. */
@@ -559,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_write_behind_leaves_the_state_of_writing_through),
         cmocka_unit_test(test_a_refused_request_leaves_no_trace_in_the_tables),
         cmocka_unit_test(test_a_reader_keeps_the_state_it_began_in),
+        cmocka_unit_test(test_a_raw_read_sees_the_record_written_behind),
         cmocka_unit_test(test_a_checkin_rewrites_as_many_pages_in_a_large_organisation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -210,6 +210,22 @@ static int run_one(core_ctx *ctx, arena *mem, store_txn *top, bool write, core_i
     return 0;
 }
 
+/* A change to the users earlier in the batch applies to the requests after
+ * it: a sender no longer listed is dropped unanswered (auth drops its
+ * requests from the next batch on; this closes the rest of this one), a
+ * sender whose role changed runs with the new role. Secure mode only
+ * (local mode has no senders). False when the request must not run. */
+static bool sender_still_allowed(store_txn *top, core_item *it)
+{
+    if (it->actor == NULL)
+        return true;
+    Okr__User *u = store_get_user(top, it->actor);
+    if (u == NULL)
+        return false;
+    it->role = (okr_role)u->role;
+    return true;
+}
+
 /* One pass over the batch. Returns 0, or MDB_MAP_FULL when the batch must be
  * run again after growing the map, or another failure to commit. */
 static int run_once(core_ctx *ctx, core_item *items, size_t n, arena *mem, uint64_t *seq)
@@ -225,10 +241,12 @@ static int run_once(core_ctx *ctx, core_item *items, size_t n, arena *mem, uint6
             peers_batch_start(ctx->peers, items[i].peer);
     store_txn top;
     store_txn_begin(&top, ctx->st, NULL, write, mem);
+    bool users_changed = false;         /* by a request earlier in this pass */
     for (size_t i = 0; i < n && top.rc == 0; i++) {
         core_item *it = &items[i];
         it->skipped = false;
-        if (ctx->peers && !peers_admit(ctx->peers, it->peer)) {
+        if ((ctx->peers && !peers_admit(ctx->peers, it->peer)) ||
+            (users_changed && !sender_still_allowed(&top, it))) {
             skip(it);
             continue;
         }
@@ -236,6 +254,7 @@ static int run_once(core_ctx *ctx, core_item *items, size_t n, arena *mem, uint6
             store_txn_abort(&top);
             return MDB_MAP_FULL;
         }
+        users_changed |= it->users_changed;
     }
     if (write && ctx->retain_events && *seq > ctx->retain_events)
         store_prune_events(&top, *seq - ctx->retain_events);

@@ -60,6 +60,10 @@ Okr__ErrorCode fixture_do(fixture *f, const Okr__Request *req, Okr__Response **r
 /* Run n requests as one group-committed batch; resps[i] answers reqs[i]. */
 void fixture_batch(fixture *f, const Okr__Request *const *reqs, size_t n,
                    Okr__Response **resps);
+/* The same with a sender per request (secure mode: actors[i] with
+ * roles[i]), as when several users' requests share one group commit. */
+void fixture_batch_as(fixture *f, const Okr__Request *const *reqs, const char *const *actors,
+                      const okr_role *roles, size_t n, Okr__Response **resps);
 /* The error code of a response (OK when it has none). */
 Okr__ErrorCode fixture_code(const Okr__Response *resp);
 
@@ -228,10 +232,20 @@ static core_item *fixture_frames(fixture *f, const Okr__Request *const *reqs, si
 void fixture_batch(fixture *f, const Okr__Request *const *reqs, size_t n,
                    Okr__Response **resps)
 {
+    fixture_batch_as(f, reqs, NULL, NULL, n, resps);
+}
+
+void fixture_batch_as(fixture *f, const Okr__Request *const *reqs, const char *const *actors,
+                      const okr_role *roles, size_t n, Okr__Response **resps)
+{
     int64_t now = f->now;
     f->now += (int64_t)n * 1000000;
     arena_reset(&f->frames);
     core_item *items = fixture_frames(f, reqs, n);   /* reqs may live in f->mem */
+    for (size_t i = 0; actors && i < n; i++) {
+        items[i].actor = actors[i];
+        items[i].role = roles[i];
+    }
     arena_reset(&f->mem);
     core_ctx ctx = {
         .st = &f->st,

@@ -260,6 +260,36 @@ static void test_a_user_change_is_an_event_naming_the_actor(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* A change to the users applies to the requests after it in the same group
+ * commit: bob, removed by the first request, gets nothing done (his request
+ * is dropped unanswered, as okrd drops a removed key's requests from then
+ * on), and carol, demoted to viewer by the third, may no longer add. */
+static void test_a_user_change_applies_to_later_requests_of_the_same_batch(void **state)
+{
+    ctx *c = *state;
+    ok(c, user_add(c, "alice", OKR__ROLE__ADMIN, c->keys[0]));
+    ok(c, user_add(c, "bob", OKR__ROLE__EDITOR, c->keys[1]));
+    ok(c, user_add(c, "carol", OKR__ROLE__EDITOR, c->keys[2]));
+    ok(c, req_period_add(&c->a, "2026-Q4", "2026-10-01", "2026-12-31"));
+    const Okr__Request *reqs[] = {
+        user_remove(c, "bob"),
+        req_objective_add(&c->a, "bob's", "2026-Q4", 0, NULL, NULL),
+        user_role(c, "carol", OKR__ROLE__VIEWER),
+        req_objective_add(&c->a, "carol's", "2026-Q4", 0, NULL, NULL),
+    };
+    const char *actors[] = {"alice", "bob", "alice", "carol"};
+    const okr_role roles[] = {OKR_ROLE_ADMIN, OKR_ROLE_EDITOR, OKR_ROLE_ADMIN, OKR_ROLE_EDITOR};
+    Okr__Response *resps[4];
+    fixture_batch_as(&c->f, reqs, actors, roles, 4, resps);
+    assert_int_equal(fixture_code(resps[0]), OKR__ERROR_CODE__OK);
+    assert_null(resps[1]);                              /* dropped, unanswered */
+    assert_int_equal(fixture_code(resps[2]), OKR__ERROR_CODE__OK);
+    assert_int_equal(fixture_code(resps[3]), OKR__ERROR_CODE__PERMISSION_DENIED);
+    assert_string_equal(resps[3]->error->message,
+                        "objective_add needs the editor role; carol is viewer");
+    assert_int_equal(c->f.last_seq, 6);                 /* 3 adds, period, remove, role */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +298,7 @@ int main(void)
         T(test_a_user_needs_a_name_and_a_role),
         T(test_a_key_already_used_by_another_user_is_a_conflict),
         T(test_a_name_already_taken_is_a_conflict),
+        T(test_a_user_change_applies_to_later_requests_of_the_same_batch),
         T(test_the_last_admin_cannot_be_removed_or_demoted),
         T(test_with_a_second_admin_the_first_may_go),
         T(test_removing_or_changing_an_unknown_user_is_not_found),

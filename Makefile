@@ -141,7 +141,7 @@ test-optional-deps:
 # The build itself needs the packages; `deps` runs first in the two user-facing targets.
 test: deps
 	@$(MAKE) --no-print-directory test-optional-deps
-	@$(MAKE) --no-print-directory all man $(UNIT_BIN) $(E2E_BIN)
+	@$(MAKE) --no-print-directory all man $(OKR_BENCH) $(UNIT_BIN) $(E2E_BIN)
 	@OKRD=$(OKRD) OKR=$(OKR) tests/run.sh $(UNIT_BIN) $(E2E_BIN)
 
 unit: all $(UNIT_BIN)

@@ -83,8 +83,8 @@ static void usage(FILE *out)
           "  --seconds S        measured seconds per run (default 2)\n"
           "  --small N          nodes of the small organisation (default 1000)\n"
           "  --large N          nodes of the large one (default 1000000; quick 100000)\n"
-          "  --snapshot N       nodes for the snapshot figure (default 100000; quick 10000);
-                     the large organisation is snapshot too (target 10)\n"
+          "  --snapshot N       nodes for the snapshot figure (default 100000; quick 10000);\n"
+          "                     the large organisation is snapshot too (target 10)\n"
           "  --depth D          alignment depth (default 6)\n"
           "  --fanout F         children per objective (default 2)\n"
           "  --subscribers N    subscribers of the fan-out figure (default 100)\n"

@@ -42,6 +42,22 @@ static bool is_parent(const Okr__Team *t, const char *name)
     return t->parent && t->parent[0] && strcmp(t->parent, name) == 0;
 }
 
+/* The stored sub-team count of team `name` moves by delta. A record that
+ * does not keep it (from before it was kept) stays unknown; one that would
+ * go below 0 (it cannot, unless damaged) becomes unknown, so the scopes
+ * scan instead of trusting it. */
+static void adjust_subteams(request *rq, const char *name, int delta)
+{
+    Okr__Team *t = name && name[0] ? store_get_team(rq->txn, name) : NULL;
+    if (t == NULL || !t->has_subteams)
+        return;
+    if (delta < 0 && t->subteams < (uint32_t)-delta)
+        t->has_subteams = false;
+    else
+        t->subteams = (uint32_t)((int64_t)t->subteams + delta);
+    store_put_team(rq->txn, t);
+}
+
 /* TeamAdd { team { name, parent } } */
 void op_team_add(request *rq, const Okr__TeamAdd *in)
 {
@@ -58,7 +74,9 @@ void op_team_add(request *rq, const Okr__TeamAdd *in)
     Okr__Team rec = OKR__TEAM__INIT;
     rec.name = t->name;
     rec.parent = t->parent && t->parent[0] ? t->parent : NULL;
+    rec.has_subteams = true;                  /* none yet; kept from now on */
     store_put_team(rq->txn, &rec);
+    adjust_subteams(rq, rec.parent, +1);
     rq->subject = t->name;
 }
 
@@ -161,8 +179,14 @@ void op_team_edit(request *rq, const Okr__TeamEdit *in)
         (need_team(rq, in->parent) == NULL || parent_cycle(rq, teams, n, t->name, in->parent)))
         return;
     char *old_name = t->name;
+    const char *old_parent = t->parent && t->parent[0] ? t->parent : NULL;
     if (in->parent)
         t->parent = in->parent[0] ? in->parent : NULL;
+    if (in->parent && !(old_parent && t->parent && strcmp(old_parent, t->parent) == 0) &&
+        (old_parent || t->parent)) {
+        adjust_subteams(rq, old_parent, -1);
+        adjust_subteams(rq, t->parent, +1);
+    }
     if (renamed) {
         rename_team(rq, teams, n, old_name, in->new_name);
         t->name = in->new_name;
@@ -188,6 +212,7 @@ void op_team_delete(request *rq, const Okr__TeamDelete *in)
             first_sub = teams[i]->name;
     if (n_obj == 0 && n_sub == 0) {
         store_del(rq->txn, rq->txn->st->teams, t->name, strlen(t->name));
+        adjust_subteams(rq, t->parent, -1);
         rq->subject = t->name;
         return;
     }
@@ -210,8 +235,14 @@ bool team_scope_of(request *rq, const char *team, bool only, team_scope *out)
     *out = (team_scope){0};
     if (team == NULL || team[0] == '\0')
         return true;                          /* no filter */
-    if (need_team(rq, team) == NULL)
+    const Okr__Team *root = need_team(rq, team);
+    if (root == NULL)
         return false;
+    if (only || (root->has_subteams && root->subteams == 0)) {
+        out->names = ARENA_ARRAY(rq->mem, const char *, 1);
+        out->names[out->n++] = team;          /* no sub-teams: no scan of every team */
+        return true;
+    }
     Okr__Team **teams;
     size_t n = all_teams(rq, &teams);
     out->names = ARENA_ARRAY(rq->mem, const char *, n + 1);

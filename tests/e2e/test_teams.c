@@ -439,6 +439,58 @@ static void test_due_lists_overdue_krs_most_overdue_first(void **state)
 
 /* The shell completes team names after team edit/delete (and --parent),
  * and the new commands and options. */
+/* The sub-team count each team record keeps (so a filter on a team without
+ * sub-teams reads no other team) follows add, re-parent and delete, and a
+ * leaf team that gains a sub-team includes it again. */
+static uint32_t subteams_of(struct harness_server *s, const char *name)
+{
+    Okr__Request req = OKR__REQUEST__INIT;
+    Okr__TeamList body = OKR__TEAM_LIST__INIT;
+    req.body_case = OKR__REQUEST__BODY_TEAM_LIST;
+    req.team_list = &body;
+    Okr__Response *r = harness_request(s, &req);
+    assert_non_null(r);
+    assert_int_equal(r->body_case, OKR__RESPONSE__BODY_TEAMS);
+    uint32_t n = UINT32_MAX;
+    for (size_t i = 0; i < r->teams->n_teams; i++)
+        if (strcmp(r->teams->teams[i]->name, name) == 0 && r->teams->teams[i]->has_subteams)
+            n = r->teams->teams[i]->subteams;
+    okr__response__free_unpacked(r, NULL);
+    return n;
+}
+
+static void test_sub_team_counts_follow_the_hierarchy(void **state)
+{
+    struct harness_server *s = *state;
+    char buf[256];
+    OK(s, NULL, "period", "add", "2030-Q1", "--start", "2030-01-01", "--end", "2030-03-31");
+    OK(s, NULL, "team", "add", "A");
+    OK(s, NULL, "team", "add", "B", "--parent", "A");
+    OK(s, NULL, "team", "add", "C", "--parent", "A");
+    assert_int_equal(subteams_of(s, "A"), 2);
+    assert_int_equal(subteams_of(s, "B"), 0);
+    OK(s, NULL, "team", "edit", "C", "--parent", "B");
+    assert_int_equal(subteams_of(s, "A"), 1);
+    assert_int_equal(subteams_of(s, "B"), 1);
+    OK(s, NULL, "obj", "add", "In B", "--team", "B", "--period", "2030-Q1");
+    OK(s, NULL, "obj", "add", "In C", "--team", "C", "--period", "2030-Q1");
+    assert_string_equal(ids(s, false, buf, sizeof buf, "obj", "list", "--team", "B", NULL),
+                        "O1 O2");
+    OK(s, NULL, "team", "edit", "C", "--parent", "-");
+    assert_int_equal(subteams_of(s, "B"), 0);
+    assert_string_equal(ids(s, false, buf, sizeof buf, "obj", "list", "--team", "B", NULL),
+                        "O1");
+    OK(s, NULL, "team", "add", "D", "--parent", "B");
+    OK(s, NULL, "obj", "add", "In D", "--team", "D", "--period", "2030-Q1");
+    assert_string_equal(ids(s, true, buf, sizeof buf, "tree", "--team", "B", NULL), "O1 O3");
+    OK(s, NULL, "obj", "delete", "O3", "--yes");
+    OK(s, NULL, "team", "delete", "D");
+    assert_int_equal(subteams_of(s, "B"), 0);
+    OK(s, NULL, "team", "edit", "B", "--name", "B2");
+    assert_int_equal(subteams_of(s, "A"), 1);
+    assert_int_equal(subteams_of(s, "B2"), 0);
+}
+
 static void test_completion_of_the_new_commands(void **state)
 {
     (void)state;
@@ -486,6 +538,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_owner_filters_and_kr_owner_default, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_due_lists_overdue_krs_most_overdue_first, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sub_team_counts_follow_the_hierarchy, setup,
                                         teardown),
         cmocka_unit_test(test_completion_of_the_new_commands),
     };

@@ -414,6 +414,41 @@ static bool import_krs(import_ctx *c)
     return true;
 }
 
+/* The new id of Dump id `text` when the file holds it, else 0 (no error). */
+static okr_node mapped_if_in_file(import_ctx *c, const char *text)
+{
+    okr_node old;
+    remap *m = text && okr_id_parse(text, &old) ? find_id(c, old) : NULL;
+    return m ? m->to : 0;
+}
+
+/* "Carried from" links (Objective/KeyResult.origin) follow the new ids. An
+ * origin the file does not hold (a period imported alone, carried from the
+ * one before it) is dropped: the copy stands on its own there. */
+static bool import_origins(import_ctx *c)
+{
+    char id[OKR_ID_BUF];
+    for (size_t i = 0; i < c->d->n_objectives; i++) {
+        const Okr__Objective *o = c->d->objectives[i];
+        okr_node to = mapped_if_in_file(c, o->origin), self = mapped_if_in_file(c, o->id);
+        Okr__Objective *rec = to && self ? store_get_objective(c->rq->txn, self) : NULL;
+        if (rec == NULL)
+            continue;
+        rec->origin = arena_printf(c->rq->mem, "%s", okr_id_format(to, id));
+        store_put_objective(c->rq->txn, self, rec);
+    }
+    for (size_t i = 0; i < c->d->n_key_results; i++) {
+        const Okr__KeyResult *k = c->d->key_results[i];
+        okr_node to = mapped_if_in_file(c, k->origin), self = mapped_if_in_file(c, k->id);
+        Okr__KeyResult *rec = to && self ? store_get_kr(c->rq->txn, self) : NULL;
+        if (rec == NULL)
+            continue;
+        rec->origin = arena_printf(c->rq->mem, "%s", okr_id_format(to, id));
+        store_put_kr(c->rq->txn, self, rec);
+    }
+    return c->rq->txn->rc == 0;
+}
+
 static bool import_alignments(import_ctx *c)
 {
     for (size_t i = 0; i < c->d->n_alignments; i++) {
@@ -588,7 +623,8 @@ static void import_dump(request *rq, const Okr__Dump *d)
     reply->has_key_results = reply->has_alignments = reply->has_checkins = true;
     import_ctx c = {rq, d, ARENA_ARRAY(rq->mem, remap, nodes), 0, reply};
     if (!import_periods(&c) || !import_teams(&c) || !import_objectives(&c) ||
-        !import_krs(&c) || !import_alignments(&c) || !import_checkins(&c) ||
+        !import_krs(&c) || !import_origins(&c) || !import_alignments(&c) ||
+        !import_checkins(&c) ||
         !import_archived(&c) || !import_closed(&c))
         return;
     rq->subject = NULL;

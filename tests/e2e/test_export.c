@@ -234,6 +234,31 @@ static void test_round_trip_on_an_empty_server_is_byte_identical(void **state)
 }
 
 /* Check-ins keep their author and time; objectives their created_at. */
+/* A carried objective and its KRs keep "carried from" through a round trip,
+ * with the new ids; a period imported alone drops an origin it does not
+ * hold (the copy stands on its own there). */
+static void test_carried_from_links_follow_the_new_ids(void **state)
+{
+    world *w = *state;
+    populate(&w->a);
+    OK(&w->a, "carry", "O2", "--to", "2027-Q1", "--with-krs");     /* O6, K8.. */
+    OK(&w->a, "export", "--json", w->path);
+    char *first = read_text(w->path);
+    assert_non_null(strstr(first, "\"origin\":\"O2\""));
+    OK(&w->b, "import", w->path);
+    char *second = okr_out(&w->b, "export", NULL);
+    assert_string_equal(first, second);
+    free(first), free(second);
+
+    struct harness_server c = {0};
+    assert_int_equal(harness_server_start(&c, NULL), 0);
+    OK(&c, "import", w->path, "--period", "2027-Q1");
+    char *alone = okr_out(&c, "export", NULL);
+    assert_null(strstr(alone, "\"origin\""));
+    free(alone);
+    harness_server_destroy(&c);
+}
+
 static void test_import_keeps_authors_times_and_archived(void **state)
 {
     world *w = *state;
@@ -587,6 +612,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip_on_an_empty_server_is_byte_identical,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_carried_from_links_follow_the_new_ids, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_import_keeps_authors_times_and_archived, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(

@@ -127,11 +127,14 @@ typedef struct {
     char *objectives;
 } state_mark;
 
+/* "expected" (and the health derived from it) follows the clock, not the
+ * data: left out, or a slow run (ASan) sees a refusal "change" it. */
 static state_mark mark(struct harness_server *s)
 {
+    static const char *const clock_keys[] = {"expected", "health", NULL};
     struct harness_result r;
     harness_okr_ok(s, &r, "--json", "obj", "list", "--all", NULL);
-    state_mark m = {harness_last_seq(s), strdup(r.out)};
+    state_mark m = {harness_last_seq(s), harness_json_canonical(r.out, clock_keys)};
     harness_result_free(&r);
     return m;
 }
@@ -139,10 +142,13 @@ static state_mark mark(struct harness_server *s)
 static void expect_unchanged(struct harness_server *s, state_mark *before)
 {
     state_mark now = mark(s);
-    assert_int_equal(now.seq, before->seq);
-    assert_string_equal(now.objectives, before->objectives);
+    bool same = strcmp(now.objectives, before->objectives) == 0;
+    if (!same)
+        fprintf(stderr, "before: %s\nafter:  %s\n", before->objectives, now.objectives);
     free(now.objectives);
     free(before->objectives);
+    assert_int_equal(now.seq, before->seq);
+    assert_true(same);
 }
 
 /* A quarter with one objective of each KR kind, checked in, and the next

@@ -1351,20 +1351,22 @@ static bool is_checkin_of(const MDB_val *k, okr_node kr)
     return k->mv_size == CHECKIN_KEY_BYTES && okr_get_be32(k->mv_data) == kr;
 }
 
-size_t store_checkins(store_txn *t, okr_node kr, size_t limit, Okr__CheckIn ***out)
+/* Walk kr's check-ins newest first: fn gets each key and value until it
+ * returns false. */
+typedef bool (*checkin_step_fn)(void *ctx, const MDB_val *k, const MDB_val *v);
+
+static void walk_checkins_back(store_txn *t, okr_node kr, checkin_step_fn fn, void *ctx)
 {
-    *out = NULL;
-    if (failed(t) || limit == 0)
-        return 0;
+    if (failed(t))
+        return;
     MDB_cursor *cur;
     int rc = mdb_cursor_open(t->txn, t->st->checkins, &cur);
     if (rc) {
         fail(t, rc);
-        return 0;
+        return;
     }
-    /* Seek to the first key past kr's range, step back one, then walk back
-     * to take the newest `limit`. With nothing past the range, start at the
-     * very last key. */
+    /* Seek to the first key past kr's range and step back one; with
+     * nothing past the range, start at the very last key. */
     unsigned char kb[CHECKIN_KEY_BYTES] = {0};
     MDB_val k = {sizeof kb, kb}, v;
     rc = MDB_NOTFOUND;
@@ -1376,25 +1378,44 @@ size_t store_checkins(store_txn *t, okr_node kr, size_t limit, Okr__CheckIn ***o
         rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
     else if (rc == MDB_NOTFOUND)
         rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    Okr__CheckIn **list = ARENA_ARRAY(t->mem, Okr__CheckIn *, limit);
-    size_t n = 0;
-    while (rc == 0 && n < limit && is_checkin_of(&k, kr)) {
-        Okr__CheckIn *c = store_unpack(t, &okr__check_in__descriptor, &v);
-        if (c == NULL)
-            break;
-        list[n++] = c;
+    while (rc == 0 && is_checkin_of(&k, kr) && fn(ctx, &k, &v))
         rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-    }
     if (rc && rc != MDB_NOTFOUND)
         fail(t, rc);
     mdb_cursor_close(cur);
-    for (size_t i = 0; i < n / 2; i++) {        /* newest-first -> oldest-first */
-        Okr__CheckIn *tmp = list[i];
-        list[i] = list[n - 1 - i];
-        list[n - 1 - i] = tmp;
+}
+
+typedef struct {
+    store_txn *t;
+    Okr__CheckIn **list;
+    size_t n, limit;
+} checkin_take;
+
+static bool take_checkin(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    (void)k;
+    checkin_take *c = ctx;
+    Okr__CheckIn *ci = store_unpack(c->t, &okr__check_in__descriptor, v);
+    if (ci == NULL)
+        return false;
+    c->list[c->n++] = ci;
+    return c->n < c->limit;
+}
+
+size_t store_checkins(store_txn *t, okr_node kr, size_t limit, Okr__CheckIn ***out)
+{
+    *out = NULL;
+    if (failed(t) || limit == 0)
+        return 0;
+    checkin_take c = {t, ARENA_ARRAY(t->mem, Okr__CheckIn *, limit), 0, limit};
+    walk_checkins_back(t, kr, take_checkin, &c);
+    for (size_t i = 0; i < c.n / 2; i++) {      /* newest-first -> oldest-first */
+        Okr__CheckIn *tmp = c.list[i];
+        c.list[i] = c.list[c.n - 1 - i];
+        c.list[c.n - 1 - i] = tmp;
     }
-    *out = list;
-    return n;
+    *out = c.list;
+    return c.n;
 }
 
 void store_del_checkins(store_txn *t, okr_node kr)
@@ -1428,38 +1449,6 @@ void store_del_checkins(store_txn *t, okr_node kr)
 static uint64_t checkin_key_seq(const MDB_val *k)
 {
     return okr_get_be64((const unsigned char *)k->mv_data + 12);
-}
-
-/* Walk kr's check-ins newest first: fn gets each key and value until it
- * returns false. */
-typedef bool (*checkin_step_fn)(void *ctx, const MDB_val *k, const MDB_val *v);
-
-static void walk_checkins_back(store_txn *t, okr_node kr, checkin_step_fn fn, void *ctx)
-{
-    if (failed(t))
-        return;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, t->st->checkins, &cur);
-    if (rc) {
-        fail(t, rc);
-        return;
-    }
-    unsigned char kb[CHECKIN_KEY_BYTES] = {0};
-    MDB_val k = {sizeof kb, kb}, v;
-    rc = MDB_NOTFOUND;
-    if (kr != UINT32_MAX) {
-        okr_put_be32(kb, kr + 1);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    }
-    if (rc == 0)
-        rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-    else if (rc == MDB_NOTFOUND)
-        rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    while (rc == 0 && is_checkin_of(&k, kr) && fn(ctx, &k, &v))
-        rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-    if (rc && rc != MDB_NOTFOUND)
-        fail(t, rc);
-    mdb_cursor_close(cur);
 }
 
 typedef struct {

@@ -426,9 +426,11 @@ int pg_bench(pg_cluster *pg, const pg_org *po, pg_script s, int clients, int sec
  * A's query (on B's check-ins) with B's stored score for up to 32 top
  * objectives. */
 int pg_verify(pg_cluster *pg, const pg_org *po, pg_check *out);
-/* okrd: ObjectiveGet of a random one of tops (objective numbers), one at a time. */
-int pg_okrd_show_top(const char *endpoint, const uint32_t *tops, size_t n, double warmup_s,
-                     double seconds, bench_run *out);
+/* okrd: ObjectiveGet of a random one of tops (objective numbers), one at a
+ * time; brief: the objective and its KRs only (ObjectiveGet.brief), the
+ * same information as a peer's score query. */
+int pg_okrd_show_top(const char *endpoint, const uint32_t *tops, size_t n, bool brief,
+                     double warmup_s, double seconds, bench_run *out);
 
 /* ------------------------------------------------------------ report.c */
 

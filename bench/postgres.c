@@ -7,7 +7,7 @@
  * bench/populate.c gives okrd, written as COPY files), and pgbench runs of
  * the peers' scripts, whose tps and per-transaction latencies (pgbench -l)
  * become bench_runs. The SQL is in bench/postgres/ (schema.sql: tables and
- * PL/pgSQL; top_score.sql: peer A's recursive query); the pgbench scripts
+ * PL/pgSQL; top_score.sql: peer A's compute-on-read query); the pgbench scripts
  * are written here around it. Also owns the okrd side of the one read the
  * peers are compared on: ObjectiveGet of a top objective.
  *
@@ -573,6 +573,7 @@ typedef struct {
     size_t n;
     uint64_t rng;
     char id[24];
+    bool brief;
     Okr__ObjectiveGet get;
 } top_ctx;
 
@@ -586,15 +587,17 @@ static void make_show_top(void *ctx, Okr__Request *req)
     okr_id_format(okr_node_objective(o), t->id);
     t->get = (Okr__ObjectiveGet)OKR__OBJECTIVE_GET__INIT;
     t->get.id = t->id;
+    t->get.has_brief = t->brief;
+    t->get.brief = t->brief;
     req->body_case = OKR__REQUEST__BODY_OBJECTIVE_GET;
     req->objective_get = &t->get;
 }
 
-int pg_okrd_show_top(const char *endpoint, const uint32_t *tops, size_t n, double warmup_s,
-                     double seconds, bench_run *out)
+int pg_okrd_show_top(const char *endpoint, const uint32_t *tops, size_t n, bool brief,
+                     double warmup_s, double seconds, bench_run *out)
 {
     static uint64_t seed = 0x2545f4914f6cdd1dull;
-    top_ctx t = {.tops = tops, .n = n, .rng = seed++};
+    top_ctx t = {.tops = tops, .n = n, .rng = seed++, .brief = brief};
     driver_spec spec = {
         .endpoint = endpoint,
         .clients = 1,

@@ -224,7 +224,8 @@ void op_objective_edit(request *rq, const Okr__ObjectiveEdit *in)
     rq->subject = o->id;
 }
 
-/* ObjectiveGet { id } -> ObjectiveDetail */
+/* ObjectiveGet { id, brief } -> ObjectiveDetail (brief: without parents and
+ * children, what a dashboard polling one score needs) */
 void op_objective_get(request *rq, const Okr__ObjectiveGet *in)
 {
     okr_node id;
@@ -241,7 +242,9 @@ void op_objective_get(request *rq, const Okr__ObjectiveGet *in)
     d->children = ARENA_ARRAY(rq->mem, Okr__Alignment *, n_kids);
     for (size_t i = 0; i < n_kids; i++) {
         if (!okr_node_is_kr(kids[i].node)) {
-            d->children[d->n_children++] = view_alignment(rq, kids[i].node, id, kids[i].weight);
+            if (!in->brief)
+                d->children[d->n_children++] =
+                    view_alignment(rq, kids[i].node, id, kids[i].weight);
             continue;
         }
         Okr__KeyResult *kr = store_get_kr(rq->txn, kids[i].node);
@@ -250,7 +253,7 @@ void op_objective_get(request *rq, const Okr__ObjectiveGet *in)
         d->krs[d->n_krs++] = view_kr(rq, kids[i].node, kr, o);
         /* Objectives aligned to this KR count as children of the objective too. */
         store_link *grand;
-        size_t n_grand = store_children(rq->txn, kids[i].node, &grand);
+        size_t n_grand = in->brief ? 0 : store_children(rq->txn, kids[i].node, &grand);
         if (n_grand) {
             Okr__Alignment **grown = ARENA_ARRAY(rq->mem, Okr__Alignment *,
                                                  d->n_children + n_kids + n_grand);
@@ -261,7 +264,7 @@ void op_objective_get(request *rq, const Okr__ObjectiveGet *in)
                     view_alignment(rq, grand[j].node, kids[i].node, grand[j].weight);
         }
     }
-    size_t n_ups = store_parents(rq->txn, id, &ups);
+    size_t n_ups = in->brief ? 0 : store_parents(rq->txn, id, &ups);
     d->parents = ARENA_ARRAY(rq->mem, Okr__Alignment *, n_ups);
     for (size_t i = 0; i < n_ups; i++)
         d->parents[d->n_parents++] = view_alignment(rq, id, ups[i].node, ups[i].weight);

@@ -116,6 +116,21 @@ typedef struct {
     uint64_t replayed;         /* redo entries applied by store_open */
     uint64_t tree_writes;      /* values put/deleted in the agg and krs B-trees themselves */
     uint64_t checkpoint_size;  /* values the checkpoint under way wrote back */
+    /* The sweep: a checkpoint spread over commits (store.c). A pass starts
+     * above sweep_entries values behind or sweep_bytes of redo records. */
+    size_t sweep_entries;      /* limit_entries / 2 unless a test sets less */
+    uint64_t sweep_bytes;      /* limit_bytes / 2 */
+    uint64_t *sweep_keys;      /* the pass's keys, ascending: committed's at its start */
+    size_t sweep_n, sweep_at;  /* how many; the next one to write back */
+    uint64_t sweep_from;       /* the pass's first redo record: older ones go at its end */
+    uint64_t *swept;           /* the commit under way: the keys it writes back */
+    size_t n_swept, cap_swept;
+    size_t swept_to;           /* sweep_at after it */
+    bool sweep_ends;           /* it ends the pass: deletes the records before sweep_from */
+    uint64_t trimmed_bytes, trimmed_count;   /* of those records */
+    uint64_t sweeps;           /* passes ended since open */
+    uint64_t swept_values;     /* values written back by the sweep since open */
+    uint64_t trimmed_records;  /* redo records deleted by the sweep since open */
 } store_writeback;
 
 typedef struct {

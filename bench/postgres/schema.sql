@@ -108,7 +108,9 @@ CREATE TABLE b.agg (
 -- child is deeper than all its parents; levels are scored deepest first,
 -- each from the scores of the levels below it (set-based: one INSERT per
 -- level, over temporary tables indexed by depth, so a level costs its size).
-CREATE FUNCTION recompute()
+-- With p_top: only the nodes below p_top (and p_top), depth counted from it:
+-- peer A's read of one objective's score (top_score.sql).
+CREATE FUNCTION recompute(p_top integer DEFAULT NULL)
 RETURNS TABLE (id integer, kind smallint, cur double precision, kr_w bigint, kr_ws bigint,
                ch_w bigint, ch_ws bigint, score bigint)
 LANGUAGE plpgsql
@@ -120,7 +122,8 @@ BEGIN
     CREATE TEMP TABLE rc_depth AS
         WITH RECURSIVE walk(id, depth) AS (
             SELECT n.id, 0 FROM node n
-            WHERE NOT EXISTS (SELECT 1 FROM edge e WHERE e.child = n.id)
+            WHERE (p_top IS NULL AND NOT EXISTS (SELECT 1 FROM edge e WHERE e.child = n.id))
+               OR n.id = p_top
           UNION ALL
             SELECT e.child, w.depth + 1 FROM walk w JOIN edge e ON e.parent = w.id
         )

@@ -1311,6 +1311,51 @@ static void test_team_must_exist_before_objectives_use_it(void **state)
     consistent(c);
 }
 
+/* ObjectiveGet{brief}: the same objective and KRs, with their scores, as the
+ * full read, but no parents and no children (a dashboard polling a score). */
+static void test_a_brief_objective_read_leaves_out_parents_and_children(void **state)
+{
+    ctx *c = C(state);
+    node_id top, mid, k, ck;
+    objective(c, Q4, top);
+    metric(c, top, 0, 10, 0, k);
+    child_objective(c, top, 1, mid);
+    metric(c, mid, 0, 4, 0, ck);
+    checkin(c, k, 5);
+    checkin(c, ck, 1);
+    run(c, req_objective_get(&c->a, mid));
+    assert_int_equal(c->last->objective->n_parents, 1);
+    int64_t full_score = c->last->objective->objective->score;
+    arena_reset(&c->a);
+    Okr__Request *r = req_objective_get(&c->a, top);
+    run(c, r);
+    const Okr__ObjectiveDetail *full = c->last->objective;
+    assert_int_equal(full->n_children, 1);
+    int64_t top_score = full->objective->score;
+    assert_int_equal(top_score, 500000);        /* its own KR: 5 of 10 */
+    arena_reset(&c->a);
+    r = req_objective_get(&c->a, top);
+    r->objective_get->has_brief = r->objective_get->brief = true;
+    assert_int_equal(run(c, r), OKR__ERROR_CODE__OK);
+    const Okr__ObjectiveDetail *brief = c->last->objective;
+    assert_string_equal(brief->objective->id, top);
+    assert_int_equal(brief->objective->score, top_score);
+    assert_int_equal(brief->n_krs, 1);
+    assert_string_equal(brief->krs[0]->id, k);
+    assert_int_equal(brief->krs[0]->score, 500000);
+    assert_int_equal(brief->n_children, 0);
+    assert_int_equal(brief->n_parents, 0);
+    arena_reset(&c->a);
+    r = req_objective_get(&c->a, mid);
+    r->objective_get->has_brief = r->objective_get->brief = true;
+    run(c, r);
+    assert_int_equal(c->last->objective->n_parents, 0);
+    assert_int_equal(c->last->objective->objective->score, full_score);
+    assert_int_equal(full_score, 250000);       /* 1 of 4 */
+    arena_reset(&c->a);
+    consistent(c);
+}
+
 static void test_viewers_read_and_editors_change_okrs_but_not_periods(void **state)
 {
     ctx *c = C(state);
@@ -2519,6 +2564,7 @@ int main(void)
         T(test_objective_without_period_goes_to_the_open_period_containing_today),
         T(test_period_dates_must_be_ordered_and_names_unique),
         T(test_team_must_exist_before_objectives_use_it),
+        T(test_a_brief_objective_read_leaves_out_parents_and_children),
         T(test_viewers_read_and_editors_change_okrs_but_not_periods),
         T(test_each_accepted_change_is_logged_with_the_scores_it_moved),
         T(test_indexes_follow_objective_add_team_edit_and_delete),

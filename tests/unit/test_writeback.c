@@ -9,6 +9,9 @@
  *     read-only open beside it (okrd --verify) sees the same;
  *   - every request leaves the same state as when every write goes to its
  *     B-tree at once (write-behind off), checkpoints or not;
+ *   - the sweep keeps the log under its limits without a checkpoint, each
+ *     pass deleting the records it made redundant, and a crash in the
+ *     middle of a pass replays to the same scores;
  *   - a refused request leaves no trace in the tables in memory either;
  *   - a snapshot cursor's transaction keeps reading the state it began in;
  *   - a check-in rewrites as many pages in a large organisation as in a
@@ -283,9 +286,63 @@ static _Noreturn void crash_after_checkins(int fd, char *dir_out, size_t dir_len
     _exit(0);
 }
 
-static void test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores(void **state)
+/* The child of the sweep's crash: passes of the sweep (a small threshold)
+ * that end and delete the records before them, one under way at the end,
+ * a KR changed and deleted in between; then death without a close. */
+static _Noreturn void crash_while_sweeping(int fd, char *dir_out, size_t dir_len)
 {
-    (void)state;
+    org o;
+    build_org(&o, 3);
+    uint64_t rng = 11;
+    store_writeback *w = &o.f.st.wb;
+    w->sweep_entries = 70;              /* more than one commit's slice (WB_SWEEP_MIN) */
+    for (int b = 0; b < 8; b++)
+        checkin_batch(&o, 6, &rng);
+    ok(&o, req_checkin(&o.a, o.leaf_kr[1], 44), NULL);   /* swept or not, then deleted */
+    ok(&o, req_kr_delete(&o.a, o.leaf_kr[1]), NULL);
+    memcpy(o.leaf_kr[1], o.leaf_kr[--o.n_leaves], OKR_ID_BUF);   /* no more check-ins on it */
+    /* Small batches until a pass has ended and the next is half-way. */
+    for (int b = 0; b < 400 && !(w->sweeps > 0 && w->sweep_keys && w->sweep_at > 0); b++)
+        checkin_batch(&o, 2, &rng);
+    bool swept = w->sweeps > 0 && w->trimmed_records > 0 && w->checkpoints == 0 &&
+                 w->sweep_keys != NULL && w->sweep_at > 0;
+    char *scores = scores_of(&o.f.st);
+    snprintf(dir_out, dir_len, "%s", o.f.dir);
+    dprintf(fd, "%d %zu %s\n%s\n", swept, o.f.st.wb.committed.n, o.f.dir, scores);
+    _exit(0);
+}
+
+/* The child of the end of a pass: the commit that begins it also changes a
+ * KR nothing had changed before (values in no older record); the pass ends
+ * without that KR changing again, and the process dies. The records the
+ * pass deletes must stop before the one that holds the KR's value. */
+static _Noreturn void crash_after_a_pass(int fd, char *dir_out, size_t dir_len)
+{
+    org o;
+    build_org(&o, 3);
+    uint64_t rng = 13;
+    store_writeback *w = &o.f.st.wb;
+    const char *fresh = o.leaf_kr[--o.n_leaves];        /* kept out of the random batches */
+    for (int b = 0; b < 6; b++)
+        checkin_batch(&o, 6, &rng);
+    w->sweep_entries = 1;                               /* the next commit begins a pass */
+    ok(&o, req_checkin(&o.a, fresh, 61), NULL);
+    bool began = w->sweep_keys != NULL || w->sweeps == 1;
+    while (w->sweeps == 0)
+        checkin_batch(&o, 2, &rng);
+    bool swept = began && w->sweeps == 1 && w->trimmed_records > 0 && w->checkpoints == 0;
+    char *scores = scores_of(&o.f.st);
+    snprintf(dir_out, dir_len, "%s", o.f.dir);
+    dprintf(fd, "%d %zu %s\n%s\n", swept, o.f.st.wb.committed.n, o.f.dir, scores);
+    _exit(0);
+}
+
+/* Runs child in a fork; then the data it left is opened read-only and as a
+ * writer (a replay) and twice more: each must show the child's scores. */
+typedef void crash_child(int fd, char *dir_out, size_t dir_len);   /* never returns */
+
+static void crash_and_replay(crash_child *child)
+{
     int pipefd[2];
     assert_int_equal(pipe(pipefd), 0);
     pid_t pid = fork();
@@ -293,7 +350,7 @@ static void test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores(
     if (pid == 0) {
         char dir[256];
         close(pipefd[0]);
-        crash_after_checkins(pipefd[1], dir, sizeof dir);
+        child(pipefd[1], dir, sizeof dir);
     }
     close(pipefd[1]);
     FILE *in = fdopen(pipefd[0], "r");
@@ -307,7 +364,7 @@ static void test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores(
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    assert_true(checkpointed);            /* the log began after a checkpoint */
+    assert_true(checkpointed);            /* the log began after a checkpoint (or a pass) */
     assert_true(behind > 0);              /* and aggregates were behind the B-tree */
     live[strcspn(live, "\n")] = '\0';
 
@@ -340,6 +397,19 @@ static void test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores(
     store_close(&st);
     free(live);
     fixture_rmtree(dir);
+}
+
+static void test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores(void **state)
+{
+    (void)state;
+    crash_and_replay(crash_after_checkins);
+}
+
+static void test_a_crash_while_sweeping_replays_to_the_recomputed_scores(void **state)
+{
+    (void)state;
+    crash_and_replay(crash_while_sweeping);
+    crash_and_replay(crash_after_a_pass);
 }
 
 /* ------------------------------------------------------------ same state */
@@ -416,6 +486,63 @@ static void test_write_behind_leaves_the_state_of_writing_through(void **state)
     assert_true(wb.f.st.wb.checkpoints > 0);
     assert_true(wb.f.st.wb.redo_records > 0);
     assert_int_equal(plain.f.st.wb.redo_records, 0);
+    assert_int_equal(fixture_verify(&wb.f), 0);
+    close_org(&wb);
+    close_org(&plain);
+}
+
+/* The sweep: with a hard limit that check-ins would pass within a few
+ * batches, passes of the sweep keep the log under it, so no commit writes
+ * everything back at once (the 0.5-1 s stall at 1,000,000 nodes); each
+ * state on the way equals writing through, and the records the passes
+ * ended are gone from the log. */
+static void test_the_sweep_keeps_the_log_under_the_limits_without_a_checkpoint(void **state)
+{
+    (void)state;
+    org wb, plain;
+    build_org_with(&wb, 3, true);
+    build_org_with(&plain, 3, false);
+    wb.f.st.wb.limit_entries = 96;      /* a batch's own changes stay below it */
+    wb.f.st.wb.sweep_entries = 16;
+    uint64_t rng_a = 5, rng_b = 5;
+    size_t most_behind = 0;
+    for (int batch = 0; batch < 60; batch++) {
+        size_t n = 1 + (size_t)batch % 5;
+        Okr__Request *ra[8], *rb[8];
+        Okr__Response *pa[8], *pb[8];
+        for (size_t i = 0; i < n; i++) {
+            ra[i] = mixed_request(&wb, &rng_a);
+            rb[i] = mixed_request(&plain, &rng_b);
+        }
+        fixture_batch(&wb.f, (const Okr__Request *const *)ra, n, pa);
+        fixture_batch(&plain.f, (const Okr__Request *const *)rb, n, pb);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(fixture_code(pa[i]), fixture_code(pb[i]));
+        size_t la, lb;
+        unsigned char *a = state_of(&wb, &la), *b = state_of(&plain, &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+        free(a);
+        free(b);
+        arena_reset(&wb.a);
+        arena_reset(&plain.a);
+        if (wb.f.st.wb.committed.n > most_behind)
+            most_behind = wb.f.st.wb.committed.n;
+    }
+    store_writeback *w = &wb.f.st.wb;
+    assert_int_equal(w->checkpoints, 0);
+    assert_true(w->sweeps >= 3);
+    assert_true(w->swept_values > 0);
+    assert_true(w->trimmed_records > 0);
+    assert_true(most_behind <= w->limit_entries);
+    /* What is left in the log: the records since the pass under way began. */
+    store_txn t;
+    arena mem;
+    arena_init(&mem);
+    store_txn_begin(&t, &wb.f.st, NULL, false, &mem);
+    assert_int_equal(store_count(&t, wb.f.st.redo), w->redo_records - w->trimmed_records);
+    store_txn_abort(&t);
+    arena_free(&mem);
     assert_int_equal(fixture_verify(&wb.f), 0);
     close_org(&wb);
     close_org(&plain);
@@ -587,7 +714,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_tables_agree_with_a_plain_array),
         cmocka_unit_test(test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores),
+        cmocka_unit_test(test_a_crash_while_sweeping_replays_to_the_recomputed_scores),
         cmocka_unit_test(test_write_behind_leaves_the_state_of_writing_through),
+        cmocka_unit_test(test_the_sweep_keeps_the_log_under_the_limits_without_a_checkpoint),
         cmocka_unit_test(test_a_refused_request_leaves_no_trace_in_the_tables),
         cmocka_unit_test(test_a_reader_keeps_the_state_it_began_in),
         cmocka_unit_test(test_a_raw_read_sees_the_record_written_behind),

@@ -757,6 +757,7 @@ static void wb_release(store *st)
     wb_free(&st->wb.pending);
     wb_undo_free(&st->wb.undo);
     wb_sweep_end(&st->wb);
+    wb_free(&st->parents_cache);
     free(st->wb.swept);
     st->wb.swept = NULL;
     st->wb.n_swept = st->wb.cap_swept = 0;
@@ -1132,6 +1133,7 @@ static void wb_txn_end(store_txn *t, bool committed)
             wb_clear(&wb->pending);
             wb_undo_clear(&wb->undo);
             wb->flushing_checkpoint = false;
+            t->st->edges_changed = false;   /* the cache is the last commit's again */
             wb->n_swept = 0;                /* an aborted slice: the pass stays where it was */
             wb->sweep_ends = false;
             wb->trimmed_bytes = wb->trimmed_count = 0;
@@ -1378,11 +1380,21 @@ bool store_get_edge(store_txn *t, okr_node child, okr_node parent, uint32_t *wei
     return find_dup(t, t->st->up, child, parent, weight);
 }
 
+/* An edge of child is written in t: its cached parents are void, and no
+ * transaction fills the cache until t's top-level transaction ends (it
+ * reads its own uncommitted edges). */
+static void parents_forget(store_txn *t, okr_node child)
+{
+    t->st->edges_changed = true;
+    wb_erase(&t->st->parents_cache, wb_key(STORE_PARENTS_KIND, child));
+}
+
 void store_del_edge(store_txn *t, okr_node child, okr_node parent)
 {
     uint32_t w;
     if (!store_get_edge(t, child, parent, &w))
         return;
+    parents_forget(t, child);
     unsigned char kc[4], kp[4], vup[EDGE_VALUE_BYTES], vdown[EDGE_VALUE_BYTES];
     okr_put_be32(kc, child);
     okr_put_be32(kp, parent);
@@ -1395,6 +1407,7 @@ void store_del_edge(store_txn *t, okr_node child, okr_node parent)
 void store_put_edge(store_txn *t, okr_node child, okr_node parent, uint32_t weight)
 {
     store_del_edge(t, child, parent);
+    parents_forget(t, child);
     unsigned char kc[4], kp[4], vup[EDGE_VALUE_BYTES], vdown[EDGE_VALUE_BYTES];
     okr_put_be32(kc, child);
     okr_put_be32(kp, parent);
@@ -1459,9 +1472,37 @@ static size_t links_of(store_txn *t, MDB_dbi dbi, okr_node key, store_link **out
     return n;
 }
 
+/* Whether t may use the parents cache: a writer store's write transaction
+ * (the cache holds the last commit's edges, which is what it reads unless
+ * it wrote an edge itself). Readers, whose snapshot may be older, do not. */
+static bool parents_cacheable(const store_txn *t)
+{
+    return t->write && t->st->wb.live && t->view == NULL;
+}
+
 size_t store_parents(store_txn *t, okr_node child, store_link **out)
 {
-    return links_of(t, t->st->up, child, out);
+    if (!parents_cacheable(t))
+        return links_of(t, t->st->up, child, out);
+    store *st = t->st;
+    uint64_t key = wb_key(STORE_PARENTS_KIND, child);
+    const wb_entry *e = st->edges_changed ? NULL : wb_find(&st->parents_cache, key);
+    if (e && !failed(t)) {
+        st->parents_hits++;
+        size_t n = e->len / sizeof(store_link);
+        *out = n ? ARENA_ARRAY(t->mem, store_link, n) : NULL;
+        if (n)
+            memcpy(*out, e->bytes, e->len);
+        return n;
+    }
+    st->parents_misses++;
+    size_t n = links_of(t, st->up, child, out);
+    if (failed(t) || st->edges_changed)
+        return n;
+    if (st->parents_cache.n >= STORE_PARENTS_CACHE)
+        wb_clear(&st->parents_cache);              /* bounded: start again */
+    wb_set(&st->parents_cache, key, *out, (uint32_t)(n * sizeof(store_link)), false);
+    return n;
 }
 
 size_t store_children(store_txn *t, okr_node parent, store_link **out)

@@ -95,6 +95,8 @@ int store_fault_countdown_hook(void *arg, store_fault_op op);
  * most those, whatever the organisation's size. */
 #define STORE_WB_LIMIT_ENTRIES 262144
 #define STORE_WB_LIMIT_BYTES ((uint64_t)24 << 20)
+#define STORE_PARENTS_CACHE 262144u   /* nodes (store.parents_cache) */
+#define STORE_PARENTS_KIND 3u    /* its keys' kind (wb_key); values: store_link arrays */
 #define STORE_WB_AGG 1u          /* the aggregates' kind in the tables' keys (wb_key) */
 #define STORE_WB_KR 2u           /* the KR records' */
 
@@ -144,6 +146,15 @@ typedef struct {
     MDB_dbi redo;                  /* the aggregates' redo log (write-behind) */
     bool has_redo;                 /* false: a read-only open of a store from before it */
     store_writeback wb;
+    /* Each node's parents (its `up` edges) as the last commit left them,
+     * filled on use by write transactions (store_parents): the roll-up
+     * walks a dozen ancestors per check-in, and at 1M nodes each walk down
+     * the `up` B-tree misses the CPU's caches. At most
+     * STORE_PARENTS_CACHE nodes (then emptied); an edge written in a
+     * transaction drops its child and stops filling until its end. */
+    wb_map parents_cache;
+    bool edges_changed;            /* the open write transaction wrote an edge */
+    uint64_t parents_hits, parents_misses;
     size_t map_size;
     unsigned char epoch[STORE_EPOCH_BYTES];
     uint64_t agg_reads, agg_writes;   /* store_get_agg/store_put_agg calls since open (the roll-up's cost) */

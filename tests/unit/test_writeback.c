@@ -12,7 +12,9 @@
  *   - the sweep keeps the log under its limits without a checkpoint, each
  *     pass deleting the records it made redundant, and a crash in the
  *     middle of a pass replays to the same scores;
- *   - a refused request leaves no trace in the tables in memory either;
+ *   - a refused request leaves no trace in the tables in memory either,
+ *     nor in the cache of the ancestors' edges, which follows every
+ *     re-alignment;
  *   - a snapshot cursor's transaction keeps reading the state it began in;
  *   - a check-in rewrites as many pages in a large organisation as in a
  *     small one (LMDB's own count of the pages each commit rewrote). */
@@ -548,6 +550,117 @@ static void test_the_sweep_keeps_the_log_under_the_limits_without_a_checkpoint(v
     close_org(&plain);
 }
 
+/* ------------------------------------------------------------ the parents cache */
+
+/* A check-in on every leaf KR, in one batch. */
+static void checkin_every_leaf(org *o, double value)
+{
+    Okr__Request *reqs[FIXTURE_BATCH_MAX];
+    Okr__Response *resps[FIXTURE_BATCH_MAX];
+    assert_true(o->n_leaves <= FIXTURE_BATCH_MAX);
+    for (size_t i = 0; i < o->n_leaves; i++)
+        reqs[i] = req_checkin(&o->a, o->leaf_kr[i], value);
+    fixture_batch(&o->f, (const Okr__Request *const *)reqs, o->n_leaves, resps);
+    for (size_t i = 0; i < o->n_leaves; i++)
+        assert_int_equal(fixture_code(resps[i]), OKR__ERROR_CODE__OK);
+    arena_reset(&o->a);
+}
+
+/* Fails op (the nested commit of the first request that wrote an edge, or
+ * the commit of the batch it is in), once. */
+typedef struct {
+    const store *st;
+    store_fault_op op;
+    bool fired;
+} edge_writer_fault;
+
+static int fail_the_edge_writer(void *arg, store_fault_op op)
+{
+    edge_writer_fault *h = arg;
+    if (op != h->op || !h->st->edges_changed || h->fired)
+        return 0;
+    h->fired = true;
+    return EIO;
+}
+
+/* The roll-up reads each ancestor's parents from a cache of the last
+ * commit's edges. A re-alignment must reach the check-ins of the same
+ * batch and of the next ones, and a refused one (its edge written, then
+ * its nested transaction failing at the end, after its roll-up read the
+ * new edge) must leave no trace in the cache: every score stays equal to a
+ * recomputation from the B-trees. */
+static void test_the_parents_cache_follows_edges_and_forgets_a_refused_one(void **state)
+{
+    (void)state;
+    org o;
+    build_org(&o, 2);
+    checkin_every_leaf(&o, 10);
+    checkin_every_leaf(&o, 20);
+    assert_true(o.f.st.parents_hits > 0);       /* the second batch read the cache */
+    assert_int_equal(fixture_verify(&o.f), 0);
+
+    /* Move a second-level objective of tree 0 under tree 1's top roll-up KR
+     * (objectives are made level by level across the trees), and check in
+     * on every leaf in the same batch. */
+    size_t k = 2, other = 1;
+    assert_true(o.obj_parent[k][0] != '\0' && o.obj_parent[other][0] == '\0');
+    Okr__Request *reqs[FIXTURE_BATCH_MAX];
+    Okr__Response *resps[FIXTURE_BATCH_MAX];
+    size_t n = 0;
+    reqs[n++] = req_unalign(&o.a, o.obj[k], o.obj_parent[k]);
+    reqs[n++] = req_align(&o.a, o.obj[k], o.obj_rollup[other], 2);
+    for (size_t i = 0; i < o.n_leaves; i++)
+        reqs[n++] = req_checkin(&o.a, o.leaf_kr[i], 30);
+    fixture_batch(&o.f, (const Okr__Request *const *)reqs, n, resps);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(fixture_code(resps[i]), OKR__ERROR_CODE__OK);
+    arena_reset(&o.a);
+    assert_false(o.f.st.edges_changed);         /* over with the transaction */
+    assert_int_equal(fixture_verify(&o.f), 0);
+    checkin_every_leaf(&o, 40);                 /* the cache refilled after the commit */
+    assert_int_equal(fixture_verify(&o.f), 0);
+
+    /* A re-alignment refused at its very end, check-ins beside it and after. */
+    edge_writer_fault hook = {&o.f.st, STORE_FAULT_COMMIT, false};
+    o.f.st.fault = fail_the_edge_writer;
+    o.f.st.fault_arg = &hook;
+    n = 0;
+    reqs[n++] = req_align(&o.a, o.obj[k], o.obj_rollup[0], 3);
+    for (size_t i = 0; i < o.n_leaves; i++)
+        reqs[n++] = req_checkin(&o.a, o.leaf_kr[i], 50);
+    fixture_batch(&o.f, (const Okr__Request *const *)reqs, n, resps);
+    o.f.st.fault = NULL;
+    assert_true(hook.fired);
+    assert_int_equal(fixture_code(resps[0]), OKR__ERROR_CODE__INTERNAL);
+    for (size_t i = 1; i < n; i++)
+        assert_int_equal(fixture_code(resps[i]), OKR__ERROR_CODE__OK);
+    arena_reset(&o.a);
+    assert_int_equal(fixture_verify(&o.f), 0);
+    uint64_t hits = o.f.st.parents_hits;
+    checkin_every_leaf(&o, 60);
+    assert_true(o.f.st.parents_hits > hits);
+    assert_int_equal(fixture_verify(&o.f), 0);
+
+    /* A batch whose commit fails after a re-alignment and check-ins that
+     * read the new edge: nothing of it may stay in the cache. */
+    hook = (edge_writer_fault){&o.f.st, STORE_FAULT_SYNC, false};
+    o.f.st.fault = fail_the_edge_writer;
+    o.f.st.fault_arg = &hook;
+    n = 0;
+    reqs[n++] = req_align(&o.a, o.obj[k], o.obj_rollup[0], 3);
+    for (size_t i = 0; i < o.n_leaves; i++)
+        reqs[n++] = req_checkin(&o.a, o.leaf_kr[i], 70);
+    fixture_batch(&o.f, (const Okr__Request *const *)reqs, n, resps);
+    o.f.st.fault = NULL;
+    assert_true(hook.fired);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(fixture_code(resps[i]), OKR__ERROR_CODE__INTERNAL);
+    arena_reset(&o.a);
+    checkin_every_leaf(&o, 80);
+    assert_int_equal(fixture_verify(&o.f), 0);
+    close_org(&o);
+}
+
 /* ------------------------------------------------------------ refusals */
 
 /* Fails the first write after the store's aggregate writes pass `after`. */
@@ -717,6 +830,7 @@ int main(void)
         cmocka_unit_test(test_a_crash_while_sweeping_replays_to_the_recomputed_scores),
         cmocka_unit_test(test_write_behind_leaves_the_state_of_writing_through),
         cmocka_unit_test(test_the_sweep_keeps_the_log_under_the_limits_without_a_checkpoint),
+        cmocka_unit_test(test_the_parents_cache_follows_edges_and_forgets_a_refused_one),
         cmocka_unit_test(test_a_refused_request_leaves_no_trace_in_the_tables),
         cmocka_unit_test(test_a_reader_keeps_the_state_it_began_in),
         cmocka_unit_test(test_a_raw_read_sees_the_record_written_behind),

@@ -909,11 +909,12 @@ static void wb_checkpoint(store_txn *t)
         if (j == wb->committed.n || (i < wb->pending.n && mine[i]->key <= old[j]->key)) {
             if (j < wb->committed.n && mine[i]->key == old[j]->key)
                 j++;                               /* overridden by this transaction */
+            wb->checkpoint_size += !mine[i]->drop;
             wb_write_back(t, mine[i++]);
         } else {
+            wb->checkpoint_size += !old[j]->drop;
             wb_write_back(t, old[j++]);
         }
-        wb->checkpoint_size++;
     }
     free(mine);
     free(old);

@@ -84,7 +84,8 @@ void wb_set(wb_map *m, uint64_t key, const void *bytes, uint32_t len, bool drop)
         e->bytes = (unsigned char *)bytes;
     else {
         e->bytes = alloc_or_die(len);
-        memcpy(e->bytes, bytes, len);
+        if (len)
+            memcpy(e->bytes, bytes, len);      /* bytes may be NULL when len is 0 */
     }
 }
 

@@ -389,7 +389,7 @@ void store_reader_end(store *st, store_reader *r)
 void store_close(store *st)
 {
     end_readers(st, true);
-    if (st->env && st->wb.live && st->wb.committed.n > 0) {
+    if (st->env && st->wb.live && (st->wb.committed.n > 0 || st->wb.redo_bytes > 0)) {
         int rc = store_checkpoint(st);
         if (rc)
             log_warn("no checkpoint at close (%s): the next start replays the redo log",
@@ -404,10 +404,22 @@ void store_close(store *st)
 int store_grow(store *st)
 {
     end_readers(st, false);     /* the map moves: no transaction may be open */
+    if (st->map_size > STORE_MAX_MAP_SIZE / 2)
+        return MDB_MAP_FULL;    /* as large as it may get: the batch fails as full */
     size_t next = st->map_size * 2;
     int rc = mdb_env_set_mapsize(st->env, next);
-    if (rc == 0)
+    if (rc == 0) {
         st->map_size = next;
+        return 0;
+    }
+    /* LMDB unmapped the file before mapping it larger: map it as it was,
+     * or nothing can be read any more. */
+    int again = mdb_env_set_mapsize(st->env, st->map_size);
+    if (again) {
+        log_error("cannot map the data file again after a failed growth (%s, then %s); "
+                  "stopping: a restart reopens it", mdb_strerror(rc), mdb_strerror(again));
+        exit(EXIT_FAILURE);
+    }
     return rc;
 }
 
@@ -1047,8 +1059,9 @@ static void wb_flush(store_txn *t)
 {
     store_writeback *wb = &t->st->wb;
     wb->flushing_checkpoint = false;
-    if (wb->pending.n == 0 && !(wb->checkpoint_next && wb->committed.n > 0))
-        return;
+    if (wb->pending.n == 0 &&
+        !(wb->checkpoint_next && (wb->committed.n > 0 || wb->redo_bytes > 0)))
+        return;             /* (after a sweep the log may hold records of drops only) */
     wb_entry **list = wb_sorted(&wb->pending);
     size_t len = 0;
     for (size_t i = 0; i < wb->pending.n; i++)

@@ -221,7 +221,10 @@ int store_reader_check(store *st, int *cleared);
  * history for monitors). Only with no transaction open. */
 int store_new_epoch(store *st);
 void store_close(store *st);
-/* Double the map size. Only with no transaction open. Returns 0 or an LMDB code. */
+/* Double the map size, up to STORE_MAX_MAP_SIZE (beyond it: MDB_MAP_FULL).
+ * Only with no transaction open. Returns 0 or an LMDB code; the map stays
+ * usable at its old size when growing fails. */
+#define STORE_MAX_MAP_SIZE ((size_t)1 << 40)      /* 1 TiB of address space */
 int store_grow(store *st);
 /* Write every aggregate of the redo log back into the agg B-tree and empty
  * the log, in one write transaction (store_close does it; the next open then

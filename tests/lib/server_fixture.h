@@ -83,6 +83,8 @@ uint64_t fixture_last_seq(fixture *f);
 /* Every key and value of the given databases, in order, as one malloc'd
  * buffer (*len bytes): for byte-for-byte before/after comparisons. */
 unsigned char *fixture_snapshot(fixture *f, const MDB_dbi *dbis, size_t n_dbis, size_t *len);
+/* The same of any open store (a copy reopened, say). */
+unsigned char *fixture_snapshot_store(store *st, const MDB_dbi *dbis, size_t n_dbis, size_t *len);
 /* Snapshot of every database of the store. */
 unsigned char *fixture_snapshot_all(fixture *f, size_t *len);
 
@@ -375,11 +377,16 @@ static bool fixture_snapshot_one(void *ctx, const MDB_val *key, const MDB_val *v
 
 unsigned char *fixture_snapshot(fixture *f, const MDB_dbi *dbis, size_t n_dbis, size_t *len)
 {
+    return fixture_snapshot_store(&f->st, dbis, n_dbis, len);
+}
+
+unsigned char *fixture_snapshot_store(store *st, const MDB_dbi *dbis, size_t n_dbis, size_t *len)
+{
     fixture_bytes b = {0};
     arena mem;
     arena_init(&mem);
     store_txn t;
-    store_txn_begin(&t, &f->st, NULL, false, &mem);
+    store_txn_begin(&t, st, NULL, false, &mem);
     for (size_t i = 0; i < n_dbis; i++) {
         uint64_t marker = UINT64_MAX - i;       /* keeps databases apart */
         fixture_bytes_add(&b, &marker, sizeof marker);

@@ -709,6 +709,31 @@ static void test_a_full_map_fails_the_transaction_and_grows_for_a_retry(void **s
     store_txn_abort(&t);
 }
 
+/* Doubling stops at STORE_MAX_MAP_SIZE: past it a growth is refused as a
+ * full map (the batch fails as RESOURCE_EXHAUSTED) and nothing is touched,
+ * so the store keeps serving at the size it has. (Before, the map doubled
+ * without end, and the growth that mmap refused left LMDB unmapped.) */
+static void test_the_map_grows_no_further_than_its_limit(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    size_t real = e->st.map_size;
+    e->st.map_size = STORE_MAX_MAP_SIZE;          /* as if grown that far */
+    assert_int_equal(store_grow(&e->st), MDB_MAP_FULL);
+    assert_int_equal(e->st.map_size, STORE_MAX_MAP_SIZE);
+    e->st.map_size = STORE_MAX_MAP_SIZE / 2 + 1;  /* doubling would pass the limit */
+    assert_int_equal(store_grow(&e->st), MDB_MAP_FULL);
+    e->st.map_size = real;
+    begin(e, &t, true);                           /* the store still writes and reads */
+    put_big_krs(&t, 100, 1);
+    assert_int_equal(store_txn_commit(&t), 0);
+    begin(e, &t, false);
+    assert_non_null(store_get_kr(&t, K(100)));
+    store_txn_abort(&t);
+    assert_int_equal(store_grow(&e->st), 0);      /* below it, growth works as before */
+    assert_int_equal(e->st.map_size, real * 2);
+}
+
 /* ------------------------------------------------------------ environment */
 
 static void test_reopening_keeps_the_epoch_and_a_new_directory_gets_a_new_one(void **state)
@@ -846,6 +871,7 @@ int main(void)
         T(test_storage_errors_map_to_protocol_codes),
         cmocka_unit_test_setup_teardown(test_a_full_map_fails_the_transaction_and_grows_for_a_retry,
                                         setup_tiny, teardown),
+        T(test_the_map_grows_no_further_than_its_limit),
         T(test_reopening_keeps_the_epoch_and_a_new_directory_gets_a_new_one),
         T(test_opening_a_missing_directory_read_only_fails_with_a_sentence),
         T(test_a_data_directory_of_another_schema_version_is_refused),

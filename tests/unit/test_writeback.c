@@ -78,11 +78,11 @@ static void add_rollup_kr(org *o, const char *objective, char *id)
 
 /* Trees are built one level at a time across all of them, as the bench
  * does, so a node's ancestors are far apart in id order. */
-static void build_org_with(org *o, size_t trees, bool write_behind)
+static void build_org_sized(org *o, size_t trees, bool write_behind, size_t map_size)
 {
     assert_true(trees <= MAX_TREES);
     memset(o, 0, sizeof *o);
-    assert_int_equal(fixture_open(&o->f, 0), 0);
+    assert_int_equal(fixture_open(&o->f, map_size), 0);
     /* Each commit is as in okrd but for the fsync: a process that dies
      * (the crash test) loses nothing the kernel has; power loss is not
      * under test here. */
@@ -109,6 +109,11 @@ static void build_org_with(org *o, size_t trees, bool write_behind)
                 if (level == DEPTH - 1)
                     snprintf(o->leaf_kr[o->n_leaves++], OKR_ID_BUF, "%s", metric);
             }
+}
+
+static void build_org_with(org *o, size_t trees, bool write_behind)
+{
+    build_org_sized(o, trees, write_behind, 0);
 }
 
 static void build_org(org *o, size_t trees)
@@ -550,6 +555,154 @@ static void test_the_sweep_keeps_the_log_under_the_limits_without_a_checkpoint(v
     close_org(&plain);
 }
 
+/* ------------------------------------------------------------ a crash after any commit */
+
+static unsigned char *store_state(store *st, size_t *len)
+{
+    const MDB_dbi dbis[] = {st->periods, st->teams, st->objectives, st->krs, st->up, st->down,
+                            st->agg, st->checkins, st->events, st->by_period, st->by_team};
+    return fixture_snapshot_store(st, dbis, sizeof dbis / sizeof dbis[0], len);
+}
+
+/* The redo log's size in bytes, as LMDB holds it. */
+static uint64_t redo_log_bytes(store *st)
+{
+    arena mem;
+    arena_init(&mem);
+    store_txn t;
+    store_txn_begin(&t, st, NULL, false, &mem);
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint64_t bytes = 0;
+    assert_int_equal(mdb_cursor_open(t.txn, st->redo, &cur), 0);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        bytes += v.mv_size;
+    mdb_cursor_close(cur);
+    store_txn_abort(&t);
+    arena_free(&mem);
+    return bytes;
+}
+
+/* A crash right now: a copy of the data, opened read-only (okrd --verify)
+ * and as a writer (the replay of a restart), must show every database as
+ * the live store has it, the replay must rebuild exactly its tables in
+ * memory, and its byte count of the log must be the log's. */
+static void assert_a_crash_now_replays_to_this(org *o, int batch)
+{
+    char dir[256], err[512];
+    store *live = &o->f.st;
+    assert_int_equal(fixture_mkdtemp(dir, sizeof dir), 0);
+    assert_int_equal(mdb_env_copy2(live->env, dir, 0), 0);
+    size_t n_live, n_view, n_replay;
+    unsigned char *want = store_state(live, &n_live);
+    store ro, st;
+    assert_int_equal(store_open(&ro, dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err), 0);
+    unsigned char *view = store_state(&ro, &n_view);
+    store_close(&ro);
+    assert_int_equal(store_open(&st, dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
+    unsigned char *replay = store_state(&st, &n_replay);
+    if (n_view != n_live || memcmp(view, want, n_live) != 0 || n_replay != n_live ||
+        memcmp(replay, want, n_live) != 0)
+        fail_msg("after batch %d a crash would not replay to the live state", batch);
+    uint64_t log_bytes = redo_log_bytes(live);
+    assert_int_equal(live->wb.redo_bytes, log_bytes);
+    assert_int_equal(st.wb.redo_bytes, log_bytes);
+    assert_int_equal(st.wb.committed.n, live->wb.committed.n);
+    for (size_t i = 0; i < st.wb.committed.cap; i++) {
+        const wb_entry *e = &st.wb.committed.slots[i];
+        if (e->key == 0)
+            continue;
+        const wb_entry *l = wb_find(&live->wb.committed, e->key);
+        assert_non_null(l);
+        assert_int_equal(l->len, e->len);
+        assert_memory_equal(l->bytes, e->bytes, e->len);
+    }
+    assert_int_equal(verify_store(&st), 0);
+    store_close(&st);
+    free(want);
+    free(view);
+    free(replay);
+    fixture_rmtree(dir);
+}
+
+/* Fails one storage operation in `one_in`, pseudo-randomly. */
+typedef struct {
+    uint64_t rng;
+    unsigned one_in, fired;
+} random_faults;
+
+static int fail_at_random(void *arg, store_fault_op op)
+{
+    (void)op;
+    random_faults *h = arg;
+    h->rng = h->rng * 6364136223846793005ull + 1442695040888963407ull;
+    if ((h->rng >> 33) % h->one_in)
+        return 0;
+    h->fired++;
+    return EIO;
+}
+
+/* After every commit of mixed batches, and then of batches with failing
+ * storage operations, a crash replays to the live state: with the sweep
+ * (two thresholds), with checkpoints at a hard limit in between, and with a
+ * map so small that batches hit MDB_MAP_FULL and run again. */
+static void test_a_crash_after_any_commit_replays_to_the_live_state(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t map_size, limit_entries, sweep_entries;
+    } variants[] = {{0, 96, 16}, {0, 96, 4}, {0, 40, 16}, {64 * 1024, 96, 16}};
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+        org wb, plain;
+        build_org_sized(&wb, 3, true, variants[v].map_size);
+        build_org_with(&plain, 3, false);
+        wb.f.st.wb.limit_entries = variants[v].limit_entries;
+        wb.f.st.wb.sweep_entries = variants[v].sweep_entries;
+        uint64_t rng_a = 5 + v, rng_b = 5 + v;
+        for (int batch = 0; batch < 120; batch++) {
+            size_t n = 1 + (size_t)batch % 6;
+            Okr__Request *ra[8], *rb[8];
+            Okr__Response *pa[8], *pb[8];
+            for (size_t i = 0; i < n; i++) {
+                ra[i] = mixed_request(&wb, &rng_a);
+                rb[i] = mixed_request(&plain, &rng_b);
+            }
+            fixture_batch(&wb.f, (const Okr__Request *const *)ra, n, pa);
+            fixture_batch(&plain.f, (const Okr__Request *const *)rb, n, pb);
+            for (size_t i = 0; i < n; i++)
+                assert_int_equal(fixture_code(pa[i]), fixture_code(pb[i]));
+            arena_reset(&wb.a);
+            arena_reset(&plain.a);
+            assert_a_crash_now_replays_to_this(&wb, batch);
+        }
+        assert_true(wb.f.st.wb.sweeps > 0);
+        if (variants[v].limit_entries < 96)
+            assert_true(wb.f.st.wb.checkpoints > 0);
+        if (variants[v].map_size)
+            assert_true(wb.f.map_grows > 0);
+        random_faults h = {77 + v, 60, 0};
+        wb.f.quiet = true;
+        for (int batch = 0; batch < 200; batch++) {
+            size_t n = 1 + (size_t)batch % 6;
+            Okr__Request *ra[8];
+            Okr__Response *pa[8];
+            for (size_t i = 0; i < n; i++)
+                ra[i] = mixed_request(&wb, &rng_a);
+            wb.f.st.fault = fail_at_random;
+            wb.f.st.fault_arg = &h;
+            fixture_batch(&wb.f, (const Okr__Request *const *)ra, n, pa);
+            wb.f.st.fault = NULL;
+            arena_reset(&wb.a);
+            assert_int_equal(fixture_verify(&wb.f), 0);
+            assert_a_crash_now_replays_to_this(&wb, 1000 + batch);
+        }
+        assert_true(h.fired > 0);
+        close_org(&wb);
+        close_org(&plain);
+    }
+}
+
 /* ------------------------------------------------------------ the parents cache */
 
 /* A check-in on every leaf KR, in one batch. */
@@ -830,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_a_crash_while_sweeping_replays_to_the_recomputed_scores),
         cmocka_unit_test(test_write_behind_leaves_the_state_of_writing_through),
         cmocka_unit_test(test_the_sweep_keeps_the_log_under_the_limits_without_a_checkpoint),
+        cmocka_unit_test(test_a_crash_after_any_commit_replays_to_the_live_state),
         cmocka_unit_test(test_the_parents_cache_follows_edges_and_forgets_a_refused_one),
         cmocka_unit_test(test_a_refused_request_leaves_no_trace_in_the_tables),
         cmocka_unit_test(test_a_reader_keeps_the_state_it_began_in),

@@ -1509,7 +1509,6 @@ size_t store_parents(store_txn *t, okr_node child, store_link **out)
             memcpy(*out, e->bytes, e->len);
         return n;
     }
-    st->parents_misses++;
     size_t n = links_of(t, st->up, child, out);
     if (failed(t) || st->edges_changed)
         return n;

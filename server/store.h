@@ -154,7 +154,7 @@ typedef struct {
      * transaction drops its child and stops filling until its end. */
     wb_map parents_cache;
     bool edges_changed;            /* the open write transaction wrote an edge */
-    uint64_t parents_hits, parents_misses;
+    uint64_t parents_hits;          /* lookups it answered (tests) */
     size_t map_size;
     unsigned char epoch[STORE_EPOCH_BYTES];
     uint64_t agg_reads, agg_writes;   /* store_get_agg/store_put_agg calls since open (the roll-up's cost) */

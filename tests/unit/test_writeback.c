@@ -422,12 +422,16 @@ static void test_a_crash_while_sweeping_replays_to_the_recomputed_scores(void **
 /* ------------------------------------------------------------ same state */
 
 /* Every database a client's requests change, but meta (its epoch is random). */
-static unsigned char *state_of(org *o, size_t *len)
+static unsigned char *store_state(store *st, size_t *len)
 {
-    store *st = &o->f.st;
     const MDB_dbi dbis[] = {st->periods, st->teams, st->objectives, st->krs, st->up, st->down,
                             st->agg, st->checkins, st->events, st->by_period, st->by_team};
-    return fixture_snapshot(&o->f, dbis, sizeof dbis / sizeof dbis[0], len);
+    return fixture_snapshot_store(st, dbis, sizeof dbis / sizeof dbis[0], len);
+}
+
+static unsigned char *state_of(org *o, size_t *len)
+{
+    return store_state(&o->f.st, len);
 }
 
 /* Request i of a mixed workload: check-ins, refusals, KR edits, archive and
@@ -461,6 +465,34 @@ static Okr__Request *mixed_request(org *o, uint64_t *rng)
     }
 }
 
+/* n mixed requests as one batch on wb and the same ones on plain: the same
+ * codes, and with same_state every database equal afterwards. */
+static void twin_batch(org *wb, org *plain, size_t n, uint64_t *rng_a, uint64_t *rng_b,
+                       bool same_state)
+{
+    Okr__Request *ra[8], *rb[8];
+    Okr__Response *pa[8], *pb[8];
+    assert_true(n <= 8);
+    for (size_t i = 0; i < n; i++) {
+        ra[i] = mixed_request(wb, rng_a);
+        rb[i] = mixed_request(plain, rng_b);
+    }
+    fixture_batch(&wb->f, (const Okr__Request *const *)ra, n, pa);
+    fixture_batch(&plain->f, (const Okr__Request *const *)rb, n, pb);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(fixture_code(pa[i]), fixture_code(pb[i]));
+    if (same_state) {
+        size_t la, lb;
+        unsigned char *a = state_of(wb, &la), *b = state_of(plain, &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+        free(a);
+        free(b);
+    }
+    arena_reset(&wb->a);
+    arena_reset(&plain->a);
+}
+
 static void test_write_behind_leaves_the_state_of_writing_through(void **state)
 {
     (void)state;
@@ -471,24 +503,7 @@ static void test_write_behind_leaves_the_state_of_writing_through(void **state)
     uint64_t rng_a = 99, rng_b = 99;
     for (int batch = 0; batch < 40; batch++) {
         size_t n = 1 + (size_t)batch % 7;
-        Okr__Request *ra[8], *rb[8];
-        Okr__Response *pa[8], *pb[8];
-        for (size_t i = 0; i < n; i++) {
-            ra[i] = mixed_request(&wb, &rng_a);
-            rb[i] = mixed_request(&plain, &rng_b);
-        }
-        fixture_batch(&wb.f, (const Okr__Request *const *)ra, n, pa);
-        fixture_batch(&plain.f, (const Okr__Request *const *)rb, n, pb);
-        for (size_t i = 0; i < n; i++)
-            assert_int_equal(fixture_code(pa[i]), fixture_code(pb[i]));
-        size_t la, lb;
-        unsigned char *a = state_of(&wb, &la), *b = state_of(&plain, &lb);
-        assert_int_equal(la, lb);
-        assert_memory_equal(a, b, la);
-        free(a);
-        free(b);
-        arena_reset(&wb.a);
-        arena_reset(&plain.a);
+        twin_batch(&wb, &plain, n, &rng_a, &rng_b, true);
     }
     assert_true(wb.f.st.wb.checkpoints > 0);
     assert_true(wb.f.st.wb.redo_records > 0);
@@ -515,24 +530,7 @@ static void test_the_sweep_keeps_the_log_under_the_limits_without_a_checkpoint(v
     size_t most_behind = 0;
     for (int batch = 0; batch < 60; batch++) {
         size_t n = 1 + (size_t)batch % 5;
-        Okr__Request *ra[8], *rb[8];
-        Okr__Response *pa[8], *pb[8];
-        for (size_t i = 0; i < n; i++) {
-            ra[i] = mixed_request(&wb, &rng_a);
-            rb[i] = mixed_request(&plain, &rng_b);
-        }
-        fixture_batch(&wb.f, (const Okr__Request *const *)ra, n, pa);
-        fixture_batch(&plain.f, (const Okr__Request *const *)rb, n, pb);
-        for (size_t i = 0; i < n; i++)
-            assert_int_equal(fixture_code(pa[i]), fixture_code(pb[i]));
-        size_t la, lb;
-        unsigned char *a = state_of(&wb, &la), *b = state_of(&plain, &lb);
-        assert_int_equal(la, lb);
-        assert_memory_equal(a, b, la);
-        free(a);
-        free(b);
-        arena_reset(&wb.a);
-        arena_reset(&plain.a);
+        twin_batch(&wb, &plain, n, &rng_a, &rng_b, true);
         if (wb.f.st.wb.committed.n > most_behind)
             most_behind = wb.f.st.wb.committed.n;
     }
@@ -556,13 +554,6 @@ static void test_the_sweep_keeps_the_log_under_the_limits_without_a_checkpoint(v
 }
 
 /* ------------------------------------------------------------ a crash after any commit */
-
-static unsigned char *store_state(store *st, size_t *len)
-{
-    const MDB_dbi dbis[] = {st->periods, st->teams, st->objectives, st->krs, st->up, st->down,
-                            st->agg, st->checkins, st->events, st->by_period, st->by_team};
-    return fixture_snapshot_store(st, dbis, sizeof dbis / sizeof dbis[0], len);
-}
 
 /* The redo log's size in bytes, as LMDB holds it. */
 static uint64_t redo_log_bytes(store *st)
@@ -661,19 +652,7 @@ static void test_a_crash_after_any_commit_replays_to_the_live_state(void **state
         wb.f.st.wb.sweep_entries = variants[v].sweep_entries;
         uint64_t rng_a = 5 + v, rng_b = 5 + v;
         for (int batch = 0; batch < 120; batch++) {
-            size_t n = 1 + (size_t)batch % 6;
-            Okr__Request *ra[8], *rb[8];
-            Okr__Response *pa[8], *pb[8];
-            for (size_t i = 0; i < n; i++) {
-                ra[i] = mixed_request(&wb, &rng_a);
-                rb[i] = mixed_request(&plain, &rng_b);
-            }
-            fixture_batch(&wb.f, (const Okr__Request *const *)ra, n, pa);
-            fixture_batch(&plain.f, (const Okr__Request *const *)rb, n, pb);
-            for (size_t i = 0; i < n; i++)
-                assert_int_equal(fixture_code(pa[i]), fixture_code(pb[i]));
-            arena_reset(&wb.a);
-            arena_reset(&plain.a);
+            twin_batch(&wb, &plain, 1 + (size_t)batch % 6, &rng_a, &rng_b, false);
             assert_a_crash_now_replays_to_this(&wb, batch);
         }
         assert_true(wb.f.st.wb.sweeps > 0);

@@ -743,6 +743,7 @@ static int wb_replay(store *st, MDB_txn *txn, char *err, size_t errlen)
 {
     store_writeback *wb = &st->wb;
     wb->live = true;
+    st->parents_cache.small = true;            /* one link: 8 bytes, kept in the slot */
     wb->limit_entries = STORE_WB_LIMIT_ENTRIES;
     wb->limit_bytes = STORE_WB_LIMIT_BYTES;
     wb->sweep_entries = STORE_WB_LIMIT_ENTRIES / 2;
@@ -872,7 +873,7 @@ static bool wb_get(store_txn *t, unsigned kind, okr_node node, MDB_val *out)
         if (e->drop)
             return false;
         out->mv_size = e->len;
-        out->mv_data = e->bytes;
+        out->mv_data = (void *)wb_bytes(e);
         return true;
     }
     unsigned char k[4];
@@ -894,7 +895,7 @@ static void wb_append_entry(unsigned char **p, const wb_entry *e)
     okr_put_be32(q + 1, wb_key_node(e->key));
     okr_put_be32(q + 5, e->len);
     if (e->len)
-        memcpy(q + WB_ENTRY_HEAD, e->bytes, e->len);
+        memcpy(q + WB_ENTRY_HEAD, wb_bytes(e), e->len);
     *p = q + WB_ENTRY_HEAD + e->len;
 }
 
@@ -905,7 +906,7 @@ static void wb_write_back(store_txn *t, const wb_entry *e)
         return;
     unsigned char k[4];
     okr_put_be32(k, wb_key_node(e->key));
-    put_raw(t, wb_dbi(t->st, wb_key_kind(e->key)), k, 4, e->bytes, e->len, 0);
+    put_raw(t, wb_dbi(t->st, wb_key_kind(e->key)), k, 4, wb_bytes(e), e->len, 0);
     t->st->wb.tree_writes++;
 }
 
@@ -1120,8 +1121,7 @@ static void wb_committed(store *st)
         if (e->drop) {
             wb_erase(&wb->committed, e->key);
         } else {
-            wb_take(&wb->committed, e->key, e->bytes, e->len);   /* moved, not copied */
-            e->bytes = NULL;
+            wb_move(&wb->committed, e);            /* moved, not copied */
         }
         wb->redo_entries++;
     }
@@ -1506,7 +1506,7 @@ size_t store_parents(store_txn *t, okr_node child, store_link **out)
         size_t n = e->len / sizeof(store_link);
         *out = n ? ARENA_ARRAY(t->mem, store_link, n) : NULL;
         if (n)
-            memcpy(*out, e->bytes, e->len);
+            memcpy(*out, wb_bytes(e), e->len);
         return n;
     }
     size_t n = links_of(t, st->up, child, out);

@@ -93,9 +93,9 @@ int store_fault_countdown_hook(void *arg, store_fault_op op);
  * limit_entries values beyond their B-trees, or more than limit_bytes of
  * redo records. Replay at open and the views of readers therefore cost at
  * most those, whatever the organisation's size. */
-#define STORE_WB_LIMIT_ENTRIES 262144
-#define STORE_WB_LIMIT_BYTES ((uint64_t)24 << 20)
-#define STORE_PARENTS_CACHE 262144u   /* nodes (store.parents_cache) */
+#define STORE_WB_LIMIT_ENTRIES 1000000
+#define STORE_WB_LIMIT_BYTES ((uint64_t)96 << 20)
+#define STORE_PARENTS_CACHE 1000000u  /* nodes (store.parents_cache) */
 #define STORE_PARENTS_KIND 3u    /* its keys' kind (wb_key); values: store_link arrays */
 #define STORE_WB_AGG 1u          /* the aggregates' kind in the tables' keys (wb_key) */
 #define STORE_WB_KR 2u           /* the KR records' */
@@ -150,8 +150,9 @@ typedef struct {
      * filled on use by write transactions (store_parents): the roll-up
      * walks a dozen ancestors per check-in, and at 1M nodes each walk down
      * the `up` B-tree misses the CPU's caches. At most
-     * STORE_PARENTS_CACHE nodes (then emptied); an edge written in a
-     * transaction drops its child and stops filling until its end. */
+     * STORE_PARENTS_CACHE nodes (then emptied); a node's one parent is kept
+     * in its slot (a `small` map). An edge written in a transaction drops
+     * its child and stops filling until its end. */
     wb_map parents_cache;
     bool edges_changed;            /* the open write transaction wrote an edge */
     uint64_t parents_hits;          /* lookups it answered (tests) */

@@ -1,6 +1,8 @@
 /* writeback.c — hash tables and the undo log of write-behind (writeback.h).
- * Open addressing with linear probing; erase shifts the following run back
- * so that no tombstones build up. Pure memory: never calls LMDB. */
+ * Open addressing with linear probing, at most half full (a lookup of an
+ * absent key, the common case, then reads one or two cache lines); erase
+ * shifts the following run back so that no tombstones build up. Pure
+ * memory: never calls LMDB. */
 #include "writeback.h"
 
 #include <stdlib.h>
@@ -43,6 +45,11 @@ wb_entry *wb_find(const wb_map *m, uint64_t key)
     return m->slots[i].key ? &m->slots[i] : NULL;
 }
 
+static bool full(const wb_map *m)
+{
+    return m->cap == 0 || (m->n + 1) * 2 > m->cap;
+}
+
 static void grow(wb_map *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 64;
@@ -60,14 +67,15 @@ static void grow(wb_map *m)
 
 static void release(const wb_map *m, wb_entry *e)
 {
-    if (!m->borrowed)
+    if (!m->borrowed && !e->inline_value)
         free(e->bytes);
     e->bytes = NULL;
+    e->inline_value = false;
 }
 
 void wb_set(wb_map *m, uint64_t key, const void *bytes, uint32_t len, bool drop)
 {
-    if (m->cap == 0 || (m->n + 1) * 4 > m->cap * 3)
+    if (full(m))
         grow(m);
     size_t i = probe(m, key);
     wb_entry *e = &m->slots[i];
@@ -82,23 +90,34 @@ void wb_set(wb_map *m, uint64_t key, const void *bytes, uint32_t len, bool drop)
         e->bytes = NULL;
     else if (m->borrowed)
         e->bytes = (unsigned char *)bytes;
-    else {
-        e->bytes = alloc_or_die(len);
+    else if (m->small && len <= WB_INLINE) {
+        e->inline_value = true;
         if (len)
-            memcpy(e->bytes, bytes, len);      /* bytes may be NULL when len is 0 */
+            memcpy(e->in, bytes, len);         /* bytes may be NULL when len is 0 */
+    } else {
+        e->bytes = alloc_or_die(len);
+        memcpy(e->bytes, bytes, len);
     }
 }
 
-void wb_take(wb_map *m, uint64_t key, unsigned char *bytes, uint32_t len)
+void wb_move(wb_map *m, wb_entry *from)
 {
-    if (m->cap == 0 || (m->n + 1) * 4 > m->cap * 3)
+    if (full(m))
         grow(m);
-    wb_entry *e = &m->slots[probe(m, key)];
+    wb_entry *e = &m->slots[probe(m, from->key)];
     if (e->key == 0)
         m->n++;
     else
         release(m, e);
-    *e = (wb_entry){.key = key, .len = len, .bytes = bytes};
+    *e = *from;
+    if (e->inline_value && !m->small) {
+        unsigned char *copy = alloc_or_die(e->len);
+        memcpy(copy, from->in, e->len);
+        e->inline_value = false;
+        e->bytes = copy;
+    }
+    from->bytes = NULL;
+    from->inline_value = false;
 }
 
 void wb_erase(wb_map *m, uint64_t key)
@@ -119,6 +138,7 @@ void wb_erase(wb_map *m, uint64_t key)
             m->slots[i] = m->slots[j];
             m->slots[j].key = 0;
             m->slots[j].bytes = NULL;
+            m->slots[j].inline_value = false;
             i = j;
         }
     }
@@ -178,8 +198,10 @@ void wb_undo_note(wb_undo_log *u, wb_map *m, uint64_t key)
     d->had = e != NULL;
     d->before = e ? *e : (wb_entry){0};
     if (e && !e->drop) {
+        d->before.inline_value = false;    /* a copy of its own, whatever e's size */
         d->before.bytes = alloc_or_die(e->len);
-        memcpy(d->before.bytes, e->bytes, e->len);
+        if (e->len)
+            memcpy(d->before.bytes, wb_bytes(e), e->len);
     }
 }
 

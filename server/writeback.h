@@ -11,7 +11,10 @@
  * file never calls LMDB and knows nothing of what the bytes mean.
  *
  * An entry is a value (bytes) or a drop: the record was deleted in the
- * B-tree in this transaction, so whatever an older layer says is void. */
+ * B-tree in this transaction, so whatever an older layer says is void.
+ * In a map made `small`, a value of up to WB_INLINE bytes lives in the slot
+ * itself (no allocation): read it through wb_bytes, and copy it before the
+ * map changes next (a change may move the slots). */
 #ifndef OKR_WRITEBACK_H
 #define OKR_WRITEBACK_H
 
@@ -19,11 +22,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define WB_INLINE 8
+
 typedef struct {
     uint64_t key;            /* wb_key(kind, node); 0: an empty slot */
     uint32_t len;
     bool drop;               /* deleted: the B-tree (where it is gone) decides */
-    unsigned char *bytes;    /* len bytes: owned unless the map borrows */
+    bool inline_value;       /* the len bytes are in `in`, not behind `bytes` */
+    union {
+        unsigned char *bytes;    /* len bytes: owned unless the map borrows */
+        unsigned char in[WB_INLINE];
+    };
 } wb_entry;
 
 typedef struct {
@@ -31,6 +40,7 @@ typedef struct {
     size_t cap;              /* 0 or a power of two */
     size_t n;
     bool borrowed;           /* bytes point into a read transaction's pages */
+    bool small;              /* values of up to WB_INLINE bytes are kept in the slot */
 } wb_map;
 
 /* One undone write: the key's entry before it (had false: none). */
@@ -55,12 +65,18 @@ static inline unsigned wb_key_kind(uint64_t key) { return (unsigned)(key >> 32);
 
 /* The entry of key, or NULL. */
 wb_entry *wb_find(const wb_map *m, uint64_t key);
+/* An entry's len bytes (NULL for a drop or an empty value). */
+static inline const unsigned char *wb_bytes(const wb_entry *e)
+{
+    return e->inline_value ? e->in : e->bytes;
+}
 /* Set key to a copy of bytes (or, borrowed maps, to bytes themselves), or to
  * a drop; the old bytes are freed. Aborts on out-of-memory (as the arena
  * does: nothing half-written can commit after it). */
 void wb_set(wb_map *m, uint64_t key, const void *bytes, uint32_t len, bool drop);
-/* Set key to bytes, a malloc'd buffer the map now owns (no copy). */
-void wb_take(wb_map *m, uint64_t key, unsigned char *bytes, uint32_t len);
+/* Set key to the value of e, an entry of another owning map, moving its
+ * bytes (no copy of a large value): e is left empty-valued. */
+void wb_move(wb_map *m, wb_entry *e);
 /* Remove key (its bytes freed); a no-op when absent. */
 void wb_erase(wb_map *m, uint64_t key);
 /* Remove everything; keeps the slots for reuse. */

@@ -148,17 +148,29 @@ static uint64_t checkin_batch(org *o, size_t n, uint64_t *rng)
 
 /* ------------------------------------------------------------ the tables */
 
+/* A value of the table test: v, in 4 bytes or in 12 (v three times). */
+static uint32_t table_value(int32_t v, bool wide, unsigned char out[12])
+{
+    for (int i = 0; i < 3; i++)
+        memcpy(out + 4 * i, &v, 4);
+    return wide ? 12 : 4;
+}
+
 /* Random sets, drops, erases and undone nested changes against a plain
  * array: lookups, counts and the sorted order agree throughout (erase
- * shifts runs back; a wrong shift loses keys). */
-static void test_the_tables_agree_with_a_plain_array(void **state)
+ * shifts runs back; a wrong shift loses keys). Values of 4 and 12 bytes,
+ * in a plain map and in a `small` one (4 bytes then live in the slots,
+ * which grow and shifts move); at the end every entry is moved to a plain
+ * map and still reads the same. */
+static void tables_agree_with_a_plain_array(bool small)
 {
-    (void)state;
     enum { KEYS = 700 };
     static int32_t ref[KEYS];             /* -1 absent, -2 drop, else the value */
-    wb_map m = {0};
+    static uint32_t ref_len[KEYS];
+    wb_map m = {.small = small};
     wb_undo_log u = {0};
     uint64_t rng = 3;
+    unsigned char buf[12];
     for (size_t i = 0; i < KEYS; i++)
         ref[i] = -1;
     for (int step = 0; step < 20000; step++) {
@@ -166,27 +178,31 @@ static void test_the_tables_agree_with_a_plain_array(void **state)
         uint32_t r = (uint32_t)(rng >> 33), k = r % KEYS;
         uint64_t key = wb_key(1 + k % 2, k * 2654435761u);   /* both kinds, scattered */
         int32_t v = (int32_t)(r >> 12) & 0xffff;
+        uint32_t len = table_value(v, (r >> 5) & 1, buf);
         switch ((r >> 28) % 4) {
         case 0:
-        case 1: wb_set(&m, key, &v, sizeof v, false); ref[k] = v; break;
+        case 1: wb_set(&m, key, buf, len, false); ref[k] = v; ref_len[k] = len; break;
         case 2: wb_erase(&m, key); ref[k] = -1; break;
         default: wb_set(&m, key, NULL, 0, true); ref[k] = -2; break;
         }
         if (step % 1000 == 999) {         /* a nested transaction that aborts */
             int32_t saved[KEYS];
+            uint32_t saved_len[KEYS];
             memcpy(saved, ref, sizeof saved);
+            memcpy(saved_len, ref_len, sizeof saved_len);
             size_t mark = u.n;
             for (int j = 0; j < 50; j++) {
                 uint32_t kk = (uint32_t)((rng >> 7) + (uint64_t)j * 97) % KEYS;
                 uint64_t key2 = wb_key(1 + kk % 2, kk * 2654435761u);
                 wb_undo_note(&u, &m, key2);
                 if (j % 3)
-                    wb_set(&m, key2, &j, sizeof j, false);
+                    wb_set(&m, key2, buf, table_value(j, j % 2, buf), false);
                 else
                     wb_erase(&m, key2);
             }
             wb_undo_to(&u, &m, mark);
             memcpy(ref, saved, sizeof saved);
+            memcpy(ref_len, saved_len, sizeof saved_len);
         }
         size_t present = 0;
         for (uint32_t i = 0; i < KEYS; i++) {
@@ -199,9 +215,10 @@ static void test_the_tables_agree_with_a_plain_array(void **state)
             assert_non_null(e);
             assert_int_equal(e->drop, ref[i] == -2);
             if (ref[i] >= 0) {
-                int32_t got;
-                memcpy(&got, e->bytes, sizeof got);
-                assert_int_equal(got, ref[i]);
+                assert_int_equal(e->len, ref_len[i]);
+                assert_int_equal(e->inline_value, small && e->len <= WB_INLINE);
+                table_value(ref[i], ref_len[i] == 12, buf);
+                assert_memory_equal(wb_bytes(e), buf, e->len);
             }
         }
         assert_int_equal(m.n, present);
@@ -210,8 +227,35 @@ static void test_the_tables_agree_with_a_plain_array(void **state)
     for (size_t i = 1; i < m.n; i++)
         assert_true(sorted[i - 1]->key < sorted[i]->key);
     free(sorted);
+    wb_map plain = {0};
+    for (size_t i = 0; i < m.cap; i++)
+        if (m.slots[i].key)
+            wb_move(&plain, &m.slots[i]);
+    assert_int_equal(plain.n, m.n);
+    for (uint32_t i = 0; i < KEYS; i++) {
+        const wb_entry *e = wb_find(&plain, wb_key(1 + i % 2, i * 2654435761u));
+        assert_int_equal(e == NULL, ref[i] == -1);
+        if (e && ref[i] >= 0) {
+            assert_false(e->inline_value);        /* a plain map owns heap bytes */
+            table_value(ref[i], ref_len[i] == 12, buf);
+            assert_memory_equal(wb_bytes(e), buf, ref_len[i]);
+        }
+    }
+    wb_free(&plain);
     wb_undo_free(&u);
     wb_free(&m);
+}
+
+static void test_the_tables_agree_with_a_plain_array(void **state)
+{
+    (void)state;
+    tables_agree_with_a_plain_array(false);
+}
+
+static void test_a_small_table_keeps_short_values_in_its_slots(void **state)
+{
+    (void)state;
+    tables_agree_with_a_plain_array(true);
 }
 
 /* ------------------------------------------------------------ crash and replay */
@@ -958,6 +1002,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_tables_agree_with_a_plain_array),
+        cmocka_unit_test(test_a_small_table_keeps_short_values_in_its_slots),
         cmocka_unit_test(test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores),
         cmocka_unit_test(test_a_crash_while_sweeping_replays_to_the_recomputed_scores),
         cmocka_unit_test(test_write_behind_leaves_the_state_of_writing_through),

@@ -961,12 +961,6 @@ static void wb_checkpoint(store_txn *t)
 
 #define WB_SWEEP_MIN 64
 
-static int by_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* A pass over committed's keys as they are now; false without memory (the
  * full checkpoint then comes at the limits, as without a sweep). */
 static bool wb_sweep_begin(store_writeback *wb)
@@ -978,7 +972,10 @@ static bool wb_sweep_begin(store_writeback *wb)
     for (size_t i = 0; i < wb->committed.cap; i++)
         if (wb->committed.slots[i].key)
             wb->sweep_keys[n++] = wb->committed.slots[i].key;
-    qsort(wb->sweep_keys, n, sizeof *wb->sweep_keys, by_u64);
+    if (!wb_sort_keys(wb->sweep_keys, n)) {
+        wb_sweep_end(wb);
+        return false;
+    }
     wb->sweep_n = n;
     wb->sweep_at = 0;
     wb->sweep_from = wb->next_redo;         /* this commit's record is the pass's first */

@@ -181,6 +181,46 @@ wb_entry **wb_sorted(const wb_map *m)
     return list;
 }
 
+/* LSD radix sort by bytes, skipping a byte every key has alike (a key's
+ * top bytes are 0 and its kind is one of three). */
+bool wb_sort_keys(uint64_t *keys, size_t n)
+{
+    if (n < 2)
+        return true;
+    uint64_t *buf = malloc(n * sizeof *buf);
+    if (buf == NULL)
+        return false;
+    size_t (*count)[256] = calloc(8, sizeof *count);
+    if (count == NULL) {
+        free(buf);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (unsigned b = 0; b < 8; b++)
+            count[b][(keys[i] >> (8 * b)) & 0xff]++;
+    uint64_t *from = keys, *to = buf;
+    for (unsigned b = 0; b < 8; b++) {
+        if (count[b][(keys[0] >> (8 * b)) & 0xff] == n)
+            continue;                       /* every key has this byte alike */
+        size_t at = 0;
+        for (unsigned d = 0; d < 256; d++) {
+            size_t c = count[b][d];
+            count[b][d] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[b][(from[i] >> (8 * b)) & 0xff]++] = from[i];
+        uint64_t *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != keys)
+        memcpy(keys, from, n * sizeof *keys);
+    free(count);
+    free(buf);
+    return true;
+}
+
 /* ------------------------------------------------------------ undo */
 
 void wb_undo_note(wb_undo_log *u, wb_map *m, uint64_t key)

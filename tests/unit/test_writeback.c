@@ -246,6 +246,45 @@ static void tables_agree_with_a_plain_array(bool small)
     wb_free(&m);
 }
 
+static int by_key_value(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The sweep's radix sort equals qsort: keys as the tables make them (three
+ * kinds, scattered nodes, repeats), any 64-bit keys, and the edge cases. */
+static void test_the_sweep_sorts_its_keys_like_qsort(void **state)
+{
+    (void)state;
+    enum { N = 50000 };
+    uint64_t *keys = malloc(N * sizeof *keys), *ref = malloc(N * sizeof *ref);
+    assert_non_null(keys);
+    assert_non_null(ref);
+    uint64_t rng = 11;
+    for (int shape = 0; shape < 4; shape++) {
+        size_t n = shape == 3 ? 3 : N;
+        for (size_t i = 0; i < n; i++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            uint32_t r = (uint32_t)(rng >> 33);
+            keys[i] = shape == 0   ? wb_key(1 + r % 3, (r >> 2) % 20000)
+                      : shape == 1 ? rng
+                      : shape == 2 ? wb_key(STORE_WB_AGG, 7)      /* all alike */
+                                   : wb_key(2, 3 - (uint32_t)i);
+        }
+        memcpy(ref, keys, n * sizeof *keys);
+        qsort(ref, n, sizeof *ref, by_key_value);
+        assert_true(wb_sort_keys(keys, n));
+        assert_memory_equal(keys, ref, n * sizeof *keys);
+    }
+    assert_true(wb_sort_keys(keys, 0));
+    keys[0] = 5;
+    assert_true(wb_sort_keys(keys, 1));
+    assert_int_equal(keys[0], 5);
+    free(keys);
+    free(ref);
+}
+
 static void test_the_tables_agree_with_a_plain_array(void **state)
 {
     (void)state;
@@ -1003,6 +1042,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_tables_agree_with_a_plain_array),
         cmocka_unit_test(test_a_small_table_keeps_short_values_in_its_slots),
+        cmocka_unit_test(test_the_sweep_sorts_its_keys_like_qsort),
         cmocka_unit_test(test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores),
         cmocka_unit_test(test_a_crash_while_sweeping_replays_to_the_recomputed_scores),
         cmocka_unit_test(test_write_behind_leaves_the_state_of_writing_through),

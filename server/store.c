@@ -1873,7 +1873,7 @@ void store_foreach_from(store_txn *t, MDB_dbi dbi, const MDB_val *from_key,
                                 ? wb_look(t, wb_key(kind, okr_get_be32(k.mv_data))) : NULL;
         if (e && !e->drop) {
             v.mv_size = e->len;             /* the value written behind */
-            v.mv_data = e->bytes;
+            v.mv_data = (void *)wb_bytes(e);
         }
         if (!(e && e->drop) && !fn(ctx, &k, &v))
             break;

@@ -86,6 +86,7 @@ void wb_set(wb_map *m, uint64_t key, const void *bytes, uint32_t len, bool drop)
     e->key = key;
     e->drop = drop;
     e->len = drop ? 0 : len;
+    e->inline_value = false;
     if (drop)
         e->bytes = NULL;
     else if (m->borrowed)
@@ -118,6 +119,7 @@ void wb_move(wb_map *m, wb_entry *from)
     }
     from->bytes = NULL;
     from->inline_value = false;
+    from->len = 0;
 }
 
 void wb_erase(wb_map *m, uint64_t key)

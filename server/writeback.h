@@ -74,8 +74,9 @@ static inline const unsigned char *wb_bytes(const wb_entry *e)
  * a drop; the old bytes are freed. Aborts on out-of-memory (as the arena
  * does: nothing half-written can commit after it). */
 void wb_set(wb_map *m, uint64_t key, const void *bytes, uint32_t len, bool drop);
-/* Set key to the value of e, an entry of another owning map, moving its
- * bytes (no copy of a large value): e is left empty-valued. */
+/* Set key to the value of e, an entry of another owning map (never of m:
+ * m may grow), moving its bytes (no copy of a large value): e is left with
+ * its key and no value (len 0), for its map's clear. */
 void wb_move(wb_map *m, wb_entry *e);
 /* Remove key (its bytes freed); a no-op when absent. */
 void wb_erase(wb_map *m, uint64_t key);

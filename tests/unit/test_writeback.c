@@ -235,13 +235,26 @@ static void tables_agree_with_a_plain_array(bool small)
     for (uint32_t i = 0; i < KEYS; i++) {
         const wb_entry *e = wb_find(&plain, wb_key(1 + i % 2, i * 2654435761u));
         assert_int_equal(e == NULL, ref[i] == -1);
+        if (e)
+            assert_int_equal(e->drop, ref[i] == -2);
         if (e && ref[i] >= 0) {
+            assert_int_equal(e->len, ref_len[i]);
             assert_false(e->inline_value);        /* a plain map owns heap bytes */
             table_value(ref[i], ref_len[i] == 12, buf);
             assert_memory_equal(wb_bytes(e), buf, ref_len[i]);
         }
     }
     wb_free(&plain);
+    /* An empty value (a node without parents, in the parents cache). */
+    uint64_t empty = wb_key(3, 424242);
+    wb_set(&m, empty, NULL, 0, false);
+    const wb_entry *e = wb_find(&m, empty);
+    assert_non_null(e);
+    assert_false(e->drop);
+    assert_int_equal(e->len, 0);
+    assert_int_equal(e->inline_value, small);
+    wb_erase(&m, empty);
+    assert_null(wb_find(&m, empty));
     wb_undo_free(&u);
     wb_free(&m);
 }
@@ -690,7 +703,7 @@ static void assert_a_crash_now_replays_to_this(org *o, int batch)
         const wb_entry *l = wb_find(&live->wb.committed, e->key);
         assert_non_null(l);
         assert_int_equal(l->len, e->len);
-        assert_memory_equal(l->bytes, e->bytes, e->len);
+        assert_memory_equal(wb_bytes(l), wb_bytes(e), e->len);
     }
     assert_int_equal(verify_store(&st), 0);
     store_close(&st);

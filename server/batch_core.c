@@ -2,7 +2,15 @@
  *
  * The batch's requests run in ONE write transaction: each in its own nested
  * transaction, so a refused request rolls back alone while the batch pays
- * for one commit. A batch of reads only uses a read transaction.
+ * for one commit. A batch of reads only uses a read transaction. A request
+ * whose handler checks everything before it writes (a check-in:
+ * dispatch_validates_first) runs in the batch's transaction itself: a
+ * nested one costs LMDB a copy of every page it touches and its dirty
+ * lists. A storage failure inside such a request fails the whole batch
+ * (as a failed commit does: every request gets the storage error, nothing
+ * changes). Should it be refused after it wrote (a bug), the batch is run
+ * again with a nested transaction for every request, so a refused request
+ * still changes nothing and the others commit.
  *
  * If LMDB reports MDB_MAP_FULL anywhere, the whole batch is aborted, the map
  * doubled, and the batch run again from the raw frames, so a full map never
@@ -24,6 +32,7 @@
 #include "logging.h"
 #include "okr_limits.h"
 #include "request.h"
+#include "requests.h"
 #include "text.h"
 #include "wire.h"
 
@@ -169,22 +178,34 @@ static void keep_change(core_item *it, const request *rq)
     it->users_changed = rq->users_changed;
 }
 
-/* Run one request in its own nested transaction (when write). Returns 0, or
- * MDB_MAP_FULL when the batch must be redone. */
-static int run_one(core_ctx *ctx, arena *mem, store_txn *top, bool write, core_item *it,
-                   const Okr__Request *req, uint64_t *seq, int64_t now)
+/* run_one's "a refused flat request wrote": run the batch again, nested. */
+#define RUN_AGAIN_NESTED (-1)        /* neither an errno nor an LMDB code */
+
+static bool runs_flat(const core_ctx *ctx, const Okr__Request *req)
+{
+    return ctx->runs_flat ? ctx->runs_flat(req->body_case)
+                          : dispatch_validates_first(req->body_case);
+}
+
+/* Run one request in its own nested transaction (when write and not flat).
+ * Returns 0, MDB_MAP_FULL when the batch must be redone, or
+ * RUN_AGAIN_NESTED. */
+static int run_one(core_ctx *ctx, arena *mem, store_txn *top, bool write, bool nest_all,
+                   core_item *it, const Okr__Request *req, uint64_t *seq, int64_t now)
 {
     request rq;
     store_txn own;
     store_txn *txn = top;
-    if (write) {
+    bool flat = write && !nest_all && req && !it->refusal && runs_flat(ctx, req);
+    uint64_t writes_before = ctx->st->writes;
+    if (write && !flat) {
         store_txn_begin(&own, ctx->st, top, true, mem);
         txn = &own;
     }
     init_request(ctx, mem, &rq, txn, it, req, *seq, now);
     if (req == NULL || it->refusal) {
         refuse_malformed(mem, &rq, it);
-        if (write)
+        if (write)                  /* (never flat) */
             store_txn_abort(&own);
         account(ctx, it);
         return 0;
@@ -196,11 +217,19 @@ static int run_one(core_ctx *ctx, arena *mem, store_txn *top, bool write, core_i
     if (changed)
         dedup_record(&rq, req);
     int rc = 0;
-    if (write) {
+    if (flat) {
+        rc = top->rc;          /* a storage failure fails the batch (refuse_all) */
+        if (rc == 0 && !changed && ctx->st->writes != writes_before) {
+            const okr_request_type *type = requests_find(req->body_case);
+            log_error("a %s request was refused after it had written; running the batch "
+                      "again with a nested transaction per request", type ? type->name : "?");
+            return RUN_AGAIN_NESTED;
+        }
+    } else if (write) {
         rc = changed ? store_txn_commit(&own) : (store_txn_abort(&own), own.rc);
-        if (rc == MDB_MAP_FULL)
-            return MDB_MAP_FULL;
     }
+    if (rc == MDB_MAP_FULL)
+        return MDB_MAP_FULL;
     if (changed && rc == 0) {
         *seq += 1;
         keep_change(it, &rq);
@@ -226,9 +255,11 @@ static bool sender_still_allowed(store_txn *top, core_item *it)
     return true;
 }
 
-/* One pass over the batch. Returns 0, or MDB_MAP_FULL when the batch must be
- * run again after growing the map, or another failure to commit. */
-static int run_once(core_ctx *ctx, core_item *items, size_t n, arena *mem, uint64_t *seq)
+/* One pass over the batch. Returns 0, MDB_MAP_FULL when the batch must be
+ * run again after growing the map, RUN_AGAIN_NESTED, or another failure to
+ * commit. */
+static int run_once(core_ctx *ctx, core_item *items, size_t n, arena *mem, uint64_t *seq,
+                    bool nest_all)
 {
     Okr__Request **reqs = ARENA_ARRAY(mem, Okr__Request *, n ? n : 1);
     bool write = false;
@@ -250,9 +281,11 @@ static int run_once(core_ctx *ctx, core_item *items, size_t n, arena *mem, uint6
             skip(it);
             continue;
         }
-        if (run_one(ctx, mem, &top, write, it, reqs[i], seq, request_time(ctx, i)) != 0) {
+        int again = run_one(ctx, mem, &top, write, nest_all, it, reqs[i], seq,
+                            request_time(ctx, i));
+        if (again != 0) {
             store_txn_abort(&top);
-            return MDB_MAP_FULL;
+            return again;
         }
         users_changed |= it->users_changed;
     }
@@ -287,9 +320,16 @@ static void refuse_all(core_item *items, size_t n, arena *mem, int rc)
 
 int core_run(core_ctx *ctx, core_item *items, size_t n, arena *mem)
 {
+    bool nest_all = false;
     for (;;) {
         uint64_t seq = ctx->last_seq;
-        int rc = run_once(ctx, items, n, mem, &seq);
+        int rc = run_once(ctx, items, n, mem, &seq, nest_all);
+        if (rc == RUN_AGAIN_NESTED) {
+            ctx->nested_reruns++;
+            nest_all = true;
+            arena_reset(mem);
+            continue;
+        }
         if (rc == MDB_MAP_FULL) {
             size_t before = ctx->st->map_size;
             rc = store_grow(ctx->st);

@@ -63,13 +63,20 @@ typedef struct {
     /* Request time of item i (i == n: the batch's prune time). NULL: now. */
     int64_t (*clock)(void *arg, size_t i);
     void *clock_arg;
+    /* Requests that run in the batch's transaction itself, without a nested
+     * one (NULL: dispatch_validates_first). A storage failure in one fails
+     * the batch; one refused after it wrote makes the batch run again with a
+     * nested transaction for every request. */
+    bool (*runs_flat)(Okr__Request__BodyCase body);
     unsigned map_grows;              /* out: times MDB_MAP_FULL grew the map */
+    unsigned nested_reruns;          /* out: times the batch ran again nested (above) */
     int64_t committed_at;            /* out: Unix us right after the commit returned
                                         (Event.commit_time of the batch's events) */
 } core_ctx;
 
 /* Handle items[0..n) in one write transaction (a read transaction when none
- * mutates), each in its own nested transaction; commit once. MDB_MAP_FULL
+ * mutates), each in its own nested transaction (but those ctx->runs_flat
+ * names); commit once. MDB_MAP_FULL
  * anywhere: abort, grow the map, run again. Any other failure to commit:
  * every request is answered with the storage error and nothing changes.
  * Returns 0, or the storage failure that refused the batch. */

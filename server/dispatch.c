@@ -81,6 +81,16 @@ bool dispatch_has_handler(Okr__Request__BodyCase body)
     return find_op(body) != NULL;
 }
 
+/* Handlers that check everything before their first write, so that a
+ * refusal never follows a write: a check-in (op_checkin: the KR, its live
+ * objective, the values and the time; then the writes, the event and the
+ * reply cache's entry, none of which refuses). The hot path of okrd; any
+ * other handler may refuse after writing and keeps its nested transaction. */
+bool dispatch_validates_first(Okr__Request__BodyCase body)
+{
+    return body == OKR__REQUEST__BODY_CHECKIN;
+}
+
 void dispatch_set_error(Okr__Response *response, arena *mem, Okr__ErrorCode code,
                         const char *message)
 {

@@ -16,6 +16,9 @@ bool dispatch_is_mutation(Okr__Request__BodyCase body);
 /* True when this server has a handler for the body (tests check that every
  * row of the request-type table has one). */
 bool dispatch_has_handler(Okr__Request__BodyCase body);
+/* Whether body's handler refuses only before its first write, so it may run
+ * in the batch's transaction without a nested one of its own (batch_core.c). */
+bool dispatch_validates_first(Okr__Request__BodyCase body);
 
 /* Handle req within rq->txn. rq must have txn, mem, actor, role, now, health,
  * response set; rq->seq must be the next event seq when req mutates. Returns

@@ -56,6 +56,14 @@ Okr__ErrorCode store_error_code(int rc)
     }
 }
 
+/* Every write of a transaction starts here: counted (store.writes), and
+ * where a test's fault hook may fail it. */
+static int begin_write(store_txn *t)
+{
+    t->st->writes++;
+    return injected(t->st, STORE_FAULT_WRITE);
+}
+
 const char *store_strerror(int rc)
 {
     if (rc == ENOSPC)
@@ -589,7 +597,7 @@ static void put_raw(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
     if (failed(t))
         return;
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    int rc = injected(t->st, STORE_FAULT_WRITE);
+    int rc = begin_write(t);
     if (rc == 0)
         rc = mdb_put(t->txn, dbi, &k, &v, flags);
     if (rc && !(rc == MDB_KEYEXIST && (flags & MDB_NODUPDATA)))
@@ -603,7 +611,7 @@ static void del_raw(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
     if (failed(t))
         return;
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    int rc = injected(t->st, STORE_FAULT_WRITE);
+    int rc = begin_write(t);
     if (rc == 0)
         rc = mdb_del(t->txn, dbi, &k, val ? &v : NULL);
     if (rc && rc != MDB_NOTFOUND)
@@ -635,7 +643,7 @@ static void put_msg(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
         return;
     size_t len = protobuf_c_message_get_packed_size(m);
     MDB_val k = {klen, (void *)key}, v = {len, NULL};
-    int rc = injected(t->st, STORE_FAULT_WRITE);
+    int rc = begin_write(t);
     if (rc == 0)
         rc = mdb_put(t->txn, dbi, &k, &v, MDB_RESERVE);
     if (rc) {
@@ -815,7 +823,7 @@ static void wb_pending_set(store_txn *t, uint64_t key, const void *bytes, uint32
                            bool drop)
 {
     store_writeback *wb = &t->st->wb;
-    int rc = injected(t->st, STORE_FAULT_WRITE);
+    int rc = begin_write(t);
     if (rc) {
         fail(t, rc);
         return;
@@ -931,7 +939,7 @@ static void wb_checkpoint(store_txn *t)
     }
     free(mine);
     free(old);
-    int rc = failed(t) ? 0 : injected(t->st, STORE_FAULT_WRITE);
+    int rc = failed(t) ? 0 : begin_write(t);
     if (rc == 0 && !failed(t))
         rc = mdb_drop(t->txn, t->st->redo, 0);
     if (rc)
@@ -1002,7 +1010,7 @@ static void wb_trim(store_txn *t)
     store_writeback *wb = &t->st->wb;
     MDB_cursor *cur;
     MDB_val k, v;
-    int rc = injected(t->st, STORE_FAULT_WRITE);
+    int rc = begin_write(t);
     if (rc == 0)
         rc = mdb_cursor_open(t->txn, t->st->redo, &cur);
     if (rc) {
@@ -1628,7 +1636,7 @@ void store_del_checkins(store_txn *t, okr_node kr)
     }
     MDB_val k, v;
     while (!failed(t) && seek_checkins(t, cur, kr, &k, &v)) {
-        rc = injected(t->st, STORE_FAULT_WRITE);
+        rc = begin_write(t);
         if (rc == 0)
             rc = mdb_cursor_del(cur, 0);
         if (rc)
@@ -1785,7 +1793,7 @@ void store_prune_events(store_txn *t, uint64_t upto)
     MDB_val k, v;
     while ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0 && k.mv_size == 8 &&
            okr_get_be64(k.mv_data) <= upto) {
-        rc = injected(t->st, STORE_FAULT_WRITE);
+        rc = begin_write(t);
         if (rc == 0)
             rc = mdb_cursor_del(cur, 0);
         if (rc)

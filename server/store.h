@@ -159,6 +159,10 @@ typedef struct {
     size_t map_size;
     unsigned char epoch[STORE_EPOCH_BYTES];
     uint64_t agg_reads, agg_writes;   /* store_get_agg/store_put_agg calls since open (the roll-up's cost) */
+    uint64_t writes;           /* writes begun in transactions since open (puts, deletes,
+                                  values written behind): batch_core checks with it that a
+                                  request run without a nested transaction wrote nothing
+                                  when it was refused */
     store_reader *readers;     /* long-lived read transactions (below), or NULL */
     store_fault_fn fault;      /* fault injection (above); NULL in okrd */
     void *fault_arg;

@@ -46,6 +46,8 @@ typedef struct {
     int batch_rc;             /* the last batch: 0, or the storage failure that refused it */
     bool quiet;               /* no mismatch lines from fixture_verify */
     const dedup_window *dedup;   /* the reply cache's window; NULL: okrd's */
+    bool (*runs_flat)(Okr__Request__BodyCase body);  /* core_ctx's; NULL: okrd's */
+    unsigned nested_reruns;   /* batches run again nested (a refused flat request wrote) */
 } fixture;
 
 /* Make a temporary directory and open a fresh store there with map_size
@@ -255,11 +257,13 @@ void fixture_batch_as(fixture *f, const Okr__Request *const *reqs, const char *c
         .last_seq = f->last_seq,
         .started_at = FIXTURE_START_US,
         .dedup = f->dedup,
+        .runs_flat = f->runs_flat,
         .clock = fixture_clock,
         .clock_arg = &now,
     };
     f->batch_rc = core_run(&ctx, items, n, &f->mem);
     f->map_grows += ctx.map_grows;
+    f->nested_reruns += ctx.nested_reruns;
     f->last_seq = ctx.last_seq;
     for (size_t i = 0; i < n; i++)
         resps[i] = items[i].response;

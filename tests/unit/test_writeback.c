@@ -32,6 +32,7 @@
 #define SERVER_FIXTURE_IMPLEMENTATION
 #include "server_fixture.h"
 
+#include "requests.h"
 #include "rollup.h"
 
 #define Q4 "2026-Q4"
@@ -891,6 +892,9 @@ static void test_the_parents_cache_follows_edges_and_forgets_a_refused_one(void 
 
 /* ------------------------------------------------------------ refusals */
 
+static bool every_mutation(Okr__Request__BodyCase body) { return requests_mutates(body); }
+static bool no_request(Okr__Request__BodyCase body) { (void)body; return false; }
+
 /* Fails the first write after the store's aggregate writes pass `after`. */
 typedef struct {
     const store *st;
@@ -912,6 +916,7 @@ static void test_a_refused_request_leaves_no_trace_in_the_tables(void **state)
     (void)state;
     org o;
     build_org(&o, 2);
+    o.f.runs_flat = no_request;      /* each request in its nested transaction */
     const char *mine = o.leaf_kr[0], *other = o.leaf_kr[o.n_leaves - 1];   /* two trees */
     ok(&o, req_checkin(&o.a, other, 10), NULL);    /* something in committed already */
     okr_node mine_node;
@@ -957,6 +962,128 @@ static void test_a_refused_request_leaves_no_trace_in_the_tables(void **state)
 }
 
 /* ------------------------------------------------------------ long readers */
+
+/* An import of one period whose second check-in is older than its first:
+ * refused (INVALID_ARGUMENT) after it wrote the period, the objective, the
+ * KR and the first check-in. */
+static Okr__Request *req_import_out_of_order(arena *a)
+{
+    Okr__Dump *d = ARENA_NEW(a, Okr__Dump, OKR__DUMP__INIT);
+    d->has_version = true;
+    d->version = 1;
+    Okr__Period *p = ARENA_NEW(a, Okr__Period, OKR__PERIOD__INIT);
+    p->name = "2026-Q3";
+    p->start = "2026-07-01";
+    p->end = "2026-09-30";
+    Okr__Objective *o = ARENA_NEW(a, Okr__Objective, OKR__OBJECTIVE__INIT);
+    o->id = "O900";
+    o->title = "imported";
+    o->period = "2026-Q3";
+    Okr__KeyResult *k = ARENA_NEW(a, Okr__KeyResult, OKR__KEY_RESULT__INIT);
+    k->id = "K900";
+    k->objective = "O900";
+    k->title = "imported metric";
+    k->has_start = k->has_target = true;
+    k->target = 100;
+    Okr__CheckIn **c = ARENA_ARRAY(a, Okr__CheckIn *, 2);
+    for (int i = 0; i < 2; i++) {
+        c[i] = ARENA_NEW(a, Okr__CheckIn, OKR__CHECK_IN__INIT);
+        c[i]->kr = "K900";
+        c[i]->has_time = c[i]->has_value = true;
+        c[i]->time = (INT64_C(1786000000) - i * 86400) * 1000000;   /* August, then earlier */
+        c[i]->value = 10 + i;
+        c[i]->author = "tester";
+    }
+    d->n_periods = d->n_objectives = d->n_key_results = 1;
+    d->periods = ARENA_ARRAY(a, Okr__Period *, 1);
+    d->periods[0] = p;
+    d->objectives = ARENA_ARRAY(a, Okr__Objective *, 1);
+    d->objectives[0] = o;
+    d->key_results = ARENA_ARRAY(a, Okr__KeyResult *, 1);
+    d->key_results[0] = k;
+    d->n_checkins = 2;
+    d->checkins = c;
+    Okr__Request *r = req_new(a, OKR__REQUEST__BODY_IMPORT_DATA);
+    r->import_data = ARENA_NEW(a, Okr__Import, OKR__IMPORT__INIT);
+    r->import_data->dump = d;
+    return r;
+}
+
+/* A check-in runs in the batch's transaction, without a nested one
+ * (dispatch_validates_first). Over the mixed workload — refused check-ins,
+ * edits, archives, re-alignments, deletions — every batch leaves the codes
+ * and the state of running each request nested, and no batch had to run
+ * again (a refused check-in that had written would make it); the same with
+ * every mutation run flat. Then, every mutation flat, an import refused
+ * after it wrote sends its batch round again nested: refused alone, the
+ * check-in beside it commits, the state is the nested one's. A write that
+ * fails inside a flat check-in fails the batch, like a failed commit. */
+static void test_a_checkin_without_a_nested_transaction_leaves_the_same_state(void **state)
+{
+    (void)state;
+    for (int all = 0; all < 2; all++) {
+        org flat, nested;
+        build_org(&flat, 2);
+        build_org(&nested, 2);
+        flat.f.runs_flat = all ? every_mutation : NULL;
+        nested.f.runs_flat = no_request;
+        uint64_t rng_a = 7, rng_b = 7;
+        for (int batch = 0; batch < 60; batch++)
+            twin_batch(&flat, &nested, 1 + (size_t)batch % 8, &rng_a, &rng_b, true);
+        assert_int_equal(flat.f.nested_reruns, 0);
+        if (all) {
+            Okr__Response *pa[2], *pb[2];
+            Okr__Request *ra[2] = {req_import_out_of_order(&flat.a),
+                                   req_checkin(&flat.a, flat.leaf_kr[0], 33)};
+            Okr__Request *rb[2] = {req_import_out_of_order(&nested.a),
+                                   req_checkin(&nested.a, nested.leaf_kr[0], 33)};
+            fixture_batch(&flat.f, (const Okr__Request *const *)ra, 2, pa);
+            fixture_batch(&nested.f, (const Okr__Request *const *)rb, 2, pb);
+            assert_int_equal(flat.f.nested_reruns, 1);
+            for (int i = 0; i < 2; i++)
+                assert_int_equal(fixture_code(pa[i]), fixture_code(pb[i]));
+            assert_int_equal(fixture_code(pa[0]), OKR__ERROR_CODE__INVALID_ARGUMENT);
+            assert_int_equal(fixture_code(pa[1]), OKR__ERROR_CODE__OK);
+            size_t la, lb;
+            unsigned char *a = state_of(&flat, &la), *b = state_of(&nested, &lb);
+            assert_int_equal(la, lb);
+            assert_memory_equal(a, b, la);
+            free(a);
+            free(b);
+        }
+        assert_int_equal(nested.f.nested_reruns, 0);
+        assert_int_equal(fixture_verify(&flat.f), 0);
+        close_org(&flat);
+        close_org(&nested);
+    }
+
+    org o;
+    build_org(&o, 2);
+    uint64_t seq = o.f.last_seq;
+    size_t before_len, after_len;
+    unsigned char *before = state_of(&o, &before_len);
+    fail_after_aggs hook = {&o.f.st, o.f.st.agg_writes + 2, false};
+    o.f.st.fault = fail_after_agg_writes;
+    o.f.st.fault_arg = &hook;
+    Okr__Request *reqs[2] = {req_checkin(&o.a, o.leaf_kr[0], 90),
+                             req_checkin(&o.a, o.leaf_kr[o.n_leaves - 1], 20)};
+    Okr__Response *resps[2];
+    fixture_batch(&o.f, (const Okr__Request *const *)reqs, 2, resps);
+    o.f.st.fault = NULL;
+    assert_true(hook.fired);
+    assert_int_equal(o.f.batch_rc, EIO);
+    assert_int_equal(fixture_code(resps[0]), store_error_code(EIO));
+    assert_int_equal(fixture_code(resps[1]), store_error_code(EIO));
+    assert_int_equal(o.f.nested_reruns, 0);
+    assert_int_equal(o.f.last_seq, seq);
+    unsigned char *after = state_of(&o, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    free(before);
+    free(after);
+    assert_int_equal(fixture_verify(&o.f), 0);
+    close_org(&o);
+}
 
 static void test_a_reader_keeps_the_state_it_began_in(void **state)
 {
@@ -1056,6 +1183,7 @@ int main(void)
         cmocka_unit_test(test_the_tables_agree_with_a_plain_array),
         cmocka_unit_test(test_a_small_table_keeps_short_values_in_its_slots),
         cmocka_unit_test(test_the_sweep_sorts_its_keys_like_qsort),
+        cmocka_unit_test(test_a_checkin_without_a_nested_transaction_leaves_the_same_state),
         cmocka_unit_test(test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores),
         cmocka_unit_test(test_a_crash_while_sweeping_replays_to_the_recomputed_scores),
         cmocka_unit_test(test_write_behind_leaves_the_state_of_writing_through),

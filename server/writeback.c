@@ -91,13 +91,12 @@ void wb_set(wb_map *m, uint64_t key, const void *bytes, uint32_t len, bool drop)
         e->bytes = NULL;
     else if (m->borrowed)
         e->bytes = (unsigned char *)bytes;
-    else if (m->small && len <= WB_INLINE) {
-        e->inline_value = true;
-        if (len)
-            memcpy(e->in, bytes, len);         /* bytes may be NULL when len is 0 */
-    } else {
-        e->bytes = alloc_or_die(len);
-        memcpy(e->bytes, bytes, len);
+    else {
+        e->inline_value = m->small && len <= WB_INLINE;
+        if (!e->inline_value)
+            e->bytes = alloc_or_die(len);
+        if (len)                    /* bytes may be NULL when len is 0 */
+            memcpy(e->inline_value ? e->in : e->bytes, bytes, len);
     }
 }
 

@@ -365,6 +365,18 @@ static size_t verify_store(store *st)
     return n;
 }
 
+/* A crash child's end: whether its set-up came about, the size of its
+ * table, its directory and its scores on fd; then death without a close
+ * (no checkpoint at close). */
+static _Noreturn void die_reporting(org *o, bool as_planned, int fd, char *dir_out,
+                                    size_t dir_len)
+{
+    char *scores = scores_of(&o->f.st);
+    snprintf(dir_out, dir_len, "%s", o->f.dir);
+    dprintf(fd, "%d %zu %s\n%s\n", as_planned, o->f.st.wb.committed.n, o->f.dir, scores);
+    _exit(0);
+}
+
 /* The child: an organisation, a checkpoint forced half-way (a small limit),
  * more check-ins after it, a KR changed and then deleted, its scores on fd,
  * then death without a close
@@ -384,10 +396,7 @@ static _Noreturn void crash_after_checkins(int fd, char *dir_out, size_t dir_len
         checkin_batch(&o, 9, &rng);
     ok(&o, req_checkin(&o.a, o.leaf_kr[0], 33), NULL);   /* in the log, then deleted: */
     ok(&o, req_kr_delete(&o.a, o.leaf_kr[0]), NULL);     /* its drop must void it */
-    char *scores = scores_of(&o.f.st);
-    snprintf(dir_out, dir_len, "%s", o.f.dir);
-    dprintf(fd, "%d %zu %s\n%s\n", checkpointed, o.f.st.wb.committed.n, o.f.dir, scores);
-    _exit(0);
+    die_reporting(&o, checkpointed, fd, dir_out, dir_len);
 }
 
 /* The child of the sweep's crash: passes of the sweep (a small threshold)
@@ -410,10 +419,7 @@ static _Noreturn void crash_while_sweeping(int fd, char *dir_out, size_t dir_len
         checkin_batch(&o, 2, &rng);
     bool swept = w->sweeps > 0 && w->trimmed_records > 0 && w->checkpoints == 0 &&
                  w->sweep_keys != NULL && w->sweep_at > 0;
-    char *scores = scores_of(&o.f.st);
-    snprintf(dir_out, dir_len, "%s", o.f.dir);
-    dprintf(fd, "%d %zu %s\n%s\n", swept, o.f.st.wb.committed.n, o.f.dir, scores);
-    _exit(0);
+    die_reporting(&o, swept, fd, dir_out, dir_len);
 }
 
 /* The child of the end of a pass: the commit that begins it also changes a
@@ -435,10 +441,7 @@ static _Noreturn void crash_after_a_pass(int fd, char *dir_out, size_t dir_len)
     while (w->sweeps == 0)
         checkin_batch(&o, 2, &rng);
     bool swept = began && w->sweeps == 1 && w->trimmed_records > 0 && w->checkpoints == 0;
-    char *scores = scores_of(&o.f.st);
-    snprintf(dir_out, dir_len, "%s", o.f.dir);
-    dprintf(fd, "%d %zu %s\n%s\n", swept, o.f.st.wb.committed.n, o.f.dir, scores);
-    _exit(0);
+    die_reporting(&o, swept, fd, dir_out, dir_len);
 }
 
 /* Runs child in a fork; then the data it left is opened read-only and as a

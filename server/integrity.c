@@ -16,6 +16,8 @@ typedef struct {
     size_t problems;
     uint64_t prev_seq;          /* events: the last seq seen (0: none yet) */
     uint64_t last_seq;
+    uint64_t logged_checkins;   /* check-ins in the log */
+    uint64_t listed_checkins;   /* check-ins the KRs' histories list */
 } checker;
 
 static void problem(checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -69,16 +71,10 @@ static bool check_event(void *ctx, const MDB_val *key, const MDB_val *val)
 
 /* ------------------------------------------------------------ check-ins */
 
-static bool check_checkin(void *ctx, const MDB_val *key, const MDB_val *val)
+static bool check_checkin(void *ctx, okr_node kr, uint64_t seq, const MDB_val *val)
 {
     checker *c = ctx;
     char id[OKR_ID_BUF];
-    if (key->mv_size != 20) {
-        problem(c, "a check-in key has %zu bytes, not 20", key->mv_size);
-        return true;
-    }
-    okr_node kr = okr_get_be32(key->mv_data);
-    uint64_t seq = okr_get_be64((const unsigned char *)key->mv_data + 12);
     Okr__CheckIn *ci = okr__check_in__unpack(NULL, val->mv_size, val->mv_data);
     if (ci == NULL)
         problem(c, "a check-in of %s (seq %llu) does not unpack", id_of(kr, id),
@@ -91,6 +87,7 @@ static bool check_checkin(void *ctx, const MDB_val *key, const MDB_val *val)
     if (seq > c->last_seq)
         problem(c, "a check-in of %s has seq %llu, beyond the log's last %llu", id_of(kr, id),
                 (unsigned long long)seq, (unsigned long long)c->last_seq);
+    c->logged_checkins++;
     arena_reset(c->t->mem);      /* store_get_kr allocated there */
     return true;
 }
@@ -125,7 +122,8 @@ static void check_kr_follows_checkins(checker *c, okr_node node, const Okr__KeyR
 {
     char id[OKR_ID_BUF];
     store_checkin_summary s;
-    store_summarize_checkins(c->t, node, &s);
+    store_summarize_checkins(c->t, node, true, &s);
+    c->listed_checkins += s.count;
     bool current_ok = s.newest ? kr->has_current && kr->current == s.newest->value &&
                                      kr->has_updated_at && kr->updated_at == s.newest->time
                                : !kr->has_current;
@@ -222,9 +220,12 @@ size_t integrity_check(store *st, integrity_problem_fn fn, void *ctx, int *rc)
     checker c = {.t = &t, .fn = fn, .ctx = ctx};
     c.last_seq = store_last_seq(&t);
     store_foreach(&t, st->events, check_event, &c);
-    store_foreach(&t, st->checkins, check_checkin, &c);
+    store_foreach_checkin(&t, check_checkin, &c);
     store_foreach(&t, st->objectives, check_objective, &c);
     store_foreach(&t, st->krs, check_kr, &c);
+    if (t.rc == 0 && c.listed_checkins != c.logged_checkins)
+        problem(&c, "the log holds %llu check-ins; the key results' histories list %llu",
+                (unsigned long long)c.logged_checkins, (unsigned long long)c.listed_checkins);
     store_foreach(&t, st->up, check_up_edge, &c);
     store_foreach(&t, st->down, check_down_edge, &c);
     *rc = t.rc;

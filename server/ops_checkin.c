@@ -65,14 +65,14 @@ static bool need_checkin_time(request *rq, const Okr__Objective *o, bool has_at,
     return true;
 }
 
-/* Make kr's record say what its check-ins say, as of the newest by time,
- * store it and re-score the KR. */
-static void follow_checkins(request *rq, okr_node id, Okr__KeyResult *kr)
+/* Make kr's record say what its check-ins say, as of the newest by time
+ * (`count` of them now), store it and re-score the KR. */
+static void follow_checkins(request *rq, okr_node id, Okr__KeyResult *kr, uint32_t count)
 {
     store_checkin_summary s;
-    store_summarize_checkins(rq->txn, id, &s);
+    store_summarize_checkins(rq->txn, id, false, &s);
     kr->has_checkins = true;
-    kr->checkins = s.count;
+    kr->checkins = count;
     kr->has_current = kr->has_updated_at = s.newest != NULL;
     kr->current = s.newest ? s.newest->value : 0;
     kr->updated_at = s.newest ? s.newest->time : 0;
@@ -155,11 +155,12 @@ void op_checkin(request *rq, const Okr__CheckInAdd *in)
     c.note = in->note && in->note[0] ? in->note : NULL;
     c.author = (char *)rq->actor;
     c.seq = rq->seq;
-    store_put_checkin(rq->txn, id, &c);
+    bool backdated = kr->checkins > 0 && kr->has_updated_at && time < kr->updated_at;
+    store_add_checkin(rq->txn, id, &c, !backdated);
     rq->subject = kr->id;
-    if (kr->checkins > 0 && kr->has_updated_at && time < kr->updated_at) {
-        follow_checkins(rq, id, kr);           /* older than the newest: it may change */
-        return;                                /* only the count, or a confidence */
+    if (backdated) {
+        follow_checkins(rq, id, kr, kr->checkins + 1);   /* older than the newest: it */
+        return;                                /* may change only the count, or a confidence */
     }
 
     kr->has_current = true;
@@ -195,20 +196,20 @@ void op_checkin_edit(request *rq, const Okr__CheckInEdit *in)
         !need_checkin_time(rq, o, in->has_at, in->at, c->time, &time))
         return;
 
-    store_del_checkin(rq->txn, id, c);       /* its key holds its time */
-    c->value = value;
+    Okr__CheckIn now = *c;
+    now.value = value;
     if (in->has_confidence) {
-        c->has_confidence = true;
-        c->confidence = in->confidence;
+        now.has_confidence = true;
+        now.confidence = in->confidence;
     }
     if (in->note)
-        c->note = in->note[0] ? in->note : NULL;
-    c->time = time;
-    c->has_edited_at = true;
-    c->edited_at = rq->now;
-    c->edited_by = (char *)rq->actor;
-    store_put_checkin(rq->txn, id, c);
-    follow_checkins(rq, id, kr);
+        now.note = in->note[0] ? in->note : NULL;
+    now.time = time;
+    now.has_edited_at = true;
+    now.edited_at = rq->now;
+    now.edited_by = (char *)rq->actor;
+    store_replace_checkin(rq->txn, id, c, &now);
+    follow_checkins(rq, id, kr, kr->checkins);
     rq->subject = kr->id;
 }
 
@@ -221,7 +222,7 @@ void op_checkin_delete(request *rq, const Okr__CheckInDelete *in)
     if (c == NULL || need_live_objective(rq, kr->objective, &obj_id) == NULL)
         return;
     store_del_checkin(rq->txn, id, c);
-    follow_checkins(rq, id, kr);
+    follow_checkins(rq, id, kr, kr->checkins > 0 ? kr->checkins - 1 : 0);
     rq->subject = kr->id;
 }
 

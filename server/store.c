@@ -14,7 +14,6 @@
 #include "logging.h"
 
 #define EDGE_VALUE_BYTES 8
-#define CHECKIN_KEY_BYTES 20
 
 /* ------------------------------------------------------------ status */
 
@@ -74,6 +73,7 @@ const char *store_strerror(int rc)
 /* ------------------------------------------------------------ write-behind (below) */
 
 static int wb_replay(store *st, MDB_txn *txn, char *err, size_t errlen);
+static int upgrade_checkins(store *st, MDB_txn *txn, char *err, size_t errlen);
 static void wb_release(store *st);
 static void wb_build_view(store_txn *t);
 static void wb_flush(store_txn *t);
@@ -84,6 +84,18 @@ static void wb_txn_end(store_txn *t, bool committed);
 static int open_dbi(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi)
 {
     return mdb_dbi_open(txn, name, flags, dbi);
+}
+
+/* Schema 3's check-in databases ("check-ins" below). A read-only open of a
+ * schema 2 store finds none: init_meta refuses it (a writer converts it). */
+static int open_checkin_dbs(store *st, MDB_txn *txn, unsigned create)
+{
+    int rc = open_dbi(txn, "checkin_log", create, &st->checkins);
+    if (!rc) rc = open_dbi(txn, "checkin_heads", create, &st->checkin_heads);
+    if (!rc) rc = open_dbi(txn, "checkin_late", create, &st->checkin_late);
+    if (!rc) rc = open_dbi(txn, "checkin_gone", create, &st->checkin_gone);
+    st->has_checkin_dbs = rc == 0;
+    return rc == MDB_NOTFOUND && !create ? 0 : rc;
 }
 
 static int open_all(store *st, MDB_txn *txn, bool create)
@@ -99,7 +111,7 @@ static int open_all(store *st, MDB_txn *txn, bool create)
     if (!rc) rc = open_dbi(txn, "up", dup, &st->up);
     if (!rc) rc = open_dbi(txn, "down", dup, &st->down);
     if (!rc) rc = open_dbi(txn, "agg", c, &st->agg);
-    if (!rc) rc = open_dbi(txn, "checkins", c, &st->checkins);
+    if (!rc) rc = open_checkin_dbs(st, txn, c);
     if (!rc) rc = open_dbi(txn, "events", c, &st->events);
     if (!rc) rc = open_dbi(txn, "by_period", dup, &st->by_period);
     if (!rc) rc = open_dbi(txn, "by_team", dup, &st->by_team);
@@ -127,7 +139,8 @@ static int open_all(store *st, MDB_txn *txn, bool create)
 }
 
 /* Create the meta records of a new data directory, or check an old one's. */
-static int init_meta(store *st, MDB_txn *txn, bool fresh, char *err, size_t errlen)
+static int init_meta(store *st, MDB_txn *txn, bool fresh, bool writer, char *err,
+                     size_t errlen)
 {
     MDB_val k = {6, "schema"}, v;
     int rc = mdb_get(txn, st->meta, &k, &v);
@@ -149,10 +162,28 @@ static int init_meta(store *st, MDB_txn *txn, bool fresh, char *err, size_t errl
     }
     if (rc)
         return rc;
-    if (v.mv_size != 4 || okr_get_be32(v.mv_data) != STORE_SCHEMA_VERSION) {
-        snprintf(err, errlen, "data schema version %u is not %u (this okrd is too old or too new)",
-                 v.mv_size == 4 ? okr_get_be32(v.mv_data) : 0, STORE_SCHEMA_VERSION);
+    unsigned version = v.mv_size == 4 ? okr_get_be32(v.mv_data) : 0;
+    if (version == STORE_SCHEMA_UPGRADES_FROM && !writer) {
+        snprintf(err, errlen, "data schema version %u is older than this okrd's %u: start okrd "
+                 "on it once (it converts the data in place), then try again", version,
+                 STORE_SCHEMA_VERSION);
         return STORE_SCHEMA_MISMATCH;
+    }
+    if (version == STORE_SCHEMA_UPGRADES_FROM) {
+        st->upgraded_from = version;
+        unsigned char ver[4];
+        okr_put_be32(ver, STORE_SCHEMA_VERSION);
+        MDB_val vv = {4, ver};
+        rc = mdb_put(txn, st->meta, &k, &vv, 0);
+        if (rc)
+            return rc;
+    } else if (version != STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "data schema version %u is not %u (this okrd is too old or too new)",
+                 version, STORE_SCHEMA_VERSION);
+        return STORE_SCHEMA_MISMATCH;
+    } else if (!st->has_checkin_dbs) {
+        snprintf(err, errlen, "the data has no check-in log: it is damaged; restore a backup");
+        return MDB_CORRUPTED;
     }
     MDB_val ek = {5, "epoch"};
     rc = mdb_get(txn, st->meta, &ek, &v);
@@ -297,7 +328,8 @@ int store_open(store *st, const char *dir, size_t map_size, bool create, char *e
     bool fresh = false;
     if (!rc) rc = check_ownership(st, txn, &file, &fresh, err, errlen);
     if (!rc) rc = open_all(st, txn, create);
-    if (!rc) rc = init_meta(st, txn, fresh, err, errlen);
+    if (!rc) rc = init_meta(st, txn, fresh, create, err, errlen);
+    if (!rc && st->upgraded_from) rc = upgrade_checkins(st, txn, err, errlen);
     if (!rc && create) rc = wb_replay(st, txn, err, errlen);
     if (!rc) {
         rc = mdb_txn_commit(txn);
@@ -682,16 +714,19 @@ static void put_msg(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
  *
  * Redo record: key be64 number (ascending), value a run of entries
  * { u8 kind (| 0x80: a drop), be32 node, be32 len, len bytes }: kind 1 a
- * store_agg, kind 2 a packed Okr__KeyResult. */
+ * store_agg, kind 2 a packed Okr__KeyResult, kind 4 a check-in chain's head
+ * (checkin_heads: a 12-byte log key). Heads are created behind too: nothing
+ * iterates over them, so no cursor needs to see a new key. */
 
 #define WB_AGG STORE_WB_AGG
 #define WB_KR STORE_WB_KR
+#define WB_HEAD STORE_WB_HEAD
 #define WB_DROP 0x80u
 #define WB_ENTRY_HEAD 9
 
 static MDB_dbi wb_dbi(const store *st, unsigned kind)
 {
-    return kind == WB_KR ? st->krs : st->agg;
+    return kind == WB_KR ? st->krs : kind == WB_HEAD ? st->checkin_heads : st->agg;
 }
 
 /* Apply one redo record's entries to m (a drop erases). Returns 0 or EINVAL
@@ -706,8 +741,9 @@ static int wb_apply_record(wb_map *m, const MDB_val *v, uint64_t *entries)
         bool drop = (p[0] & WB_DROP) != 0;
         uint32_t node = okr_get_be32(p + 1), len = okr_get_be32(p + 5);
         p += WB_ENTRY_HEAD;
-        if ((kind != WB_AGG && kind != WB_KR) || (size_t)(end - p) < len ||
-            (!drop && kind == WB_AGG && len != sizeof(store_agg)))
+        if ((kind != WB_AGG && kind != WB_KR && kind != WB_HEAD) || (size_t)(end - p) < len ||
+            (!drop && kind == WB_AGG && len != sizeof(store_agg)) ||
+            (!drop && kind == WB_HEAD && len != 12))     /* a check-in log key */
             return EINVAL;
         if (drop)
             wb_erase(m, wb_key(kind, node));
@@ -848,7 +884,8 @@ static void wb_put(store_txn *t, unsigned kind, okr_node node, const void *bytes
     uint64_t key = wb_key(kind, node);
     const wb_entry *e = wb_look(t, key);
     MDB_val v;
-    bool exists = e ? !e->drop : get_raw(t, wb_dbi(t->st, kind), k, 4, &v);
+    /* Nothing iterates over the chains' heads: a new one is created behind too. */
+    bool exists = kind == WB_HEAD || (e ? !e->drop : get_raw(t, wb_dbi(t->st, kind), k, 4, &v));
     if (failed(t))
         return;
     if (!exists) {
@@ -892,7 +929,8 @@ static bool wb_get(store_txn *t, unsigned kind, okr_node node, MDB_val *out)
 /* The kind of write-behind database dbi, or 0. */
 static unsigned wb_kind_of(const store *st, MDB_dbi dbi)
 {
-    return dbi == st->agg ? WB_AGG : dbi == st->krs ? WB_KR : 0;
+    return dbi == st->agg ? WB_AGG : dbi == st->krs ? WB_KR
+         : dbi == st->checkin_heads ? WB_HEAD : 0;
 }
 
 /* An entry of the redo record being built. */
@@ -1528,52 +1566,273 @@ size_t store_children(store_txn *t, okr_node parent, store_link **out)
     return links_of(t, t->st->down, parent, out);
 }
 
-/* ------------------------------------------------------------ check-ins */
+/* ------------------------------------------------------------ check-ins
+ *
+ * Every check-in is appended once to `checkin_log` (st->checkins), keyed by
+ * its place in the log: be64 seq . be32 n, n numbering the check-ins of one
+ * request (0, or an import's count). A new check-in goes to the rightmost
+ * page whatever its KR; keyed by KR it was a random leaf of a B-tree as
+ * large as the history, one more page per check-in and commit. The value:
+ *
+ *   prev key[12] . flags[1] . be32 kr . be64 time . packed Okr__CheckIn
+ *
+ * A KR's check-ins in (time, seq) order, newest first, are the merge of
+ * - its chain: checkin_heads[kr] (written behind: it changes with every
+ *   check-in) is the key of its newest chained check-in, each record's prev
+ *   the one before it (keys strictly descend). A check-in joins the chain
+ *   when it is not older than the KR's newest (in_order), so the chain read
+ *   back is (time, seq) descending; records flagged LATE are skipped;
+ * - checkin_late: (kr, time, key) for each check-in that came older than
+ *   the newest (backdated), or whose time an edit changed (flag LATE).
+ * A deleted chained check-in that is not the head leaves its prev in
+ * checkin_gone, so the chain stays walkable. */
 
-void store_put_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c)
+#define CI_KEY 12
+#define CI_HEAD (CI_KEY + 1 + 4 + 8)
+#define CI_LATE_KEY (4 + 8 + CI_KEY)
+#define CI_CHAINED 1u            /* in the KR's chain (its prev is valid) */
+#define CI_LATE 2u               /* read from checkin_late, not from the chain */
+
+typedef struct {
+    unsigned char b[CI_KEY];     /* be64 seq . be32 n; all zero: none */
+} ci_key;
+
+typedef struct {
+    ci_key key, prev;
+    unsigned flags;
+    okr_node kr;
+    int64_t time;
+    MDB_val packed;              /* the Okr__CheckIn, in LMDB's page */
+} ci_rec;
+
+static bool ci_none(const ci_key *k)
 {
-    unsigned char k[CHECKIN_KEY_BYTES];
-    okr_put_be32(k, kr);
-    okr_put_be64(k + 4, (uint64_t)c->time);
-    okr_put_be64(k + 12, c->seq);
-    put_msg(t, t->st->checkins, k, sizeof k, &c->base);
+    static const ci_key zero;
+    return memcmp(k, &zero, sizeof zero) == 0;
 }
 
-/* Position cur at the first key >= (kr, 0, 0); true when that key is kr's. */
-static bool seek_checkins(store_txn *t, MDB_cursor *cur, okr_node kr, MDB_val *k, MDB_val *v)
+static uint64_t ci_seq(const ci_key *k) { return okr_get_be64(k->b); }
+
+static ci_key ci_make_key(uint64_t seq, uint32_t n)
 {
-    unsigned char kb[CHECKIN_KEY_BYTES] = {0};
-    okr_put_be32(kb, kr);
-    k->mv_size = sizeof kb;
-    k->mv_data = kb;
-    int rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);   /* k now points into the map */
-    if (rc && rc != MDB_NOTFOUND)
-        fail(t, rc);
-    return rc == 0 && k->mv_size == CHECKIN_KEY_BYTES && okr_get_be32(k->mv_data) == kr;
+    ci_key k;
+    okr_put_be64(k.b, seq);
+    okr_put_be32(k.b + 8, n);
+    return k;
 }
 
-static bool is_checkin_of(const MDB_val *k, okr_node kr)
+/* Decode a log entry; false (and a damaged store) when it does not parse. */
+static bool ci_decode(store_txn *t, const MDB_val *k, const MDB_val *v, ci_rec *r)
 {
-    return k->mv_size == CHECKIN_KEY_BYTES && okr_get_be32(k->mv_data) == kr;
+    if (k->mv_size != CI_KEY || v->mv_size < CI_HEAD) {
+        fail(t, MDB_CORRUPTED);
+        return false;
+    }
+    const unsigned char *p = v->mv_data;
+    memcpy(r->key.b, k->mv_data, CI_KEY);
+    memcpy(r->prev.b, p, CI_KEY);
+    r->flags = p[CI_KEY];
+    r->kr = okr_get_be32(p + CI_KEY + 1);
+    r->time = (int64_t)okr_get_be64(p + CI_KEY + 5);
+    r->packed = (MDB_val){v->mv_size - CI_HEAD, (void *)(p + CI_HEAD)};
+    return true;
 }
 
-/* Walk kr's check-ins newest first: fn gets each key and value until it
- * returns false. */
-typedef bool (*checkin_step_fn)(void *ctx, const MDB_val *k, const MDB_val *v);
+static bool ci_read(store_txn *t, const ci_key *key, ci_rec *r)
+{
+    MDB_val v;
+    MDB_val k = {CI_KEY, (void *)key->b};
+    return get_raw(t, t->st->checkins, key->b, CI_KEY, &v) && ci_decode(t, &k, &v, r);
+}
 
-static void walk_checkins_back(store_txn *t, okr_node kr, checkin_step_fn fn, void *ctx)
+static void ci_put_header(unsigned char *p, const ci_rec *r)
+{
+    memcpy(p, r->prev.b, CI_KEY);
+    p[CI_KEY] = (unsigned char)r->flags;
+    okr_put_be32(p + CI_KEY + 1, r->kr);
+    okr_put_be64(p + CI_KEY + 5, (uint64_t)r->time);
+}
+
+/* Write r (header from r, body c) at r->key; append when it is the last. */
+static void ci_write(store_txn *t, const ci_rec *r, const Okr__CheckIn *c, unsigned flags)
 {
     if (failed(t))
         return;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, t->st->checkins, &cur);
+    size_t len = protobuf_c_message_get_packed_size(&c->base);
+    MDB_val k = {CI_KEY, (void *)r->key.b}, v = {CI_HEAD + len, NULL};
+    int rc = begin_write(t);
+    if (rc == 0)
+        rc = mdb_put(t->txn, t->st->checkins, &k, &v, MDB_RESERVE | flags);
     if (rc) {
         fail(t, rc);
         return;
     }
-    /* Seek to the first key past kr's range and step back one; with
-     * nothing past the range, start at the very last key. */
-    unsigned char kb[CHECKIN_KEY_BYTES] = {0};
+    ci_put_header(v.mv_data, r);
+    protobuf_c_message_pack(&c->base, (unsigned char *)v.mv_data + CI_HEAD);
+}
+
+static bool ci_head(store_txn *t, okr_node kr, ci_key *out)
+{
+    MDB_val v;
+    if (!wb_get(t, WB_HEAD, kr, &v))
+        return false;
+    if (v.mv_size != CI_KEY) {
+        fail(t, MDB_CORRUPTED);
+        return false;
+    }
+    memcpy(out->b, v.mv_data, CI_KEY);
+    return true;
+}
+
+static void ci_set_head(store_txn *t, okr_node kr, const ci_key *k)
+{
+    if (ci_none(k))
+        wb_del(t, WB_HEAD, kr);
+    else
+        wb_put(t, WB_HEAD, kr, k->b, CI_KEY);
+}
+
+static void ci_late_key(unsigned char *lk, okr_node kr, int64_t time, const ci_key *key)
+{
+    okr_put_be32(lk, kr);
+    okr_put_be64(lk + 4, (uint64_t)time);
+    memcpy(lk + 12, key->b, CI_KEY);
+}
+
+static void ci_put_late(store_txn *t, okr_node kr, int64_t time, const ci_key *key)
+{
+    unsigned char lk[CI_LATE_KEY];
+    ci_late_key(lk, kr, time, key);
+    put_raw(t, t->st->checkin_late, lk, sizeof lk, "", 0, 0);
+}
+
+static void ci_del_late(store_txn *t, okr_node kr, int64_t time, const ci_key *key)
+{
+    unsigned char lk[CI_LATE_KEY];
+    ci_late_key(lk, kr, time, key);
+    del_raw(t, t->st->checkin_late, lk, sizeof lk, NULL, 0);
+}
+
+/* The key the next check-in of the request with this seq gets (n one past
+ * the last of that seq), and whether it is the log's last (MDB_APPEND). */
+static ci_key ci_next_key(store_txn *t, uint64_t seq, bool *last)
+{
+    ci_key key = ci_make_key(seq, 0);
+    *last = false;
+    MDB_cursor *cur;
+    int rc = failed(t) ? t->rc : mdb_cursor_open(t->txn, t->st->checkins, &cur);
+    if (rc) {
+        fail(t, rc);
+        return key;
+    }
+    ci_key past = ci_make_key(seq + 1, 0);
+    MDB_val k = {CI_KEY, past.b}, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    *last = rc == MDB_NOTFOUND;
+    rc = mdb_cursor_get(cur, &k, &v, *last ? MDB_LAST : MDB_PREV);
+    if (rc == 0 && k.mv_size == CI_KEY && okr_get_be64(k.mv_data) == seq)
+        key = ci_make_key(seq, okr_get_be32((const unsigned char *)k.mv_data + 8) + 1);
+    else if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+    return key;
+}
+
+void store_add_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c, bool in_order)
+{
+    bool last;
+    ci_rec r = {.key = ci_next_key(t, c->seq, &last), .kr = kr, .time = c->time};
+    if (in_order) {
+        r.flags = CI_CHAINED;
+        ci_head(t, kr, &r.prev);              /* none: the chain starts here */
+        ci_set_head(t, kr, &r.key);
+    } else {
+        r.flags = CI_LATE;
+        ci_put_late(t, kr, c->time, &r.key);
+    }
+    ci_write(t, &r, c, last ? MDB_APPEND : 0);
+}
+
+/* ---- reading a KR's check-ins back: the chain merged with the late ones */
+
+/* From the link `link` of the record at `at`, the next chained record
+ * that is not LATE, into r; false at the chain's start. Links must go to
+ * smaller keys (so a damaged chain fails instead of looping). */
+static bool ci_chain_step(store_txn *t, ci_key at, ci_key link, ci_rec *r)
+{
+    while (!failed(t) && !ci_none(&link)) {
+        if (memcmp(link.b, at.b, CI_KEY) >= 0) {
+            fail(t, MDB_CORRUPTED);
+            return false;
+        }
+        at = link;
+        if (ci_read(t, &at, r)) {
+            if (!(r->flags & CI_LATE))
+                return true;
+            link = r->prev;
+            continue;
+        }
+        MDB_val v;
+        if (failed(t) || !get_raw(t, t->st->checkin_gone, at.b, CI_KEY, &v) ||
+            v.mv_size != CI_KEY) {
+            fail(t, MDB_CORRUPTED);          /* a link that leads nowhere */
+            return false;
+        }
+        memcpy(link.b, v.mv_data, CI_KEY);   /* a deleted one: its link on */
+    }
+    return false;
+}
+
+/* The newest chained record of kr. */
+static bool ci_chain_first(store_txn *t, okr_node kr, ci_rec *r)
+{
+    ci_key head, top;
+    memset(top.b, 0xff, CI_KEY);
+    return ci_head(t, kr, &head) && ci_chain_step(t, top, head, r);
+}
+
+/* The late record the cursor is on, if it is kr's. */
+static bool ci_late_here(store_txn *t, int rc, const MDB_val *k, okr_node kr, ci_rec *r)
+{
+    if (rc == MDB_NOTFOUND)
+        return false;
+    if (rc) {
+        fail(t, rc);
+        return false;
+    }
+    if (k->mv_size != CI_LATE_KEY || okr_get_be32(k->mv_data) != kr)
+        return false;
+    ci_key key;
+    memcpy(key.b, (const unsigned char *)k->mv_data + 12, CI_KEY);
+    if (!ci_read(t, &key, r)) {
+        fail(t, MDB_CORRUPTED);
+        return false;
+    }
+    return true;
+}
+
+/* (time, seq) of a newer than b's. */
+static bool ci_newer(const ci_rec *a, const ci_rec *b)
+{
+    if (a->time != b->time)
+        return a->time > b->time;
+    return memcmp(a->key.b, b->key.b, CI_KEY) > 0;
+}
+
+typedef bool (*checkin_step_fn)(void *ctx, const ci_rec *r);
+
+/* Walk kr's check-ins newest first, by (time, seq): fn gets each until it
+ * returns false. */
+static void walk_checkins_back(store_txn *t, okr_node kr, checkin_step_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = failed(t) ? t->rc : mdb_cursor_open(t->txn, t->st->checkin_late, &cur);
+    if (rc) {
+        fail(t, rc);
+        return;
+    }
+    /* The late ones: from the last key of kr's range back. */
+    unsigned char kb[CI_LATE_KEY] = {0};
     MDB_val k = {sizeof kb, kb}, v;
     rc = MDB_NOTFOUND;
     if (kr != UINT32_MAX) {
@@ -1584,10 +1843,21 @@ static void walk_checkins_back(store_txn *t, okr_node kr, checkin_step_fn fn, vo
         rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
     else if (rc == MDB_NOTFOUND)
         rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    while (rc == 0 && is_checkin_of(&k, kr) && fn(ctx, &k, &v))
-        rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-    if (rc && rc != MDB_NOTFOUND)
-        fail(t, rc);
+    ci_rec chain, late;
+    bool has_late = ci_late_here(t, rc, &k, kr, &late);
+    bool has_chain = ci_chain_first(t, kr, &chain);
+    while (!failed(t) && (has_chain || has_late)) {
+        if (has_chain && (!has_late || ci_newer(&chain, &late))) {
+            if (!fn(ctx, &chain))
+                break;
+            has_chain = ci_chain_step(t, chain.key, chain.prev, &chain);
+        } else {
+            if (!fn(ctx, &late))
+                break;
+            rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+            has_late = ci_late_here(t, rc, &k, kr, &late);
+        }
+    }
     mdb_cursor_close(cur);
 }
 
@@ -1597,11 +1867,15 @@ typedef struct {
     size_t n, limit;
 } checkin_take;
 
-static bool take_checkin(void *ctx, const MDB_val *k, const MDB_val *v)
+static Okr__CheckIn *ci_unpack(store_txn *t, const ci_rec *r)
 {
-    (void)k;
+    return store_unpack(t, &okr__check_in__descriptor, &r->packed);
+}
+
+static bool take_checkin(void *ctx, const ci_rec *r)
+{
     checkin_take *c = ctx;
-    Okr__CheckIn *ci = store_unpack(c->t, &okr__check_in__descriptor, v);
+    Okr__CheckIn *ci = ci_unpack(c->t, r);
     if (ci == NULL)
         return false;
     c->list[c->n++] = ci;
@@ -1624,119 +1898,266 @@ size_t store_checkins(store_txn *t, okr_node kr, size_t limit, Okr__CheckIn ***o
     return c.n;
 }
 
+/* Delete the record r and its late key; its chain link stays walkable. */
+static void ci_remove(store_txn *t, const ci_rec *r)
+{
+    if (r->flags & CI_LATE)
+        ci_del_late(t, r->kr, r->time, &r->key);
+    if (r->flags & CI_CHAINED) {
+        ci_key head;
+        if (ci_head(t, r->kr, &head) && memcmp(head.b, r->key.b, CI_KEY) == 0)
+            ci_set_head(t, r->kr, &r->prev);     /* the newest: the chain gets shorter */
+        else
+            put_raw(t, t->st->checkin_gone, r->key.b, CI_KEY, r->prev.b, CI_KEY, 0);
+    }
+    del_raw(t, t->st->checkins, r->key.b, CI_KEY, NULL, 0);
+}
+
 void store_del_checkins(store_txn *t, okr_node kr)
 {
-    if (failed(t))
-        return;
+    /* The chain, newest first: every record and deleted link on it. */
+    ci_key at, link = {{0}};
+    memset(at.b, 0xff, CI_KEY);
+    if (ci_head(t, kr, &link))
+        ci_set_head(t, kr, &(ci_key){{0}});
+    while (!failed(t) && !ci_none(&link)) {
+        if (memcmp(link.b, at.b, CI_KEY) >= 0) {
+            fail(t, MDB_CORRUPTED);
+            return;
+        }
+        at = link;
+        ci_rec r;
+        MDB_val v;
+        if (ci_read(t, &at, &r)) {
+            if (r.flags & CI_LATE)
+                ci_del_late(t, kr, r.time, &r.key);
+            link = r.prev;
+            del_raw(t, t->st->checkins, at.b, CI_KEY, NULL, 0);
+        } else if (!failed(t) && get_raw(t, t->st->checkin_gone, at.b, CI_KEY, &v) &&
+                   v.mv_size == CI_KEY) {
+            memcpy(link.b, v.mv_data, CI_KEY);
+            del_raw(t, t->st->checkin_gone, at.b, CI_KEY, NULL, 0);
+        } else {
+            fail(t, MDB_CORRUPTED);
+        }
+    }
+    /* Then the late ones that never were in the chain. */
     MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, t->st->checkins, &cur);
+    int rc = failed(t) ? t->rc : mdb_cursor_open(t->txn, t->st->checkin_late, &cur);
     if (rc) {
         fail(t, rc);
         return;
     }
-    MDB_val k, v;
-    while (!failed(t) && seek_checkins(t, cur, kr, &k, &v)) {
+    unsigned char kb[CI_LATE_KEY] = {0};
+    okr_put_be32(kb, kr);
+    MDB_val k = {sizeof kb, kb}, v;
+    while (!failed(t) && (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) == 0 &&
+           k.mv_size == CI_LATE_KEY && okr_get_be32(k.mv_data) == kr) {
+        unsigned char key[CI_KEY];
+        memcpy(key, (const unsigned char *)k.mv_data + 12, CI_KEY);
+        del_raw(t, t->st->checkins, key, CI_KEY, NULL, 0);
         rc = begin_write(t);
         if (rc == 0)
             rc = mdb_cursor_del(cur, 0);
         if (rc)
             fail(t, rc);
+        k = (MDB_val){sizeof kb, kb};
     }
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
     mdb_cursor_close(cur);
 }
 
-/* ------------------------------------------------------------ check-ins: corrections
- *
- * One check-in found by its seq (its id), removed alone, and what a KR
- * record keeps of its check-ins (ops_checkin.c: edit, delete, backdated
- * check-ins; integrity.c checks it). Only these functions know that a
- * check-in's seq is the last 8 bytes of its key. */
+/* ---- one check-in by its seq (its id) */
 
-static uint64_t checkin_key_seq(const MDB_val *k)
+/* The record with this seq, of kr (0: any KR), at this time (any when
+ * !by_time): usually the only one of its seq; an import gave one seq to
+ * all its check-ins. */
+static bool ci_find(store_txn *t, uint64_t seq, okr_node kr, bool by_time, int64_t time,
+                    ci_rec *out)
 {
-    return okr_get_be64((const unsigned char *)k->mv_data + 12);
-}
-
-typedef struct {
-    store_txn *t;
-    uint64_t seq;
-    Okr__CheckIn *found;
-} checkin_find;
-
-static bool find_step(void *ctx, const MDB_val *k, const MDB_val *v)
-{
-    checkin_find *f = ctx;
-    if (checkin_key_seq(k) != f->seq)
-        return true;
-    f->found = store_unpack(f->t, &okr__check_in__descriptor, v);
-    return false;
+    MDB_cursor *cur;
+    int rc = failed(t) ? t->rc : mdb_cursor_open(t->txn, t->st->checkins, &cur);
+    if (rc) {
+        fail(t, rc);
+        return false;
+    }
+    ci_key from = ci_make_key(seq, 0);
+    MDB_val k = {CI_KEY, from.b}, v;
+    bool found = false;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && !found && k.mv_size == CI_KEY && okr_get_be64(k.mv_data) == seq;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (!ci_decode(t, &k, &v, out))
+            break;
+        found = (kr == 0 || out->kr == kr) && (!by_time || out->time == time);
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+    return found && !failed(t);
 }
 
 Okr__CheckIn *store_get_checkin(store_txn *t, okr_node kr, uint64_t seq)
 {
-    checkin_find f = {.t = t, .seq = seq};
-    walk_checkins_back(t, kr, find_step, &f);
-    return f.found;
+    ci_rec r;
+    return ci_find(t, seq, kr, false, 0, &r) ? ci_unpack(t, &r) : NULL;
 }
 
 okr_node store_checkin_owner(store_txn *t, uint64_t seq)
 {
-    if (failed(t))
-        return 0;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, t->st->checkins, &cur);
-    if (rc) {
-        fail(t, rc);
-        return 0;
+    ci_rec r;
+    return ci_find(t, seq, 0, false, 0, &r) ? r.kr : 0;
+}
+
+void store_replace_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *old,
+                           const Okr__CheckIn *now)
+{
+    ci_rec r;
+    if (!ci_find(t, old->seq, kr, true, old->time, &r)) {
+        fail(t, failed(t) ? t->rc : MDB_NOTFOUND);
+        return;
     }
-    MDB_val k, v;
-    okr_node owner = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && owner == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-        if (k.mv_size == CHECKIN_KEY_BYTES && checkin_key_seq(&k) == seq)
-            owner = okr_get_be32(k.mv_data);
-    if (rc && rc != MDB_NOTFOUND)
-        fail(t, rc);
-    mdb_cursor_close(cur);
-    return owner;
+    if (now->time != r.time) {               /* out of the chain's order: late */
+        if (r.flags & CI_LATE)
+            ci_del_late(t, kr, r.time, &r.key);
+        r.flags |= CI_LATE;
+        r.time = now->time;
+        ci_put_late(t, kr, r.time, &r.key);
+    }
+    ci_write(t, &r, now, 0);
 }
 
 void store_del_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c)
 {
-    unsigned char k[CHECKIN_KEY_BYTES];
-    okr_put_be32(k, kr);
-    okr_put_be64(k + 4, (uint64_t)c->time);
-    okr_put_be64(k + 12, c->seq);
-    del_raw(t, t->st->checkins, k, sizeof k, NULL, 0);
+    ci_rec r;
+    if (ci_find(t, c->seq, kr, true, c->time, &r))
+        ci_remove(t, &r);
 }
 
 typedef struct {
     store_txn *t;
+    bool count;
     store_checkin_summary *out;
 } checkin_summing;
 
-static bool sum_step(void *ctx, const MDB_val *k, const MDB_val *v)
+static bool sum_step(void *ctx, const ci_rec *r)
 {
     checkin_summing *s = ctx;
-    (void)k;
     s->out->count++;
     if (s->out->newest != NULL && s->out->confident != NULL)
-        return true;                      /* the rest only count */
-    Okr__CheckIn *c = store_unpack(s->t, &okr__check_in__descriptor, v);
+        return s->count;                  /* the rest only count */
+    Okr__CheckIn *c = ci_unpack(s->t, r);
     if (c == NULL)
         return false;
     if (s->out->newest == NULL)
         s->out->newest = c;
     if (s->out->confident == NULL && c->has_confidence)
         s->out->confident = c;
-    return true;
+    return s->count || s->out->confident == NULL;
 }
 
-void store_summarize_checkins(store_txn *t, okr_node kr, store_checkin_summary *out)
+void store_summarize_checkins(store_txn *t, okr_node kr, bool count,
+                              store_checkin_summary *out)
 {
     *out = (store_checkin_summary){0};
-    checkin_summing s = {.t = t, .out = out};
+    checkin_summing s = {.t = t, .count = count, .out = out};
     walk_checkins_back(t, kr, sum_step, &s);
+    if (!count)
+        out->count = 0;
+}
+
+/* Schema 2 kept check-ins in `checkins` keyed be32 kr . be64 time . be64 seq
+ * -> packed Okr__CheckIn. Convert them in the open's transaction: per KR in
+ * time order, each chained, or late when its seq is below the chain's
+ * newest (chain keys must descend); then drop the old database. */
+/* One old record into the log; *newest is the chain's newest key of KR
+ * *kr (none at a new KR). */
+static int upgrade_one(store *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v,
+                       okr_node *kr, ci_key *newest, uint32_t *n)
+{
+    ci_rec r = {.kr = okr_get_be32(k->mv_data)};
+    if (r.kr != *kr)
+        *newest = (ci_key){{0}};
+    *kr = r.kr;
+    r.time = (int64_t)okr_get_be64((const unsigned char *)k->mv_data + 4);
+    r.key = ci_make_key(okr_get_be64((const unsigned char *)k->mv_data + 12), (*n)++);
+    bool chained = ci_none(newest) || memcmp(r.key.b, newest->b, CI_KEY) > 0;
+    r.flags = chained ? CI_CHAINED : CI_LATE;
+    if (chained)
+        r.prev = *newest;
+    unsigned char *buf = malloc(CI_HEAD + v->mv_size);
+    if (buf == NULL)
+        return ENOMEM;
+    ci_put_header(buf, &r);
+    memcpy(buf + CI_HEAD, v->mv_data, v->mv_size);
+    MDB_val nk = {CI_KEY, r.key.b}, nv = {CI_HEAD + v->mv_size, buf};
+    int rc = mdb_put(txn, st->checkins, &nk, &nv, MDB_NOOVERWRITE);
+    free(buf);
+    unsigned char kb[4], lk[CI_LATE_KEY];
+    okr_put_be32(kb, r.kr);
+    ci_late_key(lk, r.kr, r.time, &r.key);
+    MDB_val hk = {4, kb}, hv = {CI_KEY, r.key.b}, lkv = {CI_LATE_KEY, lk}, empty = {0, ""};
+    if (!rc && chained)
+        rc = mdb_put(txn, st->checkin_heads, &hk, &hv, 0);
+    else if (!rc)
+        rc = mdb_put(txn, st->checkin_late, &lkv, &empty, 0);
+    if (chained)
+        *newest = r.key;
+    return rc;
+}
+
+static int upgrade_checkins(store *st, MDB_txn *txn, char *err, size_t errlen)
+{
+    MDB_dbi old;
+    MDB_cursor *cur;
+    int rc = mdb_dbi_open(txn, "checkins", 0, &old);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (!rc) rc = mdb_cursor_open(txn, old, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    okr_node kr = 0;
+    ci_key newest = {{0}};
+    uint32_t n = 0;
+    uint64_t converted = 0;
+    while (!rc && (rc = mdb_cursor_get(cur, &k, &v, converted ? MDB_NEXT : MDB_FIRST)) == 0) {
+        if (k.mv_size != 20) {
+            snprintf(err, errlen, "a schema %u check-in key has %zu bytes, not 20: the data is "
+                     "damaged; restore a backup", st->upgraded_from, k.mv_size);
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        rc = upgrade_one(st, txn, &k, &v, &kr, &newest, &n);
+        converted++;
+    }
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND)
+        rc = mdb_drop(txn, old, 1);
+    if (!rc)
+        log_info("store: converted the data from schema %u to %u (%llu check-ins)",
+                 st->upgraded_from, STORE_SCHEMA_VERSION, (unsigned long long)converted);
+    return rc;
+}
+
+void store_foreach_checkin(store_txn *t, store_checkin_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = failed(t) ? t->rc : mdb_cursor_open(t->txn, t->st->checkins, &cur);
+    if (rc) {
+        fail(t, rc);
+        return;
+    }
+    MDB_val k, v;
+    ci_rec r;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if (!ci_decode(t, &k, &v, &r) || !fn(ctx, r.kr, ci_seq(&r.key), &r.packed))
+            break;
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
 }
 
 /* ------------------------------------------------------------ events */

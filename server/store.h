@@ -13,7 +13,14 @@
  *               behind: newer values are in `redo` until a checkpoint
  *   redo        be64 record number -> the aggregates and KR records one
  *               write transaction changed (write-behind, below; store.c)
- *   checkins    be32 kr . be64 time . be64 seq -> Okr__CheckIn
+ *   checkin_log    be64 seq . be32 n -> prev key . flags . kr . time . packed
+ *                  Okr__CheckIn: every check-in once, in log order (appended)
+ *   checkin_heads  be32 kr -> the key of its newest chained check-in, written
+ *                  behind (like agg)
+ *   checkin_late   be32 kr . be64 time . log key -> "" (check-ins out of time
+ *                  order: backdated, or moved by an edit)
+ *   checkin_gone   log key -> prev key (a deleted check-in's link in its chain)
+ *                  (layout and rules: "check-ins" in store.c)
  *   events      be64 seq -> Okr__Event
  *   by_period   period name -> be32 objective  (DUPSORT, DUPFIXED)
  *   by_team     team name   -> be32 objective  (DUPSORT, DUPFIXED)
@@ -52,7 +59,8 @@
 #include "okr.pb-c.h"
 #include "writeback.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_UPGRADES_FROM 2   /* a writer open converts this version in place */
 #define STORE_EPOCH_BYTES 16
 #define STORE_DEFAULT_MAP_SIZE ((size_t)1 << 30)
 #define STORE_DISK_FULL_BYTES ((uint64_t)1 << 20)  /* less free than this: "disk full" */
@@ -99,6 +107,7 @@ int store_fault_countdown_hook(void *arg, store_fault_op op);
 #define STORE_PARENTS_KIND 3u    /* its keys' kind (wb_key); values: store_link arrays */
 #define STORE_WB_AGG 1u          /* the aggregates' kind in the tables' keys (wb_key) */
 #define STORE_WB_KR 2u           /* the KR records' */
+#define STORE_WB_HEAD 4u         /* the check-in chains' heads (checkin_heads) */
 
 typedef struct {
     bool live;                 /* a writer store: committed/pending are kept */
@@ -138,6 +147,9 @@ typedef struct {
 typedef struct {
     MDB_env *env;
     MDB_dbi meta, periods, teams, objectives, krs, up, down, agg, checkins, events;
+    MDB_dbi checkin_heads, checkin_late, checkin_gone;   /* with checkins (checkin_log) */
+    bool has_checkin_dbs;          /* false: a read-only open of a schema 2 store */
+    unsigned upgraded_from;        /* store_open converted this schema version (0: none) */
     MDB_dbi by_period, by_team;    /* indexes: name -> be32 objective (DUPSORT) */
     MDB_dbi users;
     bool has_users;                /* false: a read-only open of a store from before users */
@@ -321,8 +333,10 @@ bool store_get_edge(store_txn *t, okr_node child, okr_node parent, uint32_t *wei
 size_t store_parents(store_txn *t, okr_node child, store_link **out);
 size_t store_children(store_txn *t, okr_node parent, store_link **out);
 
-/* Check-ins of one KR, keyed (kr, time, seq). */
-void store_put_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c);
+/* Check-ins of one KR, read in (time, seq) order. c->seq must be the seq
+ * of the request adding it (the newest); in_order says c is not older than
+ * the KR's newest check-in (ops_checkin.c knows from the KR record). */
+void store_add_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c, bool in_order);
 /* The newest `limit` check-ins, oldest first, as an arena array. */
 size_t store_checkins(store_txn *t, okr_node kr, size_t limit, Okr__CheckIn ***out);
 void store_del_checkins(store_txn *t, okr_node kr);
@@ -330,19 +344,28 @@ void store_del_checkins(store_txn *t, okr_node kr);
 /* Check-in corrections (ops_checkin.c). A check-in's id is its seq. */
 /* The check-in of kr with this seq; NULL when kr has none. */
 Okr__CheckIn *store_get_checkin(store_txn *t, okr_node kr, uint64_t seq);
-/* The KR holding the check-in with this seq, 0 when none does. Scans every
- * check-in: callers try store_get_checkin with a known KR first. */
+/* The KR holding the check-in with this seq, 0 when none does. */
 okr_node store_checkin_owner(store_txn *t, uint64_t seq);
+/* Replace check-in `old` of kr (as store_get_checkin gave it) by `now`
+ * (same seq; its time may differ). */
+void store_replace_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *old,
+                           const Okr__CheckIn *now);
 /* Remove one check-in of kr (c as store_get_checkin gave it). */
 void store_del_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c);
-/* What a KR record keeps of its check-ins: how many, the newest by (time,
- * seq), and the newest that carries a confidence (NULL when none). */
+/* What a KR record keeps of its check-ins: how many (counted only when
+ * asked: it reads every one), the newest by (time, seq), and the newest
+ * that carries a confidence (NULL when none). */
 typedef struct {
     uint32_t count;
     const Okr__CheckIn *newest;
     const Okr__CheckIn *confident;
 } store_checkin_summary;
-void store_summarize_checkins(store_txn *t, okr_node kr, store_checkin_summary *out);
+void store_summarize_checkins(store_txn *t, okr_node kr, bool count,
+                              store_checkin_summary *out);
+/* Every check-in in log order: fn gets its KR, seq and packed record
+ * (okrd --verify). */
+typedef bool (*store_checkin_fn)(void *ctx, okr_node kr, uint64_t seq, const MDB_val *packed);
+void store_foreach_checkin(store_txn *t, store_checkin_fn fn, void *ctx);
 
 /* Event log. */
 void store_put_event(store_txn *t, uint64_t seq, const void *bytes, size_t len);

@@ -292,7 +292,7 @@ static void put_checkin(store_txn *t, okr_node kr, int64_t time, uint64_t seq, d
     c.time = time;
     c.value = value;
     c.seq = seq;
-    store_put_checkin(t, kr, &c);
+    store_add_checkin(t, kr, &c, true);
 }
 
 static void test_checkins_are_the_newest_n_oldest_first_per_kr(void **state)
@@ -380,6 +380,225 @@ static void test_deleting_checkins_leaves_the_neighbouring_krs_alone(void **stat
     assert_int_equal(store_checkins(&t, K(3), 10, &list), 5);
     assert_int_equal(store_count(&t, e->st.checkins), 10);
     store_txn_abort(&t);
+}
+
+static void add_checkin(store_txn *t, okr_node kr, int64_t time, uint64_t seq, double value,
+                        bool in_order)
+{
+    Okr__CheckIn c = OKR__CHECK_IN__INIT;
+    char id[OKR_ID_BUF];
+    c.kr = okr_id_format(kr, id);
+    c.has_time = c.has_value = c.has_seq = true;
+    c.time = time;
+    c.value = value;
+    c.seq = seq;
+    store_add_checkin(t, kr, &c, in_order);
+}
+
+/* kr's history (newest `limit`, oldest first) as its values, "a b c". */
+static const char *history_values(store_txn *t, okr_node kr, char *buf, size_t len)
+{
+    Okr__CheckIn **list;
+    size_t n = store_checkins(t, kr, 100, &list);
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s%g", i ? " " : "", list[i]->value);
+    return buf;
+}
+
+static bool note_seq(void *ctx, okr_node kr, uint64_t seq, const MDB_val *packed)
+{
+    (void)kr;
+    (void)packed;
+    uint64_t *last = ctx;
+    assert_true(seq > *last);
+    *last = seq;
+    return true;
+}
+
+/* Found on the old layout: keyed (KR, time, seq), a commit's check-ins on
+ * random KRs each dirtied their own leaf of a B-tree as large as the
+ * history (57 page writes per group commit of ~23 check-ins at 1,000
+ * nodes; 18 since). Now they sit in log order, whatever their KRs, and a
+ * KR's history is still in time order. */
+static void test_checkins_of_many_krs_sit_in_log_order(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    char buf[256];
+    begin(e, &t, true);
+    for (uint64_t seq = 1; seq <= 300; seq++)
+        add_checkin(&t, K(1 + (uint32_t)(seq * 7919 % 97)), (int64_t)seq * 10, seq,
+                    (double)seq, true);
+    commit_ok(&t);
+    begin(e, &t, false);
+    uint64_t last = 0;
+    store_foreach_checkin(&t, note_seq, &last);
+    assert_int_equal(last, 300);
+    assert_int_equal(store_count(&t, e->st.checkins), 300);
+    /* K(1 + 7919 % 97) = K(62) got seqs 1, 98, 195, 292. */
+    assert_string_equal(history_values(&t, K(1 + 7919 % 97), buf, sizeof buf), "1 98 195 292");
+    assert_int_equal(t.rc, 0);
+    store_txn_abort(&t);
+}
+
+/* A KR's history merges its chain with the check-ins out of time order
+ * (backdated, moved by an edit); deletes anywhere keep the chain walkable;
+ * deleting the KR's check-ins leaves nothing behind in any of the tables. */
+static void test_backdated_edited_and_deleted_checkins_keep_the_time_order(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    char buf[256];
+    begin(e, &t, true);
+    add_checkin(&t, K(1), 100, 1, 1, true);
+    add_checkin(&t, K(1), 200, 2, 2, true);
+    add_checkin(&t, K(1), 150, 3, 3, false);     /* backdated between 1 and 2 */
+    add_checkin(&t, K(1), 300, 4, 4, true);
+    add_checkin(&t, K(1), 50, 5, 5, false);      /* before all */
+    add_checkin(&t, K(2), 120, 6, 6, true);      /* a neighbour */
+    assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "5 1 3 2 4");
+    assert_int_equal(store_checkin_owner(&t, 3), K(1));
+    assert_int_equal(store_checkin_owner(&t, 6), K(2));
+    assert_int_equal(store_checkin_owner(&t, 7), 0);
+    assert_null(store_get_checkin(&t, K(2), 3));
+
+    /* An edit that moves a chained check-in (2, at 200) to 400. */
+    Okr__CheckIn *c = store_get_checkin(&t, K(1), 2);
+    assert_non_null(c);
+    Okr__CheckIn now = *c;
+    now.time = 400;
+    now.value = 22;
+    store_replace_checkin(&t, K(1), c, &now);
+    assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "5 1 3 4 22");
+    /* An edit of a value only keeps its place. */
+    c = store_get_checkin(&t, K(1), 1);
+    now = *c;
+    now.value = 11;
+    store_replace_checkin(&t, K(1), c, &now);
+    assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "5 11 3 4 22");
+    commit_ok(&t);
+
+    /* Deleting the newest chained one (4), one inside the chain (1), a late one (3). */
+    begin(e, &t, true);
+    store_del_checkin(&t, K(1), store_get_checkin(&t, K(1), 4));
+    store_del_checkin(&t, K(1), store_get_checkin(&t, K(1), 1));
+    assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "5 3 22");
+    store_del_checkin(&t, K(1), store_get_checkin(&t, K(1), 3));
+    assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "5 22");
+    add_checkin(&t, K(1), 500, 7, 7, true);
+    assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "5 22 7");
+    store_checkin_summary sum;
+    store_summarize_checkins(&t, K(1), true, &sum);
+    assert_int_equal(sum.count, 3);
+    assert_true(sum.newest->value == 7);
+    commit_ok(&t);
+
+    begin(e, &t, true);
+    store_del_checkins(&t, K(1));
+    assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "");
+    assert_string_equal(history_values(&t, K(2), buf, sizeof buf), "6");
+    assert_int_equal(store_count(&t, e->st.checkins), 1);
+    assert_int_equal(store_count(&t, e->st.checkin_late), 0);
+    assert_int_equal(store_count(&t, e->st.checkin_gone), 0);
+    assert_int_equal(t.rc, 0);
+    commit_ok(&t);
+}
+
+/* A chain whose link goes up (damage) fails the read instead of looping. */
+static void test_a_damaged_checkin_chain_fails_the_read(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    add_checkin(&t, K(1), 100, 1, 1, true);
+    add_checkin(&t, K(1), 200, 2, 2, true);
+    commit_ok(&t);
+    begin(e, &t, true);
+    unsigned char key[12] = {0};
+    okr_put_be64(key, 1);                 /* record 1's prev -> record 2 */
+    MDB_val k = {12, key}, v;
+    assert_int_equal(mdb_get(t.txn, e->st.checkins, &k, &v), 0);
+    unsigned char *copy = malloc(v.mv_size);
+    memcpy(copy, v.mv_data, v.mv_size);
+    okr_put_be64(copy, 2);
+    MDB_val nv = {v.mv_size, copy};
+    assert_int_equal(mdb_put(t.txn, e->st.checkins, &k, &nv, 0), 0);
+    free(copy);
+    commit_ok(&t);
+    begin(e, &t, false);
+    Okr__CheckIn **list;
+    store_checkins(&t, K(1), 10, &list);
+    assert_int_equal(t.rc, MDB_CORRUPTED);
+    store_txn_abort(&t);
+}
+
+static void put_old_checkin(MDB_txn *txn, MDB_dbi old, okr_node kr, int64_t time, uint64_t seq,
+                            double value)
+{
+    Okr__CheckIn c = OKR__CHECK_IN__INIT;
+    char id[OKR_ID_BUF];
+    c.kr = okr_id_format(kr, id);
+    c.has_time = c.has_value = c.has_seq = true;
+    c.time = time;
+    c.value = value;
+    c.seq = seq;
+    unsigned char key[20], val[128];
+    okr_put_be32(key, kr);
+    okr_put_be64(key + 4, (uint64_t)time);
+    okr_put_be64(key + 12, seq);
+    MDB_val k = {20, key}, v = {okr__check_in__pack(&c, val), val};
+    assert_int_equal(mdb_put(txn, old, &k, &v, 0), 0);
+}
+
+/* Schema 2 kept check-ins keyed (kr, time, seq) in `checkins`. A writer
+ * open converts them (history, owners and ids as before, the old database
+ * gone, schema 3 recorded); a read-only open (okrd --verify) refuses to
+ * and says what to do. */
+static void test_a_schema_2_store_is_converted_by_a_writer_open(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    char buf[256], err[512];
+    begin(e, &t, true);
+    unsigned char ver[4];
+    okr_put_be32(ver, 2);
+    MDB_val k = {6, "schema"}, v = {4, ver};
+    assert_int_equal(mdb_put(t.txn, e->st.meta, &k, &v, 0), 0);
+    MDB_dbi old;
+    assert_int_equal(mdb_dbi_open(t.txn, "checkins", MDB_CREATE, &old), 0);
+    put_old_checkin(t.txn, old, K(1), 10, 5, 1);
+    put_old_checkin(t.txn, old, K(1), 20, 3, 2);      /* backdated: a lower seq */
+    put_old_checkin(t.txn, old, K(1), 30, 7, 3);
+    put_old_checkin(t.txn, old, K(2), 40, 9, 4);      /* an import: one seq, two check-ins */
+    put_old_checkin(t.txn, old, K(2), 50, 9, 5);
+    MDB_dbi dbs[] = {e->st.checkins, e->st.checkin_heads, e->st.checkin_late, e->st.checkin_gone};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(mdb_drop(t.txn, dbs[i], 1), 0);
+    commit_ok(&t);
+    store_close(&e->st);
+
+    store ro;
+    assert_int_equal(store_open(&ro, e->dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err),
+                     STORE_SCHEMA_MISMATCH);
+    assert_string_equal(err, "data schema version 2 is older than this okrd's 3: start okrd on "
+                        "it once (it converts the data in place), then try again");
+
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
+    assert_int_equal(e->st.upgraded_from, 2);
+    begin(e, &t, true);
+    assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "1 2 3");
+    assert_string_equal(history_values(&t, K(2), buf, sizeof buf), "4 5");
+    assert_int_equal(store_checkin_owner(&t, 3), K(1));
+    assert_non_null(store_get_checkin(&t, K(2), 9));
+    assert_int_equal(store_count(&t, e->st.checkins), 5);
+    add_checkin(&t, K(1), 40, 10, 6, true);
+    assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "1 2 3 6");
+    assert_int_equal(mdb_dbi_open(t.txn, "checkins", 0, &old), MDB_NOTFOUND);
+    assert_int_equal(mdb_get(t.txn, e->st.meta, &k, &v), 0);
+    assert_int_equal(okr_get_be32(v.mv_data), STORE_SCHEMA_VERSION);
+    assert_int_equal(t.rc, 0);
+    commit_ok(&t);
 }
 
 /* ------------------------------------------------------------ ids */
@@ -858,6 +1077,10 @@ int main(void)
         T(test_putting_an_edge_again_replaces_its_weight_on_both_sides),
         T(test_deleting_an_edge_removes_both_directions_only),
         T(test_parents_and_children_lists_hold_every_link_in_node_order),
+        T(test_checkins_of_many_krs_sit_in_log_order),
+        T(test_backdated_edited_and_deleted_checkins_keep_the_time_order),
+        T(test_a_damaged_checkin_chain_fails_the_read),
+        T(test_a_schema_2_store_is_converted_by_a_writer_open),
         T(test_checkins_are_the_newest_n_oldest_first_per_kr),
         T(test_checkins_of_the_highest_possible_kr_id_are_found),
         T(test_deleting_checkins_leaves_the_neighbouring_krs_alone),

@@ -16,7 +16,8 @@
  *   checkin_log    be64 seq . be32 n -> prev key . flags . kr . time . packed
  *                  Okr__CheckIn: every check-in once, in log order (appended)
  *   checkin_heads  be32 kr -> the key of its newest chained check-in, written
- *                  behind (like agg)
+ *                  behind (like agg; new heads too, so nothing may
+ *                  iterate over it)
  *   checkin_late   be32 kr . be64 time . log key -> "" (check-ins out of time
  *                  order: backdated, or moved by an edit)
  *   checkin_gone   log key -> prev key (a deleted check-in's link in its chain)

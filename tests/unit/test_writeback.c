@@ -525,7 +525,8 @@ static void test_a_crash_while_sweeping_replays_to_the_recomputed_scores(void **
 static unsigned char *store_state(store *st, size_t *len)
 {
     const MDB_dbi dbis[] = {st->periods, st->teams, st->objectives, st->krs, st->up, st->down,
-                            st->agg, st->checkins, st->events, st->by_period, st->by_team};
+                            st->agg, st->checkins, st->checkin_late, st->checkin_gone,
+                            st->events, st->by_period, st->by_team};
     return fixture_snapshot_store(st, dbis, sizeof dbis / sizeof dbis[0], len);
 }
 

@@ -476,8 +476,8 @@ static bool import_alignments(import_ctx *c)
 
 /* Check-ins keep their author and time: the check-in handler takes both from
  * the request context, so the import lends them to it for one call. All of
- * them get the import's seq; check-ins of one KR are keyed (KR, time, seq),
- * so each must be later than the one before. */
+ * them get the import's seq (the log tells them apart by a number of their
+ * own); those of one KR must each be later than the one before. */
 static bool import_checkins(import_ctx *c)
 {
     int64_t now = c->rq->now;

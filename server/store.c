@@ -90,6 +90,8 @@ static int open_dbi(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi
  * schema 2 store finds none: init_meta refuses it (a writer converts it). */
 static int open_checkin_dbs(store *st, MDB_txn *txn, unsigned create)
 {
+    MDB_dbi probe;
+    st->checkin_dbs_created = mdb_dbi_open(txn, "checkin_log", 0, &probe) == MDB_NOTFOUND;
     int rc = open_dbi(txn, "checkin_log", create, &st->checkins);
     if (!rc) rc = open_dbi(txn, "checkin_heads", create, &st->checkin_heads);
     if (!rc) rc = open_dbi(txn, "checkin_late", create, &st->checkin_late);
@@ -181,7 +183,7 @@ static int init_meta(store *st, MDB_txn *txn, bool fresh, bool writer, char *err
         snprintf(err, errlen, "data schema version %u is not %u (this okrd is too old or too new)",
                  version, STORE_SCHEMA_VERSION);
         return STORE_SCHEMA_MISMATCH;
-    } else if (!st->has_checkin_dbs) {
+    } else if (!st->has_checkin_dbs || (st->checkin_dbs_created && !fresh)) {
         snprintf(err, errlen, "the data has no check-in log: it is damaged; restore a backup");
         return MDB_CORRUPTED;
     }
@@ -300,6 +302,17 @@ static void describe_open_error(int rc, const char *dir, const data_file *f, cha
         snprintf(err, errlen, "cannot open data directory %s: %s", dir, store_strerror(rc));
 }
 
+/* Double the map of an opening store (no transaction open). */
+static int grow_for_upgrade(store *st)
+{
+    MDB_envinfo info;
+    mdb_env_info(st->env, &info);
+    if (info.me_mapsize > STORE_MAX_MAP_SIZE / 2)
+        return MDB_MAP_FULL;
+    log_info("store: the conversion needs a larger map: %zu MiB", info.me_mapsize >> 19);
+    return mdb_env_set_mapsize(st->env, info.me_mapsize * 2);
+}
+
 int store_open(store *st, const char *dir, size_t map_size, bool create, char *err,
                size_t errlen)
 {
@@ -324,16 +337,30 @@ int store_open(store *st, const char *dir, size_t map_size, bool create, char *e
     if (!rc) rc = mdb_env_open(st->env, dir, MDB_NOTLS | (create ? 0 : MDB_RDONLY), 0600);
     if (!rc && file.existed) rc = check_file_length(st, &file, err, errlen);
     if (!rc && create) rc = store_reader_check(st, NULL);
-    if (!rc) rc = mdb_txn_begin(st->env, NULL, create ? 0 : MDB_RDONLY, &txn);
-    bool fresh = false;
-    if (!rc) rc = check_ownership(st, txn, &file, &fresh, err, errlen);
-    if (!rc) rc = open_all(st, txn, create);
-    if (!rc) rc = init_meta(st, txn, fresh, create, err, errlen);
-    if (!rc && st->upgraded_from) rc = upgrade_checkins(st, txn, err, errlen);
-    if (!rc && create) rc = wb_replay(st, txn, err, errlen);
-    if (!rc) {
-        rc = mdb_txn_commit(txn);
+    for (;;) {
+        bool fresh = false;
+        if (!rc) rc = mdb_txn_begin(st->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+        if (!rc) rc = check_ownership(st, txn, &file, &fresh, err, errlen);
+        if (!rc) rc = open_all(st, txn, create);
+        if (!rc) rc = init_meta(st, txn, fresh, create, err, errlen);
+        if (!rc && st->upgraded_from) rc = upgrade_checkins(st, txn, err, errlen);
+        if (!rc && create) rc = wb_replay(st, txn, err, errlen);
+        if (!rc) {
+            rc = mdb_txn_commit(txn);
+            txn = NULL;
+        }
+        /* A conversion needs room for the old and the new layout at once
+         * (the old pages are free only after its commit): grow and redo. */
+        if (!(rc == MDB_MAP_FULL && st->upgraded_from))
+            break;
+        if (txn)
+            mdb_txn_abort(txn);
         txn = NULL;
+        st->upgraded_from = 0;
+        wb_release(st);
+        rc = grow_for_upgrade(st);
+        if (rc)
+            break;
     }
     if (rc) {
         if (txn)
@@ -1971,8 +1998,9 @@ void store_del_checkins(store_txn *t, okr_node kr)
 /* ---- one check-in by its seq (its id) */
 
 /* The record with this seq, of kr (0: any KR), at this time (any when
- * !by_time): usually the only one of its seq; an import gave one seq to
- * all its check-ins. */
+ * !by_time): usually the only one of its seq, but an import gave one seq
+ * to all its check-ins: then kr's newest, or (kr 0) the one of the lowest
+ * KR id, as schema 2's walks found them. */
 static bool ci_find(store_txn *t, uint64_t seq, okr_node kr, bool by_time, int64_t time,
                     ci_rec *out)
 {
@@ -1985,12 +2013,17 @@ static bool ci_find(store_txn *t, uint64_t seq, okr_node kr, bool by_time, int64
     ci_key from = ci_make_key(seq, 0);
     MDB_val k = {CI_KEY, from.b}, v;
     bool found = false;
+    ci_rec r;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && !found && k.mv_size == CI_KEY && okr_get_be64(k.mv_data) == seq;
+         rc == 0 && k.mv_size == CI_KEY && okr_get_be64(k.mv_data) == seq;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (!ci_decode(t, &k, &v, out))
+        if (!ci_decode(t, &k, &v, &r))
             break;
-        found = (kr == 0 || out->kr == kr) && (!by_time || out->time == time);
+        bool match = kr == 0 ? !found || r.kr < out->kr      /* the lowest KR id */
+                             : r.kr == kr && (!by_time || r.time == time);   /* the newest */
+        if (match)
+            *out = r;
+        found = found || match;
     }
     if (rc && rc != MDB_NOTFOUND)
         fail(t, rc);

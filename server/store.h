@@ -150,6 +150,7 @@ typedef struct {
     MDB_dbi meta, periods, teams, objectives, krs, up, down, agg, checkins, events;
     MDB_dbi checkin_heads, checkin_late, checkin_gone;   /* with checkins (checkin_log) */
     bool has_checkin_dbs;          /* false: a read-only open of a schema 2 store */
+    bool checkin_dbs_created;      /* this open found no checkin_log */
     unsigned upgraded_from;        /* store_open converted this schema version (0: none) */
     MDB_dbi by_period, by_team;    /* indexes: name -> be32 objective (DUPSORT) */
     MDB_dbi users;

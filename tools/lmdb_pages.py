@@ -6,9 +6,10 @@ Usage: strace -f -xx -s 8192 -e trace=pwrite64 -o TRACE -p $(pidof okrd)  (a few
 
 Each 4 KiB page of every pwrite64 is classified by LMDB's page header and the
 key/value sizes of its first nodes (okrd's layout, server/store.h): 4-byte keys
-with 48-byte values are aggregates, other 4-byte keys node records, 20-byte
-keys check-ins, 25/9-byte keys the reply cache, 8-byte keys events or the free
-list (and redo records, as overflow pages). Prints pages per check-in by kind.
+with 48-byte values are aggregates, other 4-byte keys node records and the
+check-in chains' heads, 12-byte keys the check-in log (and its gone links),
+24-byte keys its late index, 25/9-byte keys the reply cache, 8-byte keys events
+or the free list (and redo records, as overflow pages). Prints pages per check-in by kind.
 A measurement aid for docs/performance.md ("Flat write cost"); not built,
 not run by the tests."""
 import sys, re, struct, collections
@@ -31,14 +32,15 @@ def classify(pg):
         ks[ksize] += 1; ds.append(lo | (hi << 16)); key = pg[off+8:off+8+ksize]
     k = ks.most_common(1)[0][0]
     if kind == 'branch':
-        name = {4: 'node-keyed (agg/krs/objectives/up/down)', 8: 'events/freelist', 20: 'checkins', 25: 'replies', 9: 'replies'}.get(k, 'ksize %d' % k)
+        name = {4: 'node-keyed (agg/krs/objectives/up/down/heads)', 8: 'events/freelist', 12: 'checkin log', 24: 'checkin late', 25: 'replies', 9: 'replies'}.get(k, 'ksize %d' % k)
         return 'branch ' + name
     d = ds[0]
     if k == 4:
         if all(x == 48 for x in ds): return 'leaf agg'
         return 'leaf krs/objectives/edges (4-byte keys)'
     if k == 8: return 'leaf events/freelist (8-byte keys)'
-    if k == 20: return 'leaf checkins'
+    if k == 12: return 'leaf checkin log (or gone links)'
+    if k == 24: return 'leaf checkin late index'
     if k in (25, 9): return 'leaf replies'
     return 'leaf ksize %d' % k
 buf = b''

@@ -39,6 +39,7 @@ static int open_env_sized(void **state, size_t map_size)
 }
 
 static int setup(void **state) { return open_env_sized(state, STORE_DEFAULT_MAP_SIZE); }
+static int setup_small(void **state) { return open_env_sized(state, 2u << 20); }
 
 static int teardown(void **state)
 {
@@ -590,15 +591,74 @@ static void test_a_schema_2_store_is_converted_by_a_writer_open(void **state)
     assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "1 2 3");
     assert_string_equal(history_values(&t, K(2), buf, sizeof buf), "4 5");
     assert_int_equal(store_checkin_owner(&t, 3), K(1));
-    assert_non_null(store_get_checkin(&t, K(2), 9));
-    assert_int_equal(store_count(&t, e->st.checkins), 5);
-    add_checkin(&t, K(1), 40, 10, 6, true);
+    Okr__CheckIn *c = store_get_checkin(&t, K(2), 9);   /* one seq, two: the newest */
+    assert_non_null(c);
+    assert_true(c->value == 5);
+    add_checkin(&t, K(3), 60, 20, 7, true);             /* an import's one seq on two KRs */
+    add_checkin(&t, K(2), 60, 20, 8, true);
+    assert_int_equal(store_checkin_owner(&t, 20), K(2)); /* the lowest KR id, as before */
+    assert_true(store_get_checkin(&t, K(3), 20)->value == 7);
+    assert_int_equal(store_count(&t, e->st.checkins), 7);
+    add_checkin(&t, K(1), 40, 21, 6, true);
     assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "1 2 3 6");
     assert_int_equal(mdb_dbi_open(t.txn, "checkins", 0, &old), MDB_NOTFOUND);
     assert_int_equal(mdb_get(t.txn, e->st.meta, &k, &v), 0);
     assert_int_equal(okr_get_be32(v.mv_data), STORE_SCHEMA_VERSION);
     assert_int_equal(t.rc, 0);
     commit_ok(&t);
+}
+
+/* The conversion writes the new layout before the old one's pages are
+ * free: on a map without room for both it grows the map and converts. */
+static void test_a_schema_2_conversion_grows_a_full_map(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    char err[512];
+    begin(e, &t, true);
+    unsigned char ver[4];
+    okr_put_be32(ver, 2);
+    MDB_val k = {6, "schema"}, v = {4, ver};
+    assert_int_equal(mdb_put(t.txn, e->st.meta, &k, &v, 0), 0);
+    MDB_dbi old;
+    assert_int_equal(mdb_dbi_open(t.txn, "checkins", MDB_CREATE, &old), 0);
+    for (uint32_t i = 0; i < 12000; i++)               /* about 1.3 MB of 2 MiB */
+        put_old_checkin(t.txn, old, K(1 + i % 100), 1000 + i, 10 + i, i);
+    MDB_dbi dbs[] = {e->st.checkins, e->st.checkin_heads, e->st.checkin_late, e->st.checkin_gone};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(mdb_drop(t.txn, dbs[i], 1), 0);
+    commit_ok(&t);
+    store_close(&e->st);
+
+    assert_int_equal(store_open(&e->st, e->dir, 2u << 20, true, err, sizeof err), 0);
+    assert_int_equal(e->st.upgraded_from, 2);
+    assert_true(e->st.map_size > (2u << 20));
+    begin(e, &t, false);
+    assert_int_equal(store_count(&t, e->st.checkins), 12000);
+    Okr__CheckIn **list;
+    assert_int_equal(store_checkins(&t, K(7), 200, &list), 120);
+    assert_true(list[0]->value == 6 && list[119]->value == 11906);
+    assert_int_equal(t.rc, 0);
+    store_txn_abort(&t);
+}
+
+/* Schema 3 data without its check-in log is damaged: a writer open must
+ * not start it afresh (the history would be silently gone). */
+static void test_schema_3_data_without_its_checkin_log_is_refused(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    char err[512];
+    begin(e, &t, true);
+    add_checkin(&t, K(1), 100, 1, 1, true);
+    assert_int_equal(mdb_drop(t.txn, e->st.checkins, 1), 0);
+    commit_ok(&t);
+    store_close(&e->st);
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err),
+                     MDB_CORRUPTED);
+    assert_string_equal(err, "the data has no check-in log: it is damaged; restore a backup");
+    fixture_rmtree(e->dir);          /* a usable store for teardown */
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
 }
 
 /* ------------------------------------------------------------ ids */
@@ -1081,6 +1141,9 @@ int main(void)
         T(test_backdated_edited_and_deleted_checkins_keep_the_time_order),
         T(test_a_damaged_checkin_chain_fails_the_read),
         T(test_a_schema_2_store_is_converted_by_a_writer_open),
+        T(test_schema_3_data_without_its_checkin_log_is_refused),
+        cmocka_unit_test_setup_teardown(test_a_schema_2_conversion_grows_a_full_map, setup_small,
+                                        teardown),
         T(test_checkins_are_the_newest_n_oldest_first_per_kr),
         T(test_checkins_of_the_highest_possible_kr_id_are_found),
         T(test_deleting_checkins_leaves_the_neighbouring_krs_alone),

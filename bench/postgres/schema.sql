@@ -214,8 +214,12 @@ BEGIN
     IF NOT FOUND OR k.kind <> 2 THEN
         RAISE EXCEPTION 'kr: % is not a metric key result', p_kr;
     END IF;
-    INSERT INTO b.checkin (kr, value) VALUES (p_kr, p_value);
+    -- Lock the KR before the insert takes its seq: two check-ins on one KR
+    -- then get their seqs in the order they apply, so the newest by seq is
+    -- the value stored (recompute() takes the newest by seq; inserted
+    -- first, a later seq could apply first and the stored value be stale).
     SELECT g.score INTO old_score FROM b.agg g WHERE g.id = p_kr FOR UPDATE;
+    INSERT INTO b.checkin (kr, value) VALUES (p_kr, p_value);
     new_score := score_metric(k.start, k.target, p_value);
     UPDATE b.agg SET cur = p_value, score = new_score WHERE id = p_kr;
     IF new_score <> old_score THEN

@@ -18,6 +18,7 @@ typedef struct {
     uint64_t last_seq;
     uint64_t logged_checkins;   /* check-ins in the log */
     uint64_t listed_checkins;   /* check-ins the KRs' histories list */
+    size_t damaged_histories;   /* KRs whose history could not be read */
 } checker;
 
 static void problem(checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -123,6 +124,13 @@ static void check_kr_follows_checkins(checker *c, okr_node node, const Okr__KeyR
     char id[OKR_ID_BUF];
     store_checkin_summary s;
     store_summarize_checkins(c->t, node, true, &s);
+    if (c->t->rc == MDB_CORRUPTED) {          /* its chain: the others are read on */
+        c->t->rc = 0;
+        problem(c, "key result %s's check-in history is damaged (a link of its chain "
+                "leads nowhere, or back)", id_of(node, id));
+        c->damaged_histories++;
+        return;
+    }
     c->listed_checkins += s.count;
     bool current_ok = s.newest ? kr->has_current && kr->current == s.newest->value &&
                                      kr->has_updated_at && kr->updated_at == s.newest->time
@@ -223,7 +231,7 @@ size_t integrity_check(store *st, integrity_problem_fn fn, void *ctx, int *rc)
     store_foreach_checkin(&t, check_checkin, &c);
     store_foreach(&t, st->objectives, check_objective, &c);
     store_foreach(&t, st->krs, check_kr, &c);
-    if (t.rc == 0 && c.listed_checkins != c.logged_checkins)
+    if (t.rc == 0 && c.damaged_histories == 0 && c.listed_checkins != c.logged_checkins)
         problem(&c, "the log holds %llu check-ins; the key results' histories list %llu",
                 (unsigned long long)c.logged_checkins, (unsigned long long)c.listed_checkins);
     store_foreach(&t, st->up, check_up_edge, &c);

@@ -18,8 +18,9 @@ typedef void (*integrity_problem_fn)(void *ctx, const char *problem);
 /* Check, in one read transaction:
  *  - every event unpacks, carries the seq of its key, and the seqs run
  *    contiguously from the oldest kept to the newest;
- *  - every check-in unpacks, names an existing KR (its key's) and a seq
- *    the log has reached;
+ *  - every check-in unpacks, names an existing KR and a seq the log has
+ *    reached; every KR's history can be read (its chain is whole) and the
+ *    histories list every check-in of the log;
  *  - every KR names an existing objective and is linked to it; every
  *    objective names an existing period, and team when it has one;
  *  - every edge joins two existing nodes and is stored both ways.

@@ -15,6 +15,7 @@
 #define SERVER_FIXTURE_IMPLEMENTATION
 #include "server_fixture.h"
 
+#include "integrity.h"
 #include "store.h"
 
 typedef struct {
@@ -532,6 +533,48 @@ static void test_a_damaged_checkin_chain_fails_the_read(void **state)
     store_checkins(&t, K(1), 10, &list);
     assert_int_equal(t.rc, MDB_CORRUPTED);
     store_txn_abort(&t);
+}
+
+static void note_problem(void *ctx, const char *text)
+{
+    char *last = ctx;
+    snprintf(last, 256, "%s", text);
+}
+
+/* okrd --verify names the KR whose history is damaged and reads the rest
+ * (the damaged chain does not stop the check). */
+static void test_verify_names_a_kr_whose_checkin_chain_is_damaged(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    begin(e, &t, true);
+    Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
+    kr.id = "K1";
+    kr.has_checkins = true;
+    kr.checkins = 2;
+    store_put_kr(&t, K(1), &kr);
+    add_checkin(&t, K(1), 100, 1, 1, true);
+    add_checkin(&t, K(1), 200, 2, 2, true);
+    commit_ok(&t);
+    begin(e, &t, true);
+    unsigned char key[12] = {0};
+    okr_put_be64(key, 2);                 /* record 2's prev -> a key never written */
+    MDB_val k = {12, key}, v;
+    assert_int_equal(mdb_get(t.txn, e->st.checkins, &k, &v), 0);
+    unsigned char *copy = malloc(v.mv_size);
+    memcpy(copy, v.mv_data, v.mv_size);
+    okr_put_be64(copy, 1);
+    okr_put_be32(copy + 8, 7);
+    MDB_val nv = {v.mv_size, copy};
+    assert_int_equal(mdb_put(t.txn, e->st.checkins, &k, &nv, 0), 0);
+    free(copy);
+    commit_ok(&t);
+    char last[256] = "";
+    int rc = -1;
+    size_t n = integrity_check(&e->st, note_problem, last, &rc);
+    assert_int_equal(rc, 0);
+    assert_true(n >= 1);
+    assert_non_null(strstr(last, "key result K1's check-in history is damaged"));
 }
 
 static void put_old_checkin(MDB_txn *txn, MDB_dbi old, okr_node kr, int64_t time, uint64_t seq,
@@ -1140,6 +1183,7 @@ int main(void)
         T(test_checkins_of_many_krs_sit_in_log_order),
         T(test_backdated_edited_and_deleted_checkins_keep_the_time_order),
         T(test_a_damaged_checkin_chain_fails_the_read),
+        T(test_verify_names_a_kr_whose_checkin_chain_is_damaged),
         T(test_a_schema_2_store_is_converted_by_a_writer_open),
         T(test_schema_3_data_without_its_checkin_log_is_refused),
         cmocka_unit_test_setup_teardown(test_a_schema_2_conversion_grows_a_full_map, setup_small,

@@ -14,6 +14,7 @@
 #include "logging.h"
 
 #define EDGE_VALUE_BYTES 8
+#define CI_KEY 12               /* a check-in's key in the log ("check-ins" below) */
 
 /* ------------------------------------------------------------ status */
 
@@ -770,7 +771,7 @@ static int wb_apply_record(wb_map *m, const MDB_val *v, uint64_t *entries)
         p += WB_ENTRY_HEAD;
         if ((kind != WB_AGG && kind != WB_KR && kind != WB_HEAD) || (size_t)(end - p) < len ||
             (!drop && kind == WB_AGG && len != sizeof(store_agg)) ||
-            (!drop && kind == WB_HEAD && len != 12))     /* a check-in log key */
+            (!drop && kind == WB_HEAD && len != CI_KEY))
             return EINVAL;
         if (drop)
             wb_erase(m, wb_key(kind, node));
@@ -1614,7 +1615,6 @@ size_t store_children(store_txn *t, okr_node parent, store_link **out)
  * A deleted chained check-in that is not the head leaves its prev in
  * checkin_gone, so the chain stays walkable. */
 
-#define CI_KEY 12
 #define CI_HEAD (CI_KEY + 1 + 4 + 8)
 #define CI_LATE_KEY (4 + 8 + CI_KEY)
 #define CI_CHAINED 1u            /* in the KR's chain (its prev is valid) */
@@ -1782,32 +1782,47 @@ void store_add_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c, bool in
 
 /* ---- reading a KR's check-ins back: the chain merged with the late ones */
 
+/* One link down a chain: from the record (or deleted one) at *at, go to
+ * *link. Returns CI_RECORD with that record in r, CI_GONE for a deleted
+ * one, CI_END at the chain's start or on damage. Either way *at is the
+ * place reached and *link the next link. Links must go to smaller keys (so
+ * a damaged chain fails instead of looping). */
+typedef enum { CI_END, CI_RECORD, CI_GONE } ci_place;
+
+static ci_place ci_link(store_txn *t, ci_key *at, ci_key *link, ci_rec *r)
+{
+    if (failed(t) || ci_none(link))
+        return CI_END;
+    if (memcmp(link->b, at->b, CI_KEY) >= 0) {
+        fail(t, MDB_CORRUPTED);
+        return CI_END;
+    }
+    *at = *link;
+    if (ci_read(t, at, r)) {
+        *link = r->prev;
+        return CI_RECORD;
+    }
+    MDB_val v;
+    if (failed(t) || !get_raw(t, t->st->checkin_gone, at->b, CI_KEY, &v) ||
+        v.mv_size != CI_KEY) {
+        fail(t, MDB_CORRUPTED);              /* a link that leads nowhere */
+        return CI_END;
+    }
+    memcpy(link->b, v.mv_data, CI_KEY);
+    return CI_GONE;
+}
+
 /* From the link `link` of the record at `at`, the next chained record
- * that is not LATE, into r; false at the chain's start. Links must go to
- * smaller keys (so a damaged chain fails instead of looping). */
+ * that is not LATE, into r; false at the chain's start. */
 static bool ci_chain_step(store_txn *t, ci_key at, ci_key link, ci_rec *r)
 {
-    while (!failed(t) && !ci_none(&link)) {
-        if (memcmp(link.b, at.b, CI_KEY) >= 0) {
-            fail(t, MDB_CORRUPTED);
+    for (;;) {
+        ci_place p = ci_link(t, &at, &link, r);
+        if (p == CI_END)
             return false;
-        }
-        at = link;
-        if (ci_read(t, &at, r)) {
-            if (!(r->flags & CI_LATE))
-                return true;
-            link = r->prev;
-            continue;
-        }
-        MDB_val v;
-        if (failed(t) || !get_raw(t, t->st->checkin_gone, at.b, CI_KEY, &v) ||
-            v.mv_size != CI_KEY) {
-            fail(t, MDB_CORRUPTED);          /* a link that leads nowhere */
-            return false;
-        }
-        memcpy(link.b, v.mv_data, CI_KEY);   /* a deleted one: its link on */
+        if (p == CI_RECORD && !(r->flags & CI_LATE))
+            return true;
     }
-    return false;
 }
 
 /* The newest chained record of kr. */
@@ -1947,26 +1962,12 @@ void store_del_checkins(store_txn *t, okr_node kr)
     memset(at.b, 0xff, CI_KEY);
     if (ci_head(t, kr, &link))
         ci_set_head(t, kr, &(ci_key){{0}});
-    while (!failed(t) && !ci_none(&link)) {
-        if (memcmp(link.b, at.b, CI_KEY) >= 0) {
-            fail(t, MDB_CORRUPTED);
-            return;
-        }
-        at = link;
-        ci_rec r;
-        MDB_val v;
-        if (ci_read(t, &at, &r)) {
-            if (r.flags & CI_LATE)
-                ci_del_late(t, kr, r.time, &r.key);
-            link = r.prev;
-            del_raw(t, t->st->checkins, at.b, CI_KEY, NULL, 0);
-        } else if (!failed(t) && get_raw(t, t->st->checkin_gone, at.b, CI_KEY, &v) &&
-                   v.mv_size == CI_KEY) {
-            memcpy(link.b, v.mv_data, CI_KEY);
-            del_raw(t, t->st->checkin_gone, at.b, CI_KEY, NULL, 0);
-        } else {
-            fail(t, MDB_CORRUPTED);
-        }
+    ci_rec r;
+    for (ci_place p; (p = ci_link(t, &at, &link, &r)) != CI_END;) {
+        if (p == CI_RECORD && (r.flags & CI_LATE))
+            ci_del_late(t, kr, r.time, &r.key);
+        del_raw(t, p == CI_RECORD ? t->st->checkins : t->st->checkin_gone, at.b, CI_KEY,
+                NULL, 0);
     }
     /* Then the late ones that never were in the chain. */
     MDB_cursor *cur;
@@ -2077,7 +2078,8 @@ typedef struct {
 static bool sum_step(void *ctx, const ci_rec *r)
 {
     checkin_summing *s = ctx;
-    s->out->count++;
+    if (s->count)
+        s->out->count++;
     if (s->out->newest != NULL && s->out->confident != NULL)
         return s->count;                  /* the rest only count */
     Okr__CheckIn *c = ci_unpack(s->t, r);
@@ -2096,8 +2098,6 @@ void store_summarize_checkins(store_txn *t, okr_node kr, bool count,
     *out = (store_checkin_summary){0};
     checkin_summing s = {.t = t, .count = count, .out = out};
     walk_checkins_back(t, kr, sum_step, &s);
-    if (!count)
-        out->count = 0;
 }
 
 /* Schema 2 kept check-ins in `checkins` keyed be32 kr . be64 time . be64 seq

@@ -285,16 +285,30 @@ static void test_parents_and_children_lists_hold_every_link_in_node_order(void *
 
 /* ------------------------------------------------------------ check-ins */
 
-static void put_checkin(store_txn *t, okr_node kr, int64_t time, uint64_t seq, double value)
+/* A check-in of kr as op_checkin makes it (id: the KR's id's buffer). */
+static Okr__CheckIn checkin_record(okr_node kr, int64_t time, uint64_t seq, double value,
+                                   char *id)
 {
     Okr__CheckIn c = OKR__CHECK_IN__INIT;
-    char id[OKR_ID_BUF];
     c.kr = okr_id_format(kr, id);
     c.has_time = c.has_value = c.has_seq = true;
     c.time = time;
     c.value = value;
     c.seq = seq;
-    store_add_checkin(t, kr, &c, true);
+    return c;
+}
+
+static void add_checkin(store_txn *t, okr_node kr, int64_t time, uint64_t seq, double value,
+                        bool in_order)
+{
+    char id[OKR_ID_BUF];
+    Okr__CheckIn c = checkin_record(kr, time, seq, value, id);
+    store_add_checkin(t, kr, &c, in_order);
+}
+
+static void put_checkin(store_txn *t, okr_node kr, int64_t time, uint64_t seq, double value)
+{
+    add_checkin(t, kr, time, seq, value, true);
 }
 
 static void test_checkins_are_the_newest_n_oldest_first_per_kr(void **state)
@@ -382,19 +396,6 @@ static void test_deleting_checkins_leaves_the_neighbouring_krs_alone(void **stat
     assert_int_equal(store_checkins(&t, K(3), 10, &list), 5);
     assert_int_equal(store_count(&t, e->st.checkins), 10);
     store_txn_abort(&t);
-}
-
-static void add_checkin(store_txn *t, okr_node kr, int64_t time, uint64_t seq, double value,
-                        bool in_order)
-{
-    Okr__CheckIn c = OKR__CHECK_IN__INIT;
-    char id[OKR_ID_BUF];
-    c.kr = okr_id_format(kr, id);
-    c.has_time = c.has_value = c.has_seq = true;
-    c.time = time;
-    c.value = value;
-    c.seq = seq;
-    store_add_checkin(t, kr, &c, in_order);
 }
 
 /* kr's history (newest `limit`, oldest first) as its values, "a b c". */
@@ -507,6 +508,25 @@ static void test_backdated_edited_and_deleted_checkins_keep_the_time_order(void 
     commit_ok(&t);
 }
 
+/* Damage on purpose: make record (seq, 0)'s chain link point at (prev, n). */
+static void relink(env *e, uint64_t seq, uint64_t prev, uint32_t n)
+{
+    store_txn t;
+    begin(e, &t, true);
+    unsigned char key[12] = {0};
+    okr_put_be64(key, seq);
+    MDB_val k = {12, key}, v;
+    assert_int_equal(mdb_get(t.txn, e->st.checkins, &k, &v), 0);
+    unsigned char *copy = malloc(v.mv_size);
+    memcpy(copy, v.mv_data, v.mv_size);
+    okr_put_be64(copy, prev);
+    okr_put_be32(copy + 8, n);
+    MDB_val nv = {v.mv_size, copy};
+    assert_int_equal(mdb_put(t.txn, e->st.checkins, &k, &nv, 0), 0);
+    free(copy);
+    commit_ok(&t);
+}
+
 /* A chain whose link goes up (damage) fails the read instead of looping. */
 static void test_a_damaged_checkin_chain_fails_the_read(void **state)
 {
@@ -516,18 +536,7 @@ static void test_a_damaged_checkin_chain_fails_the_read(void **state)
     add_checkin(&t, K(1), 100, 1, 1, true);
     add_checkin(&t, K(1), 200, 2, 2, true);
     commit_ok(&t);
-    begin(e, &t, true);
-    unsigned char key[12] = {0};
-    okr_put_be64(key, 1);                 /* record 1's prev -> record 2 */
-    MDB_val k = {12, key}, v;
-    assert_int_equal(mdb_get(t.txn, e->st.checkins, &k, &v), 0);
-    unsigned char *copy = malloc(v.mv_size);
-    memcpy(copy, v.mv_data, v.mv_size);
-    okr_put_be64(copy, 2);
-    MDB_val nv = {v.mv_size, copy};
-    assert_int_equal(mdb_put(t.txn, e->st.checkins, &k, &nv, 0), 0);
-    free(copy);
-    commit_ok(&t);
+    relink(e, 1, 2, 0);                   /* record 1's prev -> record 2 */
     begin(e, &t, false);
     Okr__CheckIn **list;
     store_checkins(&t, K(1), 10, &list);
@@ -556,19 +565,7 @@ static void test_verify_names_a_kr_whose_checkin_chain_is_damaged(void **state)
     add_checkin(&t, K(1), 100, 1, 1, true);
     add_checkin(&t, K(1), 200, 2, 2, true);
     commit_ok(&t);
-    begin(e, &t, true);
-    unsigned char key[12] = {0};
-    okr_put_be64(key, 2);                 /* record 2's prev -> a key never written */
-    MDB_val k = {12, key}, v;
-    assert_int_equal(mdb_get(t.txn, e->st.checkins, &k, &v), 0);
-    unsigned char *copy = malloc(v.mv_size);
-    memcpy(copy, v.mv_data, v.mv_size);
-    okr_put_be64(copy, 1);
-    okr_put_be32(copy + 8, 7);
-    MDB_val nv = {v.mv_size, copy};
-    assert_int_equal(mdb_put(t.txn, e->st.checkins, &k, &nv, 0), 0);
-    free(copy);
-    commit_ok(&t);
+    relink(e, 2, 1, 7);                   /* record 2's prev -> a key never written */
     char last[256] = "";
     int rc = -1;
     size_t n = integrity_check(&e->st, note_problem, last, &rc);
@@ -580,19 +577,38 @@ static void test_verify_names_a_kr_whose_checkin_chain_is_damaged(void **state)
 static void put_old_checkin(MDB_txn *txn, MDB_dbi old, okr_node kr, int64_t time, uint64_t seq,
                             double value)
 {
-    Okr__CheckIn c = OKR__CHECK_IN__INIT;
     char id[OKR_ID_BUF];
-    c.kr = okr_id_format(kr, id);
-    c.has_time = c.has_value = c.has_seq = true;
-    c.time = time;
-    c.value = value;
-    c.seq = seq;
+    Okr__CheckIn c = checkin_record(kr, time, seq, value, id);
     unsigned char key[20], val[128];
     okr_put_be32(key, kr);
     okr_put_be64(key + 4, (uint64_t)time);
     okr_put_be64(key + 12, seq);
     MDB_val k = {20, key}, v = {okr__check_in__pack(&c, val), val};
     assert_int_equal(mdb_put(txn, old, &k, &v, 0), 0);
+}
+
+/* A store as schema 2 left it: begin a write transaction that records
+ * version 2 and returns the old `checkins` database to fill... */
+static MDB_dbi begin_schema_2(env *e, store_txn *t)
+{
+    begin(e, t, true);
+    unsigned char ver[4];
+    okr_put_be32(ver, 2);
+    MDB_val k = {6, "schema"}, v = {4, ver};
+    assert_int_equal(mdb_put(t->txn, e->st.meta, &k, &v, 0), 0);
+    MDB_dbi old;
+    assert_int_equal(mdb_dbi_open(t->txn, "checkins", MDB_CREATE, &old), 0);
+    return old;
+}
+
+/* ...then drop schema 3's check-in databases, commit and close. */
+static void end_schema_2(env *e, store_txn *t)
+{
+    MDB_dbi dbs[] = {e->st.checkins, e->st.checkin_heads, e->st.checkin_late, e->st.checkin_gone};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(mdb_drop(t->txn, dbs[i], 1), 0);
+    commit_ok(t);
+    store_close(&e->st);
 }
 
 /* Schema 2 kept check-ins keyed (kr, time, seq) in `checkins`. A writer
@@ -604,23 +620,13 @@ static void test_a_schema_2_store_is_converted_by_a_writer_open(void **state)
     env *e = *state;
     store_txn t;
     char buf[256], err[512];
-    begin(e, &t, true);
-    unsigned char ver[4];
-    okr_put_be32(ver, 2);
-    MDB_val k = {6, "schema"}, v = {4, ver};
-    assert_int_equal(mdb_put(t.txn, e->st.meta, &k, &v, 0), 0);
-    MDB_dbi old;
-    assert_int_equal(mdb_dbi_open(t.txn, "checkins", MDB_CREATE, &old), 0);
+    MDB_dbi old = begin_schema_2(e, &t);
     put_old_checkin(t.txn, old, K(1), 10, 5, 1);
     put_old_checkin(t.txn, old, K(1), 20, 3, 2);      /* backdated: a lower seq */
     put_old_checkin(t.txn, old, K(1), 30, 7, 3);
     put_old_checkin(t.txn, old, K(2), 40, 9, 4);      /* an import: one seq, two check-ins */
     put_old_checkin(t.txn, old, K(2), 50, 9, 5);
-    MDB_dbi dbs[] = {e->st.checkins, e->st.checkin_heads, e->st.checkin_late, e->st.checkin_gone};
-    for (size_t i = 0; i < 4; i++)
-        assert_int_equal(mdb_drop(t.txn, dbs[i], 1), 0);
-    commit_ok(&t);
-    store_close(&e->st);
+    end_schema_2(e, &t);
 
     store ro;
     assert_int_equal(store_open(&ro, e->dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err),
@@ -645,6 +651,7 @@ static void test_a_schema_2_store_is_converted_by_a_writer_open(void **state)
     add_checkin(&t, K(1), 40, 21, 6, true);
     assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "1 2 3 6");
     assert_int_equal(mdb_dbi_open(t.txn, "checkins", 0, &old), MDB_NOTFOUND);
+    MDB_val k = {6, "schema"}, v;
     assert_int_equal(mdb_get(t.txn, e->st.meta, &k, &v), 0);
     assert_int_equal(okr_get_be32(v.mv_data), STORE_SCHEMA_VERSION);
     assert_int_equal(t.rc, 0);
@@ -658,20 +665,10 @@ static void test_a_schema_2_conversion_grows_a_full_map(void **state)
     env *e = *state;
     store_txn t;
     char err[512];
-    begin(e, &t, true);
-    unsigned char ver[4];
-    okr_put_be32(ver, 2);
-    MDB_val k = {6, "schema"}, v = {4, ver};
-    assert_int_equal(mdb_put(t.txn, e->st.meta, &k, &v, 0), 0);
-    MDB_dbi old;
-    assert_int_equal(mdb_dbi_open(t.txn, "checkins", MDB_CREATE, &old), 0);
+    MDB_dbi old = begin_schema_2(e, &t);
     for (uint32_t i = 0; i < 12000; i++)               /* about 1.3 MB of 2 MiB */
         put_old_checkin(t.txn, old, K(1 + i % 100), 1000 + i, 10 + i, i);
-    MDB_dbi dbs[] = {e->st.checkins, e->st.checkin_heads, e->st.checkin_late, e->st.checkin_gone};
-    for (size_t i = 0; i < 4; i++)
-        assert_int_equal(mdb_drop(t.txn, dbs[i], 1), 0);
-    commit_ok(&t);
-    store_close(&e->st);
+    end_schema_2(e, &t);
 
     assert_int_equal(store_open(&e->st, e->dir, 2u << 20, true, err, sizeof err), 0);
     assert_int_equal(e->st.upgraded_from, 2);

@@ -813,6 +813,8 @@ static void test_ctrl_c_cancels_the_line_and_ctrl_d_quits(void **state)
     char want[256];
     term_open(f, NULL, NULL);
     term_type(&f->term, "obj delete O1");
+    /* The line shown first: else the old prompt could pass for the new one. */
+    term_wait_last_line(&f->term, typed(f, "obj delete O1", want, sizeof want));
     term_key(&f->term, "C-c");
     term_wait_last_line(&f->term, f->prompt);
     char *screen = term_screen(&f->term, false);

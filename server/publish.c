@@ -43,9 +43,12 @@
 #include "okr.pb-c.h"
 #include "okr_limits.h"
 
+/* A topic okrd keeps. doubted: its last unsubscription arrived, which may
+ * be a stray one (see unsubscribe()): still sent, no longer counted. */
 struct topic_entry {
     UT_hash_handle hh;
     size_t len;
+    bool doubted;
     unsigned char bytes[PUBLISH_MAX_TOPIC];
 };
 
@@ -276,6 +279,12 @@ int publish_rebind(publisher *p, void *ctx, const char *endpoint, int hwm, int s
     }
 }
 
+static void forget(publisher *p, struct topic_entry *e)
+{
+    HASH_DEL(p->topics, e);
+    free(e);
+}
+
 void publish_close(publisher *p)
 {
     stop_guard(p);
@@ -283,8 +292,7 @@ void publish_close(publisher *p)
         zmq_close(p->socket);
     struct topic_entry *e, *next;
     HASH_ITER(hh, p->topics, e, next) {
-        HASH_DEL(p->topics, e);
-        free(e);
+        forget(p, e);
     }
     memset(p, 0, sizeof *p);
 }
@@ -338,14 +346,21 @@ static void subscribe(publisher *p, const unsigned char *t, size_t len)
         p->refused++;
         return;
     }
-    if (find_topic(p, t, len))            /* a repeat (an XSUB may send one) */
+    struct topic_entry *e = find_topic(p, t, len);
+    if (e && !e->doubted)                 /* a repeat (an XSUB may send one) */
         return;
-    struct topic_entry *e = NULL;
+    if (e) {                              /* followed again: counted again */
+        e->doubted = false;
+        p->n_doubted--;
+        p->n_topics++;
+        return;
+    }
     if (p->n_topics < PUBLISH_MAX_TOPICS)
         e = malloc(sizeof *e);
     bool add_failed = e == NULL;
     if (e) {
         e->len = len;
+        e->doubted = false;
         memcpy(e->bytes, t, len);
         HASH_ADD_KEYPTR(hh, p->topics, e->bytes, e->len, e);
     }
@@ -360,14 +375,43 @@ static void subscribe(publisher *p, const unsigned char *t, size_t len)
     p->n_topics++;
 }
 
+/* libzmq reports a topic's last unsubscription, but also one from a
+ * connection that never subscribed to it (its trie finds nothing to remove
+ * and passes the message on), and the message names no connection. So an
+ * unsubscription only makes a topic doubted: still sent (libzmq filters),
+ * no longer counted, forgotten when nobody is connected (publish_heartbeat).
+ * Doubted topics are bounded like kept ones; past that every node topic is
+ * sent instead. */
 static void unsubscribe(publisher *p, const unsigned char *t, size_t len)
 {
     struct topic_entry *e = len <= PUBLISH_MAX_TOPIC ? find_topic(p, t, len) : NULL;
-    if (e == NULL)
-        return;                           /* refused, or never subscribed */
-    HASH_DEL(p->topics, e);
-    free(e);
+    if (e == NULL || e->doubted)
+        return;                           /* refused, never subscribed, or a repeat */
     p->n_topics--;
+    if (p->n_doubted < PUBLISH_MAX_TOPICS) {
+        e->doubted = true;
+        p->n_doubted++;
+        return;
+    }
+    forget(p, e);
+    p->overflowed = true;
+}
+
+/* Nobody is connected, so libzmq holds no subscription: the doubted topics
+ * and an overflow can go. Only where the guard counts connections (TCP). */
+static void forget_doubted(publisher *p)
+{
+    uint64_t connections = 0;
+    if (!publish_subscribers(p, &connections) || connections > 0 ||
+        (p->n_doubted == 0 && !p->overflowed))
+        return;
+    struct topic_entry *e, *next;
+    HASH_ITER(hh, p->topics, e, next) {
+        if (e->doubted)
+            forget(p, e);
+    }
+    p->n_doubted = 0;
+    p->overflowed = false;
 }
 
 /* ------------------------------------------------------------ subscriptions */
@@ -489,6 +533,7 @@ void publish_event(publisher *p, const void *event, size_t len, int64_t commit_t
 void publish_heartbeat(publisher *p, uint64_t seq, const unsigned char *epoch, size_t epoch_len,
                        int64_t started_at, int64_t now)
 {
+    forget_doubted(p);
     Okr__Heartbeat hb = OKR__HEARTBEAT__INIT;
     hb.has_seq = hb.has_epoch = hb.has_started_at = hb.has_time = true;
     hb.seq = seq;

@@ -3,7 +3,8 @@
  *
  * XPUB tells us which topics are subscribed (each first subscription and
  * last unsubscription), so an event goes out on a node topic only when
- * someone follows it. The topics okrd keeps are bounded: a topic that can
+ * someone may follow it (an unsubscription may be a stray one, so a topic
+ * is forgotten only once nobody is connected). The topics okrd keeps are bounded: a topic that can
  * match nothing okrd publishes (too long, an embedded NUL, not a prefix of
  * "all", "hb" or "node/ID/") is refused, and so is any topic past
  * PUBLISH_MAX_TOPICS. What libzmq keeps is bounded too: it drops a
@@ -46,7 +47,8 @@ struct topic_entry;
 typedef struct publisher {
     void *socket;                 /* XPUB */
     struct topic_entry *topics;   /* uthash set of the subscribed topics kept */
-    uint64_t n_topics;
+    uint64_t n_topics;            /* kept and followed (Status.subscriptions) */
+    uint64_t n_doubted;           /* kept after an unsubscription (publish.c) */
     uint64_t refused;             /* subscriptions refused since start */
     bool overflowed;              /* a node topic was refused for room */
     /* The guard thread (publish.c): it alone uses monitor and epoll_fd. */
@@ -102,7 +104,8 @@ bool publish_subscribers(const publisher *p, uint64_t *n);
 void publish_event(publisher *p, const void *event, size_t len, int64_t commit_time,
                    const char *const *nodes, size_t n_nodes);
 
-/* A heartbeat on "hb". */
+/* A heartbeat on "hb". When the guard counts no connection, the topics
+ * kept after an unsubscription are forgotten and an overflow ends. */
 void publish_heartbeat(publisher *p, uint64_t seq, const unsigned char *epoch, size_t epoch_len,
                        int64_t started_at, int64_t now);
 

@@ -324,6 +324,43 @@ static void test_a_monitor_gets_its_events_while_a_flooder_is_connected(void **s
     harness_server_destroy(&s);
 }
 
+/* A stray unsubscription of a node topic (from a connection that never
+ * subscribed to it: libzmq reports it like a last one) must not silence the
+ * topic for the monitor that follows it: its next event still goes out
+ * live; a real last unsubscription still takes the topic off the count
+ * (tests/unit/test_topics.c: when the doubted topics are forgotten). */
+static void test_a_stray_unsubscription_does_not_silence_a_node_topic(void **state)
+{
+    (void)state;
+    struct harness_server s = {0};
+    assert_int_equal(harness_server_start(&s, NULL), 0);
+    build_kr(&s);
+    void *ctx = zmq_ctx_new();
+
+    void *mon = new_sub(ctx, &s, ZMQ_SUB, 0);
+    subscribe(mon, "node/O1/", 8);
+    expect_counts(&s, 1, 0);
+    void *liar = zmq_socket(ctx, ZMQ_XSUB);
+    int one = 1, linger = 0;
+    zmq_setsockopt(liar, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_setsockopt(liar, ONLY_FIRST_SUBSCRIBE, &one, sizeof one), 0);
+    assert_int_equal(zmq_connect(liar, s.events), 0);
+    send_stray_unsubscription(liar, "node/O1/");
+    assert_int_equal(zmq_send(liar, "\1hb", 3, 0), 3);   /* a marker, read after it */
+    expect_counts(&s, 1, 0);          /* node/O1/ doubted (not counted), hb kept */
+
+    struct harness_result r;
+    harness_okr_ok(&s, &r, "checkin", "K1", "50", NULL);
+    harness_result_free(&r);
+    expect_message(mon, "node/O1/");
+
+    zmq_close(liar);
+    zmq_close(mon);
+    expect_counts(&s, 0, 0);
+    zmq_ctx_term(ctx);
+    harness_server_destroy(&s);
+}
+
 /* Waits for `count` disconnections of a socket (its zmq monitor on pair). */
 static bool wait_disconnects(void *pair, int count, int timeout_ms)
 {
@@ -508,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_topics_over_the_count_limit_are_refused_and_released),
         cmocka_unit_test(test_topics_with_an_embedded_nul_are_refused_and_leave_nothing),
         cmocka_unit_test(test_a_monitor_gets_its_events_while_a_flooder_is_connected),
+        cmocka_unit_test(test_a_stray_unsubscription_does_not_silence_a_node_topic),
         cmocka_unit_test(test_memory_stays_bounded_under_a_flood_of_long_subscriptions),
         cmocka_unit_test(test_a_connection_past_its_subscription_bytes_is_dropped),
         cmocka_unit_test(test_stalled_subscribers_hold_bounded_memory),

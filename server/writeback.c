@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "logging.h"
 
@@ -22,6 +23,39 @@ static void *alloc_or_die(size_t n)
     if (p == NULL)
         out_of_memory();
     return p;
+}
+
+/* Slot arrays of at least 2 MiB are mapped with transparent huge pages
+ * asked for: growing a table of a million entries then takes two dozen page
+ * faults instead of twelve thousand (the stall a doubling puts on one
+ * batch), and a lookup misses the TLB less. Every slot of such a table is
+ * touched anyway (keys are hashed all over it, and it is at least a quarter
+ * full once grown), so this adds no resident memory. Smaller ones: calloc. */
+#define HUGE_SLOTS_BYTES (2u << 20)
+
+static wb_entry *slots_alloc(size_t cap)
+{
+    size_t bytes = cap * sizeof(wb_entry);
+    if (bytes < HUGE_SLOTS_BYTES) {
+        wb_entry *slots = calloc(cap, sizeof *slots);
+        if (slots == NULL)
+            out_of_memory();
+        return slots;
+    }
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        out_of_memory();
+    madvise(p, bytes, MADV_HUGEPAGE);        /* a hint: without THP, plain pages */
+    return p;                                /* zero-filled, as calloc's */
+}
+
+static void slots_free(wb_entry *slots, size_t cap)
+{
+    size_t bytes = cap * sizeof(wb_entry);
+    if (bytes < HUGE_SLOTS_BYTES)
+        free(slots);
+    else if (slots)
+        munmap(slots, bytes);
 }
 
 static size_t home(uint64_t key, size_t cap)
@@ -55,14 +89,12 @@ static void grow(wb_map *m)
     size_t cap = m->cap ? m->cap * 2 : 64;
     wb_entry *old = m->slots;
     size_t old_cap = m->cap;
-    m->slots = calloc(cap, sizeof *m->slots);
-    if (m->slots == NULL)
-        out_of_memory();
+    m->slots = slots_alloc(cap);
     m->cap = cap;
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].key)
             m->slots[probe(m, old[i].key)] = old[i];
-    free(old);
+    slots_free(old, old_cap);
 }
 
 static void release(const wb_map *m, wb_entry *e)
@@ -158,7 +190,7 @@ void wb_clear(wb_map *m)
 void wb_free(wb_map *m)
 {
     wb_clear(m);
-    free(m->slots);
+    slots_free(m->slots, m->cap);
     m->slots = NULL;
     m->cap = 0;
 }

@@ -260,6 +260,50 @@ static void tables_agree_with_a_plain_array(bool small)
     wb_free(&m);
 }
 
+/* A table grown past 2 MiB of slots (mapped with huge pages asked for,
+ * writeback.c) through several doublings keeps every entry; erasing half,
+ * clearing and filling again work on those slots too, small and plain. */
+static void grow_to_huge_slots(bool small)
+{
+    enum { KEYS = 200000 };               /* 2^19 slots of 24 bytes: 12 MiB */
+    wb_map m = {.small = small};
+    unsigned char buf[12];
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t i = 0; i < KEYS; i++) {
+            uint32_t len = table_value((int32_t)(i + round), i % 2, buf);
+            wb_set(&m, wb_key(1 + i % 3, i * 2654435761u), buf, len, false);
+        }
+        assert_int_equal(m.n, KEYS);
+        assert_true(m.cap * sizeof(wb_entry) >= (2u << 20));
+        for (uint32_t i = 0; i < KEYS; i += 2)
+            wb_erase(&m, wb_key(1 + i % 3, i * 2654435761u));
+        assert_int_equal(m.n, KEYS / 2);
+        for (uint32_t i = 0; i < KEYS; i++) {
+            const wb_entry *e = wb_find(&m, wb_key(1 + i % 3, i * 2654435761u));
+            if (i % 2 == 0) {
+                assert_null(e);
+                continue;
+            }
+            assert_non_null(e);
+            uint32_t len = table_value((int32_t)(i + round), i % 2, buf);
+            assert_int_equal(e->len, len);
+            assert_memory_equal(wb_bytes(e), buf, len);
+        }
+        wb_clear(&m);
+        assert_int_equal(m.n, 0);
+        assert_null(wb_find(&m, wb_key(2, 1 * 2654435761u)));
+    }
+    wb_free(&m);
+    assert_int_equal(m.cap, 0);
+}
+
+static void test_a_table_grown_to_huge_slots_keeps_every_entry(void **state)
+{
+    (void)state;
+    grow_to_huge_slots(false);
+    grow_to_huge_slots(true);
+}
+
 static int by_key_value(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -1186,6 +1230,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_tables_agree_with_a_plain_array),
         cmocka_unit_test(test_a_small_table_keeps_short_values_in_its_slots),
+        cmocka_unit_test(test_a_table_grown_to_huge_slots_keeps_every_entry),
         cmocka_unit_test(test_the_sweep_sorts_its_keys_like_qsort),
         cmocka_unit_test(test_a_checkin_without_a_nested_transaction_leaves_the_same_state),
         cmocka_unit_test(test_a_crash_before_the_checkpoint_replays_to_the_recomputed_scores),

@@ -1231,3 +1231,29 @@ char *harness_json_canonical(const char *text, const char *const *drop_keys)
     json_object_put(root);
     return out;
 }
+
+/* ------------------------------------------------------------ hostile subscribers */
+
+#define ONLY_FIRST_SUBSCRIBE 108      /* ZMQ_ONLY_FIRST_SUBSCRIBE, a draft option */
+
+void *harness_liar_connect(void *ctx, const char *endpoint)
+{
+    void *liar = zmq_socket(ctx, ZMQ_XSUB);
+    int one = 1, linger = 0;
+    assert_non_null(liar);
+    zmq_setsockopt(liar, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_setsockopt(liar, ONLY_FIRST_SUBSCRIBE, &one, sizeof one), 0);
+    assert_int_equal(zmq_connect(liar, endpoint), 0);
+    return liar;
+}
+
+void harness_send_stray_unsubscription(void *liar, const char *topic)
+{
+    char frame[64];
+    size_t len = strlen(topic);
+    assert_true(len < sizeof frame);
+    frame[0] = 0;
+    memcpy(frame + 1, topic, len);
+    assert_int_equal(zmq_send(liar, "x", 1, ZMQ_SNDMORE), 1);
+    assert_int_equal(zmq_send(liar, frame, len + 1, 0), (int)len + 1);
+}

@@ -235,4 +235,12 @@ struct json_object *harness_json_array_find(struct json_object *root, const char
  * "expected"). malloc'd. */
 char *harness_json_canonical(const char *text, const char *const *drop_keys);
 
+/* A hostile subscriber: an XSUB on ctx connected to endpoint that may send
+ * raw subscription messages (the draft ZMQ_ONLY_FIRST_SUBSCRIBE, which
+ * libzmq 4.3.4 honours: later parts of a message go out as they are). */
+void *harness_liar_connect(void *ctx, const char *endpoint);
+/* An unsubscription of topic from a connection that never subscribed to it
+ * (an XSUB filters those itself, so it rides as a message's second part). */
+void harness_send_stray_unsubscription(void *liar, const char *topic);
+
 #endif

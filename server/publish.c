@@ -155,14 +155,14 @@ static void *guard_main(void *arg)
     }
 }
 
-/* The monitor PAIR, the epoll set and the thread (signals blocked in it:
- * they are the main loop's). Only TCP endpoints: ipc has no byte count. */
-static int start_guard(publisher *p, void *ctx, const char *bound)
+/* The monitor PAIR, attached before the socket binds, so that no
+ * connection can be accepted unseen (the guard's count must never be too
+ * low: a heartbeat forgets topics when it reads 0). Only TCP endpoints:
+ * ipc has no byte count. */
+static int attach_monitor(publisher *p, void *ctx, const char *endpoint)
 {
-    const char *colon = strrchr(bound, ':');
-    if (strncmp(bound, "tcp://", 6) != 0 || colon == NULL)
+    if (strncmp(endpoint, "tcp://", 6) != 0)
         return 0;
-    p->port = atoi(colon + 1);
     char ep[96];
     /* A new name for every socket: a re-bound XPUB's monitor must not meet
      * the old one's endpoint, which libzmq releases only later. */
@@ -173,6 +173,21 @@ static int start_guard(publisher *p, void *ctx, const char *bound)
     p->monitor = zmq_socket(ctx, ZMQ_PAIR);
     if (p->monitor == NULL || zmq_connect(p->monitor, ep) != 0)
         return -1;
+    return 0;
+}
+
+/* The epoll set and the thread (signals blocked in it: they are the main
+ * loop's), once the socket is bound on its port. */
+static int start_guard(publisher *p, const char *bound)
+{
+    const char *colon = strrchr(bound, ':');
+    if (p->monitor == NULL)
+        return 0;
+    if (strncmp(bound, "tcp://", 6) != 0 || colon == NULL) {
+        zmq_socket_monitor(p->socket, NULL, 0);   /* unread events must not pile up */
+        return 0;
+    }
+    p->port = atoi(colon + 1);
     p->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     p->stop_fd = eventfd(0, EFD_CLOEXEC);
     if (p->epoll_fd < 0 || p->stop_fd < 0)
@@ -228,6 +243,11 @@ static int open_xpub(publisher *p, void *ctx, const char *endpoint, int hwm, int
     if (sndbuf > 0)
         zmq_setsockopt(p->socket, ZMQ_SNDBUF, &sndbuf, sizeof sndbuf);
     endpoint_set_ipv6(p->socket, endpoint);
+    if (attach_monitor(p, ctx, endpoint) != 0) {
+        log_error("cannot watch %s: %s", endpoint, zmq_strerror(errno));
+        publish_close(p);
+        return -1;
+    }
     if ((a && auth_secure_socket(a, p->socket) != 0) || zmq_bind(p->socket, endpoint) != 0) {
         if (report)
             log_error("cannot bind %s: %s", endpoint, zmq_strerror(errno));
@@ -237,7 +257,7 @@ static int open_xpub(publisher *p, void *ctx, const char *endpoint, int hwm, int
     zmq_getsockopt(p->socket, ZMQ_LAST_ENDPOINT, bound, &len);
     if (report)
         log_info("publishing events on %s", bound);
-    if (start_guard(p, ctx, bound) != 0) {
+    if (start_guard(p, bound) != 0) {
         log_error("cannot watch %s: %s", bound, zmq_strerror(errno));
         publish_close(p);
         return -1;
@@ -349,6 +369,10 @@ static void subscribe(publisher *p, const unsigned char *t, size_t len)
     struct topic_entry *e = find_topic(p, t, len);
     if (e && !e->doubted)                 /* a repeat (an XSUB may send one) */
         return;
+    if (e && p->n_topics >= PUBLISH_MAX_TOPICS) {
+        p->refused++;                     /* no room to count it: still sent, doubted */
+        return;
+    }
     if (e) {                              /* followed again: counted again */
         e->doubted = false;
         p->n_doubted--;
@@ -398,11 +422,16 @@ static void unsubscribe(publisher *p, const unsigned char *t, size_t len)
 }
 
 /* Nobody is connected, so libzmq holds no subscription: the doubted topics
- * and an overflow can go. Only where the guard counts connections (TCP). */
+ * and an overflow can go. Only where the guard counts connections (TCP),
+ * and not at the first heartbeat after a subscription message: the guard
+ * learns of a connection a moment after libzmq accepted it, so a count of 0
+ * just after a subscription arrived may be a connection not yet counted. */
 static void forget_doubted(publisher *p)
 {
     uint64_t connections = 0;
-    if (!publish_subscribers(p, &connections) || connections > 0 ||
+    bool heard = p->heard;
+    p->heard = false;
+    if (heard || !publish_subscribers(p, &connections) || connections > 0 ||
         (p->n_doubted == 0 && !p->overflowed))
         return;
     struct topic_entry *e, *next;
@@ -433,6 +462,7 @@ void publish_read_subscriptions(publisher *p)
         }
         const unsigned char *data = zmq_msg_data(&msg);
         size_t size = zmq_msg_size(&msg);
+        p->heard = true;
         if (size >= 1 && data[0] == 1)
             subscribe(p, data + 1, size - 1);
         else if (size >= 1 && data[0] == 0)

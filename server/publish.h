@@ -49,6 +49,7 @@ typedef struct publisher {
     struct topic_entry *topics;   /* uthash set of the subscribed topics kept */
     uint64_t n_topics;            /* kept and followed (Status.subscriptions) */
     uint64_t n_doubted;           /* kept after an unsubscription (publish.c) */
+    bool heard;                   /* a subscription message since the last heartbeat */
     uint64_t refused;             /* subscriptions refused since start */
     bool overflowed;              /* a node topic was refused for room */
     /* The guard thread (publish.c): it alone uses monitor and epoll_fd. */
@@ -104,8 +105,9 @@ bool publish_subscribers(const publisher *p, uint64_t *n);
 void publish_event(publisher *p, const void *event, size_t len, int64_t commit_time,
                    const char *const *nodes, size_t n_nodes);
 
-/* A heartbeat on "hb". When the guard counts no connection, the topics
- * kept after an unsubscription are forgotten and an overflow ends. */
+/* A heartbeat on "hb". When the guard counts no connection and no
+ * subscription message came since the last heartbeat, the topics kept
+ * after an unsubscription are forgotten and an overflow ends. */
 void publish_heartbeat(publisher *p, uint64_t seq, const unsigned char *epoch, size_t epoch_len,
                        int64_t started_at, int64_t now);
 

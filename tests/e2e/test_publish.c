@@ -271,6 +271,7 @@ static void test_topics_with_an_embedded_nul_are_refused_and_leave_nothing(void 
 static void *unsubscribe_stray(void *ctx, struct harness_server *s, const char *topic)
 {
     void *liar = harness_liar_connect(ctx, s->events);
+    assert_non_null(liar);
     harness_send_stray_unsubscription(liar, topic);
     assert_int_equal(zmq_send(liar, "\1hb", 3, 0), 3);
     expect_counts(s, 1, 0);
@@ -316,8 +317,8 @@ static void test_a_monitor_gets_its_events_while_a_flooder_is_connected(void **s
 /* A stray unsubscription of a node topic (from a connection that never
  * subscribed to it: libzmq reports it like a last one) must not silence the
  * topic for the monitor that follows it: its next event still goes out
- * live; a real last unsubscription still takes the topic off the count
- * (tests/unit/test_topics.c: when the doubted topics are forgotten). */
+ * live (tests/unit/test_topics.c: how doubted topics are counted, and when
+ * they are forgotten). */
 static void test_a_stray_unsubscription_does_not_silence_a_node_topic(void **state)
 {
     (void)state;

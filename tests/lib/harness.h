@@ -237,7 +237,8 @@ char *harness_json_canonical(const char *text, const char *const *drop_keys);
 
 /* A hostile subscriber: an XSUB on ctx connected to endpoint that may send
  * raw subscription messages (the draft ZMQ_ONLY_FIRST_SUBSCRIBE, which
- * libzmq 4.3.4 honours: later parts of a message go out as they are). */
+ * libzmq 4.3.4 honours: later parts of a message go out as they are).
+ * NULL when it cannot be made (nothing left open). */
 void *harness_liar_connect(void *ctx, const char *endpoint);
 /* An unsubscription of topic from a connection that never subscribed to it
  * (an XSUB filters those itself, so it rides as a message's second part). */

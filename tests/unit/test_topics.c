@@ -1,8 +1,9 @@
 /* test_topics.c — the topics server/publish.c keeps, against real libzmq
  * SUB and XSUB sockets on a loopback port: an unsubscription only makes a
  * topic doubted (still sent, no longer counted), doubted topics and an
- * overflow are forgotten at a heartbeat once nobody is connected, and the
- * doubted topics are bounded. What okrd sends is read through
+ * overflow are forgotten at a heartbeat once nobody is connected (not at
+ * the first one after a subscription message), and the doubted topics are
+ * bounded. What okrd sends is read through
  * publish_wanted(), the same test publish_event() makes. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -99,6 +100,18 @@ static bool nobody_connected(const publisher *p, const void *arg)
     return publish_subscribers(p, &n) && n == 0;
 }
 
+static bool connected_at_least(const publisher *p, const void *arg)
+{
+    uint64_t n = 0;
+    return publish_subscribers(p, &n) && n >= *(const uint64_t *)arg;
+}
+
+/* Wait until the guard counts n connections or more. */
+static void expect_connected(publisher *p, uint64_t n)
+{
+    pump_until(p, connected_at_least, &n, "the guard to count the connections");
+}
+
 static void expect_counted(publisher *p, uint64_t n)
 {
     pump_until(p, counted, &n, "the count of topics");
@@ -106,6 +119,7 @@ static void expect_counted(publisher *p, uint64_t n)
 
 static void *note_socket(topics_fixture *f, void *sock)
 {
+    assert_non_null(sock);
     int i = 0;
     while (i < MAX_SOCKETS && f->socks[i])
         i++;
@@ -116,13 +130,12 @@ static void *note_socket(topics_fixture *f, void *sock)
 
 static void *connect_sub(topics_fixture *f, int type)
 {
-    void *sock = zmq_socket(f->ctx, type);
+    void *sock = note_socket(f, zmq_socket(f->ctx, type));
     int linger = 0, unlimited = 0;
-    assert_non_null(sock);
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(sock, ZMQ_SNDHWM, &unlimited, sizeof unlimited);
     assert_int_equal(zmq_connect(sock, f->endpoint), 0);
-    return note_socket(f, sock);
+    return sock;
 }
 
 static void close_sub(topics_fixture *f, void *sock)
@@ -182,6 +195,7 @@ static void test_a_stray_unsubscription_leaves_the_topic_sent(void **state)
     void *mon = connect_sub(f, ZMQ_SUB);
     subscribe_node(mon, 1);
     expect_counted(p, 1);
+    expect_connected(p, 1);
 
     void *liar = note_socket(f, harness_liar_connect(f->ctx, f->endpoint));
     harness_send_stray_unsubscription(liar, "node/O1/");
@@ -190,18 +204,24 @@ static void test_a_stray_unsubscription_leaves_the_topic_sent(void **state)
     assert_int_equal(publish_subscriptions(p), 1);              /* O2; O1 is doubted */
     assert_true(publish_wanted(p, "node/O1/"));
     assert_false(publish_wanted(p, "node/O3/"));
-    heartbeat(p);                                               /* people are connected */
+    heartbeat(p);
+    heartbeat(p);                            /* mon is counted: nothing forgotten */
     assert_true(publish_wanted(p, "node/O1/"));
+    assert_int_equal(p->n_doubted, 1);
 
-    subscribe_node(mon, 1);                  /* a repeat from mon: nothing new */
     close_sub(f, liar);
     expect_counted(p, 0);                    /* O2's real last unsubscription */
+    assert_int_equal(p->n_doubted, 2);
     close_sub(f, mon);
     pump_until(p, nobody_connected, NULL, "the subscribers to leave");
     assert_true(publish_wanted(p, "node/O1/"));
+    p->heard = true;                         /* as if a subscription had just come */
+    heartbeat(p);
+    assert_true(publish_wanted(p, "node/O1/"));   /* its sender may not be counted yet */
     heartbeat(p);
     assert_false(publish_wanted(p, "node/O1/"));
     assert_false(publish_wanted(p, "node/O2/"));
+    assert_int_equal(p->n_doubted, 0);
 }
 
 static void test_a_doubted_topic_followed_again_is_counted_again(void **state)
@@ -209,16 +229,20 @@ static void test_a_doubted_topic_followed_again_is_counted_again(void **state)
     topics_fixture *f = *state;
     publisher *p = &f->pub;
     void *stay = connect_sub(f, ZMQ_SUB);     /* keeps a connection: no forgetting */
+    expect_connected(p, 1);
     void *a = connect_sub(f, ZMQ_SUB);
     subscribe_node(a, 7);
     expect_counted(p, 1);
     close_sub(f, a);
     expect_counted(p, 0);
+    assert_int_equal(p->n_doubted, 1);
+    heartbeat(p);
     heartbeat(p);
     assert_true(publish_wanted(p, "node/O7/"));
     void *b = connect_sub(f, ZMQ_SUB);
     subscribe_node(b, 7);
     expect_counted(p, 1);
+    assert_int_equal(p->n_doubted, 0);        /* the same entry, counted again */
     assert_int_equal(publish_refused(p), 0);
     close_sub(f, b);
     close_sub(f, stay);
@@ -238,6 +262,9 @@ static void test_an_overflow_ends_once_nobody_is_connected(void **state)
     expect_counted(p, 0);
     pump_until(p, nobody_connected, NULL, "the flooders to leave");
     assert_true(publish_wanted(p, "node/O99999/"));
+    p->heard = true;                         /* as if a subscription had just come */
+    heartbeat(p);
+    assert_true(publish_wanted(p, "node/O99999/"));
     heartbeat(p);
     assert_false(publish_wanted(p, "node/O99999/"));
     assert_false(publish_wanted(p, "node/O1/"));
@@ -255,7 +282,6 @@ static void test_doubted_topics_are_bounded(void **state)
 {
     topics_fixture *f = *state;
     publisher *p = &f->pub;
-    void *stay = connect_sub(f, ZMQ_SUB);
     void *subs[8];
     int n = fill_table(f, subs, PUBLISH_MAX_TOPICS);
     close_all(f, subs, n);
@@ -271,7 +297,30 @@ static void test_doubted_topics_are_bounded(void **state)
     assert_int_equal(p->n_doubted, PUBLISH_MAX_TOPICS);
     assert_true(publish_wanted(p, "node/O123456/"));         /* every node topic goes */
     assert_int_equal(publish_refused(p), 0);
-    close_sub(f, stay);
+}
+
+/* A doubted topic followed again while PUBLISH_MAX_TOPICS others are
+ * counted is refused (not counted) but stays doubted, so still sent; no
+ * overflow. */
+static void test_a_doubted_topic_followed_again_past_the_limit_stays_sent(void **state)
+{
+    topics_fixture *f = *state;
+    publisher *p = &f->pub;
+    void *old[8], *now[8];
+    int n = fill_table(f, old, PUBLISH_MAX_TOPICS);
+    close_all(f, old, n);
+    expect_counted(p, 0);
+    int k = flood(f, now, PUBLISH_MAX_TOPICS + 1, PUBLISH_MAX_TOPICS);
+    expect_counted(p, PUBLISH_MAX_TOPICS);
+    void *again = connect_sub(f, ZMQ_SUB);
+    subscribe_node(again, 5);
+    uint64_t one = 1;
+    pump_until(p, refused, &one, "the refusal");
+    assert_int_equal(publish_subscriptions(p), PUBLISH_MAX_TOPICS);
+    assert_true(publish_wanted(p, "node/O5/"));
+    assert_false(publish_wanted(p, "node/O123456/"));        /* no overflow */
+    close_all(f, now, k);
+    close_sub(f, again);
 }
 
 int main(void)
@@ -284,6 +333,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_an_overflow_ends_once_nobody_is_connected, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_doubted_topics_are_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_doubted_topic_followed_again_past_the_limit_stays_sent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

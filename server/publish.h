@@ -4,17 +4,17 @@
  * XPUB tells us which topics are subscribed (each first subscription and
  * last unsubscription), so an event goes out on a node topic only when
  * someone may follow it (an unsubscription may be a stray one, so a topic
- * is forgotten only once nobody is connected). The topics okrd keeps are bounded: a topic that can
- * match nothing okrd publishes (too long, an embedded NUL, not a prefix of
- * "all", "hb" or "node/ID/") is refused, and so is any topic past
- * PUBLISH_MAX_TOPICS. What libzmq keeps is bounded too: it drops a
- * connection whose frame exceeds PUBLISH_MAX_FRAME before storing it, and
- * a guard thread shuts one down past PUBLISH_MAX_CONN_BYTES (its
- * subscriptions go with it). Refusing never costs
- * another subscriber an event: "all" and "hb" always go out, and once a
- * node topic was refused for room every node topic does (libzmq still
- * filters per connection). Sends never block: a slow subscriber loses
- * messages at its high-water mark and replays the gap. */
+ * is forgotten only once nobody is connected). The topics okrd keeps are
+ * bounded: a topic that can match nothing okrd publishes (too long, an
+ * embedded NUL, not a prefix of "all", "hb" or "node/ID/") is refused, and
+ * so is any topic past PUBLISH_MAX_TOPICS. What libzmq keeps is bounded
+ * too: it drops a connection whose frame exceeds PUBLISH_MAX_FRAME before
+ * storing it, and a guard thread shuts one down past
+ * PUBLISH_MAX_CONN_BYTES (its subscriptions go with it). Refusing never
+ * costs another subscriber an event: "all" and "hb" always go out, and
+ * once a node topic was refused for room every node topic does (libzmq
+ * still filters per connection). Sends never block: a slow subscriber
+ * loses messages at its high-water mark and replays the gap. */
 #ifndef OKR_PUBLISH_H
 #define OKR_PUBLISH_H
 

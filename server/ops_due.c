@@ -197,9 +197,9 @@ static bool due_arguments(request *rq, const Okr__DueGet *in, const char **user,
 }
 
 /* DueGet { user?, days?, as_of? } -> DueReply
- * One pass over the objective records; for each active objective of an
- * open period started by as_of, its KR records (heap-unpacked, freed at
- * once). The matches are sorted, most overdue first, and cut at
+ * For each open period started by as_of, its objectives (the period
+ * index: closed periods' objectives are never read); for each active one,
+ * its KR records (heap-unpacked, freed at once). The matches are sorted, most overdue first, and cut at
  * OKR_MAX_LIST (truncated). */
 void op_due(request *rq, const Okr__DueGet *in)
 {
@@ -211,8 +211,8 @@ void op_due(request *rq, const Okr__DueGet *in)
     due_ctx c = {.rq = rq, .user = user, .as_of = as_of,
                  .min_age = (int64_t)days * OKR_US_PER_DAY};
     store_foreach(rq->txn, rq->txn->st->periods, collect_period, &c);
-    if (c.n_periods > 0)
-        store_foreach(rq->txn, rq->txn->st->objectives, scan_objective, &c);
+    for (size_t i = 0; i < c.n_periods && request_ok(rq) && rq->txn->rc == 0; i++)
+        store_foreach_objective(rq->txn, c.periods[i].name, NULL, scan_objective, &c);
     if (!request_ok(rq))
         return;
     if (c.n_items > 1)

@@ -265,17 +265,22 @@ static void test_topics_with_an_embedded_nul_are_refused_and_leave_nothing(void 
     harness_server_destroy(&s);
 }
 
-/* A liar connection sends a stray unsubscription of topic, then subscribes
- * to "hb" as a marker okrd reads after it: with the one topic the caller's
- * monitor follows, okrd then counts 1 (the monitor's topic no longer, "hb"). */
-static void *unsubscribe_stray(void *ctx, struct harness_server *s, const char *topic)
+/* A monitor that follows topic (the only topic okrd keeps), then a liar
+ * connection that sends a stray unsubscription of it and subscribes to
+ * "hb" as a marker okrd reads after it: okrd then counts 1 (the monitor's
+ * topic no longer, "hb"). Returns the monitor; *liar gets the liar. */
+static void *follow_then_lie(void *ctx, struct harness_server *s, const char *topic,
+                             void **liar)
 {
-    void *liar = harness_liar_connect(ctx, s->events);
-    assert_non_null(liar);
-    harness_send_stray_unsubscription(liar, topic);
-    assert_int_equal(zmq_send(liar, "\1hb", 3, 0), 3);
+    void *mon = new_sub(ctx, s, ZMQ_SUB, 0);
+    subscribe(mon, topic, strlen(topic));
     expect_counts(s, 1, 0);
-    return liar;
+    *liar = harness_liar_connect(ctx, s->events);
+    assert_non_null(*liar);
+    harness_send_stray_unsubscription(*liar, topic);
+    assert_int_equal(zmq_send(*liar, "\1hb", 3, 0), 3);
+    expect_counts(s, 1, 0);
+    return mon;
 }
 
 /* A monitor keeps its events while others misbehave: a stray
@@ -290,10 +295,8 @@ static void test_a_monitor_gets_its_events_while_a_flooder_is_connected(void **s
     build_kr(&s);
     void *ctx = zmq_ctx_new();
 
-    void *mon = new_sub(ctx, &s, ZMQ_SUB, 0);
-    subscribe(mon, "all", 3);
-    expect_counts(&s, 1, 0);
-    void *liar = unsubscribe_stray(ctx, &s, "all");    /* "all" forgotten, "hb" kept */
+    void *liar;
+    void *mon = follow_then_lie(ctx, &s, "all", &liar);   /* "all" forgotten, "hb" kept */
 
     void *flood[5];
     flood_nodes(ctx, &s, flood, 2, MAX_TOPICS);
@@ -327,10 +330,8 @@ static void test_a_stray_unsubscription_does_not_silence_a_node_topic(void **sta
     build_kr(&s);
     void *ctx = zmq_ctx_new();
 
-    void *mon = new_sub(ctx, &s, ZMQ_SUB, 0);
-    subscribe(mon, "node/O1/", 8);
-    expect_counts(&s, 1, 0);
-    void *liar = unsubscribe_stray(ctx, &s, "node/O1/");   /* doubted, not counted */
+    void *liar;
+    void *mon = follow_then_lie(ctx, &s, "node/O1/", &liar);   /* doubted, not counted */
 
     struct harness_result r;
     harness_okr_ok(&s, &r, "checkin", "K1", "50", NULL);

@@ -53,6 +53,15 @@ typedef struct {
 /* Make a temporary directory and open a fresh store there with map_size
  * (0: STORE_DEFAULT_MAP_SIZE). Returns 0, or -1 after printing why. */
 int fixture_open(fixture *f, size_t map_size);
+/* A fixture with an arena for the requests under construction, made and
+ * freed by cmocka: fixture_env_setup / fixture_env_teardown as a test's
+ * setup and teardown leave a fixture_env * in *state. */
+typedef struct {
+    fixture f;
+    arena a;
+} fixture_env;
+int fixture_env_setup(void **state);
+int fixture_env_teardown(void **state);
 /* Close the store and remove the directory. */
 void fixture_close(fixture *f);
 
@@ -188,6 +197,27 @@ int fixture_open(fixture *f, size_t map_size)
     f->now = FIXTURE_START_US;
     f->actor = "tester";
     f->role = OKR_ROLE_ADMIN;
+    return 0;
+}
+
+int fixture_env_setup(void **state)
+{
+    fixture_env *e = calloc(1, sizeof *e);
+    if (e == NULL || fixture_open(&e->f, 0) != 0) {
+        free(e);
+        return -1;
+    }
+    arena_init(&e->a);
+    *state = e;
+    return 0;
+}
+
+int fixture_env_teardown(void **state)
+{
+    fixture_env *e = *state;
+    fixture_close(&e->f);
+    arena_free(&e->a);
+    free(e);
     return 0;
 }
 

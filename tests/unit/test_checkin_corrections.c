@@ -24,29 +24,7 @@
 #define STEPS 150
 #define MAX_LIVE STEPS
 
-typedef struct {
-    fixture f;
-    arena a;
-} env;
-
-static int setup(void **state)
-{
-    env *e = calloc(1, sizeof *e);
-    if (e == NULL || fixture_open(&e->f, 0) != 0)
-        return -1;
-    arena_init(&e->a);
-    *state = e;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    env *e = *state;
-    fixture_close(&e->f);
-    arena_free(&e->a);
-    free(e);
-    return 0;
-}
+typedef fixture_env env;
 
 /* Run req; it must succeed. Returns its Changed.seq (0 for a read). */
 static uint64_t must(env *e, const Okr__Request *req)
@@ -276,15 +254,14 @@ static void test_verify_reports_a_kr_that_disagrees_with_its_checkins(void **sta
     assert_string_equal(p.text[0], want);
 }
 
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_env_setup, fixture_env_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_random_corrections_match_the_remaining_checkins,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_checkin_whose_event_was_pruned_is_still_found,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_verify_reports_a_kr_that_disagrees_with_its_checkins,
-                                        setup, teardown),
+        T(test_random_corrections_match_the_remaining_checkins),
+        T(test_a_checkin_whose_event_was_pruned_is_still_found),
+        T(test_verify_reports_a_kr_that_disagrees_with_its_checkins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

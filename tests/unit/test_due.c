@@ -17,29 +17,7 @@
 
 #include "ids.h"
 
-typedef struct {
-    fixture f;
-    arena a;
-} env;
-
-static int setup(void **state)
-{
-    env *e = calloc(1, sizeof *e);
-    if (e == NULL || fixture_open(&e->f, 0) != 0)
-        return -1;
-    arena_init(&e->a);
-    *state = e;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    env *e = *state;
-    fixture_close(&e->f);
-    arena_free(&e->a);
-    free(e);
-    return 0;
-}
+typedef fixture_env env;
 
 /* Run req; it must succeed. Returns the id it made ("" when none). */
 static const char *must(env *e, const Okr__Request *req)
@@ -120,11 +98,12 @@ static void test_due_reads_no_objective_of_a_closed_period(void **state)
     assert_non_null(strstr(resp->error->message, "does not parse"));
 }
 
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_env_setup, fixture_env_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_due_reads_no_objective_of_a_closed_period, setup,
-                                        teardown),
+        T(test_due_reads_no_objective_of_a_closed_period),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,31 +19,9 @@
 
 #define Q4 "2026-Q4"        /* contains the fixture's clock */
 
-typedef struct {
-    fixture f;
-    arena a;                /* requests under construction */
-} ctx;
+typedef fixture_env ctx;
 
 static ctx *C(void **state) { return *state; }
-
-static int setup(void **state)
-{
-    ctx *c = calloc(1, sizeof *c);
-    if (c == NULL || fixture_open(&c->f, 0) != 0)
-        return -1;
-    arena_init(&c->a);
-    *state = c;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ctx *c = C(state);
-    fixture_close(&c->f);
-    arena_free(&c->a);
-    free(c);
-    return 0;
-}
 
 /* ------------------------------------------------------------ requests */
 
@@ -488,7 +466,7 @@ static void test_events_carry_the_change_as_requested(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_env_setup, fixture_env_teardown)
         T(test_without_filters_every_event_comes_oldest_first),
         T(test_node_filter_finds_what_touched_the_node),
         T(test_node_filter_finds_a_node_moved_only_by_rollup),

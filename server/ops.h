@@ -34,15 +34,27 @@ typedef struct {
 bool team_scope_of(request *rq, const char *team, bool only, team_scope *out);
 bool team_scope_has(const team_scope *s, const char *team);
 /* store_foreach_objective over the scope: each objective that may be of one
- * of its teams (and of period), once, in ascending id order, read through
- * the by_team index (the whole table when the scope is empty and period is
- * unset). It narrows, fn still filters. */
+ * of its teams (and of period, and match owner: its own or one of its KRs'),
+ * once, in ascending id order, read through the by_team index; with no
+ * team, through the owner index when owner is given (every period's when
+ * period is unset), else the period index, else the whole table. It
+ * narrows, fn still filters. */
 void team_scope_foreach(request *rq, const team_scope *s, const char *period,
-                        store_each_fn fn, void *ctx);
+                        const char *owner, store_each_fn fn, void *ctx);
 
 /* ops_due.c — owners (a KR's owner defaults to its objective's) and `due` */
 /* The KR's owner: its own, else its objective's (o may be NULL). */
 const char *owner_of_kr(const Okr__KeyResult *kr, const Okr__Objective *o);
+/* The owner index (store_index_owner) as the owner rule files it: under
+ * (owner, period), an objective and those of its KRs whose own owner
+ * differs from its owner (the others are found through the objective).
+ * owner_index_kr files one KR of o with owner kr_owner; owner_index_objective
+ * files o and every KR of it, as o stands now: call it to remove before a
+ * change of o's owner or period and to add after. */
+void owner_index_kr(request *rq, okr_node kr, const char *kr_owner, const Okr__Objective *o,
+                    const char *period, bool add);
+void owner_index_objective(request *rq, okr_node id, const Okr__Objective *o,
+                           const char *period, bool add);
 /* True when a KR of objective `id` names `user` as its own owner. */
 bool objective_has_kr_of(request *rq, okr_node id, const char *user);
 void op_due(request *rq, const Okr__DueGet *in);

@@ -165,6 +165,7 @@ static void carry_kr(request *rq, const Okr__KeyResult *kr, uint32_t weight,
     okr_node id = need_next_id(rq, true);
     rec.id = (char *)request_id(rq, id);
     store_put_kr(rq->txn, id, &rec);
+    owner_index_kr(rq, id, rec.owner, copy, copy->period, true);
     bool is_rollup = rec.kind == OKR__KR_KIND__ROLLUP;
     rollup_add_node(&rq->scores, id, is_rollup ? 0 : rollup_leaf_score_of(&rec),
                     is_rollup ? STORE_AGG_ROLLUP : 0);
@@ -260,6 +261,7 @@ void op_carry(request *rq, const Okr__ObjectiveCarry *in)
     Okr__Objective rec = copy_record(rq, o, id, target);
     store_put_objective(rq->txn, id, &rec);
     store_index_objective(rq->txn, id, rec.period, rec.team, true);
+    store_index_owner(rq->txn, id, rec.owner, rec.period, true);
     rollup_add_node(&rq->scores, id, 0, rollup_source_flags(rec.progress));
     request_touch(rq, id);
     for (size_t i = 0; i < n_kids; i++)

@@ -20,6 +20,27 @@ const char *owner_of_kr(const Okr__KeyResult *kr, const Okr__Objective *o)
     return o && o->owner ? o->owner : "";
 }
 
+void owner_index_kr(request *rq, okr_node kr, const char *kr_owner, const Okr__Objective *o,
+                    const char *period, bool add)
+{
+    if (kr_owner && kr_owner[0] && strcmp(kr_owner, o->owner ? o->owner : "") != 0)
+        store_index_owner(rq->txn, kr, kr_owner, period, add);
+}
+
+void owner_index_objective(request *rq, okr_node id, const Okr__Objective *o,
+                           const char *period, bool add)
+{
+    store_index_owner(rq->txn, id, o->owner, period, add);
+    store_link *kids;
+    size_t n = store_children(rq->txn, id, &kids);
+    for (size_t i = 0; i < n; i++) {
+        Okr__KeyResult *kr =
+            okr_node_is_kr(kids[i].node) ? store_get_kr(rq->txn, kids[i].node) : NULL;
+        if (kr)
+            owner_index_kr(rq, kids[i].node, kr->owner, o, period, add);
+    }
+}
+
 bool objective_has_kr_of(request *rq, okr_node id, const char *user)
 {
     store_link *kids;
@@ -97,32 +118,47 @@ static void add_item(due_ctx *c, due_item item)
     c->items[c->n_items++] = item;
 }
 
-/* One KR of a live objective: the user's, waiting for a check-in? */
-static void consider_kr(due_ctx *c, okr_node node, okr_node obj, const Okr__Objective *o,
-                        int64_t period_start)
+/* Record id of dbi unpacked on the heap, for the caller to free at once: a
+ * scan of many records must not grow the batch arena by the department's
+ * size. NULL when absent, or when it does not parse (the request fails). */
+static void *heap_record(due_ctx *c, MDB_dbi dbi, const ProtobufCMessageDescriptor *d,
+                         okr_node id)
 {
     unsigned char kb[4];
     MDB_val v;
-    okr_put_be32(kb, node);
-    if (!store_get(c->rq->txn, c->rq->txn->st->krs, kb, sizeof kb, &v))
-        return;
-    /* Unpacked on the heap and freed at once: a scan of every KR must not
-     * grow the batch arena by the department's size. */
-    Okr__KeyResult *kr = okr__key_result__unpack(NULL, v.mv_size, v.mv_data);
-    if (kr == NULL)
-        return (void)request_fail(c->rq, OKR__ERROR_CODE__INTERNAL,
-                                  "the record of %s does not parse: run okrd --verify",
-                                  request_id(c->rq, node));
+    okr_put_be32(kb, id);
+    if (!store_get(c->rq->txn, dbi, kb, sizeof kb, &v))
+        return NULL;
+    void *m = protobuf_c_message_unpack(d, NULL, v.mv_size, v.mv_data);
+    if (m == NULL)
+        request_fail(c->rq, OKR__ERROR_CODE__INTERNAL,
+                     "the record of %s does not parse: run okrd --verify",
+                     request_id(c->rq, id));
+    return m;
+}
+
+/* KR node of objective obj (record o), a live objective of an open period
+ * that began at period_start: the user's, waiting for a check-in? */
+static void judge_kr(due_ctx *c, okr_node node, const Okr__KeyResult *kr, okr_node obj,
+                     const Okr__Objective *o, int64_t period_start)
+{
     bool done = kr->kind == OKR__KR_KIND__MILESTONE &&
                 rollup_score(&c->rq->scores, node) >= OKR_SCORE_ONE;
-    if (kr->kind != OKR__KR_KIND__ROLLUP && !done &&
-        strcmp(owner_of_kr(kr, o), c->user) == 0) {
-        bool never = kr->checkins == 0 || !kr->has_updated_at;
-        int64_t since = never ? (o->created_at > period_start ? o->created_at : period_start)
-                              : kr->updated_at;
-        if (c->as_of - since >= c->min_age)
-            add_item(c, (due_item){node, obj, since, never});
-    }
+    if (kr->kind == OKR__KR_KIND__ROLLUP || done || strcmp(owner_of_kr(kr, o), c->user) != 0)
+        return;
+    bool never = kr->checkins == 0 || !kr->has_updated_at;
+    int64_t since = never ? (o->created_at > period_start ? o->created_at : period_start)
+                          : kr->updated_at;
+    if (c->as_of - since >= c->min_age)
+        add_item(c, (due_item){node, obj, since, never});
+}
+
+static void consider_kr(due_ctx *c, okr_node node, okr_node obj, const Okr__Objective *o,
+                        int64_t period_start)
+{
+    Okr__KeyResult *kr = heap_record(c, c->rq->txn->st->krs, &okr__key_result__descriptor, node);
+    if (kr)
+        judge_kr(c, node, kr, obj, o, period_start);
     okr__key_result__free_unpacked(kr, NULL);
 }
 
@@ -146,6 +182,42 @@ static bool scan_objective(void *ctx, const MDB_val *key, const MDB_val *val)
     }
     okr__objective__free_unpacked(o, NULL);
     return request_ok(c->rq) && c->rq->txn->rc == 0;
+}
+
+/* A KR that names the user as its owner, in someone else's objective. */
+static void consider_own_kr(due_ctx *c, okr_node node)
+{
+    store *st = c->rq->txn->st;
+    Okr__KeyResult *kr = heap_record(c, st->krs, &okr__key_result__descriptor, node);
+    okr_node obj = 0;
+    Okr__Objective *o = kr && okr_id_parse(kr->objective, &obj)
+                            ? heap_record(c, st->objectives, &okr__objective__descriptor, obj)
+                            : NULL;
+    const open_period *p = o && !o->archived ? find_period(c, o->period) : NULL;
+    if (p)
+        judge_kr(c, node, kr, obj, o, p->start_us);
+    okr__objective__free_unpacked(o, NULL);
+    okr__key_result__free_unpacked(kr, NULL);
+}
+
+/* What the user owns in an open period: through the owner index, so the
+ * cost follows the user's objectives and KRs, not the period's size. Each
+ * of the user's objectives is scanned whole (its KRs without an owner of
+ * their own, and those that name the user); a KR entry is one that names
+ * the user in someone else's objective. */
+static void scan_owned(due_ctx *c, const open_period *p)
+{
+    okr_node *ids;
+    size_t n = store_owned_in(c->rq->txn, c->user, p->name, &ids);
+    for (size_t i = 0; i < n && request_ok(c->rq) && c->rq->txn->rc == 0; i++) {
+        unsigned char kb[4];
+        MDB_val k = {sizeof kb, kb}, v;
+        okr_put_be32(kb, ids[i]);
+        if (okr_node_is_kr(ids[i]))
+            consider_own_kr(c, ids[i]);
+        else if (store_get(c->rq->txn, c->rq->txn->st->objectives, kb, sizeof kb, &v))
+            scan_objective(c, &k, &v);
+    }
 }
 
 static int most_overdue_first(const void *a, const void *b)
@@ -197,10 +269,10 @@ static bool due_arguments(request *rq, const Okr__DueGet *in, const char **user,
 }
 
 /* DueGet { user?, days?, as_of? } -> DueReply
- * For each open period started by as_of, its objectives (the period
- * index: closed periods' objectives are never read, and the index costs
- * the arena 4 bytes an objective); for each active one, its KR records
- * (heap-unpacked, freed at once). The matches are sorted, most overdue
+ * For each open period started by as_of, what the user owns there (the
+ * owner index: other people's objectives and closed periods' are never
+ * read); for each active objective, its KR records (heap-unpacked, freed
+ * at once). The matches are sorted, most overdue
  * first, and cut at OKR_MAX_LIST (truncated). */
 void op_due(request *rq, const Okr__DueGet *in)
 {
@@ -213,7 +285,7 @@ void op_due(request *rq, const Okr__DueGet *in)
                  .min_age = (int64_t)days * OKR_US_PER_DAY};
     store_foreach(rq->txn, rq->txn->st->periods, collect_period, &c);
     for (size_t i = 0; i < c.n_periods && request_ok(rq) && rq->txn->rc == 0; i++)
-        store_foreach_objective(rq->txn, c.periods[i].name, NULL, scan_objective, &c);
+        scan_owned(&c, &c.periods[i]);
     if (!request_ok(rq))
         return;
     if (c.n_items > 1)

@@ -3,6 +3,8 @@
  * KR's weight, so every score change goes through rollup_. */
 #include "ops.h"
 
+#include <string.h>
+
 #include "okr_limits.h"
 
 /* The values a KR of its kind needs, normalised in place. */
@@ -101,6 +103,7 @@ void op_kr_add(request *rq, const Okr__KeyResultAdd *in)
     okr_node id = need_next_id(rq, true);
     rec.id = (char *)request_id(rq, id);
     store_put_kr(rq->txn, id, &rec);
+    owner_index_kr(rq, id, rec.owner, o, o->period, true);
     bool is_rollup = rec.kind == OKR__KR_KIND__ROLLUP;
     rollup_add_node(&rq->scores, id, is_rollup ? 0 : rollup_leaf_score_of(&rec),
                     is_rollup ? STORE_AGG_ROLLUP : 0);
@@ -180,7 +183,8 @@ void op_kr_edit(request *rq, const Okr__KeyResultEdit *in)
     okr_node id, obj_id;
     uint32_t weight = 0;
     Okr__KeyResult *kr = need_kr(rq, "id", in->id, &id);
-    if (kr == NULL || need_live_objective(rq, kr->objective, &obj_id) == NULL)
+    Okr__Objective *o = kr ? need_live_objective(rq, kr->objective, &obj_id) : NULL;
+    if (o == NULL)
         return;
     if (!in->title && !in->has_kind && !in->has_start && !in->has_target && !in->unit &&
         !in->has_weight && !in->owner && !in->has_direction)
@@ -191,6 +195,7 @@ void op_kr_edit(request *rq, const Okr__KeyResultEdit *in)
         !check_edit_rules(rq, kr, id, in))
         return;
     bool was_rollup = kr->kind == OKR__KR_KIND__ROLLUP;
+    const char *old_owner = kr->owner;
     if (in->title) kr->title = in->title;
     if (in->unit) kr->unit = in->unit[0] ? in->unit : NULL;
     if (in->owner) kr->owner = in->owner[0] ? in->owner : NULL;   /* "": the objective's */
@@ -207,6 +212,10 @@ void op_kr_edit(request *rq, const Okr__KeyResultEdit *in)
     if (!check_kind_values(rq, kr))
         return;
     store_put_kr(rq->txn, id, kr);
+    if (strcmp(old_owner ? old_owner : "", kr->owner ? kr->owner : "") != 0) {
+        owner_index_kr(rq, id, old_owner, o, o->period, false);
+        owner_index_kr(rq, id, kr->owner, o, o->period, true);
+    }
 
     bool is_rollup = kr->kind == OKR__KR_KIND__ROLLUP;
     if (is_rollup != was_rollup)
@@ -247,7 +256,8 @@ void op_kr_delete(request *rq, const Okr__KeyResultDelete *in)
 {
     okr_node id, obj_id;
     Okr__KeyResult *kr = need_kr(rq, "id", in->id, &id);
-    if (kr == NULL || need_live_objective(rq, kr->objective, &obj_id) == NULL)
+    Okr__Objective *o = kr ? need_live_objective(rq, kr->objective, &obj_id) : NULL;
+    if (o == NULL)
         return;
     store_link *kids;
     size_t n = store_children(rq->txn, id, &kids);
@@ -257,6 +267,7 @@ void op_kr_delete(request *rq, const Okr__KeyResultDelete *in)
     request_touch(rq, obj_id);
     rollup_remove_node(&rq->scores, id);
     store_del_checkins(rq->txn, id);
+    owner_index_kr(rq, id, kr->owner, o, o->period, false);
     store_del_kr(rq->txn, id);
     rq->subject = kr->id;
 }

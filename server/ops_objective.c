@@ -164,6 +164,7 @@ void op_objective_add(request *rq, const Okr__ObjectiveAdd *in)
     rec.created_at = rq->now;
     store_put_objective(rq->txn, id, &rec);
     store_index_objective(rq->txn, id, rec.period, rec.team, true);
+    store_index_owner(rq->txn, id, rec.owner, rec.period, true);
     rollup_add_node(&rq->scores, id, 0, rollup_source_flags(rec.progress));
     request_touch(rq, id);
     for (size_t i = 0; i < in->n_align_to; i++) {
@@ -202,8 +203,11 @@ void op_objective_edit(request *rq, const Okr__ObjectiveEdit *in)
         o->title = in->title;
     if (in->description)
         o->description = in->description[0] ? in->description : NULL;
-    if (in->owner)
+    if (in->owner && strcmp(in->owner, o->owner ? o->owner : "") != 0) {
+        owner_index_objective(rq, id, o, o->period, false);
         o->owner = in->owner;
+        owner_index_objective(rq, id, o, o->period, true);
+    }
     if (in->has_type)
         o->type = in->type;
     if (in->team) {
@@ -318,7 +322,7 @@ void op_objective_list(request *rq, const Okr__ObjectiveList *in)
     r->objectives = ARENA_ARRAY(rq->mem, Okr__Objective *,
                                 total < OKR_MAX_LIST ? total : OKR_MAX_LIST);
     c.reply = r;
-    team_scope_foreach(rq, &c.teams, in->period, list_one, &c);
+    team_scope_foreach(rq, &c.teams, in->period, in->owner, list_one, &c);
     rq->response->body_case = OKR__RESPONSE__BODY_OBJECTIVES;
     rq->response->objectives = r;
 }
@@ -413,6 +417,7 @@ void op_objective_delete(request *rq, const Okr__ObjectiveDelete *in)
         return;
     store_link *kids;
     size_t n_kids = store_children(rq->txn, id, &kids);   /* taken before the links go */
+    owner_index_objective(rq, id, o, o->period, false);
     request_touch(rq, id);
     rollup_remove_node(&rq->scores, id);
     for (size_t i = 0; i < n_kids; i++) {

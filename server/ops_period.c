@@ -151,7 +151,8 @@ static bool check_period_objective(void *ctx, const MDB_val *key, const MDB_val 
  * Closing freezes every score in the period, so no open objective may feed
  * into a closed one. Closing is refused while an objective of another, open
  * period aligns into the period; reopening is refused while an objective of
- * the period aligns into another, closed period. */
+ * the period aligns into another, closed period. Only the period's own
+ * objectives are read (the period index) and their links. */
 void op_period_close(request *rq, const Okr__PeriodClose *in)
 {
     Okr__Period *p = need_period(rq, in->name);
@@ -163,7 +164,7 @@ void op_period_close(request *rq, const Okr__PeriodClose *in)
         return (void)request_fail(rq, OKR__ERROR_CODE__CONFLICT, "period %s is closed already",
                                   p->name);
     close_ctx c = {rq, p->name, in->reopen};
-    store_foreach(rq->txn, rq->txn->st->objectives, check_period_objective, &c);
+    store_foreach_objective(rq->txn, p->name, NULL, check_period_objective, &c);
     if (!request_ok(rq))
         return;
     p->has_closed = true;
@@ -172,8 +173,8 @@ void op_period_close(request *rq, const Okr__PeriodClose *in)
     rq->subject = p->name;
 }
 
-/* The period's objectives follow its rename: each record and the by_period
- * index move from `from` to `to`. */
+/* The period's objectives follow its rename: each record, the by_period
+ * index and the owner index move from `from` to `to`. */
 static void move_objectives(request *rq, const char *from, char *to)
 {
     okr_node *ids;
@@ -182,6 +183,8 @@ static void move_objectives(request *rq, const char *from, char *to)
         Okr__Objective *o = store_get_objective(rq->txn, ids[i]);
         if (o == NULL)
             continue;
+        owner_index_objective(rq, ids[i], o, from, false);
+        owner_index_objective(rq, ids[i], o, to, true);
         o->period = to;
         store_put_objective(rq->txn, ids[i], o);
         store_index_objective(rq->txn, ids[i], from, NULL, false);

@@ -175,7 +175,7 @@ void op_tree(request *rq, const Okr__TreeGet *in)
     if (root)
         collect_below(&c, root);
     else
-        team_scope_foreach(rq, &c.teams, in->period, collect_root, &c);
+        team_scope_foreach(rq, &c.teams, in->period, in->owner, collect_root, &c);
     rq->response->body_case = OKR__RESPONSE__BODY_GRAPH;
     rq->response->graph = g;
 }

@@ -272,22 +272,11 @@ static int compare_nodes(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-void team_scope_foreach(request *rq, const team_scope *s, const char *period,
-                        store_each_fn fn, void *ctx)
+/* Call fn for the objectives ids[0..n) (ascending, no repeats) as
+ * store_foreach over st->objectives would, skipping ids without a record. */
+static void foreach_listed(request *rq, const okr_node *ids, size_t n, store_each_fn fn,
+                           void *ctx)
 {
-    if (s->n <= 1)
-        return store_foreach_objective(rq->txn, period, s->n ? s->names[0] : NULL, fn, ctx);
-    okr_node **lists = ARENA_ARRAY(rq->mem, okr_node *, s->n);
-    size_t *counts = ARENA_ARRAY(rq->mem, size_t, s->n), total = 0;
-    for (size_t i = 0; i < s->n; i++)
-        total += counts[i] = store_objectives_of(rq->txn, rq->txn->st->by_team, s->names[i],
-                                                 &lists[i]);
-    okr_node *ids = ARENA_ARRAY(rq->mem, okr_node, total);
-    size_t n = 0;
-    for (size_t i = 0; i < s->n; i++)
-        for (size_t j = 0; j < counts[i]; j++)
-            ids[n++] = lists[i][j];
-    qsort(ids, n, sizeof *ids, compare_nodes);     /* ascending id, as the full scan */
     for (size_t i = 0; i < n && request_ok(rq) && rq->txn->rc == 0; i++) {
         unsigned char kb[4];
         MDB_val v;
@@ -298,4 +287,81 @@ void team_scope_foreach(request *rq, const team_scope *s, const char *period,
         if (!fn(ctx, &k, &v))
             break;
     }
+}
+
+/* Sort ids ascending and drop repeats; returns the new count. */
+static size_t sort_unique(okr_node *ids, size_t n)
+{
+    qsort(ids, n, sizeof *ids, compare_nodes);
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++)
+        if (out == 0 || ids[out - 1] != ids[i])
+            ids[out++] = ids[i];
+    return out;
+}
+
+typedef struct {
+    request *rq;
+    const char *owner;
+    okr_node *ids;
+    size_t n, cap;
+} owned_ctx;
+
+/* The owner index of one period: the owner's objectives, and the objective
+ * of each KR there that names the owner. */
+static void add_owned(owned_ctx *c, const char *period)
+{
+    okr_node *found;
+    size_t n = store_owned_in(c->rq->txn, c->owner, period, &found);
+    if (c->n + n > c->cap) {
+        c->cap = 2 * (c->n + n);
+        okr_node *grown = ARENA_ARRAY(c->rq->mem, okr_node, c->cap);
+        if (c->n)
+            memcpy(grown, c->ids, c->n * sizeof *grown);
+        c->ids = grown;
+    }
+    for (size_t i = 0; i < n; i++) {
+        store_link *up;
+        if (!okr_node_is_kr(found[i]))
+            c->ids[c->n++] = found[i];
+        else if (store_parents(c->rq->txn, found[i], &up) == 1)
+            c->ids[c->n++] = up[0].node;        /* a KR hangs under its objective */
+    }
+}
+
+static bool add_owned_in_period(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    (void)val;
+    owned_ctx *c = ctx;
+    char *name = arena_alloc(c->rq->mem, key->mv_size + 1);
+    memcpy(name, key->mv_data, key->mv_size);
+    name[key->mv_size] = '\0';
+    add_owned(c, name);
+    return c->rq->txn->rc == 0;
+}
+
+void team_scope_foreach(request *rq, const team_scope *s, const char *period,
+                        const char *owner, store_each_fn fn, void *ctx)
+{
+    if (s->n == 0 && owner && owner[0]) {
+        owned_ctx c = {.rq = rq, .owner = owner};
+        if (period && period[0])
+            add_owned(&c, period);
+        else
+            store_foreach(rq->txn, rq->txn->st->periods, add_owned_in_period, &c);
+        return foreach_listed(rq, c.ids, sort_unique(c.ids, c.n), fn, ctx);
+    }
+    if (s->n <= 1)
+        return store_foreach_objective(rq->txn, period, s->n ? s->names[0] : NULL, fn, ctx);
+    okr_node **lists = ARENA_ARRAY(rq->mem, okr_node *, s->n);
+    size_t *counts = ARENA_ARRAY(rq->mem, size_t, s->n), total = 0;
+    for (size_t i = 0; i < s->n; i++)
+        total += counts[i] = store_objectives_of(rq->txn, rq->txn->st->by_team, s->names[i],
+                                                 &lists[i]);
+    okr_node *ids = ARENA_ARRAY(rq->mem, okr_node, total ? total : 1);
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t j = 0; j < counts[i]; j++)
+            ids[n++] = lists[i][j];
+    foreach_listed(rq, ids, sort_unique(ids, n), fn, ctx);   /* ascending, as the full scan */
 }

@@ -640,7 +640,9 @@ static bool check_agg_owner(void *ctx, const MDB_val *key, const MDB_val *val)
 /* ------------------------------------------------------------ index check
  *
  * by_period and by_team must list every objective under exactly its period
- * and (when it has one) its team, and nothing else. Two passes: each record
+ * and (when it has one) its team, and nothing else; by_owner every
+ * objective and every KR whose own owner is not its objective's under
+ * (owner, period). Two passes: each record
  * is looked up in both indexes, then each index entry is checked against
  * its record. A mismatch's stored/expected are 1/0 for "listed / should be". */
 
@@ -666,6 +668,69 @@ static bool check_record_indexed(void *ctx, const MDB_val *key, const MDB_val *v
         mismatch(v, id, "not in the period index", 0, 1);
     if (o->team && o->team[0] && !store_index_has(v->t, v->t->st->by_team, o->team, id))
         mismatch(v, id, "not in the team index", 0, 1);
+    if (o->owner && o->owner[0] && o->period && !store_owner_has(v->t, o->owner, o->period, id))
+        mismatch(v, id, "not in the owner index", 0, 1);
+    arena_reset(v->t->mem);
+    return true;
+}
+
+/* The period a KR's owner entry is filed under (its objective's), or NULL
+ * when it has none: no owner of its own, or its objective's (ops_due.c,
+ * owner_index_kr). */
+static const char *kr_owner_period(store_txn *t, const Okr__KeyResult *kr)
+{
+    okr_node obj;
+    if (kr->owner == NULL || kr->owner[0] == '\0' || !okr_id_parse(kr->objective, &obj))
+        return NULL;
+    Okr__Objective *o = store_get_objective(t, obj);
+    return o && strcmp(kr->owner, o->owner ? o->owner : "") != 0 ? o->period : NULL;
+}
+
+static bool check_kr_indexed(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    verifier *v = ctx;
+    if (key->mv_size != 4)
+        return true;
+    okr_node id = okr_get_be32(key->mv_data);
+    Okr__KeyResult *kr = store_unpack(v->t, &okr__key_result__descriptor, val);
+    if (kr == NULL)
+        return false;
+    const char *period = kr_owner_period(v->t, kr);
+    if (period && !store_owner_has(v->t, kr->owner, period, id))
+        mismatch(v, id, "not in the owner index", 0, 1);
+    arena_reset(v->t->mem);
+    return true;
+}
+
+/* An owner index entry: key owner NUL period, value the node filed there. */
+static bool check_owner_entry(void *ctx, const MDB_val *key, const MDB_val *val)
+{
+    verifier *v = ctx;
+    const char *k = key->mv_data, *nul = memchr(k, '\0', key->mv_size);
+    if (val->mv_size != 4 || nul == NULL) {
+        mismatch(v, 0, "malformed owner index entry", 1, 0);
+        return true;
+    }
+    MDB_val owner = {(size_t)(nul - k), (void *)k};
+    MDB_val period = {key->mv_size - owner.mv_size - 1, (void *)(nul + 1)};
+    okr_node id = okr_get_be32(val->mv_data);
+    const char *has_owner = NULL, *has_period = NULL;
+    bool found;
+    if (okr_node_is_kr(id)) {
+        Okr__KeyResult *kr = store_get_kr(v->t, id);
+        found = kr != NULL;
+        has_owner = kr ? kr->owner : NULL;
+        has_period = kr ? kr_owner_period(v->t, kr) : NULL;
+    } else {
+        Okr__Objective *o = store_get_objective(v->t, id);
+        found = o != NULL;
+        has_owner = o ? o->owner : NULL;
+        has_period = o ? o->period : NULL;
+    }
+    if (!found && v->t->rc == 0)
+        mismatch(v, id, "in the owner index without a record", 1, 0);
+    else if (found && (!field_is(has_owner, &owner) || !field_is(has_period, &period)))
+        mismatch(v, id, "indexed under the wrong owner or period", 1, 0);
     arena_reset(v->t->mem);
     return true;
 }
@@ -703,6 +768,8 @@ static void verify_indexes(verifier *v)
     index_check by_period = {v, false}, by_team = {v, true};
     store_foreach(v->t, st->by_period, check_index_entry, &by_period);
     store_foreach(v->t, st->by_team, check_index_entry, &by_team);
+    store_foreach(v->t, st->krs, check_kr_indexed, v);
+    store_foreach(v->t, st->by_owner, check_owner_entry, v);
 }
 
 size_t rollup_verify(store *st, rollup_mismatch_fn fn, void *ctx, int *rc)

@@ -75,6 +75,8 @@ const char *store_strerror(int rc)
 
 static int wb_replay(store *st, MDB_txn *txn, char *err, size_t errlen);
 static int upgrade_checkins(store *st, MDB_txn *txn, char *err, size_t errlen);
+static int finish_upgrade(store *st, char *err, size_t errlen);
+static size_t owner_key(char *buf, const char *owner, const char *period);
 static void wb_release(store *st);
 static void wb_build_view(store_txn *t);
 static void wb_flush(store_txn *t);
@@ -118,6 +120,11 @@ static int open_all(store *st, MDB_txn *txn, bool create)
     if (!rc) rc = open_dbi(txn, "events", c, &st->events);
     if (!rc) rc = open_dbi(txn, "by_period", dup, &st->by_period);
     if (!rc) rc = open_dbi(txn, "by_team", dup, &st->by_team);
+    if (!rc) {
+        rc = open_dbi(txn, "by_owner", dup, &st->by_owner);   /* schema 4 */
+        if (rc == MDB_NOTFOUND && !create)
+            rc = 0;                    /* an older store: init_meta refuses it */
+    }
     /* Added after schema 2 was released: a read-only open of an older store
      * (okrd --verify) finds none, which means no users (no replies). */
     if (!rc) {
@@ -166,25 +173,21 @@ static int init_meta(store *st, MDB_txn *txn, bool fresh, bool writer, char *err
     if (rc)
         return rc;
     unsigned version = v.mv_size == 4 ? okr_get_be32(v.mv_data) : 0;
-    if (version == STORE_SCHEMA_UPGRADES_FROM && !writer) {
+    bool older = version >= STORE_SCHEMA_OLDEST && version < STORE_SCHEMA_VERSION;
+    if (older && !writer) {
         snprintf(err, errlen, "data schema version %u is older than this okrd's %u: start okrd "
                  "on it once (it converts the data in place), then try again", version,
                  STORE_SCHEMA_VERSION);
         return STORE_SCHEMA_MISMATCH;
     }
-    if (version == STORE_SCHEMA_UPGRADES_FROM) {
-        st->upgraded_from = version;
-        unsigned char ver[4];
-        okr_put_be32(ver, STORE_SCHEMA_VERSION);
-        MDB_val vv = {4, ver};
-        rc = mdb_put(txn, st->meta, &k, &vv, 0);
-        if (rc)
-            return rc;
+    if (older) {
+        st->upgraded_from = version;   /* recorded by finish_upgrade, once all is converted */
     } else if (version != STORE_SCHEMA_VERSION) {
         snprintf(err, errlen, "data schema version %u is not %u (this okrd is too old or too new)",
                  version, STORE_SCHEMA_VERSION);
         return STORE_SCHEMA_MISMATCH;
-    } else if (!st->has_checkin_dbs || (st->checkin_dbs_created && !fresh)) {
+    }
+    if (version >= 3 && (!st->has_checkin_dbs || (st->checkin_dbs_created && !fresh))) {
         snprintf(err, errlen, "the data has no check-in log: it is damaged; restore a backup");
         return MDB_CORRUPTED;
     }
@@ -376,7 +379,13 @@ int store_open(store *st, const char *dir, size_t map_size, bool create, char *e
     MDB_envinfo info;
     mdb_env_info(st->env, &info);
     st->map_size = info.me_mapsize;
-    return 0;
+    rc = st->upgraded_from ? finish_upgrade(st, err, errlen) : 0;
+    if (rc) {
+        mdb_env_close(st->env);
+        st->env = NULL;
+        wb_release(st);
+    }
+    return rc;
 }
 
 int store_reader_check(store *st, int *cleared)
@@ -2169,9 +2178,123 @@ static int upgrade_checkins(store *st, MDB_txn *txn, char *err, size_t errlen)
     if (rc == MDB_NOTFOUND)
         rc = mdb_drop(txn, old, 1);
     if (!rc)
-        log_info("store: converted the data from schema %u to %u (%llu check-ins)",
-                 st->upgraded_from, STORE_SCHEMA_VERSION, (unsigned long long)converted);
+        log_info("store: schema %u's check-ins moved to the check-in log (%llu)",
+                 st->upgraded_from, (unsigned long long)converted);
     return rc;
+}
+
+/* Schema 4 added by_owner: list every objective under its owner and period
+ * and every KR whose own owner differs from its objective's under that
+ * owner and its objective's period (ops_due.c, owner_index_kr). Reads the B-trees, so the write-behind must be
+ * checkpointed first. A record that does not parse is left out (okrd
+ * --verify names it). */
+static void *unpack_raw(MDB_txn *txn, MDB_dbi dbi, const ProtobufCMessageDescriptor *d,
+                        okr_node id)
+{
+    unsigned char kb[4];
+    okr_put_be32(kb, id);
+    MDB_val k = {4, kb}, v;
+    if (mdb_get(txn, dbi, &k, &v) != 0)
+        return NULL;
+    return protobuf_c_message_unpack(d, NULL, v.mv_size, v.mv_data);
+}
+
+static int owner_entry(store *st, MDB_txn *txn, const char *owner, const char *period,
+                       okr_node id, uint64_t *n)
+{
+    char key[STORE_OWNER_KEY_MAX];
+    size_t klen = owner_key(key, owner, period);
+    if (klen == 0)
+        return 0;
+    unsigned char vb[4];
+    okr_put_be32(vb, id);
+    MDB_val k = {klen, key}, v = {4, vb};
+    int rc = mdb_put(txn, st->by_owner, &k, &v, MDB_NODUPDATA);
+    *n += rc == 0;
+    return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+static int index_owner_of(store *st, MDB_txn *txn, okr_node id, uint64_t *n)
+{
+    int rc = 0;
+    if (!okr_node_is_kr(id)) {
+        Okr__Objective *o = unpack_raw(txn, st->objectives, &okr__objective__descriptor, id);
+        if (o)
+            rc = owner_entry(st, txn, o->owner, o->period, id, n);
+        okr__objective__free_unpacked(o, NULL);
+        return rc;
+    }
+    Okr__KeyResult *kr = unpack_raw(txn, st->krs, &okr__key_result__descriptor, id);
+    okr_node obj;
+    if (kr && kr->owner && kr->owner[0] && okr_id_parse(kr->objective, &obj)) {
+        Okr__Objective *o = unpack_raw(txn, st->objectives, &okr__objective__descriptor, obj);
+        if (o && strcmp(kr->owner, o->owner ? o->owner : "") != 0)
+            rc = owner_entry(st, txn, kr->owner, o->period, id, n);
+        okr__objective__free_unpacked(o, NULL);
+    }
+    okr__key_result__free_unpacked(kr, NULL);
+    return rc;
+}
+
+static int index_owners_of(store *st, MDB_txn *txn, MDB_dbi records, uint64_t *n)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, records, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    MDB_cursor_op op = MDB_FIRST;
+    while (!rc && (rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (k.mv_size == 4)
+            rc = index_owner_of(st, txn, okr_get_be32(k.mv_data), n);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The last step of a conversion: the owner index, then the schema version,
+ * in one transaction, so a conversion cut short is done again at the next
+ * start (upgrade_checkins finds nothing left to convert). */
+static int finish_upgrade(store *st, char *err, size_t errlen)
+{
+    int rc = store_checkpoint(st);
+    uint64_t n = 0;
+    for (;;) {
+        MDB_txn *txn = NULL;
+        n = 0;
+        if (!rc) rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+        if (!rc) rc = mdb_drop(txn, st->by_owner, 0);
+        if (!rc) rc = index_owners_of(st, txn, st->objectives, &n);
+        if (!rc) rc = index_owners_of(st, txn, st->krs, &n);
+        unsigned char ver[4];
+        okr_put_be32(ver, STORE_SCHEMA_VERSION);
+        MDB_val k = {6, "schema"}, vv = {4, ver};
+        if (!rc) rc = mdb_put(txn, st->meta, &k, &vv, 0);
+        if (!rc) {
+            rc = mdb_txn_commit(txn);
+            txn = NULL;
+        }
+        if (txn)
+            mdb_txn_abort(txn);
+        if (rc != MDB_MAP_FULL)
+            break;
+        rc = grow_for_upgrade(st);
+        if (!rc) {
+            MDB_envinfo info;
+            mdb_env_info(st->env, &info);
+            st->map_size = info.me_mapsize;
+        }
+    }
+    if (rc) {
+        snprintf(err, errlen, "converting the data from schema %u to %u failed: %s",
+                 st->upgraded_from, STORE_SCHEMA_VERSION, store_strerror(rc));
+        return rc;
+    }
+    log_info("store: converted the data from schema %u to %u (%llu objectives and KRs "
+             "indexed by owner)",
+             st->upgraded_from, STORE_SCHEMA_VERSION, (unsigned long long)n);
+    return 0;
 }
 
 void store_foreach_checkin(store_txn *t, store_checkin_fn fn, void *ctx)
@@ -2366,6 +2489,27 @@ uint64_t store_count(store_txn *t, MDB_dbi dbi)
  * ascending, a page at a time. Derived from the objective records; the
  * handlers keep them in step and okrd --verify checks them. */
 
+/* True when key holds the be32 value id in the DUPSORT database dbi. */
+static bool has_dup(store_txn *t, MDB_dbi dbi, const void *key, size_t klen, okr_node id)
+{
+    if (failed(t))
+        return false;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, dbi, &cur);
+    if (rc) {
+        fail(t, rc);
+        return false;
+    }
+    unsigned char vb[4];
+    okr_put_be32(vb, id);
+    MDB_val k = {klen, (void *)key}, v = {sizeof vb, vb};
+    rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+    if (rc && rc != MDB_NOTFOUND)
+        fail(t, rc);
+    mdb_cursor_close(cur);
+    return rc == 0;
+}
+
 static void index_entry(store_txn *t, MDB_dbi index, const char *name, okr_node id, bool add)
 {
     if (name == NULL || name[0] == '\0')
@@ -2385,6 +2529,46 @@ void store_index_objective(store_txn *t, okr_node id, const char *period, const 
     index_entry(t, t->st->by_team, team, id, add);
 }
 
+/* by_owner's key: owner, a NUL, period (0: either is empty or too long). */
+static size_t owner_key(char *buf, const char *owner, const char *period)
+{
+    size_t lo = owner ? strlen(owner) : 0, lp = period ? strlen(period) : 0;
+    if (lo == 0 || lp == 0 || lo + 1 + lp > STORE_OWNER_KEY_MAX)
+        return 0;
+    memcpy(buf, owner, lo);
+    buf[lo] = '\0';
+    memcpy(buf + lo + 1, period, lp);
+    return lo + 1 + lp;
+}
+
+void store_index_owner(store_txn *t, okr_node id, const char *owner, const char *period,
+                       bool add)
+{
+    char key[STORE_OWNER_KEY_MAX];
+    size_t klen = owner_key(key, owner, period);
+    unsigned char v[4];
+    okr_put_be32(v, id);
+    if (klen && add)
+        put_raw(t, t->st->by_owner, key, klen, v, sizeof v, MDB_NODUPDATA);
+    else if (klen)
+        del_raw(t, t->st->by_owner, key, klen, v, sizeof v);
+}
+
+size_t store_owned_in(store_txn *t, const char *owner, const char *period, okr_node **out)
+{
+    char key[STORE_OWNER_KEY_MAX];
+    size_t klen = owner_key(key, owner, period);
+    *out = NULL;
+    return klen ? dup_words(t, t->st->by_owner, key, klen, 1, out) : 0;
+}
+
+bool store_owner_has(store_txn *t, const char *owner, const char *period, okr_node id)
+{
+    char key[STORE_OWNER_KEY_MAX];
+    size_t klen = owner_key(key, owner, period);
+    return klen && has_dup(t, t->st->by_owner, key, klen, id);
+}
+
 size_t store_objectives_of(store_txn *t, MDB_dbi index, const char *name, okr_node **out)
 {
     *out = NULL;
@@ -2395,22 +2579,7 @@ size_t store_objectives_of(store_txn *t, MDB_dbi index, const char *name, okr_no
 
 bool store_index_has(store_txn *t, MDB_dbi index, const char *name, okr_node id)
 {
-    if (failed(t) || name == NULL || name[0] == '\0')
-        return false;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, index, &cur);
-    if (rc) {
-        fail(t, rc);
-        return false;
-    }
-    unsigned char vb[4];
-    okr_put_be32(vb, id);
-    MDB_val k = {strlen(name), (void *)name}, v = {sizeof vb, vb};
-    rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
-    if (rc && rc != MDB_NOTFOUND)
-        fail(t, rc);
-    mdb_cursor_close(cur);
-    return rc == 0;
+    return name && name[0] && has_dup(t, index, name, strlen(name), id);
 }
 
 void store_foreach_objective(store_txn *t, const char *period, const char *team,

@@ -25,6 +25,9 @@
  *   events      be64 seq -> Okr__Event
  *   by_period   period name -> be32 objective  (DUPSORT, DUPFIXED)
  *   by_team     team name   -> be32 objective  (DUPSORT, DUPFIXED)
+ *   by_owner    person . NUL . period -> be32 node: the period's objectives by
+ *               owner, and its KRs whose own owner is not their objective's
+ *               (DUPSORT, DUPFIXED; schema 4)
  *   users       name -> Okr__User (secure mode's people: role, public key)
  *   replies     exactly-once reply cache: layout and rules in dedup.h
  *
@@ -60,8 +63,8 @@
 #include "okr.pb-c.h"
 #include "writeback.h"
 
-#define STORE_SCHEMA_VERSION 3
-#define STORE_SCHEMA_UPGRADES_FROM 2   /* a writer open converts this version in place */
+#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_OLDEST 2          /* a writer open converts 2.. in place */
 #define STORE_EPOCH_BYTES 16
 #define STORE_DEFAULT_MAP_SIZE ((size_t)1 << 30)
 #define STORE_DISK_FULL_BYTES ((uint64_t)1 << 20)  /* less free than this: "disk full" */
@@ -153,6 +156,7 @@ typedef struct {
     bool checkin_dbs_created;      /* this open found no checkin_log */
     unsigned upgraded_from;        /* store_open converted this schema version (0: none) */
     MDB_dbi by_period, by_team;    /* indexes: name -> be32 objective (DUPSORT) */
+    MDB_dbi by_owner;              /* (person, period) -> be32 objective or KR (DUPSORT) */
     MDB_dbi users;
     bool has_users;                /* false: a read-only open of a store from before users */
     MDB_dbi replies;               /* dedup.c's (actor, request id) -> reply */
@@ -408,6 +412,17 @@ uint64_t store_count(store_txn *t, MDB_dbi dbi);
  * not there is a no-op. */
 void store_index_objective(store_txn *t, okr_node id, const char *period, const char *team,
                            bool add);
+/* The owner index (by_owner): under (owner, period), the period's
+ * objectives that owner owns and its KRs whose own owner is that one and
+ * not their objective's; the other KRs are found through their objective
+ * (the rule is ops_due.c's, owner_index_kr). Add (or remove) node id; an
+ * empty owner or period is a no-op. */
+#define STORE_OWNER_KEY_MAX 256
+void store_index_owner(store_txn *t, okr_node id, const char *owner, const char *period,
+                       bool add);
+/* The ids under (owner, period), ascending, as an arena array. */
+size_t store_owned_in(store_txn *t, const char *owner, const char *period, okr_node **out);
+bool store_owner_has(store_txn *t, const char *owner, const char *period, okr_node id);
 /* The ids listed under name in index (st->by_period or st->by_team),
  * ascending, as an arena array; returns the count (*out NULL when 0). */
 size_t store_objectives_of(store_txn *t, MDB_dbi index, const char *name, okr_node **out);

@@ -78,6 +78,11 @@ void fixture_batch_as(fixture *f, const Okr__Request *const *reqs, const char *c
 /* The error code of a response (OK when it has none). */
 Okr__ErrorCode fixture_code(const Okr__Response *resp);
 
+/* Overwrite objective id's record with bytes that do not parse, behind the
+ * handlers' back: a request that reads it is refused (INTERNAL), so a test
+ * can show what a request does not read. Returns the commit's status. */
+int fixture_damage_objective(fixture *f, okr_node id);
+
 /* rollup_verify on the committed state; prints every difference (unless
  * quiet) and returns their number (a storage failure counts as one). */
 size_t fixture_verify(fixture *f);
@@ -308,6 +313,21 @@ Okr__ErrorCode fixture_do(fixture *f, const Okr__Request *req, Okr__Response **r
     return fixture_code(r);
 }
 
+int fixture_damage_objective(fixture *f, okr_node id)
+{
+    static const unsigned char bad[] = {0x0a, 0xff};   /* field 1, 255 bytes: cut short */
+    unsigned char key[4];
+    okr_put_be32(key, id);
+    arena mem;
+    arena_init(&mem);
+    store_txn t;
+    store_txn_begin(&t, &f->st, NULL, true, &mem);
+    store_put(&t, f->st.objectives, key, sizeof key, bad, sizeof bad);
+    int rc = store_txn_commit(&t);
+    arena_free(&mem);
+    return rc;
+}
+
 static void fixture_print_mismatch(void *ctx, okr_node node, const char *what,
                                    int64_t stored, int64_t expected)
 {
@@ -439,7 +459,8 @@ unsigned char *fixture_snapshot_all(fixture *f, size_t *len)
 {
     const MDB_dbi all[] = {f->st.meta, f->st.periods, f->st.teams, f->st.objectives,
                            f->st.krs, f->st.up, f->st.down, f->st.agg, f->st.checkins,
-                           f->st.events, f->st.by_period, f->st.by_team, f->st.replies};
+                           f->st.events, f->st.by_period, f->st.by_team, f->st.by_owner,
+                           f->st.replies};
     return fixture_snapshot(f, all, sizeof all / sizeof all[0], len);
 }
 

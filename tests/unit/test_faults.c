@@ -82,7 +82,8 @@ static unsigned char *snapshot_data(fixture *f, size_t *len)
 {
     const MDB_dbi dbis[] = {f->st.periods, f->st.teams, f->st.objectives, f->st.krs,
                             f->st.up, f->st.down, f->st.agg, f->st.checkins, f->st.events,
-                            f->st.by_period, f->st.by_team, f->st.users, f->st.replies};
+                            f->st.by_period, f->st.by_team, f->st.by_owner, f->st.users,
+                            f->st.replies};
     return fixture_snapshot(f, dbis, sizeof dbis / sizeof dbis[0], len);
 }
 

@@ -1332,7 +1332,8 @@ static unsigned char *state_snapshot(run_state *r, size_t *len, uint64_t *checki
 {
     store *st = &r->f.st;
     const MDB_dbi dbis[] = {st->meta, st->periods, st->teams, st->objectives, st->krs,
-                            st->up, st->down, st->agg, st->by_period, st->by_team};
+                            st->up, st->down, st->agg, st->by_period, st->by_team,
+                            st->by_owner};
     arena mem;
     arena_init(&mem);
     store_txn t;

@@ -631,7 +631,7 @@ static void test_a_schema_2_store_is_converted_by_a_writer_open(void **state)
     store ro;
     assert_int_equal(store_open(&ro, e->dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err),
                      STORE_SCHEMA_MISMATCH);
-    assert_string_equal(err, "data schema version 2 is older than this okrd's 3: start okrd on "
+    assert_string_equal(err, "data schema version 2 is older than this okrd's 4: start okrd on "
                         "it once (it converts the data in place), then try again");
 
     assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
@@ -680,6 +680,68 @@ static void test_a_schema_2_conversion_grows_a_full_map(void **state)
     assert_true(list[0]->value == 6 && list[119]->value == 11906);
     assert_int_equal(t.rc, 0);
     store_txn_abort(&t);
+}
+
+/* Schema 3 had no owner index: a writer open lists every objective under
+ * (owner, period) and every KR with an owner of its own under its owner
+ * and its objective's period, then records schema 4; a read-only open
+ * refuses as for schema 2. */
+static void test_a_schema_3_store_gets_its_owner_index_at_a_writer_open(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    char err[512];
+    begin(e, &t, true);
+    Okr__Objective o = OKR__OBJECTIVE__INIT;
+    o.id = "O1";
+    o.title = "Grow";
+    o.period = "Q4";
+    o.owner = "ana";
+    store_put_objective(&t, O(1), &o);
+    o.id = "O2";
+    o.owner = "bob";
+    store_put_objective(&t, O(2), &o);
+    Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
+    kr.objective = "O2";
+    kr.title = "Reach";
+    kr.owner = "ana";
+    store_put_kr(&t, K(3), &kr);
+    kr.owner = NULL;                                   /* bob's, through O2 */
+    store_put_kr(&t, K(4), &kr);
+    commit_ok(&t);
+    begin(e, &t, true);
+    unsigned char ver[4];
+    okr_put_be32(ver, 3);
+    MDB_val k = {6, "schema"}, v = {4, ver};
+    assert_int_equal(mdb_put(t.txn, e->st.meta, &k, &v, 0), 0);
+    assert_int_equal(mdb_drop(t.txn, e->st.by_owner, 1), 0);
+    commit_ok(&t);
+    store_close(&e->st);
+
+    store ro;
+    assert_int_equal(store_open(&ro, e->dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err),
+                     STORE_SCHEMA_MISMATCH);
+    assert_string_equal(err, "data schema version 3 is older than this okrd's 4: start okrd on "
+                        "it once (it converts the data in place), then try again");
+
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
+    assert_int_equal(e->st.upgraded_from, 3);
+    begin(e, &t, false);
+    okr_node *ids;
+    assert_int_equal(store_owned_in(&t, "ana", "Q4", &ids), 2);
+    assert_int_equal(ids[0], O(1));
+    assert_int_equal(ids[1], K(3));
+    assert_int_equal(store_owned_in(&t, "bob", "Q4", &ids), 1);
+    assert_int_equal(ids[0], O(2));
+    assert_int_equal(store_owned_in(&t, "ana", "Q3", &ids), 0);
+    assert_int_equal(mdb_get(t.txn, e->st.meta, &k, &v), 0);
+    assert_int_equal(okr_get_be32(v.mv_data), STORE_SCHEMA_VERSION);
+    assert_int_equal(t.rc, 0);
+    store_txn_abort(&t);
+
+    store_close(&e->st);                               /* converted: opens as it is */
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
+    assert_int_equal(e->st.upgraded_from, 0);
 }
 
 /* Schema 3 data without its check-in log is damaged: a writer open must
@@ -1183,6 +1245,8 @@ int main(void)
         T(test_verify_names_a_kr_whose_checkin_chain_is_damaged),
         T(test_a_schema_2_store_is_converted_by_a_writer_open),
         T(test_schema_3_data_without_its_checkin_log_is_refused),
+        cmocka_unit_test_setup_teardown(test_a_schema_3_store_gets_its_owner_index_at_a_writer_open,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_schema_2_conversion_grows_a_full_map, setup_small,
                                         teardown),
         T(test_checkins_are_the_newest_n_oldest_first_per_kr),

@@ -570,7 +570,7 @@ static unsigned char *store_state(store *st, size_t *len)
 {
     const MDB_dbi dbis[] = {st->periods, st->teams, st->objectives, st->krs, st->up, st->down,
                             st->agg, st->checkins, st->checkin_late, st->checkin_gone,
-                            st->events, st->by_period, st->by_team};
+                            st->events, st->by_period, st->by_team, st->by_owner};
     return fixture_snapshot_store(st, dbis, sizeof dbis / sizeof dbis[0], len);
 }
 

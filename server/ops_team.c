@@ -292,6 +292,8 @@ static void foreach_listed(request *rq, const okr_node *ids, size_t n, store_eac
 /* Sort ids ascending and drop repeats; returns the new count. */
 static size_t sort_unique(okr_node *ids, size_t n)
 {
+    if (n < 2)
+        return n;                      /* ids may be NULL */
     qsort(ids, n, sizeof *ids, compare_nodes);
     size_t out = 0;
     for (size_t i = 0; i < n; i++)

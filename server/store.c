@@ -121,7 +121,10 @@ static int open_all(store *st, MDB_txn *txn, bool create)
     if (!rc) rc = open_dbi(txn, "by_period", dup, &st->by_period);
     if (!rc) rc = open_dbi(txn, "by_team", dup, &st->by_team);
     if (!rc) {
+        MDB_dbi probe;
+        bool existed = mdb_dbi_open(txn, "by_owner", 0, &probe) == 0;
         rc = open_dbi(txn, "by_owner", dup, &st->by_owner);   /* schema 4 */
+        st->has_owner_index = rc == 0 && existed;
         if (rc == MDB_NOTFOUND && !create)
             rc = 0;                    /* an older store: init_meta refuses it */
     }
@@ -189,6 +192,10 @@ static int init_meta(store *st, MDB_txn *txn, bool fresh, bool writer, char *err
     }
     if (version >= 3 && (!st->has_checkin_dbs || (st->checkin_dbs_created && !fresh))) {
         snprintf(err, errlen, "the data has no check-in log: it is damaged; restore a backup");
+        return MDB_CORRUPTED;
+    }
+    if (version >= 4 && !st->has_owner_index) {
+        snprintf(err, errlen, "the data has no owner index: it is damaged; restore a backup");
         return MDB_CORRUPTED;
     }
     MDB_val ek = {5, "epoch"};
@@ -2258,11 +2265,12 @@ static int index_owners_of(store *st, MDB_txn *txn, MDB_dbi records, uint64_t *n
  * start (upgrade_checkins finds nothing left to convert). */
 static int finish_upgrade(store *st, char *err, size_t errlen)
 {
-    int rc = store_checkpoint(st);
+    int rc = 0;
     uint64_t n = 0;
     for (;;) {
         MDB_txn *txn = NULL;
         n = 0;
+        if (!rc) rc = store_checkpoint(st);    /* again after a grow: it may have failed */
         if (!rc) rc = mdb_txn_begin(st->env, NULL, 0, &txn);
         if (!rc) rc = mdb_drop(txn, st->by_owner, 0);
         if (!rc) rc = index_owners_of(st, txn, st->objectives, &n);

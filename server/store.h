@@ -157,6 +157,7 @@ typedef struct {
     unsigned upgraded_from;        /* store_open converted this schema version (0: none) */
     MDB_dbi by_period, by_team;    /* indexes: name -> be32 objective (DUPSORT) */
     MDB_dbi by_owner;              /* (person, period) -> be32 objective or KR (DUPSORT) */
+    bool has_owner_index;          /* by_owner was there before this open */
     MDB_dbi users;
     bool has_users;                /* false: a read-only open of a store from before users */
     MDB_dbi replies;               /* dedup.c's (actor, request id) -> reply */

@@ -742,6 +742,18 @@ static void test_a_schema_3_store_gets_its_owner_index_at_a_writer_open(void **s
     store_close(&e->st);                               /* converted: opens as it is */
     assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
     assert_int_equal(e->st.upgraded_from, 0);
+
+    begin(e, &t, true);                                /* schema 4 without it: damaged */
+    assert_int_equal(mdb_drop(t.txn, e->st.by_owner, 1), 0);
+    commit_ok(&t);
+    store_close(&e->st);
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err),
+                     MDB_CORRUPTED);
+    assert_string_equal(err, "the data has no owner index: it is damaged; restore a backup");
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err),
+                     MDB_CORRUPTED);                   /* and stays so: nothing was made */
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err),
+                     MDB_CORRUPTED);
 }
 
 /* Schema 3 data without its check-in log is damaged: a writer open must

@@ -335,6 +335,18 @@ static void sub_drain(subscriber *sub, int wait_ms)
     }
 }
 
+/* Drain sub until a heartbeat arrives: it proves the subscription has
+ * reached okrd, so an event published from now on cannot be missed (a
+ * SUB that has just connected joins late: the CURVE handshake and the
+ * subscription travel after zmq_connect returns). */
+static void sub_wait_joined(subscriber *sub)
+{
+    int64_t ready = now_ms() + WAIT_MS;
+    while (sub->heartbeats == 0 && now_ms() < ready)
+        sub_drain(sub, 50);
+    assert_true(sub->heartbeats > 0);
+}
+
 /* Drain subs until `admitted` has seen a heartbeat carrying seq >= seq (one
  * published after that event) and, with want_event, the event itself (a
  * subscriber reconnecting after a re-bind may miss it: monitors replay). */
@@ -405,6 +417,7 @@ static void test_unknown_subscribers_get_no_event_and_no_heartbeat(void **state)
     sub_open(w, &admitted, &w->editor, NULL);
     sub_open(w, &others[0], NULL, NULL);
     sub_open(w, &others[1], &w->stranger, NULL);
+    sub_wait_joined(&admitted);
     uint64_t seq = checkin_as(w, &w->editor, "20");
     wait_for_seq(&admitted, others, 2, seq, true);
     assert_int_equal(others[0].messages, 0);
@@ -433,6 +446,8 @@ static void test_a_removed_user_gets_nothing_more_and_the_others_carry_on(void *
     subscriber editor_sub, viewer_sub;
     sub_open(w, &editor_sub, &w->editor, NULL);
     sub_open(w, &viewer_sub, &w->viewer, NULL);
+    sub_wait_joined(&editor_sub);
+    sub_wait_joined(&viewer_sub);
     uint64_t before = checkin_as(w, &w->editor, "30");
     wait_for_seq(&editor_sub, &viewer_sub, 1, before, true);
     assert_true(viewer_sub.max_event_seq >= before);      /* vic was reading the stream */
@@ -835,12 +850,7 @@ static void add_through_relays(world *w, const person *p, relay *requests, relay
     snprintf(ev_ep, sizeof ev_ep, "tcp://127.0.0.1:%d", events->port);
     subscriber sub;
     sub_open(w, &sub, p, ev_ep);
-    /* A heartbeat proves the subscription has reached okrd through the
-     * relay: only then can the event not be missed. */
-    int64_t ready = now_ms() + WAIT_MS;
-    while (sub.heartbeats == 0 && now_ms() < ready)
-        sub_drain(&sub, 50);
-    assert_true(sub.heartbeats > 0);
+    sub_wait_joined(&sub);                 /* through the relay */
     struct harness_result r;
     const char *args[] = {"--key", p ? p->key_file : "", "--server-key", w->server_key,
                           "--json", "obj", "add", title, "--team", "core", "--period",

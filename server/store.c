@@ -327,7 +327,15 @@ static int grow_for_upgrade(store *st)
 int store_open(store *st, const char *dir, size_t map_size, bool create, char *err,
                size_t errlen)
 {
+    return store_open_with_fault(st, dir, map_size, create, NULL, NULL, err, errlen);
+}
+
+int store_open_with_fault(store *st, const char *dir, size_t map_size, bool create,
+                          store_fault_fn fault, void *fault_arg, char *err, size_t errlen)
+{
     memset(st, 0, sizeof *st);
+    st->fault = fault;
+    st->fault_arg = fault_arg;
     err[0] = '\0';
     if (create && (errno = make_dirs(dir)) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
@@ -2216,7 +2224,8 @@ static int owner_entry(store *st, MDB_txn *txn, const char *owner, const char *p
     unsigned char vb[4];
     okr_put_be32(vb, id);
     MDB_val k = {klen, key}, v = {4, vb};
-    int rc = mdb_put(txn, st->by_owner, &k, &v, MDB_NODUPDATA);
+    int rc = injected(st, STORE_FAULT_WRITE);
+    if (!rc) rc = mdb_put(txn, st->by_owner, &k, &v, MDB_NODUPDATA);
     *n += rc == 0;
     return rc == MDB_KEYEXIST ? 0 : rc;
 }
@@ -2278,7 +2287,9 @@ static int finish_upgrade(store *st, char *err, size_t errlen)
         unsigned char ver[4];
         okr_put_be32(ver, STORE_SCHEMA_VERSION);
         MDB_val k = {6, "schema"}, vv = {4, ver};
+        if (!rc) rc = injected(st, STORE_FAULT_WRITE);
         if (!rc) rc = mdb_put(txn, st->meta, &k, &vv, 0);
+        if (!rc) rc = injected(st, STORE_FAULT_SYNC);
         if (!rc) {
             rc = mdb_txn_commit(txn);
             txn = NULL;
@@ -2288,11 +2299,11 @@ static int finish_upgrade(store *st, char *err, size_t errlen)
         if (rc != MDB_MAP_FULL)
             break;
         rc = grow_for_upgrade(st);
-        if (!rc) {
-            MDB_envinfo info;
-            mdb_env_info(st->env, &info);
-            st->map_size = info.me_mapsize;
-        }
+        if (rc)
+            break;       /* the map cannot grow: refuse, as store_open's loop does */
+        MDB_envinfo info;
+        mdb_env_info(st->env, &info);
+        st->map_size = info.me_mapsize;
     }
     if (rc) {
         snprintf(err, errlen, "converting the data from schema %u to %u failed: %s",

@@ -234,6 +234,10 @@ typedef struct {
  * refused with ENOENT. Opening for writing clears stale reader slots. */
 int store_open(store *st, const char *dir, size_t map_size, bool create, char *err,
                size_t errlen);
+/* store_open with a fault hook (above) already set, so a test can fail the
+ * writes an open itself makes (a conversion's). */
+int store_open_with_fault(store *st, const char *dir, size_t map_size, bool create,
+                          store_fault_fn fault, void *fault_arg, char *err, size_t errlen);
 /* True when store_open's code means the data itself was refused (damaged,
  * foreign, another schema) rather than the system failing. */
 bool store_open_refused_data(int rc);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #define SERVER_FIXTURE_IMPLEMENTATION
@@ -686,11 +687,11 @@ static void test_a_schema_2_conversion_grows_a_full_map(void **state)
  * (owner, period) and every KR with an owner of its own under its owner
  * and its objective's period, then records schema 4; a read-only open
  * refuses as for schema 2. */
-static void test_a_schema_3_store_gets_its_owner_index_at_a_writer_open(void **state)
+/* A store as schema 3 left it, closed: O1 (ana's), O2 (bob's) with K3
+ * (ana's own) and K4 (bob's, through O2), all in Q4; no owner index. */
+static void make_schema_3_store(env *e)
 {
-    env *e = *state;
     store_txn t;
-    char err[512];
     begin(e, &t, true);
     Okr__Objective o = OKR__OBJECTIVE__INIT;
     o.id = "O1";
@@ -717,6 +718,14 @@ static void test_a_schema_3_store_gets_its_owner_index_at_a_writer_open(void **s
     assert_int_equal(mdb_drop(t.txn, e->st.by_owner, 1), 0);
     commit_ok(&t);
     store_close(&e->st);
+}
+
+static void test_a_schema_3_store_gets_its_owner_index_at_a_writer_open(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    char err[512];
+    make_schema_3_store(e);
 
     store ro;
     assert_int_equal(store_open(&ro, e->dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err),
@@ -734,6 +743,7 @@ static void test_a_schema_3_store_gets_its_owner_index_at_a_writer_open(void **s
     assert_int_equal(store_owned_in(&t, "bob", "Q4", &ids), 1);
     assert_int_equal(ids[0], O(2));
     assert_int_equal(store_owned_in(&t, "ana", "Q3", &ids), 0);
+    MDB_val k = {6, "schema"}, v;
     assert_int_equal(mdb_get(t.txn, e->st.meta, &k, &v), 0);
     assert_int_equal(okr_get_be32(v.mv_data), STORE_SCHEMA_VERSION);
     assert_int_equal(t.rc, 0);
@@ -754,6 +764,50 @@ static void test_a_schema_3_store_gets_its_owner_index_at_a_writer_open(void **s
                      MDB_CORRUPTED);                   /* and stays so: nothing was made */
     assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, false, err, sizeof err),
                      MDB_CORRUPTED);
+}
+
+static int every_write_finds_the_map_full(void *arg, store_fault_op op)
+{
+    unsigned long *writes = arg;
+    if (op != STORE_FAULT_WRITE)
+        return 0;
+    ++*writes;
+    return MDB_MAP_FULL;
+}
+
+/* The owner index is built in a transaction that grows the map when it
+ * fills; once the map may not grow (past half of STORE_MAX_MAP_SIZE) the
+ * open is refused with a sentence, the data left as schema 3 for the next
+ * start. (It used to retry for ever: okrd hung at start-up. The alarm turns
+ * that into this test's failure, not a hung suite.) */
+static void test_a_schema_3_conversion_on_a_map_that_cannot_grow_is_refused(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    char err[512];
+    make_schema_3_store(e);
+
+    unsigned long writes = 0;
+    alarm(20);
+    int rc = store_open_with_fault(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true,
+                                   every_write_finds_the_map_full, &writes, err, sizeof err);
+    alarm(0);
+    assert_int_equal(rc, MDB_MAP_FULL);
+    char want[256];
+    snprintf(want, sizeof want, "converting the data from schema 3 to 4 failed: %s",
+             mdb_strerror(MDB_MAP_FULL));
+    assert_string_equal(err, want);
+    assert_null(e->st.env);
+    /* 1 GiB doubled to 1 TiB: ten grows, eleven tries, one write each */
+    assert_int_equal(writes, 11);
+
+    assert_int_equal(store_open(&e->st, e->dir, STORE_DEFAULT_MAP_SIZE, true, err, sizeof err), 0);
+    assert_int_equal(e->st.upgraded_from, 3);          /* converted now, nothing lost */
+    begin(e, &t, false);
+    okr_node *ids;
+    assert_int_equal(store_owned_in(&t, "ana", "Q4", &ids), 2);
+    assert_int_equal(store_owned_in(&t, "bob", "Q4", &ids), 1);
+    store_txn_abort(&t);
 }
 
 /* Schema 3 data without its check-in log is damaged: a writer open must
@@ -1258,6 +1312,8 @@ int main(void)
         T(test_a_schema_2_store_is_converted_by_a_writer_open),
         T(test_schema_3_data_without_its_checkin_log_is_refused),
         cmocka_unit_test_setup_teardown(test_a_schema_3_store_gets_its_owner_index_at_a_writer_open,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_schema_3_conversion_on_a_map_that_cannot_grow_is_refused,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_schema_2_conversion_grows_a_full_map, setup_small,
                                         teardown),

@@ -295,6 +295,9 @@ static void show_human(const okr_client *c, const cmd_request *r, const Okr__Res
     case CMD_OUTPUT_SCORES:
         render_changed(&ctx, reply->changed);
         break;
+    case CMD_OUTPUT_CORRECTION:
+        render_corrected(&ctx, &r->request, reply->changed);
+        break;
     case CMD_OUTPUT_DATA:
         render_data(&ctx, reply,
                     r->request.body_case == OKR__REQUEST__BODY_TREE ? r->body.tree.root : NULL);

@@ -1056,8 +1056,8 @@ static const cmd_handler handlers[OKR_CMD__COUNT] = {
     [OKR_CMD_TEAM_EDIT] = {build_team_edit, CMD_OUTPUT_SCORES},
     [OKR_CMD_TEAM_DELETE] = {build_team_delete, CMD_OUTPUT_SCORES},
     [OKR_CMD_DUE] = {build_due, CMD_OUTPUT_DATA},
-    [OKR_CMD_CHECKIN_EDIT] = {build_checkin_edit, CMD_OUTPUT_SCORES},
-    [OKR_CMD_CHECKIN_DELETE] = {build_checkin_delete, CMD_OUTPUT_SCORES},
+    [OKR_CMD_CHECKIN_EDIT] = {build_checkin_edit, CMD_OUTPUT_CORRECTION},
+    [OKR_CMD_CHECKIN_DELETE] = {build_checkin_delete, CMD_OUTPUT_CORRECTION},
     [OKR_CMD_LINT] = {build_lint, CMD_OUTPUT_COACH},
     [OKR_CMD_REPORT] = {build_report, CMD_OUTPUT_COACH},
 };

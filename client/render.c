@@ -171,6 +171,18 @@ void render_changed(const render_ctx *ctx, const Okr__Changed *changed)
     }
 }
 
+void render_corrected(const render_ctx *ctx, const Okr__Request *request,
+                      const Okr__Changed *changed)
+{
+    bool edit = request->body_case == OKR__REQUEST__BODY_CHECKIN_EDIT;
+    uint64_t seq = edit ? request->checkin_edit->seq : request->checkin_delete->seq;
+    if (changed->n_scores > 0)
+        render_changed(ctx, changed);
+    else
+        fprintf(ctx->out, "check-in #%llu %s; no score moved\n", (unsigned long long)seq,
+                edit ? "edited" : "deleted");
+}
+
 void render_added(const render_ctx *ctx, const char *label, const Okr__Changed *changed)
 {
     fprintf(ctx->out, "%s\n", label ? label : str(changed->id));

@@ -273,6 +273,37 @@ static void test_edited_confidence_and_note_follow_to_the_kr(void **state)
     assert_verify_clean(&f->a);
 }
 
+/* A correction that moves no score (a note, an older check-in) still says
+ * it was made, and says nothing moved. */
+static void test_a_correction_that_moves_no_score_says_so(void **state)
+{
+    fixture *f = *state;
+    uint64_t older = CHECKIN(&f->a, "K1", "3", "--at", "2020-02-01");
+    CHECKIN(&f->a, "K1", "5");
+    char want[64];
+
+    char *out = ok(&f->a, "checkin", "edit", id_of(older), "--note", "fixed", NULL);
+    snprintf(want, sizeof want, "check-in #%llu edited; no score moved\n",
+             (unsigned long long)older);
+    assert_string_equal(out, want);
+    free(out);
+    out = ok(&f->a, "--json", "history", "K1", NULL);
+    struct json_object *doc = harness_json_parse(out);
+    assert_int_equal(harness_json_int(doc, "checkins.0.seq"), (int64_t)older);
+    assert_string_equal(harness_json_string(doc, "checkins.0.note"), "fixed");
+    json_object_put(doc);
+    free(out);
+
+    out = ok(&f->a, "checkin", "delete", id_of(older), NULL);
+    snprintf(want, sizeof want, "check-in #%llu deleted; no score moved\n",
+             (unsigned long long)older);
+    assert_string_equal(out, want);
+    free(out);
+    assert_int_equal(kr_int(&f->a, "K1", "checkins"), 1);
+    assert_string_equal(kr_score(&f->a, "K1"), "0.500000");
+    assert_verify_clean(&f->a);
+}
+
 /* ------------------------------------------------------------ delete */
 
 static void test_deleting_the_newest_makes_the_previous_current(void **state)
@@ -535,6 +566,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_edited_value_scores_exactly_as_if_it_had_been_right,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_edited_confidence_and_note_follow_to_the_kr, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_correction_that_moves_no_score_says_so, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deleting_the_newest_makes_the_previous_current,
                                         setup, teardown),

@@ -606,21 +606,16 @@ static bool at_arg(const char *text, protobuf_c_boolean *has, int64_t *us, args_
     return true;
 }
 
-/* A check-in's id: the number `okr history` lists ("12", or "#12"). */
+/* A check-in's id: what `okr history` lists ("12", "#12"; an import's are
+ * "12.3"). */
 static bool checkin_id_arg(const char *text, protobuf_c_boolean *has, uint64_t *seq,
-                           args_error *e)
+                           protobuf_c_boolean *has_n, uint32_t *n, args_error *e)
 {
-    const char *digits = text[0] == '#' ? text + 1 : text;
-    char *end;
-    if (!isdigit((unsigned char)digits[0]))
-        return args_fail(e, "ID '%.40s' is not a check-in's number (okr history KR lists "
-                            "them: #12)", text);
-    unsigned long long n = strtoull(digits, &end, 10);
-    if (*end != '\0' || n == 0)
+    if (!okr_checkin_id_parse(text, seq, n))
         return args_fail(e, "ID '%.40s' is not a check-in's number (okr history KR lists "
                             "them: #12)", text);
     *has = true;
-    *seq = n;
+    *has_n = *n > 0;
     return true;
 }
 
@@ -650,7 +645,7 @@ static bool build_checkin_edit(cmd_request *r, const cmd_args *a, args_error *e)
 {
     Okr__CheckInEdit *m = &r->body.checkin_edit;
     SET_BODY(r, CHECKIN_EDIT, checkin_edit, okr__check_in_edit__init);
-    if (!checkin_id_arg(a->pos[0], &m->has_seq, &m->seq, e) ||
+    if (!checkin_id_arg(a->pos[0], &m->has_seq, &m->seq, &m->has_n, &m->n, e) ||
         (a->value && !args_checkin_value(a->value, &m->value, e)) ||
         (a->confidence && !args_confidence(a->confidence, &m->confidence, e)) ||
         (a->note && !args_text("--note", a->note, OKR_MAX_NOTE, true, e)) ||
@@ -669,7 +664,7 @@ static bool build_checkin_delete(cmd_request *r, const cmd_args *a, args_error *
 {
     Okr__CheckInDelete *m = &r->body.checkin_delete;
     SET_BODY(r, CHECKIN_DELETE, checkin_delete, okr__check_in_delete__init);
-    return checkin_id_arg(a->pos[0], &m->has_seq, &m->seq, e);
+    return checkin_id_arg(a->pos[0], &m->has_seq, &m->seq, &m->has_n, &m->n, e);
 }
 
 /* history ID [--limit N]: a KR's History, or an objective's ObjectiveGet

@@ -270,6 +270,7 @@ static struct json_object *periods(const Okr__PeriodListReply *list)
         put_string(obj, "start", p->start);
         put_string(obj, "end", p->end);
         put(obj, "closed", json_object_new_boolean(p->closed));
+        put(obj, "closed_at", time_or_null(p->closed && p->has_closed_at, p->closed_at));
         json_object_array_add(array, obj);
     }
     return array;
@@ -302,7 +303,9 @@ static struct json_object *history(const Okr__HistoryReply *h)
         put(entry, "confidence", c->has_confidence ? json_fraction(c->confidence) : NULL);
         put_string(entry, "note", c->note);
         put_string(entry, "author", c->author);
-        put(entry, "seq", json_object_new_uint64(c->seq));   /* its id (checkin edit/delete) */
+        char id[OKR_CHECKIN_ID_BUF];
+        put_string(entry, "id", okr_checkin_id_format(c->seq, c->n, id));   /* checkin edit/delete take it */
+        put(entry, "seq", json_object_new_uint64(c->seq));
         put(entry, "edited_at", time_or_null(c->has_edited_at, c->edited_at));
         put_string(entry, "edited_by", c->edited_by);
         json_object_array_add(checkins, entry);

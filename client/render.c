@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "ids.h"
 #include "okr_limits.h"
 #include "score.h"
 #include "requests.h"
@@ -175,12 +176,15 @@ void render_corrected(const render_ctx *ctx, const Okr__Request *request,
                       const Okr__Changed *changed)
 {
     bool edit = request->body_case == OKR__REQUEST__BODY_CHECKIN_EDIT;
-    uint64_t seq = edit ? request->checkin_edit->seq : request->checkin_delete->seq;
+    char id[OKR_CHECKIN_ID_BUF];
+    if (edit)
+        okr_checkin_id_format(request->checkin_edit->seq, request->checkin_edit->n, id);
+    else
+        okr_checkin_id_format(request->checkin_delete->seq, request->checkin_delete->n, id);
     if (changed->n_scores > 0)
         render_changed(ctx, changed);
     else
-        fprintf(ctx->out, "check-in #%llu %s; no score moved\n", (unsigned long long)seq,
-                edit ? "edited" : "deleted");
+        fprintf(ctx->out, "check-in #%s %s; no score moved\n", id, edit ? "edited" : "deleted");
 }
 
 void render_added(const render_ctx *ctx, const char *label, const Okr__Changed *changed)
@@ -443,7 +447,8 @@ void render_history(const render_ctx *ctx, const Okr__HistoryReply *h, const cha
     table *t = table_new(6, headers);
     for (size_t i = 0; i < h->n_checkins; i++) {
         const Okr__CheckIn *c = h->checkins[i];
-        table_cell(t, NULL, "#%llu", (unsigned long long)c->seq);   /* checkin edit/delete take it */
+        char id[OKR_CHECKIN_ID_BUF];
+        table_cell(t, NULL, "#%s", okr_checkin_id_format(c->seq, c->n, id));   /* checkin edit/delete take it */
         text_format_time(c->time, time);
         table_cell(t, NULL, "%s", time);
         table_cell(t, NULL, "%s", checkin_value(kr, c->value, value, sizeof value));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "ids.h"
 #include "requests.h"
 #include "text.h"
 
@@ -84,12 +85,20 @@ static void say_checkin(words *w, const Okr__CheckInAdd *c, const char *subject)
         say(w, " \"%s\"", c->note);
 }
 
+/* "checkin delete #12 of K3" */
+static void say_checkin_delete(words *w, const Okr__CheckInDelete *m, const char *subject)
+{
+    char id[OKR_CHECKIN_ID_BUF];
+    say(w, "checkin delete #%s of %s", okr_checkin_id_format(m->seq, m->n, id), subject);
+}
+
 /* "checkin edit #12 of K3 (value 18, dated 2026-10-05 00:00 UTC)" */
 static void say_checkin_edit(words *w, const Okr__CheckInEdit *m, const char *subject)
 {
     char v[FMT_BUF], when[20];
     int n = 0;
-    say(w, "checkin edit #%llu of %s", (unsigned long long)m->seq, subject);
+    char id[OKR_CHECKIN_ID_BUF];
+    say(w, "checkin edit #%s of %s", okr_checkin_id_format(m->seq, m->n, id), subject);
     if (m->has_value)
         part(w, &n, "value %s", num(m->value, v));
     if (m->has_confidence)
@@ -271,7 +280,7 @@ static void say_change(words *w, const Okr__Event *ev)
     case OKR__REQUEST__BODY_CHECKIN: say_checkin(w, q->checkin, subject); break;
     case OKR__REQUEST__BODY_CHECKIN_EDIT: say_checkin_edit(w, q->checkin_edit, subject); break;
     case OKR__REQUEST__BODY_CHECKIN_DELETE:
-        say(w, "checkin delete #%llu of %s", (unsigned long long)q->checkin_delete->seq, subject);
+        say_checkin_delete(w, q->checkin_delete, subject);
         break;
     case OKR__REQUEST__BODY_OBJECTIVE_ADD: say_objective_add(w, q->objective_add, subject); break;
     case OKR__REQUEST__BODY_OBJECTIVE_EDIT: say_objective_edit(w, q->objective_edit, subject); break;

@@ -79,7 +79,8 @@ static bool same(const char *a, const char *b)
 }
 
 /* The period's dates from PeriodList: [start, end + 1 day), and where the
- * retro stops looking (the end, or now while open and earlier). */
+ * retro stops looking: the end, or earlier when it was closed before its
+ * end (no check-in can come after) or is open and the end is still ahead. */
 static int read_period(retro *rt, const char *name)
 {
     Okr__Request req = OKR__REQUEST__INIT;
@@ -103,6 +104,8 @@ static int read_period(retro *rt, const char *name)
     rt->end_us = (end + 1) * OKR_US_PER_DAY;
     int64_t now = text_now_us();
     rt->stop_us = rt->closed || now > rt->end_us ? rt->end_us : now;
+    if (rt->closed && rt->period->has_closed_at && rt->period->closed_at < rt->stop_us)
+        rt->stop_us = rt->period->closed_at;
     return OKR_EXIT_OK;
 }
 

@@ -1,8 +1,11 @@
-/* ids.c — parsing and formatting of typed node ids, big-endian key helpers.
+/* ids.c — parsing and formatting of typed node ids and check-in ids,
+ * big-endian key helpers.
  * Pure functions: no allocation, no I/O. */
 #include "ids.h"
 
+#include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 bool okr_id_parse(const char *text, okr_node *out)
 {
@@ -30,6 +33,45 @@ bool okr_id_parse(const char *text, okr_node *out)
     }
     *out = is_kr ? okr_node_kr((uint32_t)num) : okr_node_objective((uint32_t)num);
     return true;
+}
+
+/* Digits only, at least one, no overflow past max. */
+static bool parse_number(const char *from, const char *to, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (from == to)
+        return false;
+    for (const char *p = from; p < to; p++) {
+        if (*p < '0' || *p > '9' || v > (max - (uint64_t)(*p - '0')) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *out = v;
+    return true;
+}
+
+bool okr_checkin_id_parse(const char *text, uint64_t *seq, uint32_t *n)
+{
+    if (text == NULL)
+        return false;
+    const char *from = text[0] == '#' ? text + 1 : text;
+    const char *dot = strchr(from, '.'), *end = from + strlen(from);
+    uint64_t s, place = 0;
+    if (!parse_number(from, dot ? dot : end, UINT64_MAX, &s) || s == 0 ||
+        (dot && !parse_number(dot + 1, end, UINT32_MAX, &place)))
+        return false;
+    *seq = s;
+    *n = (uint32_t)place;
+    return true;
+}
+
+char *okr_checkin_id_format(uint64_t seq, uint32_t n, char *buf)
+{
+    if (n > 0)
+        snprintf(buf, OKR_CHECKIN_ID_BUF, "%" PRIu64 ".%" PRIu32, seq, n);
+    else
+        snprintf(buf, OKR_CHECKIN_ID_BUF, "%" PRIu64, seq);
+    return buf;
 }
 
 char *okr_id_format(okr_node node, char *buf)

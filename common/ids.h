@@ -29,6 +29,14 @@ bool okr_id_parse(const char *text, okr_node *out);
 /* Format a node as its id string into buf (at least OKR_ID_BUF bytes). Returns buf. */
 char *okr_id_format(okr_node node, char *buf);
 
+/* A check-in's id: the seq of the change that made it and its place n
+ * among that change's check-ins (0 but for an import's), spelled "12", or
+ * "12.3" when n > 0. OKR_CHECKIN_ID_BUF holds the longest. */
+#define OKR_CHECKIN_ID_BUF 32
+char *okr_checkin_id_format(uint64_t seq, uint32_t n, char *buf);
+/* Parse "12", "#12", "12.3" or "#12.3" (seq >= 1, no sign, no spaces). */
+bool okr_checkin_id_parse(const char *text, uint64_t *seq, uint32_t *n);
+
 /* Big-endian (de)serialisation for LMDB keys. */
 void okr_put_be32(unsigned char *p, uint32_t v);
 void okr_put_be64(unsigned char *p, uint64_t v);

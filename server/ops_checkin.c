@@ -1,7 +1,8 @@
 /* ops_checkin.c — check-ins: add (now, or backdated with `at`), edit and
  * delete (corrections), and a KR's history.
  *
- * A check-in's id is its seq: the event seq that recorded it. A KR record
+ * A check-in's id is its seq, the event seq that recorded it, and its n
+ * (0 but for an import's: one seq, many check-ins). A KR record
  * keeps what its check-ins say (current value, latest confidence, time of
  * the latest, count), always as of its newest check-in by time: a plain
  * check-in is the newest and updates the record directly; a backdated one,
@@ -83,50 +84,28 @@ static void follow_checkins(request *rq, okr_node id, Okr__KeyResult *kr, uint32
     request_touch(rq, id);
 }
 
-/* The KR that the event `seq` checked in on, from the event log (0 when
- * the event is not there any more, or is not a check-in: *logged tells). */
-static okr_node kr_of_event(request *rq, uint64_t seq, bool *logged)
+/* The check-in whose id is (seq, n), and its KR (*kr, *kr_id). */
+static Okr__CheckIn *need_checkin(request *rq, bool has_seq, uint64_t seq, uint32_t n,
+                                  okr_node *kr_id, Okr__KeyResult **kr)
 {
-    MDB_val v;
-    okr_node kr = 0;
-    *logged = store_get_event(rq->txn, seq, &v);
-    if (!*logged)
-        return 0;
-    Okr__Event *ev = store_unpack(rq->txn, &okr__event__descriptor, &v);
-    if (ev && ev->change && ev->change->body_case == OKR__REQUEST__BODY_CHECKIN &&
-        ev->change->checkin->kr && okr_id_parse(ev->change->checkin->kr, &kr) &&
-        okr_node_is_kr(kr))
-        return kr;
-    return 0;
-}
-
-/* The check-in whose id is seq, and its KR (*kr, *kr_id). The event log
- * names its KR; once retention pruned that event, every check-in is
- * looked at. */
-static Okr__CheckIn *need_checkin(request *rq, bool has_seq, uint64_t seq, okr_node *kr_id,
-                                  Okr__KeyResult **kr)
-{
-    bool logged;
     if (!has_seq || seq == 0) {
         request_fail(rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                      "seq (the check-in's id, as okr history lists it) is required");
         return NULL;
     }
-    okr_node owner = kr_of_event(rq, seq, &logged);
-    if (!logged)
-        owner = store_checkin_owner(rq->txn, seq);
-    Okr__CheckIn *c = owner ? store_get_checkin(rq->txn, owner, seq) : NULL;
+    Okr__CheckIn *c = store_get_checkin(rq->txn, seq, n, kr_id);
     if (c == NULL) {
+        char id[OKR_CHECKIN_ID_BUF];
+        okr_checkin_id_format(seq, n, id);
         request_fail(rq, OKR__ERROR_CODE__NOT_FOUND,
-                     "no check-in #%" PRIu64 " (okr history KR lists a key result's "
-                     "check-ins with their ids)", seq);
+                     "no check-in #%s (okr history KR lists a key result's check-ins with "
+                     "their ids)", id);
         return NULL;
     }
-    *kr_id = owner;
-    *kr = store_get_kr(rq->txn, owner);
+    *kr = store_get_kr(rq->txn, *kr_id);
     if (*kr == NULL) {
         request_fail(rq, OKR__ERROR_CODE__INTERNAL, "check-in #%" PRIu64 " names %s, which "
-                     "is not a key result", seq, request_id(rq, owner));
+                     "is not a key result", seq, request_id(rq, *kr_id));
         return NULL;
     }
     return c;
@@ -183,7 +162,7 @@ void op_checkin_edit(request *rq, const Okr__CheckInEdit *in)
     okr_node id, obj_id;
     int64_t time;
     Okr__KeyResult *kr;
-    Okr__CheckIn *c = need_checkin(rq, in->has_seq, in->seq, &id, &kr);
+    Okr__CheckIn *c = need_checkin(rq, in->has_seq, in->seq, in->n, &id, &kr);
     Okr__Objective *o = c ? need_live_objective(rq, kr->objective, &obj_id) : NULL;
     if (o == NULL)
         return;
@@ -218,7 +197,7 @@ void op_checkin_delete(request *rq, const Okr__CheckInDelete *in)
 {
     okr_node id, obj_id;
     Okr__KeyResult *kr;
-    Okr__CheckIn *c = need_checkin(rq, in->has_seq, in->seq, &id, &kr);
+    Okr__CheckIn *c = need_checkin(rq, in->has_seq, in->seq, in->n, &id, &kr);
     if (c == NULL || need_live_objective(rq, kr->objective, &obj_id) == NULL)
         return;
     store_del_checkin(rq->txn, id, c);

@@ -128,7 +128,7 @@ static bool dump_kr(dump_ctx *c, okr_node id, uint32_t weight)
     Okr__CheckIn **list;
     size_t n = store_checkins(c->rq->txn, id, kr->checkins, &list);
     for (size_t i = 0; i < n; i++) {
-        list[i]->has_seq = false;
+        list[i]->has_seq = list[i]->has_n = false;   /* ids are the server's */
         if (!DUMP_ADD(c, checkins, cap_checkins, list[i]))
             return false;
     }
@@ -474,10 +474,51 @@ static bool import_alignments(import_ctx *c)
     return true;
 }
 
+/* A corrected check-in's edited_at and edited_by, checked before the
+ * import writes it: both or neither. */
+static bool need_edit_mark(import_ctx *c, const char *where, const Okr__CheckIn *ci,
+                           int64_t at)
+{
+    int64_t edited;
+    if (!ci->has_edited_at && ci->edited_by == NULL)
+        return true;
+    if (!ci->has_edited_at || ci->edited_by == NULL)
+        return request_fail(c->rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "import: %s: edited_at and edited_by go together", where);
+    if (!need_past_time(c->rq, where, "edited_at", true, ci->edited_at, &edited))
+        return false;
+    if (edited < at)
+        return request_fail(c->rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "import: %s: edited_at is before the check-in's time", where);
+    return need_name(c->rq, "edited_by", ci->edited_by, OKR_MAX_NAME, true) ||
+           refused_at(c->rq, where);
+}
+
+/* Mark the check-in the import just made (the n-th of its seq, on kr) as
+ * corrected, as the file says. */
+static bool keep_edit_mark(import_ctx *c, const char *where, const Okr__CheckIn *ci,
+                           okr_node kr, uint32_t n)
+{
+    okr_node owner = 0;
+    Okr__CheckIn *made = store_get_checkin(c->rq->txn, c->rq->seq, n, &owner);
+    if (made == NULL || owner != kr)
+        return request_fail(c->rq, OKR__ERROR_CODE__INTERNAL,
+                            "import: %s: the check-in just made is not where it should be",
+                            where);
+    Okr__CheckIn now = *made;
+    now.has_edited_at = true;
+    now.edited_at = ci->edited_at;
+    now.edited_by = ci->edited_by;
+    store_replace_checkin(c->rq->txn, kr, made, &now);
+    return true;
+}
+
 /* Check-ins keep their author and time: the check-in handler takes both from
- * the request context, so the import lends them to it for one call. All of
- * them get the import's seq (the log tells them apart by a number of their
- * own); those of one KR must each be later than the one before. */
+ * the request context, so the import lends them to it for one call; a
+ * corrected one keeps who corrected it and when. All of them get the
+ * import's seq, told apart by their n (0, 1, 2 ... in the file's order:
+ * ids "seq", "seq.1", "seq.2"); those of one KR must each be later than the
+ * one before. */
 static bool import_checkins(import_ctx *c)
 {
     int64_t now = c->rq->now;
@@ -492,6 +533,8 @@ static bool import_checkins(import_ctx *c)
             return false;
         if (!need_name(c->rq, "author", ci->author, OKR_MAX_NAME, true))
             return refused_at(c->rq, where);
+        if (!need_edit_mark(c, where, ci, at))
+            return false;
         remap *m = find_new(c, kr);
         if (m && at <= m->last_time)
             return request_fail(c->rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
@@ -509,7 +552,8 @@ static bool import_checkins(import_ctx *c)
         op_checkin(c->rq, &add);
         c->rq->now = now;
         c->rq->actor = actor;
-        if (!accepted(c->rq, where))
+        if (!accepted(c->rq, where) ||
+            (ci->has_edited_at && !keep_edit_mark(c, where, ci, kr, (uint32_t)i)))
             return false;
         if (m)
             m->last_time = at;
@@ -557,6 +601,24 @@ static bool aligns_into(import_ctx *c, const char *from, const char *to)
     return false;
 }
 
+/* A closed period keeps the file's closed_at (when it has one: a period
+ * closed before okrd kept it has none, and is closed now). */
+static bool keep_closed_at(import_ctx *c, const char *where, const Okr__Period *from)
+{
+    int64_t at;
+    if (!from->has_closed_at)
+        return true;
+    if (!need_past_time(c->rq, where, "closed_at", true, from->closed_at, &at))
+        return false;
+    Okr__Period *p = store_get_period(c->rq->txn, from->name);
+    if (p == NULL)
+        return request_fail(c->rq, OKR__ERROR_CODE__INTERNAL,
+                            "import: %s: the period just closed is gone", where);
+    p->closed_at = at;
+    store_put_period(c->rq->txn, p);
+    return true;
+}
+
 /* Close the periods the file has closed, last: a period is closed after
  * every closed period whose objectives align into it (closing refuses an
  * open period feeding a closed one). */
@@ -577,7 +639,8 @@ static bool import_closed(import_ctx *c)
             Okr__PeriodClose close = OKR__PERIOD_CLOSE__INIT;
             close.name = c->d->periods[i]->name;
             op_period_close(c->rq, &close);
-            if (!accepted(c->rq, arena_printf(c->rq->mem, "periods[%zu]", i)))
+            const char *where = arena_printf(c->rq->mem, "periods[%zu]", i);
+            if (!accepted(c->rq, where) || !keep_closed_at(c, where, c->d->periods[i]))
                 return false;
             done[i] = true;
         }

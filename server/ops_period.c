@@ -169,6 +169,8 @@ void op_period_close(request *rq, const Okr__PeriodClose *in)
         return;
     p->has_closed = true;
     p->closed = !in->reopen;
+    p->has_closed_at = p->closed;
+    p->closed_at = p->closed ? rq->now : 0;
     store_put_period(rq->txn, p);
     rq->subject = p->name;
 }

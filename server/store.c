@@ -1764,28 +1764,35 @@ static void ci_del_late(store_txn *t, okr_node kr, int64_t time, const ci_key *k
     del_raw(t, t->st->checkin_late, lk, sizeof lk, NULL, 0);
 }
 
-/* The key the next check-in of the request with this seq gets (n one past
- * the last of that seq), and whether it is the log's last (MDB_APPEND). */
-static ci_key ci_next_key(store_txn *t, uint64_t seq, bool *last)
+/* In *key, the key the next check-in of seq gets (n one past the last of
+ * that seq, 0 for its first), and whether it is the log's last
+ * (MDB_APPEND). Returns an LMDB error, or 0. */
+static int ci_next_raw(MDB_txn *txn, MDB_dbi log, uint64_t seq, ci_key *key, bool *last)
 {
-    ci_key key = ci_make_key(seq, 0);
-    *last = false;
     MDB_cursor *cur;
-    int rc = failed(t) ? t->rc : mdb_cursor_open(t->txn, t->st->checkins, &cur);
-    if (rc) {
-        fail(t, rc);
-        return key;
-    }
+    *key = ci_make_key(seq, 0);
+    *last = false;
+    int rc = mdb_cursor_open(txn, log, &cur);
+    if (rc)
+        return rc;
     ci_key past = ci_make_key(seq + 1, 0);
     MDB_val k = {CI_KEY, past.b}, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     *last = rc == MDB_NOTFOUND;
     rc = mdb_cursor_get(cur, &k, &v, *last ? MDB_LAST : MDB_PREV);
     if (rc == 0 && k.mv_size == CI_KEY && okr_get_be64(k.mv_data) == seq)
-        key = ci_make_key(seq, okr_get_be32((const unsigned char *)k.mv_data + 8) + 1);
-    else if (rc && rc != MDB_NOTFOUND)
-        fail(t, rc);
+        *key = ci_make_key(seq, okr_get_be32((const unsigned char *)k.mv_data + 8) + 1);
     mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static ci_key ci_next_key(store_txn *t, uint64_t seq, bool *last)
+{
+    ci_key key = ci_make_key(seq, 0);
+    *last = false;
+    int rc = failed(t) ? t->rc : ci_next_raw(t->txn, t->st->checkins, seq, &key, last);
+    if (rc)
+        fail(t, rc);
     return key;
 }
 
@@ -1933,9 +1940,15 @@ typedef struct {
     size_t n, limit;
 } checkin_take;
 
+/* The check-in of r, its n (its id's second half) from the key. */
 static Okr__CheckIn *ci_unpack(store_txn *t, const ci_rec *r)
 {
-    return store_unpack(t, &okr__check_in__descriptor, &r->packed);
+    Okr__CheckIn *c = store_unpack(t, &okr__check_in__descriptor, &r->packed);
+    if (c) {
+        c->n = okr_get_be32(r->key.b + 8);
+        c->has_n = c->n > 0;
+    }
+    return c;
 }
 
 static bool take_checkin(void *ctx, const ci_rec *r)
@@ -2020,62 +2033,35 @@ void store_del_checkins(store_txn *t, okr_node kr)
     mdb_cursor_close(cur);
 }
 
-/* ---- one check-in by its seq (its id) */
+/* ---- one check-in by its id: its log key (seq . n) */
 
-/* The record with this seq, of kr (0: any KR), at this time (any when
- * !by_time): usually the only one of its seq, but an import gave one seq
- * to all its check-ins: then kr's newest, or (kr 0) the one of the lowest
- * KR id, as schema 2's walks found them. */
-static bool ci_find(store_txn *t, uint64_t seq, okr_node kr, bool by_time, int64_t time,
-                    ci_rec *out)
+/* The record of check-in c (as store_get_checkin gave it) of kr, or false
+ * (and MDB_NOTFOUND) when kr holds no such one. */
+static bool ci_find(store_txn *t, okr_node kr, const Okr__CheckIn *c, ci_rec *out)
 {
-    MDB_cursor *cur;
-    int rc = failed(t) ? t->rc : mdb_cursor_open(t->txn, t->st->checkins, &cur);
-    if (rc) {
-        fail(t, rc);
-        return false;
-    }
-    ci_key from = ci_make_key(seq, 0);
-    MDB_val k = {CI_KEY, from.b}, v;
-    bool found = false;
-    ci_rec r;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && k.mv_size == CI_KEY && okr_get_be64(k.mv_data) == seq;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (!ci_decode(t, &k, &v, &r))
-            break;
-        bool match = kr == 0 ? !found || r.kr < out->kr      /* the lowest KR id */
-                             : r.kr == kr && (!by_time || r.time == time);   /* the newest */
-        if (match)
-            *out = r;
-        found = found || match;
-    }
-    if (rc && rc != MDB_NOTFOUND)
-        fail(t, rc);
-    mdb_cursor_close(cur);
-    return found && !failed(t);
+    ci_key key = ci_make_key(c->seq, c->n);
+    if (ci_read(t, &key, out) && out->kr == kr)
+        return true;
+    fail(t, failed(t) ? t->rc : MDB_NOTFOUND);
+    return false;
 }
 
-Okr__CheckIn *store_get_checkin(store_txn *t, okr_node kr, uint64_t seq)
+Okr__CheckIn *store_get_checkin(store_txn *t, uint64_t seq, uint32_t n, okr_node *kr)
 {
     ci_rec r;
-    return ci_find(t, seq, kr, false, 0, &r) ? ci_unpack(t, &r) : NULL;
-}
-
-okr_node store_checkin_owner(store_txn *t, uint64_t seq)
-{
-    ci_rec r;
-    return ci_find(t, seq, 0, false, 0, &r) ? r.kr : 0;
+    ci_key key = ci_make_key(seq, n);
+    Okr__CheckIn *c = ci_read(t, &key, &r) ? ci_unpack(t, &r) : NULL;
+    if (c && kr)
+        *kr = r.kr;
+    return c;
 }
 
 void store_replace_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *old,
                            const Okr__CheckIn *now)
 {
     ci_rec r;
-    if (!ci_find(t, old->seq, kr, true, old->time, &r)) {
-        fail(t, failed(t) ? t->rc : MDB_NOTFOUND);
+    if (!ci_find(t, kr, old, &r))
         return;
-    }
     if (now->time != r.time) {               /* out of the chain's order: late */
         if (r.flags & CI_LATE)
             ci_del_late(t, kr, r.time, &r.key);
@@ -2089,7 +2075,7 @@ void store_replace_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *old,
 void store_del_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c)
 {
     ci_rec r;
-    if (ci_find(t, c->seq, kr, true, c->time, &r))
+    if (ci_find(t, kr, c, &r))
         ci_remove(t, &r);
 }
 
@@ -2131,14 +2117,18 @@ void store_summarize_checkins(store_txn *t, okr_node kr, bool count,
 /* One old record into the log; *newest is the chain's newest key of KR
  * *kr (none at a new KR). */
 static int upgrade_one(store *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v,
-                       okr_node *kr, ci_key *newest, uint32_t *n)
+                       okr_node *kr, ci_key *newest)
 {
     ci_rec r = {.kr = okr_get_be32(k->mv_data)};
     if (r.kr != *kr)
         *newest = (ci_key){{0}};
     *kr = r.kr;
     r.time = (int64_t)okr_get_be64((const unsigned char *)k->mv_data + 4);
-    r.key = ci_make_key(okr_get_be64((const unsigned char *)k->mv_data + 12), (*n)++);
+    bool last;                /* n: 0, or one past the last of its seq (an import's) */
+    int rc = ci_next_raw(txn, st->checkins, okr_get_be64((const unsigned char *)k->mv_data + 12),
+                         &r.key, &last);
+    if (rc)
+        return rc;
     bool chained = ci_none(newest) || memcmp(r.key.b, newest->b, CI_KEY) > 0;
     r.flags = chained ? CI_CHAINED : CI_LATE;
     if (chained)
@@ -2149,7 +2139,7 @@ static int upgrade_one(store *st, MDB_txn *txn, const MDB_val *k, const MDB_val 
     ci_put_header(buf, &r);
     memcpy(buf + CI_HEAD, v->mv_data, v->mv_size);
     MDB_val nk = {CI_KEY, r.key.b}, nv = {CI_HEAD + v->mv_size, buf};
-    int rc = mdb_put(txn, st->checkins, &nk, &nv, MDB_NOOVERWRITE);
+    rc = mdb_put(txn, st->checkins, &nk, &nv, MDB_NOOVERWRITE);
     free(buf);
     unsigned char kb[4], lk[CI_LATE_KEY];
     okr_put_be32(kb, r.kr);
@@ -2177,7 +2167,6 @@ static int upgrade_checkins(store *st, MDB_txn *txn, char *err, size_t errlen)
     MDB_val k, v;
     okr_node kr = 0;
     ci_key newest = {{0}};
-    uint32_t n = 0;
     uint64_t converted = 0;
     while (!rc && (rc = mdb_cursor_get(cur, &k, &v, converted ? MDB_NEXT : MDB_FIRST)) == 0) {
         if (k.mv_size != 20) {
@@ -2186,7 +2175,7 @@ static int upgrade_checkins(store *st, MDB_txn *txn, char *err, size_t errlen)
             rc = MDB_CORRUPTED;
             break;
         }
-        rc = upgrade_one(st, txn, &k, &v, &kr, &newest, &n);
+        rc = upgrade_one(st, txn, &k, &v, &kr, &newest);
         converted++;
     }
     mdb_cursor_close(cur);

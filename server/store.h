@@ -352,11 +352,11 @@ void store_add_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *c, bool in
 size_t store_checkins(store_txn *t, okr_node kr, size_t limit, Okr__CheckIn ***out);
 void store_del_checkins(store_txn *t, okr_node kr);
 
-/* Check-in corrections (ops_checkin.c). A check-in's id is its seq. */
-/* The check-in of kr with this seq; NULL when kr has none. */
-Okr__CheckIn *store_get_checkin(store_txn *t, okr_node kr, uint64_t seq);
-/* The KR holding the check-in with this seq, 0 when none does. */
-okr_node store_checkin_owner(store_txn *t, uint64_t seq);
+/* Check-in corrections (ops_checkin.c). A check-in's id is its seq and its
+ * n, its place among the check-ins of that seq (0 but for an import's).
+ * The check-in with this id (c->n filled in) and its KR in *kr (when kr is
+ * not NULL); NULL when there is none. */
+Okr__CheckIn *store_get_checkin(store_txn *t, uint64_t seq, uint32_t n, okr_node *kr);
 /* Replace check-in `old` of kr (as store_get_checkin gave it) by `now`
  * (same seq; its time may differ). */
 void store_replace_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *old,

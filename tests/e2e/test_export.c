@@ -269,7 +269,8 @@ static void test_import_keeps_authors_times_and_archived(void **state)
     char *hb = okr_out(&w->b, "history", "K2", "--json", NULL);
     /* scores/score_moves: history's score moves, read from each server's own
      * audit log (the import is one event there) */
-    const char *const drop[] = {"seq", "health", "expected", "scores", "score_moves", NULL};
+    const char *const drop[] = {"seq", "id", "health", "expected", "scores", "score_moves",
+                                NULL};
     char *ca = harness_json_canonical(ha, drop), *cb = harness_json_canonical(hb, drop);
     assert_string_equal(ca, cb);
     assert_non_null(strstr(hb, "\"author\":\"alice\""));
@@ -281,6 +282,94 @@ static void test_import_keeps_authors_times_and_archived(void **state)
     assert_string_equal(ca, cb);
     assert_non_null(strstr(ob, "\"archived\":true"));
     free(ha), free(hb), free(ca), free(cb), free(oa), free(ob);
+}
+
+/* An import makes all its check-ins in one change (one seq), so they are
+ * told apart by their place: ids "1", "1.1", "1.2" ... in the file's order
+ * (K2's two, K3, K4, K5, K7's two). Each can be corrected by its id, and a
+ * check-in corrected before the export keeps who did it and when; a closed
+ * period keeps when it was closed. */
+static void test_imported_checkins_have_ids_of_their_own_and_keep_their_corrections(
+    void **state)
+{
+    world *w = *state;
+    populate(&w->a);
+    char *h = okr_out(&w->a, "history", "K7", "--json", NULL);
+    struct json_object *doc = harness_json_parse(h);
+    char k7_id[32];
+    snprintf(k7_id, sizeof k7_id, "%s", harness_json_string(doc, "checkins.0.id"));
+    json_object_put(doc);
+    free(h);
+    OK(&w->a, "--user", "carol", "checkin", "edit", k7_id, "--note", "typo");
+    h = okr_out(&w->a, "history", "K7", "--json", NULL);
+    doc = harness_json_parse(h);
+    char edited_at[40];
+    snprintf(edited_at, sizeof edited_at, "%s", harness_json_string(doc, "checkins.0.edited_at"));
+    json_object_put(doc);
+    free(h);
+    char *periods_a = okr_out(&w->a, "period", "list", "--json", NULL);
+
+    OK(&w->a, "export", "--json", w->path);
+    OK(&w->b, "import", w->path);
+    char *first = read_text(w->path), *second = okr_out(&w->b, "export", NULL);
+    assert_string_equal(first, second);                 /* edited_*, closed_at: kept */
+    assert_non_null(strstr(first, "\"edited_by\":\"carol\""));
+    assert_non_null(strstr(first, "\"closed_at\":"));
+    char *periods_b = okr_out(&w->b, "period", "list", "--json", NULL);
+    assert_string_equal(periods_a, periods_b);
+    free(first), free(second), free(periods_a), free(periods_b);
+
+    h = okr_out(&w->b, "history", "K2", "--json", NULL);
+    doc = harness_json_parse(h);
+    assert_string_equal(harness_json_string(doc, "checkins.0.id"), "1");
+    assert_string_equal(harness_json_string(doc, "checkins.1.id"), "1.1");
+    json_object_put(doc);
+    free(h);
+    h = okr_out(&w->b, "history", "K7", "--json", NULL);
+    doc = harness_json_parse(h);
+    assert_string_equal(harness_json_string(doc, "checkins.0.id"), "1.5");
+    assert_string_equal(harness_json_string(doc, "checkins.0.edited_by"), "carol");
+    assert_string_equal(harness_json_string(doc, "checkins.0.edited_at"), edited_at);
+    assert_string_equal(harness_json_string(doc, "checkins.1.id"), "1.6");
+    json_object_put(doc);
+    free(h);
+    h = okr_out(&w->b, "history", "K7", NULL);
+    assert_non_null(strstr(h, "#1.5 "));
+    assert_non_null(strstr(h, "typo (edited by carol)"));
+    free(h);
+
+    /* K7 (0 -> 8): 5 -> 8 is 0.625 -> 1. */
+    char *out = okr_out(&w->b, "checkin", "edit", "#1.6", "--value", "8", NULL);
+    assert_non_null(strstr(out, "K7 0.625000 -> 1.000000\n"));
+    free(out);
+    out = okr_out(&w->b, "checkin", "edit", "1.5", "--note", "first", NULL);
+    assert_string_equal(out, "check-in #1.5 edited; no score moved\n");
+    free(out);
+    h = okr_out(&w->b, "history", "K7", "--json", NULL);
+    doc = harness_json_parse(h);
+    assert_string_equal(harness_json_string(doc, "checkins.0.note"), "first");
+    assert_string_equal(harness_json_text(doc, "checkins.1.value"), "8");
+    json_object_put(doc);
+    free(h);
+    out = okr_out(&w->b, "log", NULL);
+    assert_non_null(strstr(out, "checkin edit #1.6 of K7 (value 8)"));
+    free(out);
+
+    /* "1" is K2's first: found, and refused for its closed period. */
+    struct harness_result r;
+    harness_okr(&w->b, &r, "checkin", "edit", "1", "--note", "x", NULL);
+    harness_expect_exit(&r, 1);
+    assert_string_equal(r.err, "okr: PERIOD_CLOSED: period 2026-Q4 of objective O2 is closed\n");
+    harness_result_free(&r);
+    harness_okr(&w->b, &r, "checkin", "delete", "1.9", NULL);
+    harness_expect_exit(&r, 1);
+    assert_string_equal(r.err, "okr: NOT_FOUND: no check-in #1.9 (okr history KR lists a key "
+                               "result's check-ins with their ids)\n");
+    harness_result_free(&r);
+    harness_okr(&w->b, &r, "checkin", "delete", "1.x", NULL);
+    harness_expect_exit(&r, 2);
+    assert_non_null(strstr(r.err, "ID '1.x' is not a check-in's number"));
+    harness_result_free(&r);
 }
 
 /* ------------------------------------------------------------ one period */
@@ -374,6 +463,24 @@ static void test_a_bad_record_changes_nothing(void **state)
     char *empty = okr_out(&w->b, "export", NULL);
     assert_string_equal(empty, "{\n  \"format\":\"okr-export\",\n  \"version\":1\n}\n");
     free(empty);
+    free(text);
+}
+
+/* An edited_by without its edited_at is refused, and changes nothing. */
+static void test_an_edit_mark_without_its_time_is_refused(void **state)
+{
+    world *w = *state;
+    populate(&w->a);
+    OK(&w->a, "export", "--json", w->path);
+    char *text = read_text(w->path);
+    struct json_object *doc = harness_json_parse(text);
+    struct json_object *first = harness_json_find(doc, "checkins.0");
+    json_object_object_add(first, "edited_by", json_object_new_string("carol"));
+    write_text(w->path, json_object_to_json_string(doc));
+    json_object_put(doc);
+    expect_refused(&w->b, w->path, NULL,
+                   "okr: INVALID_ARGUMENT: import: checkins[0] (K2): edited_at and edited_by "
+                   "go together\n");
     free(text);
 }
 
@@ -619,6 +726,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_one_period_into_a_server_with_data_gets_new_ids_and_keeps_links, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(
+            test_imported_checkins_have_ids_of_their_own_and_keep_their_corrections, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(test_an_edit_mark_without_its_time_is_refused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_a_bad_record_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_ins_out_of_time_order_are_refused, setup,
                                         teardown),

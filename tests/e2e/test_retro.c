@@ -195,6 +195,36 @@ static void test_closed_period_json_has_grades_cadence_krs_and_notes(void **stat
     json_object_put(doc);
 }
 
+/* A period closed weeks before its end: no check-in can come after the
+ * close, so the retro counts the weeks up to it, not to the end. */
+static void test_a_period_closed_before_its_end_counts_weeks_to_the_close(void **state)
+{
+    fixture *f = *state;
+    char end[16];
+    day(time(NULL) + 29 * 86400, end, sizeof end);
+    OK(f, "period", "add", "Q", "--start", f->start, "--end", end);
+    OK(f, "obj", "add", "Grow", "--period", "Q");
+    OK(f, "kr", "add", "O1", "Revenue", "--from", "0", "--to", "10");
+    OK(f, "checkin", "K1", "5");
+    OK(f, "period", "close", "Q");
+    struct json_object *doc = retro_json(f, NULL);
+    struct json_object *o1 = harness_json_find(doc, "teams.0.objectives.0");
+    assert_non_null(o1);
+    assert_int_equal(harness_json_int(o1, "cadence.weeks"), 4);
+    assert_int_equal(harness_json_int(o1, "cadence.weeks_without_checkin"), 3);
+    assert_int_equal(harness_json_int(o1, "cadence.longest_gap_days"), 27);
+    json_object_put(doc);
+
+    /* period list says when it was closed: today. */
+    struct harness_result r;
+    run(f, &r, 0, "--json", "period", "list", NULL);
+    doc = harness_json_parse(r.out);
+    harness_result_free(&r);
+    const char *closed_at = harness_json_string(doc, "0.closed_at");
+    assert_int_equal(strncmp(closed_at, f->end, strlen(f->end)), 0);
+    json_object_put(doc);
+}
+
 static void test_closed_period_reads_per_team_in_the_terminal(void **state)
 {
     fixture *f = *state;
@@ -315,6 +345,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_closed_period_json_has_grades_cadence_krs_and_notes,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_period_closed_before_its_end_counts_weeks_to_the_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_closed_period_reads_per_team_in_the_terminal, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_team_narrows_the_retro, setup, teardown),

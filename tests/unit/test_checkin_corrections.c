@@ -230,11 +230,12 @@ static void test_verify_reports_a_kr_that_disagrees_with_its_checkins(void **sta
     store_txn_begin(&t, &e->f.st, NULL, true, &e->f.mem);
     okr_node k1;
     assert_true(okr_id_parse("K1", &k1));
-    Okr__CheckIn *c = store_get_checkin(&t, k1, last);
+    okr_node owner = 0;
+    Okr__CheckIn *c = store_get_checkin(&t, last, 0, &owner);
     assert_non_null(c);
     assert_true(c->value == 5);
-    assert_int_equal(store_checkin_owner(&t, last), k1);
-    assert_int_equal(store_checkin_owner(&t, 1), 0);        /* the period add */
+    assert_int_equal(owner, k1);
+    assert_null(store_get_checkin(&t, 1, 0, &owner));       /* the period add */
     store_del_checkin(&t, k1, c);
     assert_int_equal(store_txn_commit(&t), 0);
     assert_int_equal(integrity(e, &p), 1);

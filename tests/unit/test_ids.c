@@ -218,6 +218,29 @@ static void test_key_byte_order_is_numeric_order(void **state)
     assert_true(memcmp(c, d, 8) < 0);
 }
 
+/* Check-in ids: "12", "#12", "12.3"; the longest fits its buffer. */
+static void test_checkin_ids_parse_and_format(void **state)
+{
+    (void)state;
+    uint64_t seq;
+    uint32_t n;
+    char buf[OKR_CHECKIN_ID_BUF];
+    assert_true(okr_checkin_id_parse("12", &seq, &n));
+    assert_true(seq == 12 && n == 0);
+    assert_true(okr_checkin_id_parse("#12.3", &seq, &n));
+    assert_true(seq == 12 && n == 3);
+    assert_true(okr_checkin_id_parse("18446744073709551615.4294967295", &seq, &n));
+    assert_true(seq == UINT64_MAX && n == UINT32_MAX);
+    assert_string_equal(okr_checkin_id_format(seq, n, buf), "18446744073709551615.4294967295");
+    assert_string_equal(okr_checkin_id_format(12, 0, buf), "12");
+    assert_string_equal(okr_checkin_id_format(12, 3, buf), "12.3");
+    const char *bad[] = {"", "#", "0", "0.1", "12.", ".3", "12.3.4", "-1", "+1", " 1", "1 ",
+                         "12.x", "K1", "18446744073709551616", "1.4294967296", "##1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (okr_checkin_id_parse(bad[i], &seq, &n))
+            fail_msg("'%s' parsed as a check-in id", bad[i]);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -240,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_be32_is_big_endian),
         cmocka_unit_test(test_be64_is_big_endian),
         cmocka_unit_test(test_key_byte_order_is_numeric_order),
+        cmocka_unit_test(test_checkin_ids_parse_and_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

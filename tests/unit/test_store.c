@@ -410,6 +410,13 @@ static const char *history_values(store_txn *t, okr_node kr, char *buf, size_t l
     return buf;
 }
 
+/* The KR holding check-in (seq, n); 0 when none does. */
+static okr_node owner_of(store_txn *t, uint64_t seq, uint32_t n)
+{
+    okr_node kr = 0;
+    return store_get_checkin(t, seq, n, &kr) ? kr : 0;
+}
+
 static bool note_seq(void *ctx, okr_node kr, uint64_t seq, const MDB_val *packed)
 {
     (void)kr;
@@ -462,13 +469,13 @@ static void test_backdated_edited_and_deleted_checkins_keep_the_time_order(void 
     add_checkin(&t, K(1), 50, 5, 5, false);      /* before all */
     add_checkin(&t, K(2), 120, 6, 6, true);      /* a neighbour */
     assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "5 1 3 2 4");
-    assert_int_equal(store_checkin_owner(&t, 3), K(1));
-    assert_int_equal(store_checkin_owner(&t, 6), K(2));
-    assert_int_equal(store_checkin_owner(&t, 7), 0);
-    assert_null(store_get_checkin(&t, K(2), 3));
+    assert_int_equal(owner_of(&t, 3, 0), K(1));
+    assert_int_equal(owner_of(&t, 6, 0), K(2));
+    assert_int_equal(owner_of(&t, 7, 0), 0);
+    assert_int_equal(owner_of(&t, 3, 1), 0);
 
     /* An edit that moves a chained check-in (2, at 200) to 400. */
-    Okr__CheckIn *c = store_get_checkin(&t, K(1), 2);
+    Okr__CheckIn *c = store_get_checkin(&t, 2, 0, NULL);
     assert_non_null(c);
     Okr__CheckIn now = *c;
     now.time = 400;
@@ -476,7 +483,7 @@ static void test_backdated_edited_and_deleted_checkins_keep_the_time_order(void 
     store_replace_checkin(&t, K(1), c, &now);
     assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "5 1 3 4 22");
     /* An edit of a value only keeps its place. */
-    c = store_get_checkin(&t, K(1), 1);
+    c = store_get_checkin(&t, 1, 0, NULL);
     now = *c;
     now.value = 11;
     store_replace_checkin(&t, K(1), c, &now);
@@ -485,10 +492,10 @@ static void test_backdated_edited_and_deleted_checkins_keep_the_time_order(void 
 
     /* Deleting the newest chained one (4), one inside the chain (1), a late one (3). */
     begin(e, &t, true);
-    store_del_checkin(&t, K(1), store_get_checkin(&t, K(1), 4));
-    store_del_checkin(&t, K(1), store_get_checkin(&t, K(1), 1));
+    store_del_checkin(&t, K(1), store_get_checkin(&t, 4, 0, NULL));
+    store_del_checkin(&t, K(1), store_get_checkin(&t, 1, 0, NULL));
     assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "5 3 22");
-    store_del_checkin(&t, K(1), store_get_checkin(&t, K(1), 3));
+    store_del_checkin(&t, K(1), store_get_checkin(&t, 3, 0, NULL));
     assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "5 22");
     add_checkin(&t, K(1), 500, 7, 7, true);
     assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "5 22 7");
@@ -640,14 +647,20 @@ static void test_a_schema_2_store_is_converted_by_a_writer_open(void **state)
     begin(e, &t, true);
     assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "1 2 3");
     assert_string_equal(history_values(&t, K(2), buf, sizeof buf), "4 5");
-    assert_int_equal(store_checkin_owner(&t, 3), K(1));
-    Okr__CheckIn *c = store_get_checkin(&t, K(2), 9);   /* one seq, two: the newest */
+    assert_int_equal(owner_of(&t, 3, 0), K(1));
+    okr_node kr = 0;
+    Okr__CheckIn *c = store_get_checkin(&t, 9, 0, &kr);   /* one seq, two: n 0 and 1 */
     assert_non_null(c);
-    assert_true(c->value == 5);
+    assert_true(c->value == 4 && kr == K(2) && !c->has_n);
+    c = store_get_checkin(&t, 9, 1, &kr);
+    assert_non_null(c);
+    assert_true(c->value == 5 && kr == K(2) && c->has_n && c->n == 1);
     add_checkin(&t, K(3), 60, 20, 7, true);             /* an import's one seq on two KRs */
     add_checkin(&t, K(2), 60, 20, 8, true);
-    assert_int_equal(store_checkin_owner(&t, 20), K(2)); /* the lowest KR id, as before */
-    assert_true(store_get_checkin(&t, K(3), 20)->value == 7);
+    assert_int_equal(owner_of(&t, 20, 0), K(3));
+    assert_int_equal(owner_of(&t, 20, 1), K(2));
+    assert_true(store_get_checkin(&t, 20, 0, NULL)->value == 7);
+    assert_true(store_get_checkin(&t, 20, 1, NULL)->value == 8);
     assert_int_equal(store_count(&t, e->st.checkins), 7);
     add_checkin(&t, K(1), 40, 21, 6, true);
     assert_string_equal(history_values(&t, K(1), buf, sizeof buf), "1 2 3 6");

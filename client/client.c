@@ -295,8 +295,8 @@ static void show_human(const okr_client *c, const cmd_request *r, const Okr__Res
     case CMD_OUTPUT_SCORES:
         render_changed(&ctx, reply->changed);
         break;
-    case CMD_OUTPUT_CORRECTION:
-        render_corrected(&ctx, &r->request, reply->changed);
+    case CMD_OUTPUT_CHECKIN:
+        render_checkin_change(&ctx, &r->request, reply->changed);
         break;
     case CMD_OUTPUT_DATA:
         render_data(&ctx, reply,

@@ -26,8 +26,8 @@
 typedef enum {
     CMD_OUTPUT_ID,      /* an add: the new id (or name) alone on one line */
     CMD_OUTPUT_SCORES,  /* another mutation: one line per score that moved */
-    CMD_OUTPUT_CORRECTION, /* checkin edit/delete: the scores that moved, or a
-                            * line saying the correction moved none */
+    CMD_OUTPUT_CHECKIN, /* checkin, checkin edit/delete: the scores that moved,
+                         * or a line saying none did */
     CMD_OUTPUT_DATA,    /* a read: the reply rendered as a table, tree ... */
     CMD_OUTPUT_STREAM,  /* watch: a live stream of events (watch.c) */
     CMD_OUTPUT_PAGES,   /* log: events page by page, following next_seq (log.c) */

@@ -172,19 +172,24 @@ void render_changed(const render_ctx *ctx, const Okr__Changed *changed)
     }
 }
 
-void render_corrected(const render_ctx *ctx, const Okr__Request *request,
-                      const Okr__Changed *changed)
+void render_checkin_change(const render_ctx *ctx, const Okr__Request *request,
+                           const Okr__Changed *changed)
 {
-    bool edit = request->body_case == OKR__REQUEST__BODY_CHECKIN_EDIT;
     char id[OKR_CHECKIN_ID_BUF];
-    if (edit)
-        okr_checkin_id_format(request->checkin_edit->seq, request->checkin_edit->n, id);
-    else
-        okr_checkin_id_format(request->checkin_delete->seq, request->checkin_delete->n, id);
-    if (changed->n_scores > 0)
+    if (changed->n_scores > 0) {
         render_changed(ctx, changed);
-    else
-        fprintf(ctx->out, "check-in #%s %s; no score moved\n", id, edit ? "edited" : "deleted");
+    } else if (request->body_case == OKR__REQUEST__BODY_CHECKIN) {
+        fprintf(ctx->out, "check-in #%s on %s; no score moved\n",
+                okr_checkin_id_format(changed->seq, 0, id), str(changed->id));
+    } else if (request->body_case == OKR__REQUEST__BODY_CHECKIN_EDIT) {
+        const Okr__CheckInEdit *m = request->checkin_edit;
+        fprintf(ctx->out, "check-in #%s edited; no score moved\n",
+                okr_checkin_id_format(m->seq, m->n, id));
+    } else {
+        const Okr__CheckInDelete *m = request->checkin_delete;
+        fprintf(ctx->out, "check-in #%s deleted; no score moved\n",
+                okr_checkin_id_format(m->seq, m->n, id));
+    }
 }
 
 void render_added(const render_ctx *ctx, const char *label, const Okr__Changed *changed)

@@ -41,11 +41,12 @@ void render_changed(const render_ctx *ctx, const Okr__Changed *changed);
  * parents). */
 void render_added(const render_ctx *ctx, const char *label, const Okr__Changed *changed);
 
-/* What `checkin edit` and `checkin delete` print: the scores that moved, as
- * render_changed, or, when none did (a note, or an older check-in), one line
- * saying the correction was made: "check-in #12 edited; no score moved". */
-void render_corrected(const render_ctx *ctx, const Okr__Request *request,
-                      const Okr__Changed *changed);
+/* What `checkin`, `checkin edit` and `checkin delete` print: the scores
+ * that moved, as render_changed, or, when none did (a backdated check-in, a
+ * note, an older check-in), one line saying it was done: "check-in #12 on
+ * K3; no score moved", "check-in #12 edited; no score moved". */
+void render_checkin_change(const render_ctx *ctx, const Okr__Request *request,
+                           const Okr__Changed *changed);
 
 /* The data of a read reply (any body but Changed), by its body. tree_root is
  * the id a tree was asked for, or NULL. */

@@ -84,7 +84,20 @@ static void follow_checkins(request *rq, okr_node id, Okr__KeyResult *kr, uint32
     request_touch(rq, id);
 }
 
-/* The check-in whose id is (seq, n), and its KR (*kr, *kr_id). */
+/* True when event `seq` is still logged and is an import: its check-ins
+ * are told apart by n, so a bare seq means n 0 alone. */
+static bool made_by_import(request *rq, uint64_t seq)
+{
+    MDB_val v;
+    if (!store_get_event(rq->txn, seq, &v))
+        return false;
+    Okr__Event *ev = store_unpack(rq->txn, &okr__event__descriptor, &v);
+    return ev && ev->change && ev->change->body_case == OKR__REQUEST__BODY_IMPORT_DATA;
+}
+
+/* The check-in whose id is (seq, n), and its KR (*kr, *kr_id). A bare seq
+ * (n 0) not found also names the only check-in of that seq, but for an
+ * import's: converted schema 2 data may number a lone one above 0. */
 static Okr__CheckIn *need_checkin(request *rq, bool has_seq, uint64_t seq, uint32_t n,
                                   okr_node *kr_id, Okr__KeyResult **kr)
 {
@@ -94,6 +107,8 @@ static Okr__CheckIn *need_checkin(request *rq, bool has_seq, uint64_t seq, uint3
         return NULL;
     }
     Okr__CheckIn *c = store_get_checkin(rq->txn, seq, n, kr_id);
+    if (c == NULL && n == 0 && !made_by_import(rq, seq))
+        c = store_get_sole_checkin(rq->txn, seq, kr_id);
     if (c == NULL) {
         char id[OKR_CHECKIN_ID_BUF];
         okr_checkin_id_format(seq, n, id);
@@ -104,8 +119,9 @@ static Okr__CheckIn *need_checkin(request *rq, bool has_seq, uint64_t seq, uint3
     }
     *kr = store_get_kr(rq->txn, *kr_id);
     if (*kr == NULL) {
-        request_fail(rq, OKR__ERROR_CODE__INTERNAL, "check-in #%" PRIu64 " names %s, which "
-                     "is not a key result", seq, request_id(rq, *kr_id));
+        char id[OKR_CHECKIN_ID_BUF];
+        request_fail(rq, OKR__ERROR_CODE__INTERNAL, "check-in #%s names %s, which is not a key "
+                     "result", okr_checkin_id_format(seq, c->n, id), request_id(rq, *kr_id));
         return NULL;
     }
     return c;

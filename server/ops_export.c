@@ -19,6 +19,7 @@
 
 #include "okr_limits.h"
 #include "staging.h"
+#include "text.h"
 #include "wire.h"
 
 #define DUMP_VERSION 1
@@ -601,19 +602,44 @@ static bool aligns_into(import_ctx *c, const char *from, const char *to)
     return false;
 }
 
-/* A closed period keeps the file's closed_at (when it has one: a period
- * closed before okrd kept it has none, and is closed now). */
+/* The time of the newest check-in on a KR of period `name` (0: none). */
+static int64_t newest_checkin_in(request *rq, const char *name)
+{
+    okr_node *objectives;
+    int64_t newest = 0;
+    size_t n = store_objectives_of(rq->txn, rq->txn->st->by_period, name, &objectives);
+    for (size_t i = 0; i < n; i++) {
+        store_link *kids;
+        size_t k = store_children(rq->txn, objectives[i], &kids);
+        for (size_t j = 0; j < k; j++) {
+            Okr__KeyResult *kr =
+                okr_node_is_kr(kids[j].node) ? store_get_kr(rq->txn, kids[j].node) : NULL;
+            if (kr && kr->has_updated_at && kr->updated_at > newest)
+                newest = kr->updated_at;
+        }
+    }
+    return newest;
+}
+
+/* A closed period keeps the file's closed_at: not before the period's
+ * start nor its newest check-in (none can come after a close). A period
+ * closed before okrd kept it has none, and keeps none. */
 static bool keep_closed_at(import_ctx *c, const char *where, const Okr__Period *from)
 {
-    int64_t at;
-    if (!from->has_closed_at)
-        return true;
-    if (!need_past_time(c->rq, where, "closed_at", true, from->closed_at, &at))
-        return false;
+    int64_t at = 0, start = 0;
     Okr__Period *p = store_get_period(c->rq->txn, from->name);
-    if (p == NULL)
+    if (p == NULL || !text_parse_date(p->start, &start))
         return request_fail(c->rq, OKR__ERROR_CODE__INTERNAL,
                             "import: %s: the period just closed is gone", where);
+    if (from->has_closed_at &&
+        !need_past_time(c->rq, where, "closed_at", true, from->closed_at, &at))
+        return false;
+    if (from->has_closed_at &&
+        (at < start * OKR_US_PER_DAY || at < newest_checkin_in(c->rq, p->name)))
+        return request_fail(c->rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "import: %s: closed_at is before the period's start or its "
+                            "newest check-in", where);
+    p->has_closed_at = from->has_closed_at;
     p->closed_at = at;
     store_put_period(c->rq->txn, p);
     return true;

@@ -484,6 +484,73 @@ static void test_an_edit_mark_without_its_time_is_refused(void **state)
     free(text);
 }
 
+/* A period closed in the file keeps its closed_at; without one (a file
+ * from before okrd kept it) it has none; one before the period's start or
+ * its newest check-in is refused and changes nothing. */
+static void test_closed_at_is_kept_left_unset_or_refused(void **state)
+{
+    world *w = *state;
+    populate(&w->a);
+    OK(&w->a, "export", "--json", w->path);
+    char *text = read_text(w->path);
+    struct json_object *doc = harness_json_parse(text);
+    struct json_object *q4 = harness_json_find(doc, "periods.1");
+    assert_string_equal(harness_json_string(q4, "name"), "2026-Q4");
+    assert_non_null(harness_json_find(q4, "closed_at"));
+
+    json_object_object_add(q4, "closed_at", json_object_new_int64(1759276800000000));  /* 10-01 */
+    write_text(w->path, json_object_to_json_string(doc));
+    expect_refused(&w->b, w->path, NULL,
+                   "okr: INVALID_ARGUMENT: import: periods[1]: closed_at is before the period's "
+                   "start or its newest check-in\n");
+    json_object_object_add(q4, "closed_at", json_object_new_int64(1759190400000000));  /* 09-30 */
+    write_text(w->path, json_object_to_json_string(doc));
+    expect_refused(&w->b, w->path, NULL,
+                   "okr: INVALID_ARGUMENT: import: periods[1]: closed_at is before the period's "
+                   "start or its newest check-in\n");
+
+    json_object_object_del(q4, "closed_at");
+    write_text(w->path, json_object_to_json_string(doc));
+    json_object_put(doc);
+    OK(&w->b, "import", w->path);
+    char *list = okr_out(&w->b, "period", "list", "--json", NULL);
+    doc = harness_json_parse(list);
+    assert_string_equal(harness_json_string(doc, "1.name"), "2026-Q4");
+    assert_true(json_object_get_boolean(harness_json_find(doc, "1.closed")));
+    struct json_object *at = harness_json_find(doc, "1.closed_at");
+    assert_true(at == NULL || json_object_is_type(at, json_type_null));
+    json_object_put(doc);
+    char *again = okr_out(&w->b, "export", NULL);
+    assert_null(strstr(again, "\"closed_at\""));
+    free(list), free(again), free(text);
+}
+
+/* A bare seq names an import's first check-in only: once that one is
+ * deleted, "1" is not found, not its neighbour. */
+static void test_a_bare_id_never_falls_through_to_an_imports_other_checkin(void **state)
+{
+    world *w = *state;
+    populate(&w->a);
+    OK(&w->a, "export", "--json", w->path, "--period", "2027-Q1");
+    OK(&w->b, "import", w->path);     /* K7 there, K2 here: its two check-ins are #1, #1.1 */
+    char *h = okr_out(&w->b, "history", "K2", "--json", NULL);
+    struct json_object *doc = harness_json_parse(h);
+    assert_string_equal(harness_json_string(doc, "checkins.0.id"), "1");
+    assert_string_equal(harness_json_string(doc, "checkins.1.id"), "1.1");
+    json_object_put(doc);
+    free(h);
+    OK(&w->b, "checkin", "delete", "1");
+    struct harness_result r;
+    harness_okr(&w->b, &r, "checkin", "edit", "1", "--note", "x", NULL);
+    harness_expect_exit(&r, 1);
+    assert_string_equal(r.err, "okr: NOT_FOUND: no check-in #1 (okr history KR lists a key "
+                               "result's check-ins with their ids)\n");
+    harness_result_free(&r);
+    char *out = okr_out(&w->b, "checkin", "edit", "1.1", "--note", "x", NULL);
+    assert_string_equal(out, "check-in #1.1 edited; no score moved\n");
+    free(out);
+}
+
 /* Check-ins of one KR are keyed by time: two at one time cannot both go in. */
 static void test_check_ins_out_of_time_order_are_refused(void **state)
 {
@@ -731,6 +798,10 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(test_an_edit_mark_without_its_time_is_refused, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_closed_at_is_kept_left_unset_or_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_bare_id_never_falls_through_to_an_imports_other_checkin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_bad_record_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_ins_out_of_time_order_are_refused, setup,
                                         teardown),

@@ -516,6 +516,35 @@ static void test_backdated_edited_and_deleted_checkins_keep_the_time_order(void 
     commit_ok(&t);
 }
 
+/* One seq, several check-ins (an import's): each has its own n; the sole
+ * lookup finds one only when it is the seq's only record. */
+static void test_checkins_of_one_seq_are_told_apart_by_n(void **state)
+{
+    env *e = *state;
+    store_txn t;
+    okr_node kr = 0;
+    begin(e, &t, true);
+    add_checkin(&t, K(1), 100, 9, 1, true);
+    add_checkin(&t, K(2), 100, 9, 2, true);
+    add_checkin(&t, K(1), 200, 10, 3, true);
+    Okr__CheckIn *c = store_get_checkin(&t, 9, 1, &kr);
+    assert_non_null(c);
+    assert_true(c->value == 2 && c->n == 1 && c->has_n && kr == K(2));
+    assert_null(store_get_checkin(&t, 9, 2, &kr));
+    assert_null(store_get_sole_checkin(&t, 9, &kr));            /* two of seq 9 */
+    c = store_get_sole_checkin(&t, 10, &kr);
+    assert_true(c != NULL && c->value == 3 && kr == K(1));
+    assert_null(store_get_sole_checkin(&t, 11, &kr));
+    store_del_checkin(&t, K(1), store_get_checkin(&t, 9, 0, NULL));
+    assert_null(store_get_checkin(&t, 9, 0, &kr));
+    c = store_get_sole_checkin(&t, 9, &kr);                     /* now alone, n 1 */
+    assert_true(c != NULL && c->value == 2 && c->n == 1 && kr == K(2));
+    /* A delete naming the wrong KR finds nothing and fails the transaction. */
+    store_del_checkin(&t, K(1), c);
+    assert_int_equal(t.rc, MDB_NOTFOUND);
+    store_txn_abort(&t);
+}
+
 /* Damage on purpose: make record (seq, 0)'s chain link point at (prev, n). */
 static void relink(env *e, uint64_t seq, uint64_t prev, uint32_t n)
 {
@@ -1320,6 +1349,7 @@ int main(void)
         T(test_parents_and_children_lists_hold_every_link_in_node_order),
         T(test_checkins_of_many_krs_sit_in_log_order),
         T(test_backdated_edited_and_deleted_checkins_keep_the_time_order),
+        T(test_checkins_of_one_seq_are_told_apart_by_n),
         T(test_a_damaged_checkin_chain_fails_the_read),
         T(test_verify_names_a_kr_whose_checkin_chain_is_damaged),
         T(test_a_schema_2_store_is_converted_by_a_writer_open),

@@ -11,8 +11,6 @@
  * Every score change goes through rollup_set_leaf_score. */
 #include "ops.h"
 
-#include <inttypes.h>
-
 #include "okr_limits.h"
 #include "text.h"
 

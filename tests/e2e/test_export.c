@@ -157,6 +157,32 @@ static void write_text(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
+/* a's export, written to w->path (--json) and parsed: the file a test
+ * edits (json_object_put it). */
+static struct json_object *export_doc(world *w)
+{
+    OK(&w->a, "export", "--json", w->path);
+    char *text = read_text(w->path);
+    struct json_object *doc = harness_json_parse(text);
+    free(text);
+    return doc;
+}
+
+/* Write an edited export back to w->path. */
+static void write_doc(world *w, struct json_object *doc)
+{
+    write_text(w->path, json_object_to_json_string(doc));
+}
+
+/* okr --json history KR on s, parsed (json_object_put it). */
+static struct json_object *history_doc(struct harness_server *s, const char *kr)
+{
+    char *out = okr_out(s, "history", kr, "--json", NULL);
+    struct json_object *doc = harness_json_parse(out);
+    free(out);
+    return doc;
+}
+
 /* "id=score" of every node of a snapshot, with `from` ids renamed `to`
  * (parallel lists, may be empty), one per line in snapshot order. */
 static char *scores(struct harness_server *s)
@@ -294,19 +320,15 @@ static void test_imported_checkins_have_ids_of_their_own_and_keep_their_correcti
 {
     world *w = *state;
     populate(&w->a);
-    char *h = okr_out(&w->a, "history", "K7", "--json", NULL);
-    struct json_object *doc = harness_json_parse(h);
+    struct json_object *doc = history_doc(&w->a, "K7");
     char k7_id[32];
     snprintf(k7_id, sizeof k7_id, "%s", harness_json_string(doc, "checkins.0.id"));
     json_object_put(doc);
-    free(h);
     OK(&w->a, "--user", "carol", "checkin", "edit", k7_id, "--note", "typo");
-    h = okr_out(&w->a, "history", "K7", "--json", NULL);
-    doc = harness_json_parse(h);
+    doc = history_doc(&w->a, "K7");
     char edited_at[40];
     snprintf(edited_at, sizeof edited_at, "%s", harness_json_string(doc, "checkins.0.edited_at"));
     json_object_put(doc);
-    free(h);
     char *periods_a = okr_out(&w->a, "period", "list", "--json", NULL);
 
     OK(&w->a, "export", "--json", w->path);
@@ -319,21 +341,17 @@ static void test_imported_checkins_have_ids_of_their_own_and_keep_their_correcti
     assert_string_equal(periods_a, periods_b);
     free(first), free(second), free(periods_a), free(periods_b);
 
-    h = okr_out(&w->b, "history", "K2", "--json", NULL);
-    doc = harness_json_parse(h);
+    doc = history_doc(&w->b, "K2");
     assert_string_equal(harness_json_string(doc, "checkins.0.id"), "1");
     assert_string_equal(harness_json_string(doc, "checkins.1.id"), "1.1");
     json_object_put(doc);
-    free(h);
-    h = okr_out(&w->b, "history", "K7", "--json", NULL);
-    doc = harness_json_parse(h);
+    doc = history_doc(&w->b, "K7");
     assert_string_equal(harness_json_string(doc, "checkins.0.id"), "1.5");
     assert_string_equal(harness_json_string(doc, "checkins.0.edited_by"), "carol");
     assert_string_equal(harness_json_string(doc, "checkins.0.edited_at"), edited_at);
     assert_string_equal(harness_json_string(doc, "checkins.1.id"), "1.6");
     json_object_put(doc);
-    free(h);
-    h = okr_out(&w->b, "history", "K7", NULL);
+    char *h = okr_out(&w->b, "history", "K7", NULL);
     assert_non_null(strstr(h, "#1.5 "));
     assert_non_null(strstr(h, "typo (edited by carol)"));
     free(h);
@@ -345,12 +363,10 @@ static void test_imported_checkins_have_ids_of_their_own_and_keep_their_correcti
     out = okr_out(&w->b, "checkin", "edit", "1.5", "--note", "first", NULL);
     assert_string_equal(out, "check-in #1.5 edited; no score moved\n");
     free(out);
-    h = okr_out(&w->b, "history", "K7", "--json", NULL);
-    doc = harness_json_parse(h);
+    doc = history_doc(&w->b, "K7");
     assert_string_equal(harness_json_string(doc, "checkins.0.note"), "first");
     assert_string_equal(harness_json_text(doc, "checkins.1.value"), "8");
     json_object_put(doc);
-    free(h);
     out = okr_out(&w->b, "log", NULL);
     assert_non_null(strstr(out, "checkin edit #1.6 of K7 (value 8)"));
     free(out);
@@ -444,16 +460,14 @@ static void test_a_bad_record_changes_nothing(void **state)
 {
     world *w = *state;
     populate(&w->a);
-    OK(&w->a, "export", "--json", w->path);
     /* The last check-in (K7, 5) becomes a check-in of the milestone K3 with 0.5. */
-    char *text = read_text(w->path);
-    struct json_object *doc = harness_json_parse(text);
+    struct json_object *doc = export_doc(w);
     struct json_object *list = harness_json_find(doc, "checkins");
     size_t last = json_object_array_length(list) - 1;
     struct json_object *bad = json_object_array_get_idx(list, last);
     json_object_object_add(bad, "kr", json_object_new_string("K3"));
     json_object_object_add(bad, "value", json_object_new_double(0.5));
-    write_text(w->path, json_object_to_json_string(doc));
+    write_doc(w, doc);
     json_object_put(doc);
 
     char want[256];
@@ -463,7 +477,6 @@ static void test_a_bad_record_changes_nothing(void **state)
     char *empty = okr_out(&w->b, "export", NULL);
     assert_string_equal(empty, "{\n  \"format\":\"okr-export\",\n  \"version\":1\n}\n");
     free(empty);
-    free(text);
 }
 
 /* An edited_by without its edited_at is refused, and changes nothing. */
@@ -471,17 +484,14 @@ static void test_an_edit_mark_without_its_time_is_refused(void **state)
 {
     world *w = *state;
     populate(&w->a);
-    OK(&w->a, "export", "--json", w->path);
-    char *text = read_text(w->path);
-    struct json_object *doc = harness_json_parse(text);
+    struct json_object *doc = export_doc(w);
     struct json_object *first = harness_json_find(doc, "checkins.0");
     json_object_object_add(first, "edited_by", json_object_new_string("carol"));
-    write_text(w->path, json_object_to_json_string(doc));
+    write_doc(w, doc);
     json_object_put(doc);
     expect_refused(&w->b, w->path, NULL,
                    "okr: INVALID_ARGUMENT: import: checkins[0] (K2): edited_at and edited_by "
                    "go together\n");
-    free(text);
 }
 
 /* A period closed in the file keeps its closed_at; without one (a file
@@ -491,26 +501,24 @@ static void test_closed_at_is_kept_left_unset_or_refused(void **state)
 {
     world *w = *state;
     populate(&w->a);
-    OK(&w->a, "export", "--json", w->path);
-    char *text = read_text(w->path);
-    struct json_object *doc = harness_json_parse(text);
+    struct json_object *doc = export_doc(w);
     struct json_object *q4 = harness_json_find(doc, "periods.1");
     assert_string_equal(harness_json_string(q4, "name"), "2026-Q4");
     assert_non_null(harness_json_find(q4, "closed_at"));
 
     json_object_object_add(q4, "closed_at", json_object_new_int64(1759276800000000));  /* 10-01 */
-    write_text(w->path, json_object_to_json_string(doc));
+    write_doc(w, doc);
     expect_refused(&w->b, w->path, NULL,
                    "okr: INVALID_ARGUMENT: import: periods[1]: closed_at is before the period's "
                    "start or its newest check-in\n");
     json_object_object_add(q4, "closed_at", json_object_new_int64(1759190400000000));  /* 09-30 */
-    write_text(w->path, json_object_to_json_string(doc));
+    write_doc(w, doc);
     expect_refused(&w->b, w->path, NULL,
                    "okr: INVALID_ARGUMENT: import: periods[1]: closed_at is before the period's "
                    "start or its newest check-in\n");
 
     json_object_object_del(q4, "closed_at");
-    write_text(w->path, json_object_to_json_string(doc));
+    write_doc(w, doc);
     json_object_put(doc);
     OK(&w->b, "import", w->path);
     char *list = okr_out(&w->b, "period", "list", "--json", NULL);
@@ -522,7 +530,7 @@ static void test_closed_at_is_kept_left_unset_or_refused(void **state)
     json_object_put(doc);
     char *again = okr_out(&w->b, "export", NULL);
     assert_null(strstr(again, "\"closed_at\""));
-    free(list), free(again), free(text);
+    free(list), free(again);
 }
 
 /* A bare seq names an import's first check-in only: once that one is
@@ -533,12 +541,10 @@ static void test_a_bare_id_never_falls_through_to_an_imports_other_checkin(void 
     populate(&w->a);
     OK(&w->a, "export", "--json", w->path, "--period", "2027-Q1");
     OK(&w->b, "import", w->path);     /* K7 there, K2 here: its two check-ins are #1, #1.1 */
-    char *h = okr_out(&w->b, "history", "K2", "--json", NULL);
-    struct json_object *doc = harness_json_parse(h);
+    struct json_object *doc = history_doc(&w->b, "K2");
     assert_string_equal(harness_json_string(doc, "checkins.0.id"), "1");
     assert_string_equal(harness_json_string(doc, "checkins.1.id"), "1.1");
     json_object_put(doc);
-    free(h);
     OK(&w->b, "checkin", "delete", "1");
     struct harness_result r;
     harness_okr(&w->b, &r, "checkin", "edit", "1", "--note", "x", NULL);
@@ -556,20 +562,17 @@ static void test_check_ins_out_of_time_order_are_refused(void **state)
 {
     world *w = *state;
     populate(&w->a);
-    OK(&w->a, "export", "--json", w->path);
-    char *text = read_text(w->path);
-    struct json_object *doc = harness_json_parse(text);
+    struct json_object *doc = export_doc(w);
     struct json_object *first = harness_json_find(doc, "checkins.0");
     struct json_object *second = harness_json_find(doc, "checkins.1");
     assert_string_equal(harness_json_string(first, "kr"), "K2");
     assert_string_equal(harness_json_string(second, "kr"), "K2");
     json_object_object_add(second, "time", json_object_new_int64(harness_json_int(first, "time")));
-    write_text(w->path, json_object_to_json_string(doc));
+    write_doc(w, doc);
     json_object_put(doc);
     expect_refused(&w->b, w->path, NULL,
                    "okr: INVALID_ARGUMENT: import: checkins[1] (K2): check-ins of a key result "
                    "must be in time order, each later than the one before\n");
-    free(text);
 }
 
 static void test_several_periods_into_a_server_with_data_are_refused(void **state)

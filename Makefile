@@ -167,7 +167,7 @@ run: deps
 	$(OKR)
 
 # ------------------------------------------------------------ benchmarks
-# `make bench` builds bench/okr-bench and runs the whole suite (about 5 min);
+# `make bench` builds bench/okr-bench and runs the whole suite (about 10 min);
 # `make bench QUICK=1` runs it small (about two minutes). BENCH_ARGS passes more
 # options (see `build/okr-bench --help` and docs/performance.md). As root it
 # installs redis-server + redis-tools for the Redis comparison and postgresql

@@ -6,6 +6,7 @@
 #include "export.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -447,21 +448,49 @@ static char *read_file(okr_client *c, const char *path)
     return text;
 }
 
+/* The file's text as one JSON object, or NULL after saying why, with the
+ * place. json-c parses strictly (RFC 8259: no comments, single quotes or
+ * leading zeros, nothing but white space after the object: a second
+ * document glued on is refused, not ignored). */
+static struct json_object *parse_object(okr_client *c, const char *path, const char *text)
+{
+    struct json_tokener *tok = json_tokener_new();
+    if (tok == NULL) {
+        client_error(c, "import: out of memory");
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    size_t len = strlen(text) + 1;                  /* the NUL ends the input */
+    struct json_object *doc = len <= INT32_MAX ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
+    enum json_tokener_error jerr = len <= INT32_MAX ? json_tokener_get_error(tok)
+                                                    : json_tokener_error_size;
+    size_t end = json_tokener_get_parse_end(tok), line = 1, column = 1;
+    json_tokener_free(tok);
+    if (jerr == json_tokener_success && json_object_is_type(doc, json_type_object))
+        return doc;
+    for (size_t i = 0; i < end && text[i]; i++, column++)
+        if (text[i] == '\n')
+            line++, column = 0;
+    if (jerr == json_tokener_success)
+        client_error(c, "import: %s is not a JSON object (its top level is a JSON %s)", path,
+                     json_type_to_name(json_object_get_type(doc)));
+    else
+        client_error(c, "import: %s is not a JSON object: %s at line %zu, column %zu", path,
+                     json_tokener_error_desc(jerr), line, column);
+    json_object_put(doc);
+    return NULL;
+}
+
 /* The Dump of an export file, or NULL after saying why. */
 static Okr__Dump *load_dump(okr_client *c, const char *path)
 {
     char *text = read_file(c, path);
     if (text == NULL)
         return NULL;
-    enum json_tokener_error jerr;
-    struct json_object *doc = json_tokener_parse_verbose(text, &jerr);
+    struct json_object *doc = parse_object(c, path, text);
     free(text);
-    if (doc == NULL || !json_object_is_type(doc, json_type_object)) {
-        client_error(c, "import: %s is not a JSON object%s%s", path, doc ? "" : ": ",
-                     doc ? "" : json_tokener_error_desc(jerr));
-        json_object_put(doc);
+    if (doc == NULL)
         return NULL;
-    }
     struct json_object *format = NULL, *version = NULL;
     json_object_object_get_ex(doc, "format", &format);
     json_object_object_get_ex(doc, "version", &version);

@@ -82,20 +82,9 @@ static void follow_checkins(request *rq, okr_node id, Okr__KeyResult *kr, uint32
     request_touch(rq, id);
 }
 
-/* True when event `seq` is still logged and is an import: its check-ins
- * are told apart by n, so a bare seq means n 0 alone. */
-static bool made_by_import(request *rq, uint64_t seq)
-{
-    MDB_val v;
-    if (!store_get_event(rq->txn, seq, &v))
-        return false;
-    Okr__Event *ev = store_unpack(rq->txn, &okr__event__descriptor, &v);
-    return ev && ev->change && ev->change->body_case == OKR__REQUEST__BODY_IMPORT_DATA;
-}
-
 /* The check-in whose id is (seq, n), and its KR (*kr, *kr_id). A bare seq
- * (n 0) not found also names the only check-in of that seq, but for an
- * import's: converted schema 2 data may number a lone one above 0. */
+ * is (seq, 0), never another check-in of that seq: ids are typed as
+ * `okr history` lists them. */
 static Okr__CheckIn *need_checkin(request *rq, bool has_seq, uint64_t seq, uint32_t n,
                                   okr_node *kr_id, Okr__KeyResult **kr)
 {
@@ -105,8 +94,6 @@ static Okr__CheckIn *need_checkin(request *rq, bool has_seq, uint64_t seq, uint3
         return NULL;
     }
     Okr__CheckIn *c = store_get_checkin(rq->txn, seq, n, kr_id);
-    if (c == NULL && n == 0 && !made_by_import(rq, seq))
-        c = store_get_sole_checkin(rq->txn, seq, kr_id);
     if (c == NULL) {
         char id[OKR_CHECKIN_ID_BUF];
         okr_checkin_id_format(seq, n, id);

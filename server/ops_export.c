@@ -19,7 +19,6 @@
 
 #include "okr_limits.h"
 #include "staging.h"
-#include "text.h"
 #include "wire.h"
 
 #define DUMP_VERSION 1
@@ -304,6 +303,10 @@ static bool import_periods(import_ctx *c)
 {
     for (size_t i = 0; i < c->d->n_periods; i++) {
         const Okr__Period *p = c->d->periods[i];
+        if (p->has_closed_at && !p->closed)
+            return request_fail(c->rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                                "import: periods[%zu]: closed_at given for an open period "
+                                "(\"closed\": false)", i);
         Okr__Period open = OKR__PERIOD__INIT;
         open.name = p->name;
         open.start = p->start;
@@ -518,8 +521,9 @@ static bool keep_edit_mark(import_ctx *c, const char *where, const Okr__CheckIn 
  * the request context, so the import lends them to it for one call; a
  * corrected one keeps who corrected it and when. All of them get the
  * import's seq, told apart by their n (0, 1, 2 ... in the file's order:
- * ids "seq", "seq.1", "seq.2"); those of one KR must each be later than the
- * one before. */
+ * ids "seq", "seq.1", "seq.2"); those of one KR must each be no earlier
+ * than the one before (at the same time, the later n is the newer, as the
+ * history orders them). */
 static bool import_checkins(import_ctx *c)
 {
     int64_t now = c->rq->now;
@@ -537,10 +541,10 @@ static bool import_checkins(import_ctx *c)
         if (!need_edit_mark(c, where, ci, at))
             return false;
         remap *m = find_new(c, kr);
-        if (m && at <= m->last_time)
+        if (m && at < m->last_time)
             return request_fail(c->rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                                 "import: %s: check-ins of a key result must be in time order, "
-                                "each later than the one before", where);
+                                "none earlier than the one before", where);
         Okr__CheckInAdd add = OKR__CHECK_IN_ADD__INIT;
         add.kr = (char *)request_id(c->rq, kr);
         add.has_value = ci->has_value;
@@ -621,24 +625,24 @@ static int64_t newest_checkin_in(request *rq, const char *name)
     return newest;
 }
 
-/* A closed period keeps the file's closed_at: not before the period's
- * start nor its newest check-in (none can come after a close). A period
- * closed before okrd kept it has none, and keeps none. */
+/* A closed period keeps the file's closed_at: not in the future, nor
+ * before its newest check-in (none can come after a close). It may be
+ * before the period's start: a period can be closed before it begins. A
+ * period closed before okrd kept it has none, and keeps none. */
 static bool keep_closed_at(import_ctx *c, const char *where, const Okr__Period *from)
 {
-    int64_t at = 0, start = 0;
+    int64_t at = 0;
     Okr__Period *p = store_get_period(c->rq->txn, from->name);
-    if (p == NULL || !text_parse_date(p->start, &start))
+    if (p == NULL)
         return request_fail(c->rq, OKR__ERROR_CODE__INTERNAL,
                             "import: %s: the period just closed is gone", where);
     if (from->has_closed_at &&
         !need_past_time(c->rq, where, "closed_at", true, from->closed_at, &at))
         return false;
-    if (from->has_closed_at &&
-        (at < start * OKR_US_PER_DAY || at < newest_checkin_in(c->rq, p->name)))
+    if (from->has_closed_at && at < newest_checkin_in(c->rq, p->name))
         return request_fail(c->rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
-                            "import: %s: closed_at is before the period's start or its "
-                            "newest check-in", where);
+                            "import: %s: closed_at is before the period's newest check-in "
+                            "(nothing is checked in after a close)", where);
     p->has_closed_at = from->has_closed_at;
     p->closed_at = at;
     store_put_period(c->rq->txn, p);

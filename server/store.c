@@ -2056,34 +2056,6 @@ Okr__CheckIn *store_get_checkin(store_txn *t, uint64_t seq, uint32_t n, okr_node
     return c;
 }
 
-Okr__CheckIn *store_get_sole_checkin(store_txn *t, uint64_t seq, okr_node *kr)
-{
-    MDB_cursor *cur;
-    int rc = failed(t) ? t->rc : mdb_cursor_open(t->txn, t->st->checkins, &cur);
-    if (rc) {
-        fail(t, rc);
-        return NULL;
-    }
-    ci_key from = ci_make_key(seq, 0);
-    MDB_val k = {CI_KEY, from.b}, v;
-    ci_rec r;
-    size_t found = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && found < 2 && k.mv_size == CI_KEY && okr_get_be64(k.mv_data) == seq;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (found == 0 && !ci_decode(t, &k, &v, &r))
-            break;
-        found++;
-    }
-    if (rc && rc != MDB_NOTFOUND)
-        fail(t, rc);
-    mdb_cursor_close(cur);
-    Okr__CheckIn *c = found == 1 && !failed(t) ? ci_unpack(t, &r) : NULL;
-    if (c && kr)
-        *kr = r.kr;
-    return c;
-}
-
 void store_replace_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *old,
                            const Okr__CheckIn *now)
 {

@@ -357,10 +357,6 @@ void store_del_checkins(store_txn *t, okr_node kr);
  * The check-in with this id (c->n filled in) and its KR in *kr (when kr is
  * not NULL); NULL when there is none. */
 Okr__CheckIn *store_get_checkin(store_txn *t, uint64_t seq, uint32_t n, okr_node *kr);
-/* The check-in of this seq when it has exactly one (whatever its n), else
- * NULL: data converted from schema 2 before n was numbered per seq gave a
- * lone check-in an n above 0. */
-Okr__CheckIn *store_get_sole_checkin(store_txn *t, uint64_t seq, okr_node *kr);
 /* Replace check-in `old` of kr (as store_get_checkin gave it) by `now`
  * (same seq; its time may differ). */
 void store_replace_checkin(store_txn *t, okr_node kr, const Okr__CheckIn *old,

@@ -506,16 +506,26 @@ static void test_closed_at_is_kept_left_unset_or_refused(void **state)
     assert_string_equal(harness_json_string(q4, "name"), "2026-Q4");
     assert_non_null(harness_json_find(q4, "closed_at"));
 
-    json_object_object_add(q4, "closed_at", json_object_new_int64(1759276800000000));  /* 10-01 */
+    /* 2026-10-01 00:00 UTC: the period's start, before its check-ins (today). */
+    json_object_object_add(q4, "closed_at", json_object_new_int64(1790812800000000));
     write_doc(w, doc);
     expect_refused(&w->b, w->path, NULL,
                    "okr: INVALID_ARGUMENT: import: periods[1]: closed_at is before the period's "
-                   "start or its newest check-in\n");
-    json_object_object_add(q4, "closed_at", json_object_new_int64(1759190400000000));  /* 09-30 */
+                   "newest check-in (nothing is checked in after a close)\n");
+    json_object_object_add(q4, "closed_at", json_object_new_int64(INT64_MAX));
     write_doc(w, doc);
     expect_refused(&w->b, w->path, NULL,
-                   "okr: INVALID_ARGUMENT: import: periods[1]: closed_at is before the period's "
-                   "start or its newest check-in\n");
+                   "okr: INVALID_ARGUMENT: import: periods[1]: closed_at must be a time in Unix "
+                   "microseconds, after 1970 and not in the future\n");
+
+    struct json_object *q1 = harness_json_find(doc, "periods.2");  /* 2027-Q1, open */
+    assert_false(json_object_get_boolean(harness_json_find(q1, "closed")));
+    json_object_object_add(q1, "closed_at", json_object_new_int64(1790812800000000));
+    write_doc(w, doc);
+    expect_refused(&w->b, w->path, NULL,
+                   "okr: INVALID_ARGUMENT: import: periods[2]: closed_at given for an open "
+                   "period (\"closed\": false)\n");
+    json_object_object_del(q1, "closed_at");
 
     json_object_object_del(q4, "closed_at");
     write_doc(w, doc);
@@ -533,7 +543,29 @@ static void test_closed_at_is_kept_left_unset_or_refused(void **state)
     free(list), free(again);
 }
 
-/* A bare seq names an import's first check-in only: once that one is
+/* A period can be closed before it begins: its closed_at, earlier than its
+ * start, goes out and comes back in. */
+static void test_a_period_closed_before_its_start_round_trips(void **state)
+{
+    world *w = *state;
+    populate(&w->a);
+    OK(&w->a, "period", "add", "2027-Q2", "--start", "2027-04-01", "--end", "2027-06-30");
+    OK(&w->a, "period", "close", "2027-Q2");
+    char *periods_a = okr_out(&w->a, "period", "list", "--json", NULL);
+    struct json_object *doc = harness_json_parse(periods_a);
+    assert_string_equal(harness_json_string(doc, "3.name"), "2027-Q2");
+    assert_true(strcmp(harness_json_string(doc, "3.closed_at"), "2027-04-01") < 0);  /* ISO */
+    json_object_put(doc);
+    OK(&w->a, "export", "--json", w->path);
+    OK(&w->b, "import", w->path);
+    char *periods_b = okr_out(&w->b, "period", "list", "--json", NULL);
+    assert_string_equal(periods_a, periods_b);
+    char *first = read_text(w->path), *second = okr_out(&w->b, "export", NULL);
+    assert_string_equal(first, second);
+    free(periods_a), free(periods_b), free(first), free(second);
+}
+
+/* A bare seq is (seq, 0) alone: once an import's first check-in is
  * deleted, "1" is not found, not its neighbour. */
 static void test_a_bare_id_never_falls_through_to_an_imports_other_checkin(void **state)
 {
@@ -557,7 +589,94 @@ static void test_a_bare_id_never_falls_through_to_an_imports_other_checkin(void 
     free(out);
 }
 
-/* Check-ins of one KR are keyed by time: two at one time cannot both go in. */
+/* The same once the import's event is pruned (--retain): nothing but the
+ * id itself says which check-in "1" is. */
+static void test_a_bare_id_names_the_same_after_the_import_is_pruned(void **state)
+{
+    world *w = *state;
+    struct harness_server c = {0};
+    assert_int_equal(harness_server_start(&c, "--retain", "2", NULL), 0);
+    populate(&w->a);
+    OK(&w->a, "export", "--json", w->path, "--period", "2027-Q1");
+    OK(&c, "import", w->path);                      /* event 1: check-ins #1, #1.1 */
+    OK(&c, "checkin", "delete", "1");               /* event 2 */
+    OK(&c, "team", "add", "x");
+    OK(&c, "team", "add", "y");                     /* event 4: event 1 is pruned */
+    struct harness_result r;
+    harness_okr(&c, &r, "log", NULL);
+    harness_expect_exit(&r, 0);
+    assert_null(strstr(r.out, "import"));           /* the import's event is gone */
+    assert_non_null(strstr(r.out, "team add y"));
+    harness_result_free(&r);
+    harness_okr(&c, &r, "checkin", "edit", "1", "--note", "x", NULL);
+    harness_expect_exit(&r, 1);
+    assert_string_equal(r.err, "okr: NOT_FOUND: no check-in #1 (okr history KR lists a key "
+                               "result's check-ins with their ids)\n");
+    harness_result_free(&r);
+    struct json_object *doc = history_doc(&c, "K2");
+    assert_string_equal(harness_json_string(doc, "checkins.0.id"), "1.1");
+    assert_null(harness_json_find(doc, "checkins.0.edited_at"));
+    json_object_put(doc);
+    harness_server_destroy(&c);
+}
+
+/* A file that is not exactly one JSON object is refused by okr, with the
+ * place, before anything is sent: json-c's lenient mode took comments, a
+ * second document glued on, or trailing text, and `null` said "success". */
+static void test_a_file_that_is_not_one_strict_json_object_is_refused(void **state)
+{
+    world *w = *state;
+    populate(&w->a);
+    OK(&w->a, "export", "--json", w->path);
+    char *good = read_text(w->path);
+    char *before = okr_out(&w->b, "export", NULL);
+    size_t lines = 1;
+    for (const char *p = good; *p; p++)
+        lines += *p == '\n';
+    char *glued = malloc(2 * strlen(good) + 1), want_glued[sizeof w->path + 200];
+    char want_tail[sizeof w->path + 200];
+    strcpy(glued, good);
+    strcat(glued, good);
+    snprintf(want_glued, sizeof want_glued, "okr: import: %s is not a JSON object: unexpected "
+             "character at line %zu, column 1\n", w->path, lines);
+    char *tail = malloc(strlen(good) + 8);
+    sprintf(tail, "%sxx\n", good);
+    snprintf(want_tail, sizeof want_tail, "okr: import: %s is not a JSON object: unexpected "
+             "character at line %zu, column 1\n", w->path, lines);
+    char commented[64], want_null[sizeof w->path + 200], want_comment[sizeof w->path + 200];
+    char want_comma[sizeof w->path + 200];
+    snprintf(commented, sizeof commented, "/* a comment */ %s", "{}");
+    snprintf(want_null, sizeof want_null, "okr: import: %s is not a JSON object (its top level "
+             "is a JSON null)\n", w->path);
+    snprintf(want_comment, sizeof want_comment, "okr: import: %s is not a JSON object: "
+             "unexpected character at line 1, column 1\n", w->path);
+    snprintf(want_comma, sizeof want_comma, "okr: import: %s is not a JSON object: "
+             "unexpected character at line 2, column 8\n", w->path);
+    const struct { const char *text, *want; } cases[] = {
+        {glued, want_glued},
+        {tail, want_tail},
+        {"null\n", want_null},
+        {commented, want_comment},
+        {"{\"a\": [1,\n  2, 3,,]}", want_comma},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_text(w->path, cases[i].text);
+        struct harness_result r;
+        harness_okr(&w->b, &r, "import", w->path, NULL);
+        harness_expect_exit(&r, 2);
+        assert_string_equal(r.err, cases[i].want);
+        harness_result_free(&r);
+    }
+    char *after = okr_out(&w->b, "export", NULL);
+    assert_string_equal(before, after);
+    assert_int_equal(harness_last_seq(&w->b), 0);
+    write_text(w->path, good);                          /* and the file itself goes in */
+    OK(&w->b, "import", w->path);
+    free(good), free(before), free(after), free(glued), free(tail);
+}
+
+/* Check-ins of one KR come in time order: one earlier than the one before
+ * it in the file is refused. */
 static void test_check_ins_out_of_time_order_are_refused(void **state)
 {
     world *w = *state;
@@ -567,12 +686,46 @@ static void test_check_ins_out_of_time_order_are_refused(void **state)
     struct json_object *second = harness_json_find(doc, "checkins.1");
     assert_string_equal(harness_json_string(first, "kr"), "K2");
     assert_string_equal(harness_json_string(second, "kr"), "K2");
-    json_object_object_add(second, "time", json_object_new_int64(harness_json_int(first, "time")));
+    json_object_object_add(second, "time",
+                           json_object_new_int64(harness_json_int(first, "time") - 1));
     write_doc(w, doc);
     json_object_put(doc);
     expect_refused(&w->b, w->path, NULL,
                    "okr: INVALID_ARGUMENT: import: checkins[1] (K2): check-ins of a key result "
-                   "must be in time order, each later than the one before\n");
+                   "must be in time order, none earlier than the one before\n");
+}
+
+/* Check-ins at the same time, as --at (whole minutes) and edits make them,
+ * export and import in their order: the same history, ids and scores. */
+static void test_checkins_at_the_same_time_round_trip(void **state)
+{
+    world *w = *state;
+    OK(&w->a, "period", "add", "2026-Q4", "--start", "2026-10-01", "--end", "2026-12-31");
+    OK(&w->a, "team", "add", "eng");
+    OK(&w->a, "obj", "add", "X", "--team", "eng", "--period", "2026-Q4");
+    OK(&w->a, "kr", "add", "O1", "M", "--from", "0", "--to", "10");
+    OK(&w->a, "checkin", "K1", "2", "--at", "2026-10-05");
+    OK(&w->a, "checkin", "K1", "4", "--at", "2026-10-05");
+    OK(&w->a, "checkin", "K1", "6", "--at", "2026-10-06");
+    uint64_t third = harness_last_seq(&w->a);
+    char id[24];
+    snprintf(id, sizeof id, "%llu", (unsigned long long)third);
+    OK(&w->a, "checkin", "edit", id, "--at", "2026-10-05");     /* a third at 10-05 */
+    OK(&w->a, "export", "--json", w->path);
+    OK(&w->b, "import", w->path);
+    char *first = read_text(w->path), *second = okr_out(&w->b, "export", NULL);
+    assert_string_equal(first, second);
+    free(first), free(second);
+    struct json_object *doc = history_doc(&w->b, "K1");
+    assert_int_equal(json_object_array_length(harness_json_find(doc, "checkins")), 3);
+    assert_string_equal(harness_json_string(doc, "checkins.0.id"), "1");
+    assert_string_equal(harness_json_string(doc, "checkins.2.id"), "1.2");
+    json_object_put(doc);
+    char *show_a = okr_out(&w->a, "show", "K1", "--json", NULL);
+    char *show_b = okr_out(&w->b, "show", "K1", "--json", NULL);
+    assert_string_equal(show_a, show_b);
+    assert_non_null(strstr(show_a, "\"score\":0.600000"));     /* the newest: 6 */
+    free(show_a), free(show_b);
 }
 
 static void test_several_periods_into_a_server_with_data_are_refused(void **state)
@@ -803,10 +956,18 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_closed_at_is_kept_left_unset_or_refused, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_a_period_closed_before_its_start_round_trips, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_a_bare_id_never_falls_through_to_an_imports_other_checkin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_bare_id_names_the_same_after_the_import_is_pruned,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_bad_record_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_file_that_is_not_one_strict_json_object_is_refused,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_ins_out_of_time_order_are_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_checkins_at_the_same_time_round_trip, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_several_periods_into_a_server_with_data_are_refused,
                                         setup, teardown),

@@ -516,8 +516,8 @@ static void test_backdated_edited_and_deleted_checkins_keep_the_time_order(void 
     commit_ok(&t);
 }
 
-/* One seq, several check-ins (an import's): each has its own n; the sole
- * lookup finds one only when it is the seq's only record. */
+/* One seq, several check-ins (an import's): each has its own n, and a
+ * lookup finds exactly the (seq, n) it names. */
 static void test_checkins_of_one_seq_are_told_apart_by_n(void **state)
 {
     env *e = *state;
@@ -531,13 +531,12 @@ static void test_checkins_of_one_seq_are_told_apart_by_n(void **state)
     assert_non_null(c);
     assert_true(c->value == 2 && c->n == 1 && c->has_n && kr == K(2));
     assert_null(store_get_checkin(&t, 9, 2, &kr));
-    assert_null(store_get_sole_checkin(&t, 9, &kr));            /* two of seq 9 */
-    c = store_get_sole_checkin(&t, 10, &kr);
-    assert_true(c != NULL && c->value == 3 && kr == K(1));
-    assert_null(store_get_sole_checkin(&t, 11, &kr));
+    c = store_get_checkin(&t, 10, 0, &kr);
+    assert_true(c != NULL && c->value == 3 && c->n == 0 && kr == K(1));
+    assert_null(store_get_checkin(&t, 11, 0, &kr));
     store_del_checkin(&t, K(1), store_get_checkin(&t, 9, 0, NULL));
     assert_null(store_get_checkin(&t, 9, 0, &kr));
-    c = store_get_sole_checkin(&t, 9, &kr);                     /* now alone, n 1 */
+    c = store_get_checkin(&t, 9, 1, &kr);                       /* left alone: still n 1 */
     assert_true(c != NULL && c->value == 2 && c->n == 1 && kr == K(2));
     /* A delete naming the wrong KR finds nothing and fails the transaction. */
     store_del_checkin(&t, K(1), c);

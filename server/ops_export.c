@@ -625,10 +625,29 @@ static int64_t newest_checkin_in(request *rq, const char *name)
     return newest;
 }
 
+/* The first check-in of the file on a KR of period `name` corrected after
+ * `at`, or -1. */
+static long corrected_after(import_ctx *c, const char *name, int64_t at)
+{
+    for (size_t i = 0; i < c->d->n_checkins; i++) {
+        const Okr__CheckIn *ci = c->d->checkins[i];
+        if (!ci->has_edited_at || ci->edited_at <= at)
+            continue;                           /* the common case: nothing read */
+        okr_node obj_id, kr_id = mapped_if_in_file(c, ci->kr);
+        Okr__KeyResult *kr = kr_id ? store_get_kr(c->rq->txn, kr_id) : NULL;
+        Okr__Objective *o = kr && okr_id_parse(kr->objective, &obj_id)
+                                ? store_get_objective(c->rq->txn, obj_id) : NULL;
+        if (o && strcmp(o->period, name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
 /* A closed period keeps the file's closed_at: not in the future, nor
- * before its newest check-in (none can come after a close). It may be
- * before the period's start: a period can be closed before it begins. A
- * period closed before okrd kept it has none, and keeps none. */
+ * before its newest check-in or a correction of one (none can come after a
+ * close). It may be before the period's start: a period can be closed
+ * before it begins. A period closed before okrd kept it has none, and
+ * keeps none. */
 static bool keep_closed_at(import_ctx *c, const char *where, const Okr__Period *from)
 {
     int64_t at = 0;
@@ -643,6 +662,11 @@ static bool keep_closed_at(import_ctx *c, const char *where, const Okr__Period *
         return request_fail(c->rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
                             "import: %s: closed_at is before the period's newest check-in "
                             "(nothing is checked in after a close)", where);
+    long edited = from->has_closed_at ? corrected_after(c, p->name, at) : -1;
+    if (edited >= 0)
+        return request_fail(c->rq, OKR__ERROR_CODE__INVALID_ARGUMENT,
+                            "import: %s: closed_at is before checkins[%ld]'s edited_at (a "
+                            "closed period's check-ins are not corrected)", where, edited);
     p->has_closed_at = from->has_closed_at;
     p->closed_at = at;
     store_put_period(c->rq->txn, p);

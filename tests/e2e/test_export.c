@@ -504,7 +504,24 @@ static void test_closed_at_is_kept_left_unset_or_refused(void **state)
     struct json_object *doc = export_doc(w);
     struct json_object *q4 = harness_json_find(doc, "periods.1");
     assert_string_equal(harness_json_string(q4, "name"), "2026-Q4");
-    assert_non_null(harness_json_find(q4, "closed_at"));
+    int64_t closed_at = harness_json_int(q4, "closed_at");
+
+    /* A correction of one of its check-ins after the close. */
+    struct json_object *k2 = harness_json_find(doc, "checkins.0");
+    assert_string_equal(harness_json_string(k2, "kr"), "K2");
+    json_object_object_add(k2, "edited_at", json_object_new_int64(closed_at + 1));
+    json_object_object_add(k2, "edited_by", json_object_new_string("carol"));
+    write_doc(w, doc);
+    expect_refused(&w->b, w->path, NULL,
+                   "okr: INVALID_ARGUMENT: import: periods[1]: closed_at is before "
+                   "checkins[0]'s edited_at (a closed period's check-ins are not corrected)\n");
+    json_object_object_add(k2, "edited_at", json_object_new_int64(closed_at));
+    write_doc(w, doc);
+    OK(&w->b, "import", w->path);                   /* at the close itself: kept */
+    harness_server_destroy(&w->b);
+    assert_int_equal(harness_server_start(&w->b, NULL), 0);
+    json_object_object_del(k2, "edited_at");
+    json_object_object_del(k2, "edited_by");
 
     /* 2026-10-01 00:00 UTC: the period's start, before its check-ins (today). */
     json_object_object_add(q4, "closed_at", json_object_new_int64(1790812800000000));
